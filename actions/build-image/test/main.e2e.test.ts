@@ -1,0 +1,32 @@
+import {join} from 'node:path';
+import {runAction, runPostStep} from '@circuitverse/testkit';
+import {describe, expect, it} from 'vitest';
+
+const action = join(import.meta.dirname, '..');
+
+describe('build-image bundle', () => {
+  it('fails in one line naming the missing input, with no stack trace', async () => {
+    const run = await runAction(action);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual(['Input "image" is required. Set it to the image repository without a tag, e.g. ghcr.io/circuitverse/circuitverse.']);
+    expect(run.log).not.toMatch(/^\s+at /m);
+  });
+
+  it('names the input and the fix for an invalid image', async () => {
+    const run = await runAction(action, {inputs: {image: 'Not/Valid:tag'}});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/^Input "image" is not an image repository \("Not\/Valid:tag"\)\. Use lower case/);
+  });
+
+  it('runs its post step after a failed main step', async () => {
+    const main = await runAction(action);
+    const post = await runPostStep(action, main);
+    expect(post.exitCode).toBe(0);
+  });
+
+  it('runs under act without a summary file', async () => {
+    const run = await runAction(action, {act: true, withoutSummaryFile: true});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+  });
+});

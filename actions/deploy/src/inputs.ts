@@ -1,0 +1,115 @@
+import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, type SshTarget} from '@circuitverse/shared';
+
+export interface DeployInputs {
+  hosts: SshTarget[];
+  sshPrivateKey: string;
+  sshKnownHosts: string;
+  service: string;
+  /** `undefined` only when rolling back. */
+  image: string | undefined;
+  appPort: number;
+  healthPath: string;
+  healthTimeoutMs: number;
+  proxy: 'nginx' | 'none';
+  nginxUpstreamFile: string;
+  env: Map<string, string>;
+  secrets: Map<string, string>;
+  registryUsername: string | undefined;
+  registryPassword: string | undefined;
+  preDeploy: string | undefined;
+  batchSize: number;
+  onFailure: 'rollback' | 'stop';
+  drainTimeoutMs: number;
+  retain: number;
+  lockWaitMs: number;
+  rollback: boolean;
+  rollbackTo: string | undefined;
+}
+
+const servicePattern = /^[a-z0-9][a-z0-9-]*$/;
+// A URL path with an optional query, and nothing a shell or nginx would read specially.
+const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
+const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
+
+/** Parses and checks every input; masks secrets before anything else can log them. */
+export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
+  for (const secretInput of ['ssh-private-key', 'registry-password']) {
+    const value = reader.optional(secretInput);
+    if (value) logger.mask(value);
+  }
+  const registryPassword = reader.optional('registry-password');
+  const secrets = reader.keyValues('secrets', {secret: true});
+  for (const value of secrets.values()) logger.mask(value);
+
+  const sshUser = reader.optional('ssh-user') ?? 'root';
+  const hostTexts = reader.list('hosts');
+  if (hostTexts.length === 0) throw new ConfigError('hosts', 'is required', 'List the hosts, one [user@]host[:port] per line.');
+  const hosts = hostTexts.map(text => {
+    const target = parseSshTarget(text, sshUser);
+    if (!target) throw new ConfigError('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
+    return target;
+  });
+  const sshPrivateKey = reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}');
+  const sshKnownHosts = reader.required('ssh-known-hosts', 'known_hosts lines for every host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}');
+  const service = reader.required('service', 'a name such as web');
+  if (!servicePattern.test(service)) {
+    throw new ConfigError(
+      'service',
+      `must be lower-case letters, digits and "-", starting with a letter or digit (got "${service}")`,
+      'Use a name such as web or circuitverse-web.',
+    );
+  }
+  const rollback = reader.boolean('rollback', false);
+  const rollbackTo = reader.optional('rollback-to');
+  const image = reader.optional('image');
+  if (image === undefined && !rollback && rollbackTo === undefined) {
+    throw new ConfigError('image', 'is required unless rolling back', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
+  }
+  if (image !== undefined) {
+    const ref = parseImageRef(image);
+    if (!ref || (ref.tag === undefined && ref.digest === undefined)) {
+      throw new ConfigError('image', `is not an image reference with a tag or digest ("${image}")`, 'Use registry/name:tag or registry/name@sha256:...');
+    }
+  }
+  const healthPath = reader.optional('health-path') ?? '/up';
+  if (!healthPathPattern.test(healthPath)) {
+    throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
+  }
+  const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
+  if (!absolutePathPattern.test(nginxUpstreamFile)) {
+    throw new ConfigError(
+      'nginx-upstream-file',
+      `is not a plain absolute path ("${nginxUpstreamFile}")`,
+      'Use a path such as /etc/nginx/conf.d/web-upstream.conf.',
+    );
+  }
+  const registryUsername = reader.optional('registry-username');
+  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+    const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
+    throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
+  }
+  return {
+    hosts,
+    sshPrivateKey,
+    sshKnownHosts,
+    service,
+    image,
+    appPort: reader.integer('app-port', 3000, {min: 1, max: 65535}),
+    healthPath,
+    healthTimeoutMs: reader.duration('health-timeout', '60s'),
+    proxy: reader.choice('proxy', ['nginx', 'none'] as const, 'nginx'),
+    nginxUpstreamFile,
+    env: reader.keyValues('env'),
+    secrets,
+    registryUsername,
+    registryPassword,
+    preDeploy: reader.optional('pre-deploy'),
+    batchSize: reader.integer('batch-size', hosts.length, {min: 1, max: 10_000}),
+    onFailure: reader.choice('on-failure', ['rollback', 'stop'] as const, 'rollback'),
+    drainTimeoutMs: reader.duration('drain-timeout', '30s'),
+    retain: reader.integer('retain', 5, {min: 1, max: 100}),
+    lockWaitMs: reader.duration('lock-wait', '0s'),
+    rollback,
+    rollbackTo,
+  };
+}

@@ -1,0 +1,35 @@
+import {join} from 'node:path';
+import {runAction, runPostStep} from '@circuitverse/testkit';
+import {describe, expect, it} from 'vitest';
+
+const action = join(import.meta.dirname, '..');
+
+describe('deploy bundle', () => {
+  it('fails in one line naming the missing input, with no stack trace', async () => {
+    const run = await runAction(action);
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual(['Input "hosts" is required. List the hosts, one [user@]host[:port] per line.']);
+    expect(run.log).not.toMatch(/^\s+at /m);
+  });
+
+  it('masks the private key before it can be logged, even when another input is wrong', async () => {
+    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    const run = await runAction(action, {inputs: {hosts: 'web-1', 'ssh-private-key': key, 'ssh-known-hosts': 'web-1 ssh-ed25519 AAAA', service: 'Bad;Name'}});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/^Input "service" must be lower-case/);
+    expect(run.rawLog).toContain('::add-mask::');
+    expect(run.log).not.toContain('b3BlbnNzaC1rZXktdjEAAAAA');
+  });
+
+  it('runs its post step after a failed main step', async () => {
+    const main = await runAction(action);
+    const post = await runPostStep(action, main);
+    expect(post.exitCode).toBe(0);
+  });
+
+  it('runs under act without a summary file', async () => {
+    const run = await runAction(action, {act: true, withoutSummaryFile: true});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+  });
+});

@@ -1,0 +1,2 @@
+export {createActionsLogger} from './logger.js';
+export {expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from './step.js';

@@ -1,0 +1,36 @@
+import * as core from '@actions/core';
+import {type Logger, SecretRedactor, timePhase} from '../logger.js';
+
+/** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
+export function createActionsLogger(environment: Record<string, string | undefined> = process.env): Logger {
+  const redactor = new SecretRedactor();
+  let summaryWarned = false;
+  return {
+    info: message => core.info(redactor.redact(message)),
+    debug: message => core.debug(redactor.redact(message)),
+    warning: (message, annotation) => core.warning(redactor.redact(message), annotation ?? {}),
+    error: (message, annotation) => core.error(redactor.redact(message), annotation ?? {}),
+    group: async (title, phase) => {
+      core.startGroup(title);
+      try {
+        return await timePhase(title, phase, line => core.info(line));
+      } finally {
+        core.endGroup();
+      }
+    },
+    mask: secret => {
+      if (secret.trim() === '') return;
+      core.setSecret(secret);
+      redactor.add(secret);
+    },
+    summary: async markdown => {
+      // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
+      if (!environment.GITHUB_STEP_SUMMARY) {
+        if (!summaryWarned) core.warning(`No job summary here${environment.ACT ? ' (act discards them)' : ''}; the summary is skipped.`);
+        summaryWarned = true;
+        return;
+      }
+      await core.summary.addRaw(redactor.redact(markdown), true).write();
+    },
+  };
+}

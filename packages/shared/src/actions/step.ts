@@ -1,0 +1,46 @@
+import * as core from '@actions/core';
+import {ConfigError, errorMessage, RemoteError} from '../errors.js';
+
+const postMarker = 'isPost';
+
+/**
+ * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
+ * step state; the runner hands it back to the post step as `STATE_isPost`.
+ */
+export function isPostStep(): boolean {
+  return core.getState(postMarker) === 'true';
+}
+
+/** Marks that a post step must follow, for actions that declare `runs.post`. */
+export function expectPostStep(): void {
+  core.saveState(postMarker, 'true');
+}
+
+/** Saves a value for this action's post step. */
+export function saveStepState(name: string, value: string): void {
+  core.saveState(name, value);
+}
+
+/** Reads a value the main step saved. */
+export function readStepState(name: string): string {
+  return core.getState(name);
+}
+
+/** Sets every output; `undefined` values are left unset. */
+export function setOutputs(outputs: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== undefined) core.setOutput(name, value);
+  }
+}
+
+/**
+ * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ */
+export function failStep(error: unknown): void {
+  if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+    core.debug(error.stack);
+  }
+  if (error instanceof RemoteError && error.cause !== undefined) core.debug(`cause: ${errorMessage(error.cause)}`);
+  core.setFailed(errorMessage(error).replace(/\s*\n\s*/g, ' '));
+}

@@ -1,0 +1,17 @@
+// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
+// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
+const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
+
+/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
+export function quoteShellArgument(argument: string): string {
+  if (argument.includes('\0')) throw new Error('A shell argument cannot contain a NUL byte.');
+  if (plainWord.test(argument)) return argument;
+  // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
+  return `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Joins an argv array into one command line for `sh -c` on a remote host. */
+export function toShellCommand(argv: readonly string[]): string {
+  if (argv.length === 0) throw new Error('A command needs at least one word.');
+  return argv.map(quoteShellArgument).join(' ');
+}

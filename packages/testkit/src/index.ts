@@ -1,0 +1,2 @@
+export {type ActionRun, parseFileCommands, pushEvent, type RunActionOptions, runAction, runPostStep} from './run-action.js';
+export {findSandbox, type Sandbox, type SandboxHost, sandboxDir} from './sandbox.js';

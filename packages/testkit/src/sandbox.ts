@@ -1,0 +1,36 @@
+import {existsSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+
+export interface SandboxHost {
+  name: string;
+  address: string;
+  port: number;
+  netns: string;
+}
+
+/** What `sandbox/up` wrote to `sandbox.json`: where each service listens and how to reach it. */
+export interface Sandbox {
+  dir: string;
+  docker: {host: string};
+  registry: {address: string; username: string; password: string};
+  ssh: {user: string; privateKeyFile: string; publicKey: string; knownHostsFile: string};
+  hosts: SandboxHost[];
+  postgres: {url: string; host: string; port: number; user: string; password: string; database: string};
+  s3: {endpoint: string; region: string; accessKeyId: string; secretAccessKey: string};
+  testApp: {context: string; image: string; tag: string};
+}
+
+export const sandboxDir = process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox';
+
+/**
+ * The running sandbox, or `undefined` when there is none. Under `CI=true` a missing sandbox is an error, so an
+ * end-to-end test can never pass by skipping.
+ */
+export function findSandbox(): Sandbox | undefined {
+  const file = join(sandboxDir, 'sandbox.json');
+  if (!existsSync(file)) {
+    if (process.env.CI === 'true') throw new Error(`No sandbox at ${file}: run sandbox/up before the end-to-end tests.`);
+    return undefined;
+  }
+  return JSON.parse(readFileSync(file, 'utf8')) as Sandbox;
+}
