@@ -54180,7 +54180,7 @@ let AESGCMDecipher;
 let ChaChaPolyDecipher;
 let GenericDecipher;
 try {
-  binding = __nccwpck_require__(4317);
+  binding = __nccwpck_require__(6698);
   ({ AESGCMCipher, ChaChaPolyCipher, GenericCipher,
      AESGCMDecipher, ChaChaPolyDecipher, GenericDecipher } = binding);
 } catch {}
@@ -67657,7 +67657,7 @@ module.exports = {
 
 
 const assert = __nccwpck_require__(4589)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(4242)
 const util = __nccwpck_require__(3373)
 const { addSignal, removeSignal } = __nccwpck_require__(8513)
@@ -67782,7 +67782,7 @@ const {
   RequestAbortedError
 } = __nccwpck_require__(4242)
 const util = __nccwpck_require__(3373)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { addSignal, removeSignal } = __nccwpck_require__(8513)
 const assert = __nccwpck_require__(4589)
 
@@ -68034,7 +68034,7 @@ const { Readable } = __nccwpck_require__(7344)
 const { InvalidArgumentError, RequestAbortedError } = __nccwpck_require__(4242)
 const util = __nccwpck_require__(3373)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(4388)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 
 class RequestHandler extends AsyncResource {
   constructor (opts, callback) {
@@ -68255,7 +68255,7 @@ const { finished, PassThrough } = __nccwpck_require__(7075)
 const { InvalidArgumentError, InvalidReturnValueError } = __nccwpck_require__(4242)
 const util = __nccwpck_require__(3373)
 const { getResolveErrorBodyCallback } = __nccwpck_require__(4388)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const { addSignal, removeSignal } = __nccwpck_require__(8513)
 
 class StreamHandler extends AsyncResource {
@@ -68478,7 +68478,7 @@ module.exports = stream
 
 
 const { InvalidArgumentError, SocketError } = __nccwpck_require__(4242)
-const { AsyncResource } = __nccwpck_require__(6698)
+const { AsyncResource } = __nccwpck_require__(4317)
 const util = __nccwpck_require__(3373)
 const { addSignal, removeSignal } = __nccwpck_require__(8513)
 const assert = __nccwpck_require__(4589)
@@ -95558,7 +95558,7 @@ function wrappy (fn, cb) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K: () => (/* binding */ readInputs)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1267);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6953);
 
 const labelKey = { pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, description: 'letters, digits, ".", "_", "/" or "-", such as org.example.team' };
 const secretId = { pattern: /^[A-Za-z0-9_.-]+$/, description: 'letters, digits, "_", "." or "-", as used in RUN --mount=type=secret,id=...' };
@@ -95608,7 +95608,7 @@ function readInputs(reader, logger) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2021);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1267);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6953);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(69);
 /* harmony import */ var dockerode__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2879);
 /* harmony import */ var dockerode__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(dockerode__WEBPACK_IMPORTED_MODULE_3__);
@@ -95665,7 +95665,7 @@ module.exports = eval("require")("../build/Release/cpufeatures.node");
 
 /***/ }),
 
-/***/ 4317:
+/***/ 6698:
 /***/ ((module) => {
 
 module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
@@ -95764,7 +95764,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:assert"
 
 /***/ }),
 
-/***/ 6698:
+/***/ 4317:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_hooks");
@@ -100697,13 +100697,13 @@ function parseDuration(text) {
 }
 /** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
 function formatDuration(milliseconds) {
-    if (milliseconds < 1000)
+    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
+    if (Math.round(milliseconds) < 1000)
         return `${Math.round(milliseconds)}ms`;
-    if (milliseconds < 60_000)
+    if (Math.round(milliseconds / 100) < 600)
         return `${(milliseconds / 1000).toFixed(1)}s`;
-    const minutes = Math.floor(milliseconds / 60_000);
-    const seconds = Math.floor((milliseconds % 60_000) / 1000);
-    return `${minutes}m${String(seconds).padStart(2, '0')}s`;
+    const totalSeconds = Math.round(milliseconds / 1000);
+    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
 }
 //# sourceMappingURL=duration.js.map
 
@@ -100766,7 +100766,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 1267:
+/***/ 6953:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -100778,7 +100778,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   dz: () => (/* reexport */ isTag)
 });
 
-// UNUSED EXPORTS: RemoteError, SecretRedactor, createConsoleLogger, errorMessage, formatDuration, inputVariableName, lastLine, parseDuration, parseImageRef, parseSshTarget, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: KnownHosts, RemoteError, SecretRedactor, connectSsh, createConsoleLogger, errorMessage, fingerprint, formatDuration, inputVariableName, knownHostsName, lastLine, parseDuration, parseImageRef, parseSshTarget, quoteShellArgument, readPrivateKey, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -100793,10 +100793,12 @@ const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${p
 const tagPattern = /^[\w][\w.-]{0,127}$/;
 const digestPattern = /^sha256:[a-f0-9]{64}$/;
 // A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
+// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
 function splitRegistry(repository) {
     const match = repositoryPattern.exec(repository);
     const first = match?.[1];
-    if (first && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('[')))
+    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
+    if (first && looksLikeHost(first))
         return first;
     return 'docker.io';
 }
@@ -100917,7 +100919,8 @@ class InputReader {
     keyValues(name, options = {}) {
         const key = options.key ?? environmentKey;
         const pairs = new Map();
-        const lines = (this.optional(name) ?? '').split(/\r?\n/);
+        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
+        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
         lines.forEach((rawLine, index) => {
             const line = rawLine.trim();
             if (line === '' || line.startsWith('#'))
@@ -100930,7 +100933,9 @@ class InputReader {
             }
             const pairKey = line.slice(0, separator).trim();
             if (!key.pattern.test(pairKey)) {
-                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key "${pairKey}"`, `A key is ${key.description}.`);
+                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
+                const shownKey = options.secret ? '' : ` "${pairKey}"`;
+                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
             }
             if (pairs.has(pairKey))
                 throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
@@ -100942,7 +100947,286 @@ class InputReader {
 //# sourceMappingURL=inputs.js.map
 // EXTERNAL MODULE: ../../packages/shared/dist/logger.js
 var logger = __nccwpck_require__(2353);
+;// CONCATENATED MODULE: ../../packages/shared/dist/shell-quote.js
+// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
+// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
+const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
+/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
+function quoteShellArgument(argument) {
+    if (argument.includes('\0'))
+        throw new Error('A shell argument cannot contain a NUL byte.');
+    if (plainWord.test(argument))
+        return argument;
+    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
+    return `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
+const reservedWords = new Set([
+    'case',
+    'coproc',
+    'do',
+    'done',
+    'elif',
+    'else',
+    'esac',
+    'fi',
+    'for',
+    'function',
+    'if',
+    'in',
+    'select',
+    'then',
+    'time',
+    'until',
+    'while',
+]);
+/** Joins an argv array into one command line for `sh -c` on a remote host. */
+function shell_quote_toShellCommand(argv) {
+    if (argv.length === 0)
+        throw new Error('A command needs at least one word.');
+    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
+}
+//# sourceMappingURL=shell-quote.js.map
+// EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(7004);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/known-hosts.js
+
+/** The host name as known_hosts writes it: bare on port 22, `[host]:port` otherwise. */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64. */
+function known_hosts_fingerprint(key) {
+    return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+// ssh's match_pattern: `*` and `?` wildcards, case-insensitive.
+function matchesPattern(name, pattern) {
+    const regex = pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.');
+    return new RegExp(`^${regex}$`, 'i').test(name);
+}
+function matchesLine(line, name) {
+    if (line.hashed) {
+        const digest = createHmac('sha1', line.hashed.salt).update(name).digest();
+        return digest.equals(line.hashed.hash);
+    }
+    let matched = false;
+    for (const pattern of line.patterns) {
+        if (pattern.startsWith('!')) {
+            if (matchesPattern(name, pattern.slice(1)))
+                return false;
+        }
+        else if (matchesPattern(name, pattern)) {
+            matched = true;
+        }
+    }
+    return matched;
+}
+/** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
+class KnownHosts {
+    lines = [];
+    /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
+    invalidLines = [];
+    constructor(text) {
+        text.split(/\r?\n/).forEach((raw, index) => {
+            const line = raw.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const fields = line.split(/\s+/);
+            const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
+            const [names, type, base64] = fields;
+            // @cert-authority lines vouch for host certificates, which this toolkit does not use.
+            if (marker === '@cert-authority')
+                return;
+            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+                this.invalidLines.push(index + 1);
+                return;
+            }
+            const hostKey = { type, key: Buffer.from(base64, 'base64') };
+            const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
+            this.lines.push({
+                patterns: hashed ? [] : names.split(','),
+                ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
+                revoked: marker === '@revoked',
+                hostKey,
+            });
+        });
+    }
+    /** The keys known for a host, revoked ones excluded. */
+    keysFor(host, port) {
+        const name = knownHostsName(host, port);
+        return this.lines.filter(line => !line.revoked && matchesLine(line, name)).map(line => line.hostKey);
+    }
+    /** Whether a key the server offered is known for the host and not revoked. */
+    verify(host, port, offered) {
+        const name = knownHostsName(host, port);
+        const lines = this.lines.filter(line => matchesLine(line, name));
+        if (lines.some(line => line.revoked && line.hostKey.key.equals(offered)))
+            return 'revoked';
+        const known = lines.filter(line => !line.revoked);
+        if (known.length === 0)
+            return 'unknown-host';
+        return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+    }
+}
+// What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
+const hostKeyAlgorithms = {
+    'ssh-ed25519': ['ssh-ed25519'],
+    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+/** The host key algorithms to offer for the keys we know, like OpenSSH preferring known host key types. */
+function known_hosts_hostKeyAlgorithmsFor(keys) {
+    return [...new Set(keys.flatMap(key => hostKeyAlgorithms[key.type] ?? []))];
+}
+//# sourceMappingURL=known-hosts.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
+
+
+
+
+/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
+function readPrivateKey(text, input) {
+    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
+    if (parsed instanceof Error) {
+        const encrypted = /encrypted|passphrase/i.test(parsed.message);
+        throw new ConfigError(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
+            ? 'Use a deploy key without a passphrase, kept in a secret.'
+            : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
+    }
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key?.isPrivateKey())
+        throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+    return key;
+}
+/**
+ * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
+ * the handshake, before any command runs, naming the fingerprint the host offered.
+ */
+function connectSsh(target, credentials, options = {}) {
+    const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
+    const where = `${target.user}@${knownHostsLabel(target)}`;
+    const client = new Client();
+    let hostKeyProblem;
+    let serverMethods;
+    return new Promise((resolve, reject) => {
+        client.on('ready', () => resolve(wrapClient(client, target, where)));
+        client.on('error', error => {
+            client.end();
+            if (hostKeyProblem) {
+                reject(new RemoteError(where, hostKeyProblem, { cause: error }));
+            }
+            else if (error.level === 'client-authentication') {
+                const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
+                reject(new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                    cause: error,
+                    next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
+                }));
+            }
+            else {
+                reject(new RemoteError(where, 'could not connect', { cause: error, remoteOutput: errorMessage(error) }));
+            }
+        });
+        client.connect({
+            host: target.host,
+            port: target.port,
+            username: target.user,
+            readyTimeout: options.readyTimeoutMs ?? 20_000,
+            keepaliveInterval: 5_000,
+            keepaliveCountMax: 3,
+            // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
+            ...(knownKeys.length ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownKeys) } } : {}),
+            hostVerifier: (offered) => {
+                const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
+                if (verdict === 'known')
+                    return true;
+                const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
+                hostKeyProblem = {
+                    'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
+                    mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
+                    revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+                }[verdict];
+                return false;
+            },
+            authHandler: (methodsLeft, _partialSuccess, next) => {
+                if (methodsLeft === null) {
+                    next({ type: 'publickey', username: target.user, key: credentials.privateKey });
+                }
+                else {
+                    serverMethods = methodsLeft;
+                    next(false);
+                }
+            },
+        });
+    });
+}
+function knownHostsLabel(target) {
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    return target.port === 22 ? host : `${host}:${target.port}`;
+}
+// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
+function keyType(blob) {
+    const length = blob.readUInt32BE(0);
+    return blob.subarray(4, 4 + length).toString('ascii');
+}
+function wrapClient(client, target, where) {
+    let lost;
+    client.on('close', () => {
+        lost ??= new Error('connection closed');
+    });
+    client.on('error', error => {
+        lost = error;
+    });
+    const exec = (argv, options = {}) => new Promise((resolve, reject) => {
+        if (lost) {
+            reject(new RemoteError(where, 'the SSH connection was lost', { cause: lost, remoteOutput: errorMessage(lost) }));
+            return;
+        }
+        client.exec(toShellCommand(argv), (error, channel) => {
+            if (error) {
+                reject(new RemoteError(where, 'could not start a command', { cause: error, remoteOutput: errorMessage(error) }));
+                return;
+            }
+            const stdout = [];
+            const stderr = [];
+            channel.on('data', (chunk) => stdout.push(chunk));
+            channel.stderr.on('data', (chunk) => stderr.push(chunk));
+            channel.on('close', (code, signal) => {
+                const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+                if (code === null || code === undefined) {
+                    const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
+                    reject(new RemoteError(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || errorMessage(cause) }));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            channel.end(options.stdin ?? '');
+        });
+    });
+    return {
+        target,
+        exec,
+        async run(what, argv, options) {
+            const result = await exec(argv, options);
+            if (result.code !== 0) {
+                throw new RemoteError(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
+            }
+            return result.stdout;
+        },
+        close: () => client.end(),
+    };
+}
+//# sourceMappingURL=connection.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
+
 
 
 

@@ -17,9 +17,9 @@ export function parseDuration(text: string): number | undefined {
 
 /** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
 export function formatDuration(milliseconds: number): string {
-  if (milliseconds < 1000) return `${Math.round(milliseconds)}ms`;
-  if (milliseconds < 60_000) return `${(milliseconds / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(milliseconds / 60_000);
-  const seconds = Math.floor((milliseconds % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, '0')}s`;
+  // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
+  if (Math.round(milliseconds) < 1000) return `${Math.round(milliseconds)}ms`;
+  if (Math.round(milliseconds / 100) < 600) return `${(milliseconds / 1000).toFixed(1)}s`;
+  const totalSeconds = Math.round(milliseconds / 1000);
+  return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
 }

@@ -16,10 +16,13 @@ export interface ImageRef {
 }
 
 // A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
+// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
 function splitRegistry(repository: string): string {
   const match = repositoryPattern.exec(repository);
   const first = match?.[1];
-  if (first && (first.includes('.') || first.includes(':') || first === 'localhost' || first.startsWith('['))) return first;
+  const looksLikeHost = (text: string) =>
+    text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
+  if (first && looksLikeHost(first)) return first;
   return 'docker.io';
 }
 

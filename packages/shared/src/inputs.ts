@@ -94,7 +94,8 @@ export class InputReader {
   keyValues(name: string, options: KeyValueOptions = {}): Map<string, string> {
     const key = options.key ?? environmentKey;
     const pairs = new Map<string, string>();
-    const lines = (this.optional(name) ?? '').split(/\r?\n/);
+    // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
+    const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
     lines.forEach((rawLine, index) => {
       const line = rawLine.trim();
       if (line === '' || line.startsWith('#')) return;
@@ -106,7 +107,9 @@ export class InputReader {
       }
       const pairKey = line.slice(0, separator).trim();
       if (!key.pattern.test(pairKey)) {
-        throw new ConfigError(name, `${where} has an invalid key "${pairKey}"`, `A key is ${key.description}.`);
+        // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
+        const shownKey = options.secret ? '' : ` "${pairKey}"`;
+        throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
       }
       if (pairs.has(pairKey)) throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
       pairs.set(pairKey, line.slice(separator + 1).trim());

@@ -10,8 +10,29 @@ export function quoteShellArgument(argument: string): string {
   return `'${argument.replace(/'/g, `'\\''`)}'`;
 }
 
+// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
+const reservedWords = new Set([
+  'case',
+  'coproc',
+  'do',
+  'done',
+  'elif',
+  'else',
+  'esac',
+  'fi',
+  'for',
+  'function',
+  'if',
+  'in',
+  'select',
+  'then',
+  'time',
+  'until',
+  'while',
+]);
+
 /** Joins an argv array into one command line for `sh -c` on a remote host. */
 export function toShellCommand(argv: readonly string[]): string {
   if (argv.length === 0) throw new Error('A command needs at least one word.');
-  return argv.map(quoteShellArgument).join(' ');
+  return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
 }

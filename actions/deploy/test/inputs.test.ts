@@ -1,0 +1,92 @@
+import {createConsoleLogger, InputReader} from '@circuitverse/shared';
+import {catchConfigError} from '@circuitverse/testkit';
+import {utils} from 'ssh2';
+import {describe, expect, it} from 'vitest';
+import {readInputs} from '../src/inputs.js';
+
+const {private: privateKey, public: publicKey} = utils.generateKeyPairSync('ed25519');
+const knownHosts = 'web-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const valid = {hosts: 'web-1', 'ssh-private-key': privateKey, 'ssh-known-hosts': knownHosts, service: 'web', image: '127.0.0.1:5000/app:v1'};
+
+function read(inputs: Record<string, string>) {
+  const environment = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
+  return readInputs(new InputReader(environment), createConsoleLogger({write: () => {}}));
+}
+
+describe('deploy inputs', () => {
+  it('applies the documented defaults', () => {
+    const inputs = read(valid);
+    expect(inputs).toMatchObject({
+      hosts: [{user: 'root', host: 'web-1', port: 22, label: 'web-1'}],
+      service: 'web',
+      image: '127.0.0.1:5000/app:v1',
+      appPort: 3000,
+      healthPath: '/up',
+      healthTimeoutMs: 60_000,
+      proxy: 'nginx',
+      nginxUpstreamFile: '/etc/nginx/conf.d/web-upstream.conf',
+      batchSize: 1,
+      onFailure: 'rollback',
+      drainTimeoutMs: 30_000,
+      retain: 5,
+      lockWaitMs: 0,
+      rollback: false,
+    });
+    expect(inputs.ssh.privateKey.type).toBe('ssh-ed25519');
+  });
+
+  it('reads hosts with users, ports and IPv6, and ssh-user for the rest', () => {
+    const inputs = read({...valid, hosts: 'web-1, deploy@web-2:2222\n[2001:db8::1]:22', 'ssh-user': 'app'});
+    expect(inputs.hosts.map(host => [host.user, host.host, host.port])).toEqual([
+      ['app', 'web-1', 22],
+      ['deploy', 'web-2', 2222],
+      ['app', '2001:db8::1', 22],
+    ]);
+    expect(inputs.batchSize).toBe(3);
+  });
+
+  it('needs no image when rolling back', () => {
+    const {image: _, ...withoutImage} = valid;
+    expect(read({...withoutImage, rollback: 'true'}).image).toBeUndefined();
+  });
+
+  it.each([
+    ['no hosts', {hosts: ''}, 'hosts'],
+    ['a host with shell metacharacters', {hosts: 'web-1;reboot'}, 'hosts'],
+    ['a missing private key', {'ssh-private-key': ''}, 'ssh-private-key'],
+    ['a public key instead of a private one', {'ssh-private-key': publicKey}, 'ssh-private-key'],
+    ['a key that is not a key', {'ssh-private-key': 'hello'}, 'ssh-private-key'],
+    ['missing known hosts', {'ssh-known-hosts': ''}, 'ssh-known-hosts'],
+    ['an unreadable known_hosts line', {'ssh-known-hosts': 'web-1 ssh-ed25519'}, 'ssh-known-hosts'],
+    ['a service with shell metacharacters', {service: 'web;rm -rf /'}, 'service'],
+    ['a service with $()', {service: '$(reboot)'}, 'service'],
+    ['a service in upper case', {service: 'Web'}, 'service'],
+    ['no image and no rollback', {image: ''}, 'image'],
+    ['an image without a tag or digest', {image: '127.0.0.1:5000/app'}, 'image'],
+    ['an image with shell metacharacters', {image: 'app:v1;reboot'}, 'image'],
+    ['an image with backticks', {image: 'app:`id`'}, 'image'],
+    ['a port out of range', {'app-port': '70000'}, 'app-port'],
+    ['a port of 0', {'app-port': '0'}, 'app-port'],
+    ['a health path with $()', {'health-path': '/up$(reboot)'}, 'health-path'],
+    ['a health path with ;', {'health-path': '/up;reboot'}, 'health-path'],
+    ['a health path without /', {'health-path': 'up'}, 'health-path'],
+    ['an unknown proxy', {proxy: 'traefik'}, 'proxy'],
+    ['an env key with shell metacharacters', {env: 'A;B=1'}, 'env'],
+    ['an env line without =', {env: 'RAILS_ENV'}, 'env'],
+    ['a secret line without =', {secrets: 'hunter2'}, 'secrets'],
+    ['a health timeout without a unit', {'health-timeout': '60'}, 'health-timeout'],
+    ['an unknown on-failure', {'on-failure': 'ignore'}, 'on-failure'],
+    ['a retain of 0', {retain: '0'}, 'retain'],
+    ['rollback that is not a boolean', {rollback: 'yes'}, 'rollback'],
+    ['an upstream file with shell metacharacters', {'nginx-upstream-file': '/etc/nginx/x;y'}, 'nginx-upstream-file'],
+    ['a registry password without a user', {'registry-password': 'pw'}, 'registry-username'],
+  ])('refuses %s, naming the input', (_, override, input) => {
+    const error = catchConfigError(() => read({...valid, ...override}));
+    expect(error.input).toBe(input);
+    expect(error.message).toContain(`Input "${input}"`);
+  });
+
+  it('never quotes a secret line in its error', () => {
+    expect(catchConfigError(() => read({...valid, secrets: 'hunter2-value'})).message).not.toContain('hunter2-value');
+  });
+});

@@ -1,0 +1,78 @@
+import {createConsoleLogger, InputReader} from '@circuitverse/shared';
+import {catchConfigError} from '@circuitverse/testkit';
+import {describe, expect, it} from 'vitest';
+import {readInputs} from '../src/inputs.js';
+
+const now = new Date('2026-11-27T12:00:00Z');
+const valid = {'database-url': 'postgres://app:pw@127.0.0.1:5432/app', bucket: 'circuitverse-images-prod'};
+
+function read(inputs: Record<string, string>) {
+  const environment = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
+  return readInputs(new InputReader(environment), createConsoleLogger({write: () => {}}), now);
+}
+
+describe('verify-attachments inputs', () => {
+  it('applies the documented defaults', () => {
+    expect(read(valid)).toMatchObject({
+      source: {kind: 'database', url: valid['database-url']},
+      tunnel: undefined,
+      sampleSize: 200,
+      recentSince: undefined,
+      services: new Map([['', 'circuitverse-images-prod']]),
+      verify: 'checksum',
+      concurrency: 16,
+      maxMissing: 0,
+      maxMismatched: 0,
+    });
+  });
+
+  it('draws a seed when none is given and keeps a given one', () => {
+    expect(read(valid).seed).toMatch(/^\d+$/);
+    expect(read({...valid, seed: '42'}).seed).toBe('42');
+  });
+
+  it.each([
+    ['a duration', '2h', new Date('2026-11-27T10:00:00Z')],
+    ['an ISO time', '2026-11-01T00:00:00Z', new Date('2026-11-01T00:00:00Z')],
+  ])('reads recent-since as %s', (_, text, expected) => {
+    expect(read({...valid, 'recent-since': text}).recentSince).toEqual(expected);
+  });
+
+  it('reads a services map and a tunnel', () => {
+    const inputs = read({
+      'database-url': valid['database-url'],
+      services: 'amazon=circuitverse-images-prod\namazon_dev=circuitverse-images-dev',
+      'ssh-host': 'deploy@db-1:2222',
+      'ssh-private-key': 'key',
+      'ssh-known-hosts': 'db-1 ssh-ed25519 AAAA',
+    });
+    expect(inputs.services).toEqual(
+      new Map([
+        ['amazon', 'circuitverse-images-prod'],
+        ['amazon_dev', 'circuitverse-images-dev'],
+      ]),
+    );
+    expect(inputs.tunnel?.target).toMatchObject({user: 'deploy', host: 'db-1', port: 2222});
+  });
+
+  it.each([
+    ['no blob source', {'database-url': ''}, 'database-url'],
+    ['both blob sources', {'blobs-file': 'blobs.ndjson'}, 'blobs-file'],
+    ['a URL that is not PostgreSQL', {'database-url': 'mysql://x'}, 'database-url'],
+    ['no bucket and no services', {bucket: ''}, 'services'],
+    ['bucket and services together', {services: 'amazon=circuitverse-images-dev'}, 'bucket'],
+    ['a malformed services map', {bucket: '', services: 'amazon'}, 'services'],
+    ['an invalid bucket', {bucket: 'Bad_Bucket'}, 'bucket'],
+    ['an unknown verify mode', {verify: 'md5'}, 'verify'],
+    ['a concurrency of 0', {concurrency: '0'}, 'concurrency'],
+    ['a negative max-missing', {'max-missing': '-1'}, 'max-missing'],
+    ['a recent-since that is neither', {'recent-since': 'yesterday'}, 'recent-since'],
+    ['an ssh-host that is not a host', {'ssh-host': 'db;reboot'}, 'ssh-host'],
+    ['a tunnel without a key', {'ssh-host': 'db-1'}, 'ssh-private-key'],
+    ['an endpoint that is not a URL', {endpoint: 'localhost:4568'}, 'endpoint'],
+  ])('refuses %s, naming the input', (_, override, input) => {
+    const error = catchConfigError(() => read({...valid, ...override}));
+    expect(error.input).toBe(input);
+    expect(error.message).toContain(`Input "${input}"`);
+  });
+});

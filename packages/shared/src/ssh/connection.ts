@@ -1,0 +1,173 @@
+import {Client, type ClientChannel, type ParsedKey, utils} from 'ssh2';
+import {ConfigError, errorMessage, RemoteError} from '../errors.js';
+import {toShellCommand} from '../shell-quote.js';
+import type {SshTarget} from '../ssh-target.js';
+import {fingerprint, hostKeyAlgorithmsFor, type KnownHosts} from './known-hosts.js';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ExecOptions {
+  /** Bytes for the command's stdin: how secrets travel, so they never sit on a command line. */
+  stdin?: string;
+}
+
+/** One verified SSH connection to a host. */
+export interface SshConnection {
+  readonly target: SshTarget;
+  /** Runs an argv through the remote shell, quoted so it arrives byte-for-byte; never throws on a non-zero exit. */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<CommandResult>;
+  /** Like `exec`, but a non-zero exit is a `RemoteError` that says what was being done and quotes stderr. */
+  run(what: string, argv: readonly string[], options?: ExecOptions): Promise<string>;
+  close(): void;
+}
+
+export interface SshCredentials {
+  /** The private key, already checked by `readPrivateKey`. */
+  privateKey: ParsedKey;
+  knownHosts: KnownHosts;
+}
+
+/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
+export function readPrivateKey(text: string, input: string): ParsedKey {
+  const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
+  if (parsed instanceof Error) {
+    const encrypted = /encrypted|passphrase/i.test(parsed.message);
+    throw new ConfigError(
+      input,
+      encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`,
+      encrypted
+        ? 'Use a deploy key without a passphrase, kept in a secret.'
+        : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).',
+    );
+  }
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+  return key;
+}
+
+/**
+ * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
+ * the handshake, before any command runs, naming the fingerprint the host offered.
+ */
+export function connectSsh(target: SshTarget, credentials: SshCredentials, options: {readyTimeoutMs?: number} = {}): Promise<SshConnection> {
+  const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
+  const where = `${target.user}@${knownHostsLabel(target)}`;
+  const client = new Client();
+  let hostKeyProblem: string | undefined;
+  let serverMethods: string[] | undefined;
+
+  return new Promise((resolve, reject) => {
+    client.on('ready', () => resolve(wrapClient(client, target, where)));
+    client.on('error', error => {
+      client.end();
+      if (hostKeyProblem) {
+        reject(new RemoteError(where, hostKeyProblem, {cause: error}));
+      } else if ((error as {level?: string}).level === 'client-authentication') {
+        const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
+        reject(
+          new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+            cause: error,
+            next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
+          }),
+        );
+      } else {
+        reject(new RemoteError(where, 'could not connect', {cause: error, remoteOutput: errorMessage(error)}));
+      }
+    });
+    client.connect({
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: 5_000,
+      keepaliveCountMax: 3,
+      // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
+      ...(knownKeys.length ? {algorithms: {serverHostKey: hostKeyAlgorithmsFor(knownKeys) as never}} : {}),
+      hostVerifier: (offered: Buffer) => {
+        const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
+        if (verdict === 'known') return true;
+        const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
+        hostKeyProblem = {
+          'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
+          mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
+          revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+        }[verdict];
+        return false;
+      },
+      authHandler: (methodsLeft, _partialSuccess, next) => {
+        if (methodsLeft === null) {
+          next({type: 'publickey', username: target.user, key: credentials.privateKey as never});
+        } else {
+          serverMethods = methodsLeft;
+          next(false as never);
+        }
+      },
+    });
+  });
+}
+
+function knownHostsLabel(target: SshTarget): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+  return target.port === 22 ? host : `${host}:${target.port}`;
+}
+
+// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
+function keyType(blob: Buffer): string {
+  const length = blob.readUInt32BE(0);
+  return blob.subarray(4, 4 + length).toString('ascii');
+}
+
+function wrapClient(client: Client, target: SshTarget, where: string): SshConnection {
+  let lost: Error | undefined;
+  client.on('close', () => {
+    lost ??= new Error('connection closed');
+  });
+  client.on('error', error => {
+    lost = error;
+  });
+
+  const exec = (argv: readonly string[], options: ExecOptions = {}): Promise<CommandResult> =>
+    new Promise((resolve, reject) => {
+      if (lost) {
+        reject(new RemoteError(where, 'the SSH connection was lost', {cause: lost, remoteOutput: errorMessage(lost)}));
+        return;
+      }
+      client.exec(toShellCommand(argv), (error: Error | undefined, channel: ClientChannel) => {
+        if (error) {
+          reject(new RemoteError(where, 'could not start a command', {cause: error, remoteOutput: errorMessage(error)}));
+          return;
+        }
+        const stdout: Buffer[] = [];
+        const stderr: Buffer[] = [];
+        channel.on('data', (chunk: Buffer) => stdout.push(chunk));
+        channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        channel.on('close', (code: number | null, signal?: string) => {
+          const result = {code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8')};
+          if (code === null || code === undefined) {
+            const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
+            reject(new RemoteError(where, 'the SSH connection was lost mid-command', {cause, remoteOutput: result.stderr || errorMessage(cause)}));
+          } else {
+            resolve(result);
+          }
+        });
+        channel.end(options.stdin ?? '');
+      });
+    });
+
+  return {
+    target,
+    exec,
+    async run(what, argv, options) {
+      const result = await exec(argv, options);
+      if (result.code !== 0) {
+        throw new RemoteError(where, `${what} failed (exit ${result.code})`, {remoteOutput: result.stderr || result.stdout});
+      }
+      return result.stdout;
+    },
+    close: () => client.end(),
+  };
+}

@@ -1,0 +1,82 @@
+import {readFileSync} from 'node:fs';
+import {findSandbox, type Sandbox} from '@circuitverse/testkit';
+import {utils} from 'ssh2';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {RemoteError} from '../../src/errors.js';
+import {toShellCommand} from '../../src/shell-quote.js';
+import {connectSsh, readPrivateKey, type SshConnection} from '../../src/ssh/connection.js';
+import {KnownHosts} from '../../src/ssh/known-hosts.js';
+import {parseSshTarget} from '../../src/ssh-target.js';
+import {adversarialStrings} from '../fixtures/adversarial-strings.js';
+
+const sandbox = findSandbox();
+
+function credentials(sandbox: Sandbox, knownHostsText = readFileSync(sandbox.ssh.knownHostsFile, 'utf8')) {
+  return {privateKey: readPrivateKey(readFileSync(sandbox.ssh.privateKeyFile, 'utf8'), 'ssh-private-key'), knownHosts: new KnownHosts(knownHostsText)};
+}
+
+function target(sandbox: Sandbox, index = 0) {
+  const host = sandbox.hosts[index];
+  if (!host) throw new Error(`The sandbox has no host ${index}.`);
+  const parsed = parseSshTarget(`${sandbox.ssh.user}@${host.address}:${host.port}`, 'root');
+  if (!parsed) throw new Error(`Cannot parse the sandbox host ${host.address}.`);
+  return parsed;
+}
+
+describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
+  if (!sandbox) return;
+  let connection: SshConnection;
+  beforeAll(async () => {
+    connection = await connectSsh(target(sandbox), credentials(sandbox));
+  });
+  afterAll(() => connection?.close());
+
+  it('brings every adversarial string back byte-for-byte through the login shell and a POSIX sh -c', async () => {
+    const values = adversarialStrings.map(entry => entry.value);
+    // Two shells read it: the login shell reads the outer command, then `sh -c` (dash) the inner one.
+    const result = await connection.exec(['sh', '-c', toShellCommand(['printf', '%s\\0', ...values])]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const returned = result.stdout.split('\0').slice(0, -1);
+    for (const [index, entry] of adversarialStrings.entries()) {
+      expect({name: entry.name, value: returned[index]}).toEqual({name: entry.name, value: entry.value});
+    }
+    expect(returned).toHaveLength(values.length);
+  });
+
+  it('hands stdin to the command and reports its exit code and output', async () => {
+    expect(await connection.exec(['sh', '-c', 'cat; echo oops >&2; exit 3'], {stdin: 'from stdin'})).toEqual({code: 3, stdout: 'from stdin', stderr: 'oops\n'});
+  });
+
+  it('turns a failed command into a RemoteError that quotes its last line', async () => {
+    const error = await connection.run('listing a missing file', ['ls', '/no/such/file']).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(
+      /^root@198\.18\.0\.\d+: listing a missing file failed \(exit 2\): ls: cannot access '\/no\/such\/file': No such file or directory\.$/,
+    );
+  });
+
+  it('refuses a host missing from known_hosts before running anything, naming the offered fingerprint', async () => {
+    const error = await connectSsh(target(sandbox), credentials(sandbox, '')).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(/host is not in ssh-known-hosts; it offered the ssh-ed25519 key SHA256:[A-Za-z0-9+/]{43}/);
+  });
+
+  it('refuses a host whose key differs from known_hosts', async () => {
+    // Host 2's entry for host 1's address: a real key, but the wrong one.
+    const second = sandbox.hosts[1];
+    if (!second) throw new Error('The sandbox has fewer than two hosts.');
+    const lines = readFileSync(sandbox.ssh.knownHostsFile, 'utf8').split('\n');
+    const secondKeys = lines.filter(line => line.startsWith(`${second.address} `));
+    const swapped = secondKeys.map(line => line.replace(second.address, target(sandbox).host)).join('\n');
+    const error = await connectSsh(target(sandbox), credentials(sandbox, swapped)).catch(caught => caught);
+    expect(error.message).toMatch(/host key does not match ssh-known-hosts; it offered the ssh-ed25519 key SHA256:/);
+  });
+
+  it('says which key was refused and what the server accepts', async () => {
+    const stranger = utils.generateKeyPairSync('ed25519').private;
+    const error = await connectSsh(target(sandbox), {...credentials(sandbox), privateKey: readPrivateKey(stranger, 'ssh-private-key')}).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(/the server refused the ssh-ed25519 key SHA256:\S+\. It accepts: publickey\./);
+  });
+});

@@ -1,0 +1,32 @@
+import {execFile} from 'node:child_process';
+import {promisify} from 'node:util';
+import {describe, expect, it} from 'vitest';
+import {findSandbox} from '../src/sandbox.js';
+import {sshRun} from '../src/ssh.js';
+
+const execFileAsync = promisify(execFile);
+const sandbox = findSandbox();
+
+describe.skipIf(!sandbox)('sandbox', () => {
+  if (!sandbox) return;
+
+  it('has three hosts, each reached over SSH with strict host key checking and running its own Docker Engine', async () => {
+    expect(sandbox.hosts).toHaveLength(3);
+    const engines = await Promise.all(sandbox.hosts.map(host => sshRun(sandbox, host, "docker info --format '{{.ID}} {{.Name}}'")));
+    const rootEngine = (await execFileAsync('/usr/bin/docker', ['info', '--format', '{{.ID}}'])).stdout.trim();
+    const ids = engines.map(engine => engine.stdout.trim().split(' ')[0]);
+    expect(new Set([...ids, rootEngine]).size).toBe(4);
+  });
+
+  it('gives each host its own nginx', async () => {
+    const names = await Promise.all(sandbox.hosts.map(async host => (await fetch(`http://${host.address}/__sandbox`)).text()));
+    expect(names.map(name => name.trim())).toEqual(sandbox.hosts.map(host => host.name));
+  });
+
+  it('refuses a host whose key is not in known_hosts', async () => {
+    const host = sandbox.hosts[0];
+    if (!host) throw new Error('The sandbox has no hosts.');
+    // With an empty known_hosts the client must refuse, not ask or accept.
+    await expect(sshRun({...sandbox, ssh: {...sandbox.ssh, knownHostsFile: '/dev/null'}}, host, 'true')).rejects.toThrow(/Host key verification failed/);
+  });
+});
