@@ -51906,6 +51906,352 @@ module.exports = {
 
 /***/ }),
 
+/***/ 9875:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  K: () => (/* binding */ DeployHost)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
+var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ./src/release.ts
+var src_release = __nccwpck_require__(7674);
+;// CONCATENATED MODULE: ./src/remote-scripts.ts
+// Shell scripts run on the hosts with `sh -c SCRIPT deploy ARG…`. They are constants: every value from the user
+// travels as a positional argument (quoted by toShellCommand) or on stdin, never spliced into script text.
+/** $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the
+ * login off the host. */
+const pullScript = `set -eu
+if [ -n "$2" ]; then
+  config=$(mktemp -d)
+  trap 'rm -rf "$config"' EXIT
+  DOCKER_CONFIG=$config docker login --username "$2" --password-stdin "$1" >/dev/null
+  DOCKER_CONFIG=$config docker pull -q "$3" >/dev/null
+else
+  docker pull -q "$3" >/dev/null
+fi
+docker image inspect --format '{{.Id}}' "$3"`;
+/** $1 lock dir, $2 token; the holder's JSON on stdin. mkdir is atomic: exactly one deploy gets the lock. */
+const lockScript = `set -eu
+mkdir -p "$(dirname "$1")"
+if mkdir "$1" 2>/dev/null; then
+  printf '%s' "$2" >"$1/token"
+  cat >"$1/holder"
+  echo acquired
+else
+  cat "$1/holder" 2>/dev/null || echo '{}'
+fi`;
+/** $1 lock dir, $2 token: releases the lock only when this deploy holds it. */
+const unlockScript = `if [ "$(cat "$1/token" 2>/dev/null)" = "$2" ]; then rm -rf "$1"; echo released; fi`;
+/** $1 service, $2 upstream file, $3 history file: what runs, what nginx points at, what was released. */
+const stateScript = `set -eu
+echo '## containers'
+docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
+  --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}'
+echo '## upstream'
+cat "$2" 2>/dev/null || true
+echo '## history'
+tail -n 200 "$3" 2>/dev/null || true`;
+/** $1 file; content on stdin. Written 0600 before any container can read it. */
+const writePrivateFileScript = `set -eu
+mkdir -p "$(dirname "$1")"
+umask 077
+cat >"$1.tmp"
+chmod 600 "$1.tmp"
+mv -f "$1.tmp" "$1"`;
+/** $1 container name, $2 container port (empty: publish nothing); then the docker run arguments. Prints the host
+ * port the container's port was published on. */
+const startScript = `set -eu
+name=$1 port=$2
+shift 2
+docker run --detach --name "$name" "$@" >/dev/null
+if [ -n "$port" ]; then docker port "$name" "$port/tcp" | sed -n 's/^127\\.0\\.0\\.1:\\([0-9]*\\)$/\\1/p' | head -n 1; fi`;
+/**
+ * $1 upstream file; the new content on stdin. Checks with nginx -t (restoring the old file when the test fails),
+ * remembers the master's worker PIDs, then reloads gracefully. Prints the old workers, which finish their
+ * in-flight requests and exit: that is the drain. nginx -s reload returns before the master tells old workers to
+ * quit, so looking for "shutting down" workers after it can find none.
+ */
+const switchScript = `set -eu
+file=$1
+mkdir -p "$(dirname "$file")"
+cat >"$file.cv-new"
+if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
+mv -f "$file.cv-new" "$file"
+if ! result=$(nginx -t 2>&1); then
+  if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
+  printf '%s\\n' "$result" >&2
+  echo 'nginx -t rejected the new upstream file; the previous one is back in place.' >&2
+  exit 3
+fi
+master=
+for pid_file in /run/nginx.pid /var/run/nginx.pid; do
+  if [ -s "$pid_file" ]; then master=$(cat "$pid_file"); break; fi
+done
+if [ -z "$master" ] || ! kill -0 "$master" 2>/dev/null; then
+  echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
+  exit 4
+fi
+workers=$(ps -o pid= --ppid "$master" | tr -s ' \\n' ' ')
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl reload nginx
+else
+  nginx -s reload
+fi
+echo "$workers"`;
+/** $1 seconds; then PIDs. Waits until every one has exited; prints "drained" or "timeout". */
+const drainScript = `deadline=$(( $(date +%s) + $1 ))
+shift
+for pid in "$@"; do
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ "$(date +%s)" -ge "$deadline" ]; then echo timeout; exit 0; fi
+    sleep 0.1
+  done
+done
+echo drained`;
+/** $1 history file, $2 line; keeps the last 200 lines. */
+const appendHistoryScript = `set -eu
+mkdir -p "$(dirname "$1")"
+printf '%s\\n' "$2" >>"$1"
+tail -n 200 "$1" >"$1.tmp" && mv -f "$1.tmp" "$1"`;
+/** $1 env dir; then the env file names to keep. Removes the others. */
+const pruneEnvFilesScript = `set -eu
+dir=$1
+shift
+[ -d "$dir" ] || exit 0
+for file in "$dir"/*.env; do
+  [ -e "$file" ] || continue
+  keep=no
+  for kept in "$@"; do [ "$(basename "$file")" = "$kept" ] && keep=yes; done
+  if [ $keep = no ]; then rm -f "$file"; fi
+done`;
+
+;// CONCATENATED MODULE: ./src/deploy-host.ts
+
+
+
+
+function script(source, ...args) {
+    return ['sh', '-c', source, 'deploy', ...args];
+}
+/** One host of a deploy: the service's operations there, each one SSH command. */
+class DeployHost {
+    connection;
+    service;
+    paths;
+    constructor(connection, service) {
+        this.connection = connection;
+        this.service = service;
+        this.paths = (0,src_release/* servicePaths */.CU)(service);
+    }
+    get label() {
+        return this.connection.target.label;
+    }
+    async pull(image, auth) {
+        const registry = (0,dist/* parseImageRef */.Q)(image)?.registry ?? '';
+        await this.connection.run(`pulling ${image}`, script(pullScript, registry, auth?.username ?? '', image), { stdin: auth?.password ?? '' });
+    }
+    async hasImage(image) {
+        return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
+    }
+    /** Takes the service's lock, or returns who holds it. */
+    async lock(token, holder) {
+        const output = await this.connection.run('taking the deploy lock', script(lockScript, this.paths.lock, token), { stdin: JSON.stringify(holder) });
+        if (output.trim() === 'acquired')
+            return 'acquired';
+        try {
+            return JSON.parse(output);
+        }
+        catch {
+            return {};
+        }
+    }
+    async unlock(token) {
+        return (await this.connection.run('releasing the deploy lock', script(unlockScript, this.paths.lock, token))).trim() === 'released';
+    }
+    async readState(upstreamFile) {
+        const output = await this.connection.run('reading the service state', script(stateScript, this.service, upstreamFile, this.paths.history));
+        const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+        return {
+            containers: containers
+                .split('\n')
+                .filter(line => line.trim() !== '')
+                .map(line => {
+                const [name = '', version = '', image = '', state = '', ports = ''] = line.split('\t');
+                const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
+                return { name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port) };
+            }),
+            upstreamPort: (0,src_release/* parseUpstreamPort */.m7)(upstream),
+            history: (0,src_release/* parseHistory */.i6)(history),
+        };
+    }
+    async hasEnvFile(version) {
+        return (await this.connection.exec(['test', '-f', this.paths.envFile(version)])).code === 0;
+    }
+    async writeEnvFile(version, content) {
+        const file = this.paths.envFile(version);
+        await this.connection.run('writing the env file', script(writePrivateFileScript, file), { stdin: content });
+        return file;
+    }
+    /** Starts a container of the release beside the others; returns it with the port it was published on. */
+    async start(release, appPort) {
+        const name = `${this.service}-${release.version}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+        const args = [
+            '--restart',
+            'unless-stopped',
+            '--label',
+            `${src_release/* labels */.WD.service}=${this.service}`,
+            '--label',
+            `${src_release/* labels */.WD.version}=${release.version}`,
+            '--label',
+            `${src_release/* labels */.WD.image}=${release.image}`,
+            '--env-file',
+            this.paths.envFile(release.version),
+            ...(appPort === undefined ? [] : ['--publish', `127.0.0.1::${appPort}`]),
+            release.image,
+        ];
+        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), ...args));
+        const port = appPort === undefined ? undefined : Number(output.trim());
+        if (appPort !== undefined && !Number.isInteger(port)) {
+            throw new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output });
+        }
+        return { name, version: release.version, image: release.image, running: true, port };
+    }
+    /** Runs a one-off container of the release; resolves with its output, throws with it on failure. */
+    async runOnce(release, command) {
+        const name = `${this.service}-pre-deploy-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+        const result = await this.connection.exec([
+            'docker',
+            'run',
+            '--rm',
+            '--name',
+            name,
+            '--env-file',
+            this.paths.envFile(release.version),
+            release.image,
+            'sh',
+            '-c',
+            command,
+        ]);
+        const output = `${result.stdout}${result.stderr}`;
+        if (result.code !== 0)
+            throw new dist/* RemoteError */.Hi(this.label, `pre-deploy failed (exit ${result.code})`, { remoteOutput: output });
+        return output;
+    }
+    async containerState(name) {
+        const output = await this.connection.run(`inspecting ${name}`, [
+            'docker',
+            'inspect',
+            '--format',
+            '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}',
+            name,
+        ]);
+        const [status = '', health = '', exitCode = '0'] = output.trim().split('\t');
+        return { status, health: health === '' ? undefined : health, exitCode: Number(exitCode) };
+    }
+    async containerLogs(name, lines) {
+        const result = await this.connection.exec(['docker', 'logs', '--tail', String(lines), name]);
+        return `${result.stdout}${result.stderr}`.trimEnd();
+    }
+    /** Points the upstream at a port and reloads nginx; returns the old worker PIDs to wait for. */
+    async switchUpstream(file, content) {
+        const output = await this.connection.run('switching nginx', script(switchScript, file), { stdin: content });
+        return output
+            .trim()
+            .split(/\s+/)
+            .filter(pid => /^\d+$/.test(pid));
+    }
+    /** Waits until nginx's old workers have finished their requests and exited. */
+    async drain(workers, timeoutMs) {
+        const output = await this.connection.run('draining nginx', script(drainScript, String(Math.ceil(timeoutMs / 1000)), ...workers));
+        return output.trim() === 'timeout' ? 'timeout' : 'drained';
+    }
+    /** Stops a container gracefully (SIGTERM, then SIGKILL after the timeout) and removes it. */
+    async stop(name, timeoutMs) {
+        await this.connection.run(`stopping ${name}`, ['docker', 'stop', '--time', String(Math.ceil(timeoutMs / 1000)), name]);
+        await this.connection.run(`removing ${name}`, ['docker', 'rm', name]);
+    }
+    async remove(name) {
+        await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name]);
+    }
+    async appendHistory(release, at) {
+        await this.connection.run('recording the release', script(appendHistoryScript, this.paths.history, `${at.toISOString()}\t${release.version}\t${release.image}`));
+    }
+    /** Removes env files and images of releases no longer kept; an image still in use stays. */
+    async prune(kept, dropped) {
+        await this.connection.run('pruning old env files', script(pruneEnvFilesScript, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`)));
+        const keptImages = new Set(kept.map(release => release.image));
+        for (const image of new Set(dropped.map(release => release.image))) {
+            if (!keptImages.has(image))
+                await this.connection.exec(['docker', 'image', 'rm', image]);
+        }
+    }
+}
+
+
+/***/ }),
+
+/***/ 2392:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Wr: () => (/* binding */ isHealthy),
+/* harmony export */   dy: () => (/* binding */ probe),
+/* harmony export */   ml: () => (/* binding */ systemClock)
+/* harmony export */ });
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
+/* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
+
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: milliseconds => new Promise(resolve => setTimeout(resolve, milliseconds)),
+};
+/** One GET over a stream the caller opened (an SSH tunnel to the container's port), with its own deadline. */
+function probe(stream, path, timeoutMs) {
+    return new Promise(resolve => {
+        const call = (0,node_http__WEBPACK_IMPORTED_MODULE_0__.request)({ createConnection: () => stream, path, method: 'GET', headers: { Host: 'localhost', Connection: 'close' } });
+        const timer = setTimeout(() => {
+            call.destroy();
+            resolve({ status: undefined, detail: `no answer within ${timeoutMs}ms` });
+        }, timeoutMs);
+        call.on('response', response => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk) => {
+                if (body.length < 200)
+                    body += chunk;
+            });
+            response.on('end', () => {
+                clearTimeout(timer);
+                resolve({ status: response.statusCode, detail: `${response.statusMessage ?? ''} ${JSON.stringify(body.trim().slice(0, 120))}`.trim() });
+            });
+            response.on('error', error => {
+                clearTimeout(timer);
+                resolve({ status: response.statusCode, detail: (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error) });
+            });
+        });
+        call.on('error', error => {
+            clearTimeout(timer);
+            resolve({ status: undefined, detail: (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error) });
+        });
+        call.end();
+    });
+}
+/** A 2xx answers "healthy", as Kamal and kamal-proxy accept any 2xx. */
+function isHealthy(attempt) {
+    return attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300;
+}
+
+
+/***/ }),
+
 /***/ 5286:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -52008,30 +52354,57 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2021);
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6488);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5286);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1082);
+/* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2392);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5286);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6421);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1936);
 
 
 
 
 
+
+
+function toOutputs(outputs) {
+    return {
+        version: outputs.version,
+        'previous-version': outputs.previousVersion,
+        hosts: JSON.stringify(outputs.hosts),
+        'rolled-back': String(outputs.rolledBack),
+        'duration-ms': String(outputs.durationMs),
+    };
+}
 const logger = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .createActionsLogger */ .Ml)();
 try {
-    if (!(0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .isPostStep */ .pq)()) {
+    const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
+    if ((0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .isPostStep */ .pq)()) {
+        // The safety net: a cancelled or killed main step may have left its lock on some host.
+        await (0,_post_js__WEBPACK_IMPORTED_MODULE_5__/* .releaseLocks */ .w)(inputs, (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token'), { logger, connect: target => (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .connectSsh */ .LZ)(target, inputs.ssh) });
+    }
+    else {
         (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .expectPostStep */ .Qb)();
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_3__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .deploy */ .g)(inputs, { logger });
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({
-            version: outputs.version,
-            'previous-version': outputs.previousVersion,
-            hosts: outputs.hosts,
-            'rolled-back': String(outputs.rolledBack),
-            'duration-ms': String(outputs.durationMs),
+        // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+        const cancellation = new AbortController();
+        for (const signal of ['SIGINT', 'SIGTERM'])
+            process.on(signal, () => cancellation.abort());
+        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_6__/* .deploy */ .g)(inputs, {
+            logger,
+            clock: _health_check_js__WEBPACK_IMPORTED_MODULE_3__/* .systemClock */ .ml,
+            connect: target => (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .connectSsh */ .LZ)(target, inputs.ssh),
+            origin: {
+                actor: process.env.GITHUB_ACTOR ?? 'unknown',
+                runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+            },
+            signal: cancellation.signal,
+            rememberLock: token => (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU)('lock-token', token),
         });
+        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(outputs));
     }
 }
 catch (error) {
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error);
+    if (error instanceof _run_js__WEBPACK_IMPORTED_MODULE_6__/* .DeployError */ .s)
+        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(error.outputs));
+    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error instanceof _run_js__WEBPACK_IMPORTED_MODULE_6__/* .DeployError */ .s ? error.cause : error);
 }
 
 __webpack_async_result__();
@@ -52039,41 +52412,581 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1082:
+/***/ 6421:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   g: () => (/* binding */ deploy)
+/* harmony export */   w: () => (/* binding */ releaseLocks)
 /* harmony export */ });
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4002);
+/* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9875);
 
-/** Deploys the image to every host with zero downtime, or rolls back. */
-async function deploy(inputs, collaborators) {
+
+/** Releases the locks this run's main step took, on every host where it still holds them. */
+async function releaseLocks(inputs, token, collaborators) {
+    if (!token)
+        return;
     const { logger } = collaborators;
-    const connections = await logger.group('Connect', () => connectAll(inputs, logger));
-    try {
-        throw new Error(`Connected to ${connections.length} hosts; switching releases is not implemented yet (circuitverse/actions#4).`);
+    await Promise.all(inputs.hosts.map(async (target) => {
+        try {
+            const connection = await collaborators.connect(target);
+            try {
+                if (await new _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployHost */ .K(connection, inputs.service).unlock(token))
+                    logger.info(`${target.label}: released the lock the deploy left behind.`);
+            }
+            finally {
+                connection.close();
+            }
+        }
+        catch (error) {
+            logger.warning(`${target.label}: could not check the deploy lock (${(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}).`);
+        }
+    }));
+}
+
+
+/***/ }),
+
+/***/ 7674:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CU: () => (/* binding */ servicePaths),
+/* harmony export */   E4: () => (/* binding */ versionOf),
+/* harmony export */   Fi: () => (/* binding */ previousRelease),
+/* harmony export */   KU: () => (/* binding */ renderUpstream),
+/* harmony export */   WD: () => (/* binding */ labels),
+/* harmony export */   XA: () => (/* binding */ retainedReleases),
+/* harmony export */   i6: () => (/* binding */ parseHistory),
+/* harmony export */   m7: () => (/* binding */ parseUpstreamPort),
+/* harmony export */   un: () => (/* binding */ planBatches)
+/* harmony export */ });
+/* unused harmony export stateRoot */
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4002);
+
+const stateRoot = '/var/lib/circuitverse-deploy';
+/**
+ * The version a deploy records for an image: its tag, or for an image pinned only by digest the first 12 hex
+ * digits of the digest. Both are safe in container names, labels and file names.
+ */
+function versionOf(image) {
+    const ref = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseImageRef */ .Q)(image);
+    if (!ref)
+        throw new Error(`Not an image reference: ${image}`);
+    if (ref.tag !== undefined)
+        return ref.tag;
+    return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+/** Where a service keeps its lock, history and env files on a host. */
+function servicePaths(service) {
+    const root = `${stateRoot}/${service}`;
+    return {
+        root,
+        lock: `${root}/lock`,
+        history: `${root}/history`,
+        envFile: (version) => `${root}/env/${version}.env`,
+    };
+}
+/** Labels that mark a container as one of the service's releases. */
+const labels = { service: 'circuitverse.deploy.service', version: 'circuitverse.deploy.version', image: 'circuitverse.deploy.image' };
+/** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
+function parseHistory(text) {
+    return text
+        .split('\n')
+        .map(line => line.split('\t'))
+        .filter((fields) => fields.length === 3 && fields.every(field => field !== ''))
+        .map(([at, version, image]) => ({ at, version, image }));
+}
+/** The release before the current one: the newest history entry with another version. */
+function previousRelease(history, current) {
+    return [...history].reverse().find(release => release.version !== current);
+}
+/** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
+function retainedReleases(history, retain) {
+    const kept = new Map();
+    for (const release of [...history].reverse()) {
+        if (kept.size >= retain)
+            break;
+        if (!kept.has(release.version))
+            kept.set(release.version, release);
     }
-    finally {
-        for (const connection of connections)
-            connection.close();
+    return [...kept.values()];
+}
+/** nginx upstream block the action owns: one server, the container's port on the host's loopback. */
+function renderUpstream(service, port, version) {
+    return [
+        `# Written by circuitverse/actions deploy: ${service} ${version}. Changes here are overwritten by the next deploy.`,
+        `upstream ${service} {`,
+        `  server 127.0.0.1:${port};`,
+        '}',
+        '',
+    ].join('\n');
+}
+/** The port an upstream file points at, or `undefined` when there is none. */
+function parseUpstreamPort(text) {
+    const match = /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+}
+/** Hosts in batches of `size`, in the order given. */
+function planBatches(hosts, size) {
+    const batches = [];
+    for (let index = 0; index < hosts.length; index += size)
+        batches.push(hosts.slice(index, index + size));
+    return batches;
+}
+
+
+/***/ }),
+
+/***/ 1936:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  s: () => (/* binding */ DeployError),
+  g: () => (/* binding */ deploy)
+});
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
+var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ./src/deploy-host.ts + 1 modules
+var deploy_host = __nccwpck_require__(9875);
+// EXTERNAL MODULE: ./src/release.ts
+var src_release = __nccwpck_require__(7674);
+;// CONCATENATED MODULE: ./src/summary.ts
+
+const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
+/** The job summary: per host, the versions before and after and how long each phase took. */
+function renderSummary(service, outputs, failure) {
+    const phases = phaseOrder.filter(phase => outputs.hosts.some(host => host.phases[phase] !== undefined));
+    const header = `| host | status | before | after | ${phases.join(' | ')} |`;
+    const rule = `|${' --- |'.repeat(4 + phases.length)}`;
+    const rows = outputs.hosts.map(host => {
+        const times = phases.map(phase => (host.phases[phase] === undefined ? '' : (0,dist/* formatDuration */.a3)(host.phases[phase])));
+        return `| ${host.host} | ${host.status} | ${host.before ?? '—'} | ${host.after ?? '—'} | ${times.join(' | ')} |`;
+    });
+    const outcome = failure
+        ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
+        : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${(0,dist/* formatDuration */.a3)(outputs.durationMs)}.`;
+    return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
+}
+
+// EXTERNAL MODULE: ./src/health-check.ts
+var health_check = __nccwpck_require__(2392);
+;// CONCATENATED MODULE: ./src/switch-release.ts
+
+
+
+const healthIntervalMs = 1000;
+const probeTimeoutMs = 5000;
+// A worker (proxy: none) must stay up this long before the old one is stopped.
+const settleMs = 5000;
+const logLines = 20;
+/** Where a switch failed, with what the operator needs to see. */
+class SwitchError extends dist/* RemoteError */.Hi {
+    phase;
+    constructor(host, phase, what, options) {
+        super(host, what, options);
+        this.phase = phase;
     }
 }
+async function timed(phases, phase, clock, work) {
+    const started = clock.now();
+    try {
+        return await work();
+    }
+    finally {
+        phases[phase] = (phases[phase] ?? 0) + clock.now() - started;
+    }
+}
+/**
+ * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
+ * its health check, point nginx at it, let the old workers drain, then stop the old container.
+ */
+async function switchRelease(host, release, old, settings, tools) {
+    const { logger, clock, phases } = tools;
+    const started = await timed(phases, 'start', clock, () => host.start(release, settings.proxy === 'nginx' ? settings.appPort : undefined));
+    logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
+    try {
+        if (settings.proxy === 'nginx') {
+            await timed(phases, 'health', clock, () => waitHealthy(host, started, settings, tools));
+            const workers = await timed(phases, 'switch', clock, () => host.switchUpstream(settings.upstreamFile, (0,src_release/* renderUpstream */.KU)(host.service, started.port, release.version)));
+            logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
+            const drained = await timed(phases, 'drain', clock, () => host.drain(workers, settings.drainTimeoutMs));
+            if (drained === 'timeout')
+                logger.warning(`${host.label}: old nginx workers still busy after ${(0,dist/* formatDuration */.a3)(settings.drainTimeoutMs)}; going on.`);
+        }
+        else {
+            await timed(phases, 'health', clock, () => waitSettled(host, started, settings, tools));
+        }
+    }
+    catch (error) {
+        // The new container never took traffic: remove it so a re-run starts clean.
+        await host.remove(started.name).catch(() => undefined);
+        throw error;
+    }
+    if (old)
+        await timed(phases, 'stop', clock, () => host.stop(old.name, settings.drainTimeoutMs));
+    return started;
+}
+async function failWithLogs(host, container, phase, what, logger, lastResponses) {
+    const logs = await host.containerLogs(container.name, logLines).catch(() => '(no logs)');
+    logger.error(`${host.label}: last lines of ${container.name}:\n${logs || '(empty)'}`);
+    if (lastResponses.length)
+        logger.error(`${host.label}: last health responses:\n${lastResponses.join('\n')}`);
+    const lastLog = logs
+        .split('\n')
+        .filter(line => line.trim() !== '')
+        .at(-1);
+    throw new SwitchError(host.label, phase, `${container.version} ${what}`, {
+        ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
+        next: 'Its last log lines and health responses are in the log above.',
+    });
+}
+async function waitHealthy(host, container, settings, tools) {
+    const { logger, clock, signal } = tools;
+    const deadline = clock.now() + settings.healthTimeoutMs;
+    const responses = [];
+    for (let attempt = 1;; attempt++) {
+        if (signal.aborted)
+            throw new Error('The deploy was cancelled.');
+        const result = await host.connection
+            .openTunnel('127.0.0.1', container.port)
+            .then(stream => (0,health_check/* probe */.dy)(stream, settings.healthPath, probeTimeoutMs))
+            .catch(error => ({ status: undefined, detail: String(error.message) }));
+        const line = `attempt ${attempt}: ${result.status ?? 'no response'} ${result.detail}`;
+        responses.push(line);
+        if (responses.length > 5)
+            responses.shift();
+        logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
+        if ((0,health_check/* isHealthy */.Wr)(result))
+            return;
+        const state = await host.containerState(container.name);
+        if (state.status !== 'running') {
+            await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
+        }
+        if (clock.now() + healthIntervalMs > deadline) {
+            const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
+            await failWithLogs(host, container, 'health', `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
+        }
+        await clock.sleep(healthIntervalMs);
+    }
+}
+// A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
+async function waitSettled(host, container, settings, tools) {
+    const { logger, clock, signal } = tools;
+    const started = clock.now();
+    for (;;) {
+        if (signal.aborted)
+            throw new Error('The deploy was cancelled.');
+        const state = await host.containerState(container.name);
+        if (state.status !== 'running') {
+            await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
+        }
+        const elapsed = clock.now() - started;
+        if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy')
+            return;
+        if (elapsed > settings.healthTimeoutMs) {
+            await failWithLogs(host, container, 'health', `is not healthy after ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
+        }
+        await clock.sleep(healthIntervalMs);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/run.ts
+
+
+
+
+
+
+/** A deploy that failed, with the outputs as far as it got (which hosts run what, whether it rolled back). */
+class DeployError extends Error {
+    cause;
+    outputs;
+    constructor(cause, outputs) {
+        super((0,dist/* errorMessage */.gJ)(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+const lockPollMs = 2000;
+/** Deploys the image to every host with zero downtime, or rolls back to an earlier release. */
+async function deploy(inputs, collaborators) {
+    const { logger, clock } = collaborators;
+    const started = clock.now();
+    const runs = await logger.group('Connect', () => connectAll(inputs, collaborators));
+    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    let locked = [];
+    try {
+        const target = resolveTarget(inputs, runs);
+        const previousVersion = runs[0]?.serving?.version;
+        logger.info(`${inputs.service}: ${previousVersion ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
+        if (inputs.rollback || inputs.rollbackTo !== undefined) {
+            await logger.group('Check retained images', () => checkRetained(runs, target));
+        }
+        else {
+            await logger.group('Pull', () => timeEach(runs, 'pull', clock, run => run.host.pull(target.image, registryAuth(inputs))));
+        }
+        collaborators.rememberLock(token);
+        locked = await logger.group('Lock', () => lockAll(runs, token, inputs, target, collaborators));
+        await logger.group('Env file', () => timeEach(runs, 'env', clock, run => writeEnv(run, target, inputs)));
+        if (inputs.preDeploy !== undefined && !inputs.rollback && inputs.rollbackTo === undefined) {
+            await logger.group('Pre-deploy', () => preDeploy(runs[0], target, inputs.preDeploy, collaborators));
+        }
+        await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
+        await rollOut(runs, target, inputs, collaborators);
+        await logger.group('Retain releases', () => Promise.all(runs.map(run => prune(run, inputs))));
+        const outputs = { version: target.version, previousVersion, hosts: runs.map(run => run.report), rolledBack: false, durationMs: clock.now() - started };
+        await logger.summary(renderSummary(inputs.service, outputs));
+        return outputs;
+    }
+    catch (error) {
+        const outputs = {
+            version: runs[0]?.report.after ?? '',
+            previousVersion: runs[0]?.original?.version,
+            hosts: runs.map(run => run.report),
+            rolledBack: runs.some(run => run.report.status === 'rolled-back'),
+            durationMs: clock.now() - started,
+        };
+        await logger.summary(renderSummary(inputs.service, outputs, (0,dist/* errorMessage */.gJ)(error)));
+        throw new DeployError(error, outputs);
+    }
+    finally {
+        if (locked.length)
+            await logger.group('Unlock', () => unlockAll(locked, token, logger));
+        for (const run of runs)
+            run.host.connection.close();
+    }
+}
+function registryAuth(inputs) {
+    return inputs.registryUsername && inputs.registryPassword ? { username: inputs.registryUsername, password: inputs.registryPassword } : undefined;
+}
+async function timeEach(runs, phase, clock, work) {
+    await Promise.all(runs.map(async (run) => {
+        const started = clock.now();
+        await work(run);
+        run.report.phases[phase] = clock.now() - started;
+    }));
+}
 // Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
-async function connectAll(inputs, logger) {
-    const attempts = await Promise.allSettled(inputs.hosts.map(host => (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .connectSsh */ .LZ)(host, inputs.ssh)));
-    const connections = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
+async function connectAll(inputs, collaborators) {
+    const { clock, logger } = collaborators;
+    const attempts = await Promise.allSettled(inputs.hosts.map(async (target) => {
+        const started = clock.now();
+        const connection = await collaborators.connect(target);
+        const host = new deploy_host/* DeployHost */.K(connection, inputs.service);
+        try {
+            const state = await host.readState(inputs.nginxUpstreamFile);
+            const serving = findServing(state, inputs.proxy);
+            const report = {
+                host: target.label,
+                status: 'not-started',
+                before: serving?.version,
+                after: serving?.version,
+                phases: { connect: clock.now() - started },
+            };
+            logger.info(`${target.label}: host key verified; serving ${serving ? serving.version : 'nothing yet'}`);
+            return { host, state, original: serving, serving, report };
+        }
+        catch (error) {
+            connection.close();
+            throw error;
+        }
+    }));
+    const runs = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
     const failure = attempts.find(attempt => attempt.status === 'rejected');
     if (failure) {
-        for (const connection of connections)
-            connection.close();
+        for (const run of runs)
+            run.host.connection.close();
         throw failure.reason;
     }
-    for (const connection of connections) {
-        const engine = await connection.run('docker version', ['docker', 'version', '--format', '{{.Server.Version}}']);
-        logger.info(`${connection.target.label}: host key verified, Docker Engine ${engine.trim()}`);
+    return runs;
+}
+/** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
+function findServing(state, proxy) {
+    const running = state.containers.filter(container => container.running);
+    if (proxy === 'nginx')
+        return running.find(container => container.port !== undefined && container.port === state.upstreamPort);
+    const lastVersion = state.history.at(-1)?.version;
+    return running.find(container => container.version === lastVersion) ?? running[0];
+}
+function resolveTarget(inputs, runs) {
+    if (!inputs.rollback && inputs.rollbackTo === undefined) {
+        const image = inputs.image;
+        return { version: (0,src_release/* versionOf */.E4)(image), image };
     }
-    return connections;
+    const targets = runs.map(run => {
+        const release = inputs.rollbackTo
+            ? [...run.state.history].reverse().find(entry => entry.version === inputs.rollbackTo)
+            : (0,src_release/* previousRelease */.Fi)(run.state.history, run.serving?.version ?? run.state.history.at(-1)?.version);
+        if (!release) {
+            const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
+            const what = inputs.rollbackTo
+                ? `names ${inputs.rollbackTo}, which ${run.host.label} never ran`
+                : `has nothing to go back to: ${run.host.label} has no earlier release of ${inputs.service}`;
+            const known = run.state.history.map(entry => entry.version);
+            throw new dist/* ConfigError */.xL(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
+        }
+        return release;
+    });
+    const first = targets[0];
+    const disagreeing = targets.findIndex(release => release.version !== first.version);
+    if (disagreeing !== -1) {
+        throw new dist/* ConfigError */.xL('rollback', `is ambiguous: ${runs[0]?.host.label} would go back to ${first.version}, ${runs[disagreeing]?.host.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
+    }
+    return first;
+}
+async function checkRetained(runs, target) {
+    const missing = (await Promise.all(runs.map(async (run) => ((await run.host.hasImage(target.image)) ? [] : [run.host.label])))).flat();
+    if (missing.length) {
+        throw new dist/* ConfigError */.xL('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
+    }
+}
+async function lockAll(runs, token, inputs, target, collaborators) {
+    const { clock, logger, signal } = collaborators;
+    const holder = { ...collaborators.origin, version: target.version, since: new Date(clock.now()).toISOString() };
+    const started = clock.now();
+    const deadline = started + inputs.lockWaitMs;
+    for (;;) {
+        const acquired = [];
+        let held;
+        // Same order on every deploy, so two deploys never each hold half of the hosts for long.
+        for (const run of runs) {
+            const result = await run.host.lock(token, holder);
+            if (result !== 'acquired') {
+                held = { run, by: result };
+                break;
+            }
+            acquired.push(run);
+        }
+        if (!held) {
+            for (const run of runs)
+                run.report.phases.lock = clock.now() - started;
+            logger.info(`Locked ${inputs.service} on ${runs.length} host(s).`);
+            return acquired;
+        }
+        await unlockAll(acquired, token, logger);
+        const by = held.by;
+        const who = `${by.actor ?? 'someone'} since ${by.since ?? 'an unknown time'} (version ${by.version ?? '?'}, ${by.runUrl ?? 'no run URL'})`;
+        if (clock.now() + lockPollMs > deadline || signal.aborted) {
+            throw new dist/* RemoteError */.Hi(held.run.host.label, `${inputs.service} is locked by ${who}`, {
+                next: `Wait for that deploy, raise lock-wait, or, if that run is gone, break the lock with: ssh ${held.run.host.label} rm -rf /var/lib/circuitverse-deploy/${inputs.service}/lock`,
+            });
+        }
+        logger.info(`${held.run.host.label}: ${inputs.service} is locked by ${who}; waiting.`);
+        await clock.sleep(lockPollMs);
+    }
+}
+async function unlockAll(runs, token, logger) {
+    await Promise.all(runs.map(run => run.host
+        .unlock(token)
+        .catch(error => logger.warning(`${run.host.label}: could not release the lock (${(0,dist/* errorMessage */.gJ)(error)}); the post step will try again.`))));
+}
+function envFileContent(inputs) {
+    return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
+}
+// A rollback keeps the env file its release ran with; a deploy writes the inputs' env and secrets.
+async function writeEnv(run, target, inputs) {
+    const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
+    if (rollingBack && (await run.host.hasEnvFile(target.version)))
+        return;
+    await run.host.writeEnvFile(target.version, envFileContent(inputs));
+}
+async function preDeploy(run, target, command, collaborators) {
+    const started = collaborators.clock.now();
+    try {
+        const output = await run.host.runOnce(target, command);
+        if (output.trim())
+            collaborators.logger.info(output.trimEnd());
+    }
+    catch (error) {
+        if (error instanceof dist/* RemoteError */.Hi)
+            collaborators.logger.error(`pre-deploy output on ${run.host.label}:\n${String(error.cause ?? '')}`);
+        throw error;
+    }
+    finally {
+        run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
+    }
+}
+// Containers from a deploy that died half-way (no lock could protect them then) would pile up on re-runs.
+async function removeLeftovers(run, logger) {
+    for (const container of run.state.containers) {
+        if (container.name === run.serving?.name)
+            continue;
+        logger.info(`${run.host.label}: removing ${container.name} (${container.version}), left over from an earlier deploy`);
+        await run.host.remove(container.name);
+    }
+}
+/** Switches batch after batch; on a failure rolls switched hosts back (or stops there) and rethrows. */
+async function rollOut(runs, target, inputs, collaborators) {
+    const { logger, clock, signal } = collaborators;
+    const settings = {
+        proxy: inputs.proxy,
+        appPort: inputs.appPort,
+        healthPath: inputs.healthPath,
+        healthTimeoutMs: inputs.healthTimeoutMs,
+        upstreamFile: inputs.nginxUpstreamFile,
+        drainTimeoutMs: inputs.drainTimeoutMs,
+    };
+    const switched = [];
+    const batches = (0,src_release/* planBatches */.un)(runs, inputs.batchSize);
+    for (const [index, batch] of batches.entries()) {
+        const title = batches.length > 1 ? `Switch batch ${index + 1}/${batches.length}` : 'Switch';
+        const results = await logger.group(title, () => Promise.allSettled(batch.map(async (run) => {
+            if (run.serving?.version === target.version && run.serving.image === target.image) {
+                logger.info(`${run.host.label}: already serving ${target.version}`);
+                run.report.status = 'unchanged';
+                return;
+            }
+            const live = await switchRelease(run.host, target, run.serving, settings, { logger, clock, signal, phases: run.report.phases });
+            await run.host.appendHistory(target, new Date(clock.now()));
+            run.report.status = 'deployed';
+            run.report.after = target.version;
+            run.serving = live;
+            switched.push(run);
+        })));
+        const failed = results.flatMap((result, position) => (result.status === 'rejected' ? [{ run: batch[position], error: result.reason }] : []));
+        if (failed.length === 0)
+            continue;
+        for (const { run } of failed)
+            run.report.status = 'failed';
+        const first = failed[0]?.error;
+        if (inputs.onFailure === 'rollback' && switched.length) {
+            await logger.group('Roll back switched hosts', () => rollBack(switched, settings, collaborators));
+        }
+        else {
+            const where = runs.map(run => `${run.host.label} runs ${run.report.after ?? 'nothing'}`).join(', ');
+            logger.error(`Stopped: ${where}.`);
+        }
+        throw first;
+    }
+}
+async function rollBack(switched, settings, collaborators) {
+    const { logger, clock, signal } = collaborators;
+    await Promise.all(switched.map(async (run) => {
+        const previous = run.original && { version: run.original.version, image: run.original.image };
+        if (!previous) {
+            logger.warning(`${run.host.label}: had no earlier release; it keeps the new one.`);
+            return;
+        }
+        const live = await switchRelease(run.host, previous, run.serving, settings, { logger, clock, signal, phases: run.report.phases });
+        await run.host.appendHistory(previous, new Date(clock.now()));
+        run.serving = live;
+        run.report.after = previous.version;
+        run.report.status = 'rolled-back';
+        logger.info(`${run.host.label}: back on ${previous.version}`);
+    }));
+}
+async function prune(run, inputs) {
+    const state = await run.host.readState(inputs.nginxUpstreamFile);
+    const kept = (0,src_release/* retainedReleases */.XA)(state.history, inputs.retain);
+    const keptVersions = new Set(kept.map(release => release.version));
+    const dropped = state.history.filter(release => !keptVersions.has(release.version));
+    await run.host.prune(kept, dropped);
 }
 
 
@@ -52357,10 +53270,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   Qb: () => (/* reexport */ expectPostStep),
   vy: () => (/* reexport */ failStep),
   pq: () => (/* reexport */ isPostStep),
+  C_: () => (/* reexport */ readStepState),
+  jU: () => (/* reexport */ saveStepState),
   n0: () => (/* reexport */ setOutputs)
 });
-
-// UNUSED EXPORTS: readStepState, saveStepState
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -55368,11 +56281,11 @@ function expectPostStep() {
 }
 /** Saves a value for this action's post step. */
 function saveStepState(name, value) {
-    core.saveState(name, value);
+    saveState(name, value);
 }
 /** Reads a value the main step saved. */
 function readStepState(name) {
-    return core.getState(name);
+    return getState(name);
 }
 /** Sets every output; `undefined` values are left unset. */
 function setOutputs(outputs) {
@@ -55525,13 +56438,16 @@ __nccwpck_require__.d(__webpack_exports__, {
   xL: () => (/* reexport */ errors/* ConfigError */.xL),
   i_: () => (/* reexport */ InputReader),
   BV: () => (/* reexport */ KnownHosts),
+  Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   LZ: () => (/* reexport */ connectSsh),
+  gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
+  a3: () => (/* reexport */ duration/* formatDuration */.a),
   Q: () => (/* reexport */ parseImageRef),
   vW: () => (/* reexport */ parseSshTarget),
   $k: () => (/* reexport */ readPrivateKey)
 });
 
-// UNUSED EXPORTS: RemoteError, SecretRedactor, createConsoleLogger, errorMessage, fingerprint, formatDuration, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseDuration, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, fingerprint, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseDuration, quoteShellArgument, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -55973,6 +56889,14 @@ function wrapClient(client, target, where) {
             }
             return result.stdout;
         },
+        openTunnel: (host, port) => new Promise((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+                if (error)
+                    reject(new errors/* RemoteError */.Hi(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                else
+                    resolve(channel);
+            });
+        }),
         close: () => client.end(),
     };
 }
@@ -56186,6 +57110,18 @@ module.exports = {"rE":"1.17.0"};
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -1,23 +1,46 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader} from '@circuitverse/shared';
-import {createActionsLogger, expectPostStep, failStep, isPostStep, setOutputs} from '@circuitverse/shared/actions';
+import {connectSsh, InputReader} from '@circuitverse/shared';
+import {createActionsLogger, expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from '@circuitverse/shared/actions';
+import {systemClock} from './health-check.js';
 import {readInputs} from './inputs.js';
-import {deploy} from './run.js';
+import {releaseLocks} from './post.js';
+import {DeployError, type DeployOutputs, deploy} from './run.js';
+
+function toOutputs(outputs: DeployOutputs) {
+  return {
+    version: outputs.version,
+    'previous-version': outputs.previousVersion,
+    hosts: JSON.stringify(outputs.hosts),
+    'rolled-back': String(outputs.rolledBack),
+    'duration-ms': String(outputs.durationMs),
+  };
+}
 
 const logger = createActionsLogger();
 try {
-  if (!isPostStep()) {
+  const inputs = readInputs(new InputReader(process.env), logger);
+  if (isPostStep()) {
+    // The safety net: a cancelled or killed main step may have left its lock on some host.
+    await releaseLocks(inputs, readStepState('lock-token'), {logger, connect: target => connectSsh(target, inputs.ssh)});
+  } else {
     expectPostStep();
-    const inputs = readInputs(new InputReader(process.env), logger);
-    const outputs = await deploy(inputs, {logger});
-    setOutputs({
-      version: outputs.version,
-      'previous-version': outputs.previousVersion,
-      hosts: outputs.hosts,
-      'rolled-back': String(outputs.rolledBack),
-      'duration-ms': String(outputs.durationMs),
+    // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+    const cancellation = new AbortController();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
+    const outputs = await deploy(inputs, {
+      logger,
+      clock: systemClock,
+      connect: target => connectSsh(target, inputs.ssh),
+      origin: {
+        actor: process.env.GITHUB_ACTOR ?? 'unknown',
+        runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+      },
+      signal: cancellation.signal,
+      rememberLock: token => saveStepState('lock-token', token),
     });
+    setOutputs(toOutputs(outputs));
   }
 } catch (error) {
-  failStep(error);
+  if (error instanceof DeployError) setOutputs(toOutputs(error.outputs));
+  failStep(error instanceof DeployError ? error.cause : error);
 }

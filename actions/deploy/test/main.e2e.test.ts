@@ -1,5 +1,6 @@
 import {join} from 'node:path';
 import {runAction, runPostStep} from '@circuitverse/testkit';
+import {utils} from 'ssh2';
 import {describe, expect, it} from 'vitest';
 
 const action = join(import.meta.dirname, '..');
@@ -13,12 +14,13 @@ describe('deploy bundle', () => {
   });
 
   it('masks the private key before it can be logged, even when another input is wrong', async () => {
-    const key = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----';
+    const key = utils.generateKeyPairSync('ed25519').private;
+    const keyBody = key.split('\n')[1] as string;
     const run = await runAction(action, {inputs: {hosts: 'web-1', 'ssh-private-key': key, 'ssh-known-hosts': 'web-1 ssh-ed25519 AAAA', service: 'Bad;Name'}});
     expect(run.exitCode).toBe(1);
     expect(run.errors[0]).toMatch(/^Input "service" must be lower-case/);
     expect(run.rawLog).toContain('::add-mask::');
-    expect(run.log).not.toContain('b3BlbnNzaC1rZXktdjEAAAAA');
+    expect(run.log).not.toContain(keyBody);
   });
 
   it('runs its post step after a failed main step', async () => {

@@ -2,3 +2,4 @@ export {catchConfigError, type ThrownConfigError} from './config-error.js';
 export {type ActionRun, parseFileCommands, pushEvent, type RunActionOptions, runAction, runPostStep} from './run-action.js';
 export {findSandbox, type Sandbox, type SandboxHost, sandboxDir} from './sandbox.js';
 export {hostRun, sshRun} from './ssh.js';
+export {pushTestApp} from './test-app.js';

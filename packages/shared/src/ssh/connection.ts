@@ -1,3 +1,4 @@
+import type {Duplex} from 'node:stream';
 import {Client, type ClientChannel, type ParsedKey, utils} from 'ssh2';
 import {ConfigError, errorMessage, RemoteError} from '../errors.js';
 import {toShellCommand} from '../shell-quote.js';
@@ -22,6 +23,8 @@ export interface SshConnection {
   exec(argv: readonly string[], options?: ExecOptions): Promise<CommandResult>;
   /** Like `exec`, but a non-zero exit is a `RemoteError` that says what was being done and quotes stderr. */
   run(what: string, argv: readonly string[], options?: ExecOptions): Promise<string>;
+  /** A TCP stream to `host:port` as seen from the remote host (ssh -L without a local port). */
+  openTunnel(host: string, port: number): Promise<Duplex>;
   close(): void;
 }
 
@@ -168,6 +171,13 @@ function wrapClient(client: Client, target: SshTarget, where: string): SshConnec
       }
       return result.stdout;
     },
+    openTunnel: (host, port) =>
+      new Promise((resolve, reject) => {
+        client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+          if (error) reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, {cause: error, remoteOutput: errorMessage(error)}));
+          else resolve(channel);
+        });
+      }),
     close: () => client.end(),
   };
 }

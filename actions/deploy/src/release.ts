@@ -1,0 +1,82 @@
+import {parseImageRef} from '@circuitverse/shared';
+
+/** A version of the service on a host: what history records and what rollback goes back to. */
+export interface Release {
+  version: string;
+  image: string;
+}
+
+export const stateRoot = '/var/lib/circuitverse-deploy';
+
+/**
+ * The version a deploy records for an image: its tag, or for an image pinned only by digest the first 12 hex
+ * digits of the digest. Both are safe in container names, labels and file names.
+ */
+export function versionOf(image: string): string {
+  const ref = parseImageRef(image);
+  if (!ref) throw new Error(`Not an image reference: ${image}`);
+  if (ref.tag !== undefined) return ref.tag;
+  return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+
+/** Where a service keeps its lock, history and env files on a host. */
+export function servicePaths(service: string) {
+  const root = `${stateRoot}/${service}`;
+  return {
+    root,
+    lock: `${root}/lock`,
+    history: `${root}/history`,
+    envFile: (version: string) => `${root}/env/${version}.env`,
+  };
+}
+
+/** Labels that mark a container as one of the service's releases. */
+export const labels = {service: 'circuitverse.deploy.service', version: 'circuitverse.deploy.version', image: 'circuitverse.deploy.image'};
+
+/** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
+export function parseHistory(text: string): Array<Release & {at: string}> {
+  return text
+    .split('\n')
+    .map(line => line.split('\t'))
+    .filter((fields): fields is [string, string, string] => fields.length === 3 && fields.every(field => field !== ''))
+    .map(([at, version, image]) => ({at, version, image}));
+}
+
+/** The release before the current one: the newest history entry with another version. */
+export function previousRelease(history: Release[], current: string | undefined): Release | undefined {
+  return [...history].reverse().find(release => release.version !== current);
+}
+
+/** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
+export function retainedReleases(history: Release[], retain: number): Release[] {
+  const kept = new Map<string, Release>();
+  for (const release of [...history].reverse()) {
+    if (kept.size >= retain) break;
+    if (!kept.has(release.version)) kept.set(release.version, release);
+  }
+  return [...kept.values()];
+}
+
+/** nginx upstream block the action owns: one server, the container's port on the host's loopback. */
+export function renderUpstream(service: string, port: number, version: string): string {
+  return [
+    `# Written by circuitverse/actions deploy: ${service} ${version}. Changes here are overwritten by the next deploy.`,
+    `upstream ${service} {`,
+    `  server 127.0.0.1:${port};`,
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** The port an upstream file points at, or `undefined` when there is none. */
+export function parseUpstreamPort(text: string): number | undefined {
+  const match = /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Hosts in batches of `size`, in the order given. */
+export function planBatches<T>(hosts: readonly T[], size: number): T[][] {
+  const batches: T[][] = [];
+  for (let index = 0; index < hosts.length; index += size) batches.push(hosts.slice(index, index + size));
+  return batches;
+}

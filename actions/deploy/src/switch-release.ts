@@ -1,0 +1,169 @@
+import {formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
+import type {DeployHost, ServiceContainer} from './deploy-host.js';
+import {type Clock, type HealthAttempt, isHealthy, probe} from './health-check.js';
+import {type Release, renderUpstream} from './release.js';
+
+export interface SwitchSettings {
+  proxy: 'nginx' | 'none';
+  appPort: number;
+  healthPath: string;
+  healthTimeoutMs: number;
+  upstreamFile: string;
+  drainTimeoutMs: number;
+}
+
+/** Phase durations of one host, in milliseconds, in the order they ran. */
+export type PhaseTimes = Record<string, number>;
+
+const healthIntervalMs = 1000;
+const probeTimeoutMs = 5000;
+// A worker (proxy: none) must stay up this long before the old one is stopped.
+const settleMs = 5000;
+const logLines = 20;
+
+/** Where a switch failed, with what the operator needs to see. */
+export class SwitchError extends RemoteError {
+  constructor(
+    host: string,
+    readonly phase: string,
+    what: string,
+    options: {cause?: unknown; remoteOutput?: string; next?: string},
+  ) {
+    super(host, what, options);
+  }
+}
+
+async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: () => Promise<T>): Promise<T> {
+  const started = clock.now();
+  try {
+    return await work();
+  } finally {
+    phases[phase] = (phases[phase] ?? 0) + clock.now() - started;
+  }
+}
+
+/**
+ * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
+ * its health check, point nginx at it, let the old workers drain, then stop the old container.
+ */
+export async function switchRelease(
+  host: DeployHost,
+  release: Release,
+  old: ServiceContainer | undefined,
+  settings: SwitchSettings,
+  tools: {logger: Logger; clock: Clock; signal: AbortSignal; phases: PhaseTimes},
+): Promise<ServiceContainer> {
+  const {logger, clock, phases} = tools;
+  const started = await timed(phases, 'start', clock, () => host.start(release, settings.proxy === 'nginx' ? settings.appPort : undefined));
+  logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
+  try {
+    if (settings.proxy === 'nginx') {
+      await timed(phases, 'health', clock, () => waitHealthy(host, started, settings, tools));
+      const workers = await timed(phases, 'switch', clock, () =>
+        host.switchUpstream(settings.upstreamFile, renderUpstream(host.service, started.port as number, release.version)),
+      );
+      logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
+      const drained = await timed(phases, 'drain', clock, () => host.drain(workers, settings.drainTimeoutMs));
+      if (drained === 'timeout') logger.warning(`${host.label}: old nginx workers still busy after ${formatDuration(settings.drainTimeoutMs)}; going on.`);
+    } else {
+      await timed(phases, 'health', clock, () => waitSettled(host, started, settings, tools));
+    }
+  } catch (error) {
+    // The new container never took traffic: remove it so a re-run starts clean.
+    await host.remove(started.name).catch(() => undefined);
+    throw error;
+  }
+  if (old) await timed(phases, 'stop', clock, () => host.stop(old.name, settings.drainTimeoutMs));
+  return started;
+}
+
+async function failWithLogs(host: DeployHost, container: ServiceContainer, phase: string, what: string, logger: Logger, lastResponses: string[]) {
+  const logs = await host.containerLogs(container.name, logLines).catch(() => '(no logs)');
+  logger.error(`${host.label}: last lines of ${container.name}:\n${logs || '(empty)'}`);
+  if (lastResponses.length) logger.error(`${host.label}: last health responses:\n${lastResponses.join('\n')}`);
+  const lastLog = logs
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .at(-1);
+  throw new SwitchError(host.label, phase, `${container.version} ${what}`, {
+    ...(lastLog ? {remoteOutput: `container log: ${lastLog}`} : {}),
+    next: 'Its last log lines and health responses are in the log above.',
+  });
+}
+
+async function waitHealthy(
+  host: DeployHost,
+  container: ServiceContainer,
+  settings: SwitchSettings,
+  tools: {logger: Logger; clock: Clock; signal: AbortSignal},
+) {
+  const {logger, clock, signal} = tools;
+  const deadline = clock.now() + settings.healthTimeoutMs;
+  const responses: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) throw new Error('The deploy was cancelled.');
+    const result: HealthAttempt = await host.connection
+      .openTunnel('127.0.0.1', container.port as number)
+      .then(stream => probe(stream, settings.healthPath, probeTimeoutMs))
+      .catch(error => ({status: undefined, detail: String((error as Error).message)}));
+    const line = `attempt ${attempt}: ${result.status ?? 'no response'} ${result.detail}`;
+    responses.push(line);
+    if (responses.length > 5) responses.shift();
+    logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
+    if (isHealthy(result)) return;
+    const state = await host.containerState(container.name);
+    if (state.status !== 'running') {
+      await failWithLogs(
+        host,
+        container,
+        'health',
+        `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`,
+        logger,
+        responses,
+      );
+    }
+    if (clock.now() + healthIntervalMs > deadline) {
+      const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
+      await failWithLogs(
+        host,
+        container,
+        'health',
+        `failed its health check at ${settings.healthPath} for ${formatDuration(settings.healthTimeoutMs)} (last: ${last})`,
+        logger,
+        responses,
+      );
+    }
+    await clock.sleep(healthIntervalMs);
+  }
+}
+
+// A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
+async function waitSettled(
+  host: DeployHost,
+  container: ServiceContainer,
+  settings: SwitchSettings,
+  tools: {logger: Logger; clock: Clock; signal: AbortSignal},
+) {
+  const {logger, clock, signal} = tools;
+  const started = clock.now();
+  for (;;) {
+    if (signal.aborted) throw new Error('The deploy was cancelled.');
+    const state = await host.containerState(container.name);
+    if (state.status !== 'running') {
+      await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
+    }
+    const elapsed = clock.now() - started;
+    if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy') return;
+    if (elapsed > settings.healthTimeoutMs) {
+      await failWithLogs(
+        host,
+        container,
+        'health',
+        `is not healthy after ${formatDuration(settings.healthTimeoutMs)} (Docker says ${state.health})`,
+        logger,
+        [],
+      );
+    }
+    await clock.sleep(healthIntervalMs);
+  }
+}
