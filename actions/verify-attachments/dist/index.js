@@ -55954,6 +55954,14 @@ function wrapClient(client, target, where) {
             }
             return result.stdout;
         },
+        openTunnel: (host, port) => new Promise((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+                if (error)
+                    reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: errorMessage(error) }));
+                else
+                    resolve(channel);
+            });
+        }),
         close: () => client.end(),
     };
 }
