@@ -1,4 +1,5 @@
 import {ConfigError, type InputReader, isRepository, isTag, type Logger} from '@circuitverse/shared';
+import type {RegistryCredentials} from './registry.js';
 
 export interface BuildImageInputs {
   image: string;
@@ -15,6 +16,12 @@ export interface BuildImageInputs {
   registryUsername: string | undefined;
   registryPassword: string | undefined;
   cacheFrom: string[];
+}
+
+/** The registry login, when the inputs give one. */
+export function registryCredentials(inputs: BuildImageInputs): RegistryCredentials | undefined {
+  const {registryUsername: username, registryPassword: password} = inputs;
+  return username === undefined || password === undefined ? undefined : {username, password};
 }
 
 const labelKey = {pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, description: 'letters, digits, ".", "_", "/" or "-", such as org.example.team'};
