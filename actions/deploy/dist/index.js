@@ -52122,7 +52122,7 @@ class DeployHost {
         }
         return { name, version: release.version, image: release.image, running: true, port };
     }
-    /** Runs a one-off container of the release; resolves with its output, throws with it on failure. */
+    /** Runs a one-off container of the release with the release's env file; resolves with its exit code and output. */
     async runOnce(release, command) {
         const name = `${this.service}-pre-deploy-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
         const result = await this.connection.exec([
@@ -52138,10 +52138,7 @@ class DeployHost {
             '-c',
             command,
         ]);
-        const output = `${result.stdout}${result.stderr}`;
-        if (result.code !== 0)
-            throw new dist/* RemoteError */.Hi(this.label, `pre-deploy failed (exit ${result.code})`, { remoteOutput: output });
-        return output;
+        return { code: result.code, output: `${result.stdout}${result.stderr}` };
     }
     async containerState(name) {
         const output = await this.connection.run(`inspecting ${name}`, [
@@ -52376,13 +52373,17 @@ function toOutputs(outputs) {
 }
 const logger = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .createActionsLogger */ .Ml)();
 try {
-    const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
     if ((0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .isPostStep */ .pq)()) {
         // The safety net: a cancelled or killed main step may have left its lock on some host.
-        await (0,_post_js__WEBPACK_IMPORTED_MODULE_5__/* .releaseLocks */ .w)(inputs, (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token'), { logger, connect: target => (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .connectSsh */ .LZ)(target, inputs.ssh) });
+        const token = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token');
+        if (token) {
+            const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
+            await (0,_post_js__WEBPACK_IMPORTED_MODULE_5__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .connectSsh */ .LZ)(target, inputs.ssh) });
+        }
     }
     else {
         (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .expectPostStep */ .Qb)();
+        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_4__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
         // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
         const cancellation = new AbortController();
         for (const signal of ['SIGINT', 'SIGTERM'])
@@ -52424,8 +52425,6 @@ __webpack_async_result__();
 
 /** Releases the locks this run's main step took, on every host where it still holds them. */
 async function releaseLocks(inputs, token, collaborators) {
-    if (!token)
-        return;
     const { logger } = collaborators;
     await Promise.all(inputs.hosts.map(async (target) => {
         try {
@@ -52618,6 +52617,8 @@ async function switchRelease(host, release, old, settings, tools) {
             const drained = await timed(phases, 'drain', clock, () => host.drain(workers, settings.drainTimeoutMs));
             if (drained === 'timeout')
                 logger.warning(`${host.label}: old nginx workers still busy after ${(0,dist/* formatDuration */.a3)(settings.drainTimeoutMs)}; going on.`);
+            else
+                logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
         }
         else {
             await timed(phases, 'health', clock, () => waitSettled(host, started, settings, tools));
@@ -52723,8 +52724,7 @@ async function deploy(inputs, collaborators) {
     let locked = [];
     try {
         const target = resolveTarget(inputs, runs);
-        const previousVersion = runs[0]?.serving?.version;
-        logger.info(`${inputs.service}: ${previousVersion ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
+        logger.info(`${inputs.service}: ${runs[0]?.serving?.version ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
         if (inputs.rollback || inputs.rollbackTo !== undefined) {
             await logger.group('Check retained images', () => checkRetained(runs, target));
         }
@@ -52733,6 +52733,11 @@ async function deploy(inputs, collaborators) {
         }
         collaborators.rememberLock(token);
         locked = await logger.group('Lock', () => lockAll(runs, token, inputs, target, collaborators));
+        // What the hosts run may have changed while this deploy waited for the lock: decide from what is there now.
+        await Promise.all(runs.map(run => refreshState(run, inputs)));
+        if (resolveTarget(inputs, runs).version !== target.version) {
+            throw new dist/* RemoteError */.Hi(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
+        }
         await logger.group('Env file', () => timeEach(runs, 'env', clock, run => writeEnv(run, target, inputs)));
         if (inputs.preDeploy !== undefined && !inputs.rollback && inputs.rollbackTo === undefined) {
             await logger.group('Pre-deploy', () => preDeploy(runs[0], target, inputs.preDeploy, collaborators));
@@ -52740,7 +52745,13 @@ async function deploy(inputs, collaborators) {
         await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
         await rollOut(runs, target, inputs, collaborators);
         await logger.group('Retain releases', () => Promise.all(runs.map(run => prune(run, inputs))));
-        const outputs = { version: target.version, previousVersion, hosts: runs.map(run => run.report), rolledBack: false, durationMs: clock.now() - started };
+        const outputs = {
+            version: target.version,
+            previousVersion: runs[0]?.original?.version,
+            hosts: runs.map(run => run.report),
+            rolledBack: false,
+            durationMs: clock.now() - started,
+        };
         await logger.summary(renderSummary(inputs.service, outputs));
         return outputs;
     }
@@ -52780,17 +52791,17 @@ async function connectAll(inputs, collaborators) {
         const connection = await collaborators.connect(target);
         const host = new deploy_host/* DeployHost */.K(connection, inputs.service);
         try {
-            const state = await host.readState(inputs.nginxUpstreamFile);
-            const serving = findServing(state, inputs.proxy);
-            const report = {
-                host: target.label,
-                status: 'not-started',
-                before: serving?.version,
-                after: serving?.version,
-                phases: { connect: clock.now() - started },
+            const run = {
+                host,
+                state: { containers: [], upstreamPort: undefined, history: [] },
+                original: undefined,
+                serving: undefined,
+                report: { host: target.label, status: 'not-started', before: undefined, after: undefined, phases: {} },
             };
-            logger.info(`${target.label}: host key verified; serving ${serving ? serving.version : 'nothing yet'}`);
-            return { host, state, original: serving, serving, report };
+            await refreshState(run, inputs);
+            run.report.phases.connect = clock.now() - started;
+            logger.info(`${target.label}: host key verified; serving ${run.serving ? run.serving.version : 'nothing yet'}`);
+            return run;
         }
         catch (error) {
             connection.close();
@@ -52805,6 +52816,13 @@ async function connectAll(inputs, collaborators) {
         throw failure.reason;
     }
     return runs;
+}
+async function refreshState(run, inputs) {
+    run.state = await run.host.readState(inputs.nginxUpstreamFile);
+    run.serving = findServing(run.state, inputs.proxy);
+    run.original = run.serving;
+    run.report.before = run.serving?.version;
+    run.report.after = run.serving?.version;
 }
 /** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
 function findServing(state, proxy) {
@@ -52898,19 +52916,12 @@ async function writeEnv(run, target, inputs) {
 }
 async function preDeploy(run, target, command, collaborators) {
     const started = collaborators.clock.now();
-    try {
-        const output = await run.host.runOnce(target, command);
-        if (output.trim())
-            collaborators.logger.info(output.trimEnd());
-    }
-    catch (error) {
-        if (error instanceof dist/* RemoteError */.Hi)
-            collaborators.logger.error(`pre-deploy output on ${run.host.label}:\n${String(error.cause ?? '')}`);
-        throw error;
-    }
-    finally {
-        run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
-    }
+    const { code, output } = await run.host.runOnce(target, command);
+    run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
+    if (output.trim())
+        collaborators.logger.info(output.trimEnd());
+    if (code !== 0)
+        throw new dist/* RemoteError */.Hi(run.host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
 }
 // Containers from a deploy that died half-way (no lock could protect them then) would pile up on re-runs.
 async function removeLeftovers(run, logger) {
@@ -56409,7 +56420,9 @@ class RemoteError extends Error {
         const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
         const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
         const next = options.next ? ` ${options.next}` : '';
-        super(`${where}: ${what}${quoted}.${next}`, { cause: options.cause });
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
         this.where = where;
         this.remoteLastLine = remoteLastLine;
     }

@@ -137,8 +137,8 @@ export class DeployHost {
     return {name, version: release.version, image: release.image, running: true, port};
   }
 
-  /** Runs a one-off container of the release; resolves with its output, throws with it on failure. */
-  async runOnce(release: Release, command: string): Promise<string> {
+  /** Runs a one-off container of the release with the release's env file; resolves with its exit code and output. */
+  async runOnce(release: Release, command: string): Promise<{code: number; output: string}> {
     const name = `${this.service}-pre-deploy-${randomBytes(3).toString('hex')}`;
     const result = await this.connection.exec([
       'docker',
@@ -153,9 +153,7 @@ export class DeployHost {
       '-c',
       command,
     ]);
-    const output = `${result.stdout}${result.stderr}`;
-    if (result.code !== 0) throw new RemoteError(this.label, `pre-deploy failed (exit ${result.code})`, {remoteOutput: output});
-    return output;
+    return {code: result.code, output: `${result.stdout}${result.stderr}`};
   }
 
   async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {

@@ -18,12 +18,16 @@ function toOutputs(outputs: DeployOutputs) {
 
 const logger = createActionsLogger();
 try {
-  const inputs = readInputs(new InputReader(process.env), logger);
   if (isPostStep()) {
     // The safety net: a cancelled or killed main step may have left its lock on some host.
-    await releaseLocks(inputs, readStepState('lock-token'), {logger, connect: target => connectSsh(target, inputs.ssh)});
+    const token = readStepState('lock-token');
+    if (token) {
+      const inputs = readInputs(new InputReader(process.env), logger);
+      await releaseLocks(inputs, token, {logger, connect: target => connectSsh(target, inputs.ssh)});
+    }
   } else {
     expectPostStep();
+    const inputs = readInputs(new InputReader(process.env), logger);
     // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
     const cancellation = new AbortController();
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());

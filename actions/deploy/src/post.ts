@@ -8,7 +8,6 @@ export async function releaseLocks(
   token: string,
   collaborators: {logger: Logger; connect: (target: SshTarget) => Promise<SshConnection>},
 ): Promise<void> {
-  if (!token) return;
   const {logger} = collaborators;
   await Promise.all(
     inputs.hosts.map(async target => {

@@ -65,8 +65,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
   let locked: HostRun[] = [];
   try {
     const target = resolveTarget(inputs, runs);
-    const previousVersion = runs[0]?.serving?.version;
-    logger.info(`${inputs.service}: ${previousVersion ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
+    logger.info(`${inputs.service}: ${runs[0]?.serving?.version ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
     if (inputs.rollback || inputs.rollbackTo !== undefined) {
       await logger.group('Check retained images', () => checkRetained(runs, target));
     } else {
@@ -74,6 +73,11 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     }
     collaborators.rememberLock(token);
     locked = await logger.group('Lock', () => lockAll(runs, token, inputs, target, collaborators));
+    // What the hosts run may have changed while this deploy waited for the lock: decide from what is there now.
+    await Promise.all(runs.map(run => refreshState(run, inputs)));
+    if (resolveTarget(inputs, runs).version !== target.version) {
+      throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
+    }
     await logger.group('Env file', () => timeEach(runs, 'env', clock, run => writeEnv(run, target, inputs)));
     if (inputs.preDeploy !== undefined && !inputs.rollback && inputs.rollbackTo === undefined) {
       await logger.group('Pre-deploy', () => preDeploy(runs[0] as HostRun, target, inputs.preDeploy as string, collaborators));
@@ -81,7 +85,13 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
     await rollOut(runs, target, inputs, collaborators);
     await logger.group('Retain releases', () => Promise.all(runs.map(run => prune(run, inputs))));
-    const outputs = {version: target.version, previousVersion, hosts: runs.map(run => run.report), rolledBack: false, durationMs: clock.now() - started};
+    const outputs = {
+      version: target.version,
+      previousVersion: runs[0]?.original?.version,
+      hosts: runs.map(run => run.report),
+      rolledBack: false,
+      durationMs: clock.now() - started,
+    };
     await logger.summary(renderSummary(inputs.service, outputs));
     return outputs;
   } catch (error) {
@@ -123,17 +133,17 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
       const connection = await collaborators.connect(target);
       const host = new DeployHost(connection, inputs.service);
       try {
-        const state = await host.readState(inputs.nginxUpstreamFile);
-        const serving = findServing(state, inputs.proxy);
-        const report: HostReport = {
-          host: target.label,
-          status: 'not-started',
-          before: serving?.version,
-          after: serving?.version,
-          phases: {connect: clock.now() - started},
+        const run: HostRun = {
+          host,
+          state: {containers: [], upstreamPort: undefined, history: []},
+          original: undefined,
+          serving: undefined,
+          report: {host: target.label, status: 'not-started', before: undefined, after: undefined, phases: {}},
         };
-        logger.info(`${target.label}: host key verified; serving ${serving ? serving.version : 'nothing yet'}`);
-        return {host, state, original: serving, serving, report};
+        await refreshState(run, inputs);
+        run.report.phases.connect = clock.now() - started;
+        logger.info(`${target.label}: host key verified; serving ${run.serving ? run.serving.version : 'nothing yet'}`);
+        return run;
       } catch (error) {
         connection.close();
         throw error;
@@ -147,6 +157,14 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
     throw failure.reason;
   }
   return runs;
+}
+
+async function refreshState(run: HostRun, inputs: DeployInputs): Promise<void> {
+  run.state = await run.host.readState(inputs.nginxUpstreamFile);
+  run.serving = findServing(run.state, inputs.proxy);
+  run.original = run.serving;
+  run.report.before = run.serving?.version;
+  run.report.after = run.serving?.version;
 }
 
 /** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
@@ -253,15 +271,10 @@ async function writeEnv(run: HostRun, target: Release, inputs: DeployInputs): Pr
 
 async function preDeploy(run: HostRun, target: Release, command: string, collaborators: DeployCollaborators): Promise<void> {
   const started = collaborators.clock.now();
-  try {
-    const output = await run.host.runOnce(target, command);
-    if (output.trim()) collaborators.logger.info(output.trimEnd());
-  } catch (error) {
-    if (error instanceof RemoteError) collaborators.logger.error(`pre-deploy output on ${run.host.label}:\n${String(error.cause ?? '')}`);
-    throw error;
-  } finally {
-    run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
-  }
+  const {code, output} = await run.host.runOnce(target, command);
+  run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
+  if (output.trim()) collaborators.logger.info(output.trimEnd());
+  if (code !== 0) throw new RemoteError(run.host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});
 }
 
 // Containers from a deploy that died half-way (no lock could protect them then) would pile up on re-runs.

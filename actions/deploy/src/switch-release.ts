@@ -65,6 +65,7 @@ export async function switchRelease(
       logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
       const drained = await timed(phases, 'drain', clock, () => host.drain(workers, settings.drainTimeoutMs));
       if (drained === 'timeout') logger.warning(`${host.label}: old nginx workers still busy after ${formatDuration(settings.drainTimeoutMs)}; going on.`);
+      else logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
     } else {
       await timed(phases, 'health', clock, () => waitSettled(host, started, settings, tools));
     }

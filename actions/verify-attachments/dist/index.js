@@ -55480,7 +55480,9 @@ class RemoteError extends Error {
         const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
         const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
         const next = options.next ? ` ${options.next}` : '';
-        super(`${where}: ${what}${quoted}.${next}`, { cause: options.cause });
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
         this.where = where;
         this.remoteLastLine = remoteLastLine;
     }

@@ -1,4 +1,5 @@
 export {catchConfigError, type ThrownConfigError} from './config-error.js';
+export {type LoadFailure, type LoadReport, type LoadResponse, type LoadTarget, startLoad} from './load-client.js';
 export {type ActionRun, parseFileCommands, pushEvent, type RunActionOptions, runAction, runPostStep} from './run-action.js';
 export {findSandbox, type Sandbox, type SandboxHost, sandboxDir} from './sandbox.js';
 export {hostRun, sshRun} from './ssh.js';

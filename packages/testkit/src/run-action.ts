@@ -19,8 +19,10 @@ export interface RunActionOptions {
   withoutSummaryFile?: boolean;
   /** Kill the step after this long (the runner's `timeout-minutes`). */
   timeoutMs?: number;
-  /** Send this signal once the log contains `signalWhen`, as the runner does on cancellation. */
+  /** Send this signal once the log matches `when`, as the runner does on cancellation. */
   cancel?: {when: string | RegExp; signal?: NodeJS.Signals};
+  /** Sees each log line as it is written, for tests that act at a given moment of a run. */
+  onLine?: (line: string) => void;
 }
 
 export interface ActionRun {
@@ -234,8 +236,13 @@ function spawnStep(
     const child = spawn(process.execPath, [script], {cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe']});
     let rawLog = '';
     let cancelled = false;
+    let partialLine = '';
     const onData = (chunk: Buffer) => {
-      rawLog += chunk.toString('utf8');
+      const text = chunk.toString('utf8');
+      rawLog += text;
+      const lines = (partialLine + text).split('\n');
+      partialLine = lines.pop() ?? '';
+      for (const line of lines) options.onLine?.(line);
       if (options.cancel && !cancelled && rawLog.match(options.cancel.when)) {
         cancelled = true;
         child.kill(options.cancel.signal ?? 'SIGINT');

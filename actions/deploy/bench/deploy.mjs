@@ -1,0 +1,113 @@
+// Benchmark, not a test: in one run, on the sandbox,
+//   (a) the action deploying to one host against the minimal hand-written sequence of the same steps over one
+//       SSH connection to that host (target: at most 1.15×), and
+//   (b) the action on three hosts against the action on one host (target: at most 1.3×).
+// Each deploy switches between two releases, so every run pulls nothing new but does a real switch.
+// Usage: node actions/deploy/bench/deploy.mjs [rounds]   (after sandbox/up and a build)
+import {spawnSync} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {readSandbox, runStep} from '../../../scripts/run-step.mjs';
+
+const rounds = Number(process.argv[2] ?? 5);
+const sandbox = readSandbox();
+const [host] = sandbox.hosts;
+const images = ['v1', 'v2'].map(version => `${sandbox.testApp.image}:${version}`);
+
+function dockerPush(version) {
+  const env = {...process.env, DOCKER_BUILDKIT: '1'};
+  const image = `${sandbox.testApp.image}:${version}`;
+  spawnSync('/usr/bin/docker', ['build', '-q', '--build-arg', `VERSION=${version}`, '-t', image, sandbox.testApp.context], {env, stdio: 'ignore'});
+  spawnSync('/usr/bin/docker', ['login', '-u', sandbox.registry.username, '--password-stdin', sandbox.registry.address], {
+    env,
+    input: sandbox.registry.password,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  spawnSync('/usr/bin/docker', ['push', '-q', image], {env, stdio: 'ignore'});
+}
+
+const inputs = hosts => ({
+  hosts: hosts.map(entry => entry.address).join('\n'),
+  'ssh-private-key': readFileSync(sandbox.ssh.privateKeyFile, 'utf8'),
+  'ssh-known-hosts': readFileSync(sandbox.ssh.knownHostsFile, 'utf8'),
+  'registry-username': sandbox.registry.username,
+  'registry-password': sandbox.registry.password,
+  'drain-timeout': '10s',
+});
+
+async function action(service, hosts, image) {
+  const started = performance.now();
+  const {code, log} = await runStep('deploy', {...inputs(hosts), service, image}, {quiet: true});
+  if (code !== 0) throw new Error(`deploy failed:\n${log}`);
+  return performance.now() - started;
+}
+
+// The same steps by hand, as one shell script over one SSH connection: pull, lock, env file, start, health
+// check, switch nginx, wait for the old workers, stop the old container, record, unlock.
+const manualScript = `set -eu
+svc=$1 image=$2 version=$3
+root=/var/lib/circuitverse-deploy/bench-manual-$svc
+mkdir -p "$root"
+docker pull -q "$image" >/dev/null
+mkdir "$root/lock"
+umask 077; printf 'RAILS_ENV=production\\n' >"$root/$version.env"
+old=$(docker ps -q --filter "label=bench=$svc")
+new=$(docker run -d --label "bench=$svc" --env-file "$root/$version.env" -p 127.0.0.1::3000 "$image")
+port=$(docker port "$new" 3000/tcp | sed -n 's/^127\\.0\\.0\\.1://p' | head -n 1)
+until curl -fsS "http://127.0.0.1:$port/up" >/dev/null 2>&1; do sleep 1; done
+printf 'upstream %s { server 127.0.0.1:%s; }\\n' "$svc" "$port" >"/etc/nginx/conf.d/$svc-upstream.conf"
+nginx -t 2>/dev/null
+workers=$(ps -o pid= --ppid "$(cat /run/nginx.pid)")
+nginx -s reload
+for pid in $workers; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
+if [ -n "$old" ]; then docker stop -t 10 $old >/dev/null; docker rm $old >/dev/null; fi
+printf '%s\\t%s\\n' "$(date -u +%FT%TZ)" "$version" >>"$root/history"
+rmdir "$root/lock"`;
+
+function manual(service, image, version) {
+  const started = performance.now();
+  const result = spawnSync(
+    'ssh',
+    [
+      '-o',
+      'BatchMode=yes',
+      '-o',
+      'StrictHostKeyChecking=yes',
+      '-o',
+      `UserKnownHostsFile=${sandbox.ssh.knownHostsFile}`,
+      '-i',
+      sandbox.ssh.privateKeyFile,
+      `root@${host.address}`,
+      'sh',
+      '-s',
+      service,
+      image,
+      version,
+    ],
+    {input: manualScript, encoding: 'utf8'},
+  );
+  if (result.status !== 0) throw new Error(`manual sequence failed: ${result.stderr}`);
+  return performance.now() - started;
+}
+
+const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+for (const version of ['v1', 'v2']) dockerPush(version);
+const times = {action1: [], manual1: [], action3: []};
+// Warm up each path once (first deploys have nothing to drain), then alternate the paths round by round so
+// that drift in the machine's load falls on all of them alike.
+await action('bench-one', [host], images[0]);
+manual('bench-manual', images[0], 'v1');
+await action('bench-three', sandbox.hosts, images[0]);
+for (let round = 0; round < rounds; round++) {
+  const index = (round + 1) % 2;
+  times.action1.push(await action('bench-one', [host], images[index]));
+  times.manual1.push(manual('bench-manual', images[index], `v${index + 1}`));
+  times.action3.push(await action('bench-three', sandbox.hosts, images[index]));
+}
+const ms = value => `${Math.round(value)}ms`;
+console.log(`rounds: ${rounds}`);
+console.log(`action, 1 host:        median ${ms(median(times.action1))}  (${times.action1.map(ms).join(' ')})`);
+console.log(`hand-written, 1 host:  median ${ms(median(times.manual1))}  (${times.manual1.map(ms).join(' ')})`);
+console.log(`action, 3 hosts:       median ${ms(median(times.action3))}  (${times.action3.map(ms).join(' ')})`);
+console.log(`action / hand-written: ${(median(times.action1) / median(times.manual1)).toFixed(2)}×  (target ≤ 1.15×)`);
+console.log(`3 hosts / 1 host:      ${(median(times.action3) / median(times.action1)).toFixed(2)}×  (target ≤ 1.3×)`);
