@@ -15,19 +15,19 @@ describe.skipIf(!sandbox)('deploy when things go wrong', () => {
   const [host1, host2] = sandbox.hosts;
   if (!host1 || !host2) throw new Error('The sandbox needs at least two hosts.');
 
-  async function lockDirs(): Promise<string[]> {
+  const lockDirs = async (): Promise<string[]> => {
     const listings = await Promise.all(
-      sandbox!.hosts.map(host => hostRun(host, ['sh', '-c', `ls -d /var/lib/circuitverse-deploy/${service}/lock 2>/dev/null; true`])),
+      sandbox.hosts.map(host => hostRun(host, ['sh', '-c', `ls -d /var/lib/circuitverse-deploy/${service}/lock 2>/dev/null; true`])),
     );
     return listings.map(listing => listing.trim()).filter(listing => listing !== '');
-  }
+  };
 
-  async function containerCounts(): Promise<number[]> {
+  const containerCounts = async (): Promise<number[]> => {
     const listings = await Promise.all(
-      sandbox!.hosts.map(host => hostRun(host, ['docker', 'ps', '-aq', '--filter', `label=circuitverse.deploy.service=${service}`])),
+      sandbox.hosts.map(host => hostRun(host, ['docker', 'ps', '-aq', '--filter', `label=circuitverse.deploy.service=${service}`])),
     );
     return listings.map(listing => listing.split('\n').filter(line => line.trim() !== '').length);
-  }
+  };
 
   beforeAll(async () => {
     for (const version of ['v1', 'v2']) images[version] = await pushTestApp(sandbox, version);

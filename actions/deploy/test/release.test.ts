@@ -1,0 +1,76 @@
+import {describe, expect, it} from 'vitest';
+import {parseHistory, parseUpstreamPort, planBatches, previousRelease, renderUpstream, retainedReleases, versionOf} from '../src/release.js';
+
+const digest = `sha256:${'ab12'.repeat(16)}`;
+
+describe('versionOf', () => {
+  it.each([
+    ['127.0.0.1:5000/app:v1', 'v1'],
+    ['ghcr.io/circuitverse/circuitverse:0123456789abcdef0123456789abcdef01234567', '0123456789abcdef0123456789abcdef01234567'],
+    [`ghcr.io/circuitverse/circuitverse@${digest}`, 'sha256-ab12ab12ab12'],
+    [`ghcr.io/circuitverse/circuitverse:v2@${digest}`, 'v2'],
+  ])('names %s as %s', (image, version) => {
+    expect(versionOf(image)).toBe(version);
+  });
+});
+
+describe('parseHistory', () => {
+  it('reads tab-separated lines and skips broken ones', () => {
+    const text = '2026-11-01T00:00:00.000Z\tv1\tapp:v1\nbroken line\n2026-11-02T00:00:00.000Z\tv2\tapp:v2\n\n';
+    expect(parseHistory(text)).toEqual([
+      {at: '2026-11-01T00:00:00.000Z', version: 'v1', image: 'app:v1'},
+      {at: '2026-11-02T00:00:00.000Z', version: 'v2', image: 'app:v2'},
+    ]);
+  });
+});
+
+const release = (version: string) => ({version, image: `app:${version}`});
+
+describe('previousRelease', () => {
+  it.each([
+    ['the release before the current one', ['v1', 'v2', 'v3'], 'v3', 'v2'],
+    ['past repeats of the current one', ['v1', 'v2', 'v2'], 'v2', 'v1'],
+    ['after a rollback, the one rolled back from', ['v1', 'v2', 'v1'], 'v1', 'v2'],
+    ['nothing on a first release', ['v1'], 'v1', undefined],
+    ['nothing without history', [], undefined, undefined],
+  ])('finds %s', (_, versions, current, expected) => {
+    expect(previousRelease(versions.map(release), current)?.version).toBe(expected);
+  });
+});
+
+describe('retainedReleases', () => {
+  it.each([
+    [['v1', 'v2', 'v3', 'v4'], 2, ['v4', 'v3']],
+    [['v1', 'v2', 'v1', 'v2'], 2, ['v2', 'v1']],
+    [['v1', 'v2', 'v2', 'v3'], 5, ['v3', 'v2', 'v1']],
+    [[], 3, []],
+  ])('keeps from %j the newest %d distinct versions', (versions, retain, expected) => {
+    expect(retainedReleases(versions.map(release), retain).map(entry => entry.version)).toEqual(expected);
+  });
+});
+
+describe('upstream files', () => {
+  it('writes an upstream the service can proxy_pass to, and reads its port back', () => {
+    const text = renderUpstream('web', 32768, 'v2');
+    expect(text).toContain('upstream web {\n  server 127.0.0.1:32768;\n}\n');
+    expect(parseUpstreamPort(text)).toBe(32768);
+  });
+
+  it.each([
+    ['an empty file', ''],
+    ['a server that is not ours', 'upstream web { server 10.0.0.5:3000; }'],
+  ])('finds no port in %s', (_, text) => {
+    expect(parseUpstreamPort(text)).toBeUndefined();
+  });
+});
+
+describe('planBatches', () => {
+  it.each([
+    [['a', 'b', 'c'], 3, [['a', 'b', 'c']]],
+    [['a', 'b', 'c'], 1, [['a'], ['b'], ['c']]],
+    [['a', 'b', 'c', 'd', 'e'], 2, [['a', 'b'], ['c', 'd'], ['e']]],
+    [['a'], 10, [['a']]],
+  ])('splits %j into batches of %d', (hosts, size, expected) => {
+    expect(planBatches(hosts, size)).toEqual(expected);
+  });
+});
