@@ -9,7 +9,21 @@ export function readSandbox() {
   return JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
 }
 
-/** Runs actions/<action>/dist/index.js; resolves with its exit code, log and outputs file. */
+// The GITHUB_OUTPUT file: `name<<delimiter`, the value's lines, the delimiter.
+function parseOutputs(text) {
+  const outputs = {};
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const heredoc = /^([^<]+)<<(.+)$/.exec(lines[index]);
+    if (!heredoc) continue;
+    const end = lines.indexOf(heredoc[2], index + 1);
+    outputs[heredoc[1]] = lines.slice(index + 1, end).join('\n');
+    index = end;
+  }
+  return outputs;
+}
+
+/** Runs actions/<action>/dist/index.js; resolves with its exit code, log and outputs. */
 export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0123456789abcdef01234567'} = {}) {
   const work = mkdtempSync(join(tmpdir(), `${action}-`));
   const files = Object.fromEntries(['output', 'state', 'summary', 'event'].map(name => [name, join(work, name)]));
@@ -54,7 +68,7 @@ export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('close', code => {
-      const outputs = readFileSync(files.output, 'utf8');
+      const outputs = parseOutputs(readFileSync(files.output, 'utf8'));
       rmSync(work, {recursive: true, force: true});
       resolve({code, log, outputs});
     });

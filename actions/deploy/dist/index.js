@@ -56872,7 +56872,10 @@ function wrapClient(client, target, where) {
         }
         client.exec(toShellCommand(argv), (error, channel) => {
             if (error) {
-                reject(new errors/* RemoteError */.Hi(where, 'could not start a command', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
+                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
+                const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new errors/* RemoteError */.Hi(where, what, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 return;
             }
             const stdout = [];

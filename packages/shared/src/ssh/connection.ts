@@ -141,7 +141,10 @@ function wrapClient(client: Client, target: SshTarget, where: string): SshConnec
       }
       client.exec(toShellCommand(argv), (error: Error | undefined, channel: ClientChannel) => {
         if (error) {
-          reject(new RemoteError(where, 'could not start a command', {cause: error, remoteOutput: errorMessage(error)}));
+          // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
+          const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
+          const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
+          reject(new RemoteError(where, what, {cause: error, remoteOutput: errorMessage(error)}));
           return;
         }
         const stdout: Buffer[] = [];
