@@ -55926,7 +55926,10 @@ function wrapClient(client, target, where) {
         }
         client.exec(toShellCommand(argv), (error, channel) => {
             if (error) {
-                reject(new RemoteError(where, 'could not start a command', { cause: error, remoteOutput: errorMessage(error) }));
+                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
+                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
+                const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new RemoteError(where, what, { cause: error, remoteOutput: errorMessage(error) }));
                 return;
             }
             const stdout = [];
