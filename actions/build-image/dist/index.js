@@ -56651,6 +56651,8 @@ function known_hosts_hostKeyAlgorithmsFor(keys) {
 //# sourceMappingURL=known-hosts.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
 
+// ssh2 is CommonJS: Node's ES module loader only sees its default export.
+const { Client, utils } = lib;
 
 
 

@@ -56770,12 +56770,14 @@ function hostKeyAlgorithmsFor(keys) {
 //# sourceMappingURL=known-hosts.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
 
+// ssh2 is CommonJS: Node's ES module loader only sees its default export.
+const { Client, utils } = lib;
 
 
 
 /** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
 function readPrivateKey(text, input) {
-    const parsed = lib.utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
+    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
     if (parsed instanceof Error) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
         throw new errors/* ConfigError */.xL(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
@@ -56794,7 +56796,7 @@ function readPrivateKey(text, input) {
 function connectSsh(target, credentials, options = {}) {
     const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
     const where = `${target.user}@${knownHostsLabel(target)}`;
-    const client = new lib.Client();
+    const client = new Client();
     let hostKeyProblem;
     let serverMethods;
     return new Promise((resolve, reject) => {

@@ -1,5 +1,9 @@
 import type {Duplex} from 'node:stream';
-import {Client, type ClientChannel, type ParsedKey, utils} from 'ssh2';
+import ssh2, {type ClientChannel, type ParsedKey, type Client as SshClient} from 'ssh2';
+
+// ssh2 is CommonJS: Node's ES module loader only sees its default export.
+const {Client, utils} = ssh2;
+
 import {ConfigError, errorMessage, RemoteError} from '../errors.js';
 import {toShellCommand} from '../shell-quote.js';
 import type {SshTarget} from '../ssh-target.js';
@@ -124,7 +128,7 @@ function keyType(blob: Buffer): string {
   return blob.subarray(4, 4 + length).toString('ascii');
 }
 
-function wrapClient(client: Client, target: SshTarget, where: string): SshConnection {
+function wrapClient(client: SshClient, target: SshTarget, where: string): SshConnection {
   let lost: Error | undefined;
   client.on('close', () => {
     lost ??= new Error('connection closed');
