@@ -29,8 +29,6 @@ const inputs = hosts => ({
   hosts: hosts.map(entry => entry.address).join('\n'),
   'ssh-private-key': readFileSync(sandbox.ssh.privateKeyFile, 'utf8'),
   'ssh-known-hosts': readFileSync(sandbox.ssh.knownHostsFile, 'utf8'),
-  'registry-username': sandbox.registry.username,
-  'registry-password': sandbox.registry.password,
   'drain-timeout': '10s',
 });
 
@@ -63,23 +61,25 @@ if [ -n "$old" ]; then docker stop -t 10 $old >/dev/null; docker rm $old >/dev/n
 printf '%s\\t%s\\n' "$(date -u +%FT%TZ)" "$version" >>"$root/history"
 rmdir "$root/lock"`;
 
-function ssh(argv, input) {
+function ssh(target, argv, input) {
   const sshOptions = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${sandbox.ssh.knownHostsFile}`];
-  const result = spawnSync('ssh', [...sshOptions, '-i', sandbox.ssh.privateKeyFile, `root@${host.address}`, ...argv], {input, encoding: 'utf8'});
-  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed on ${host.address}: ${result.stderr}`);
+  const result = spawnSync('ssh', [...sshOptions, '-i', sandbox.ssh.privateKeyFile, `root@${target.address}`, ...argv], {input, encoding: 'utf8'});
+  if (result.status !== 0) throw new Error(`${argv.join(' ')} failed on ${target.address}: ${result.stderr}`);
 }
 
 function manual(service, image, version) {
   const started = performance.now();
-  ssh(['sh', '-s', service, image, version], manualScript);
+  ssh(host, ['sh', '-s', service, image, version], manualScript);
   return performance.now() - started;
 }
 
 const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 for (const version of ['v1', 'v2']) dockerPush(version);
-// The hand-written sequence pulls with the host's own login, as a person would have set it up once.
-ssh(['docker', 'login', '-u', sandbox.registry.username, '--password-stdin', sandbox.registry.address], sandbox.registry.password);
+// Both pull with the hosts' own login, as a person would have set it up once: the same work on both sides.
+for (const target of sandbox.hosts) {
+  ssh(target, ['docker', 'login', '-u', sandbox.registry.username, '--password-stdin', sandbox.registry.address], sandbox.registry.password);
+}
 const times = {action1: [], manual1: [], action3: []};
 // Warm up each path once (first deploys have nothing to drain), then alternate the paths round by round so
 // that drift in the machine's load falls on all of them alike.

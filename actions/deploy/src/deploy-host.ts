@@ -1,18 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {parseImageRef, RemoteError, type SshConnection} from '@circuitverse/shared';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
-import {
-  appendHistoryScript,
-  drainScript,
-  lockScript,
-  pruneEnvFilesScript,
-  pullScript,
-  startScript,
-  stateScript,
-  switchScript,
-  unlockScript,
-  writePrivateFileScript,
-} from './remote-scripts.js';
+import {cutoverScript, finishScript, lockScript, pullScript, startScript, stateScript, unlockScript, writePrivateFileScript} from './remote-scripts.js';
 
 export interface ServiceContainer {
   name: string;
@@ -70,36 +59,27 @@ export class DeployHost {
     return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
   }
 
-  /** Takes the service's lock, or returns who holds it. */
-  async lock(token: string, holder: LockHolder): Promise<'acquired' | Partial<LockHolder>> {
-    const output = await this.connection.run('taking the deploy lock', script(lockScript, this.paths.lock, token), {stdin: JSON.stringify(holder)});
-    if (output.trim() === 'acquired') return 'acquired';
+  /** Takes the service's lock and reads the state it now protects, or returns who holds the lock. */
+  async lock(token: string, holder: LockHolder, upstreamFile: string): Promise<{state: HostState} | {heldBy: Partial<LockHolder>}> {
+    const output = await this.connection.run(
+      'taking the deploy lock',
+      script(lockScript, this.paths.lock, token, this.service, upstreamFile, this.paths.history),
+      {stdin: JSON.stringify(holder)},
+    );
+    if (output.startsWith('acquired\n')) return {state: parseState(output)};
     try {
-      return JSON.parse(output) as Partial<LockHolder>;
+      return {heldBy: JSON.parse(output) as Partial<LockHolder>};
     } catch {
-      return {};
+      return {heldBy: {}};
     }
   }
 
   async unlock(token: string): Promise<boolean> {
-    return (await this.connection.run('releasing the deploy lock', script(unlockScript, this.paths.lock, token))).trim() === 'released';
+    return (await this.connection.run('releasing the deploy lock', script(unlockScript, this.paths.lock, token, this.service))).trim() === 'released';
   }
 
   async readState(upstreamFile: string): Promise<HostState> {
-    const output = await this.connection.run('reading the service state', script(stateScript, this.service, upstreamFile, this.paths.history));
-    const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
-    return {
-      containers: containers
-        .split('\n')
-        .filter(line => line.trim() !== '')
-        .map(line => {
-          const [name = '', version = '', image = '', state = '', ports = ''] = line.split('\t');
-          const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
-          return {name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port)};
-        }),
-      upstreamPort: parseUpstreamPort(upstream),
-      history: parseHistory(history),
-    };
+    return parseState(await this.connection.run('reading the service state', script(stateScript, this.service, upstreamFile, this.paths.history)));
   }
 
   async hasEnvFile(version: string): Promise<boolean> {
@@ -112,9 +92,13 @@ export class DeployHost {
     return file;
   }
 
-  /** Starts a container of the release beside the others; returns it with the port it was published on. */
-  async start(release: Release, appPort: number | undefined): Promise<ServiceContainer> {
+  /**
+   * Starts a container of the release beside the others, first writing its env file when `envContent` is given;
+   * returns the container with the port it was published on.
+   */
+  async start(release: Release, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
     const name = `${this.service}-${release.version}-${randomBytes(3).toString('hex')}`;
+    const envFile = this.paths.envFile(release.version);
     const args = [
       '--restart',
       'unless-stopped',
@@ -125,11 +109,15 @@ export class DeployHost {
       '--label',
       `${labels.image}=${release.image}`,
       '--env-file',
-      this.paths.envFile(release.version),
+      envFile,
       ...(appPort === undefined ? [] : ['--publish', `127.0.0.1::${appPort}`]),
       release.image,
     ];
-    const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), ...args));
+    const output = await this.connection.run(
+      `starting ${release.version}`,
+      script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, ...args),
+      {stdin: envContent ?? ''},
+    );
     const port = appPort === undefined ? undefined : Number(output.trim());
     if (appPort !== undefined && !Number.isInteger(port)) {
       throw new RemoteError(this.label, `started ${name} but could not read its published port`, {remoteOutput: output});
@@ -173,44 +161,84 @@ export class DeployHost {
     return `${result.stdout}${result.stderr}`.trimEnd();
   }
 
-  /** Points the upstream at a port and reloads nginx; returns the old worker PIDs to wait for. */
-  async switchUpstream(file: string, content: string): Promise<string[]> {
-    const output = await this.connection.run('switching nginx', script(switchScript, file), {stdin: content});
-    return output
-      .trim()
-      .split(/\s+/)
-      .filter(pid => /^\d+$/.test(pid));
-  }
-
-  /** Waits until nginx's old workers have finished their requests and exited. */
-  async drain(workers: string[], timeoutMs: number): Promise<'drained' | 'timeout'> {
-    const output = await this.connection.run('draining nginx', script(drainScript, String(Math.ceil(timeoutMs / 1000)), ...workers));
-    return output.trim() === 'timeout' ? 'timeout' : 'drained';
-  }
-
-  /** Stops a container gracefully (SIGTERM, then SIGKILL after the timeout) and removes it. */
-  async stop(name: string, timeoutMs: number): Promise<void> {
-    await this.connection.run(`stopping ${name}`, ['docker', 'stop', '--time', String(Math.ceil(timeoutMs / 1000)), name]);
-    await this.connection.run(`removing ${name}`, ['docker', 'rm', name]);
-  }
-
   async remove(name: string): Promise<void> {
     await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name]);
   }
 
-  async appendHistory(release: Release, at: Date): Promise<void> {
-    await this.connection.run(
-      'recording the release',
-      script(appendHistoryScript, this.paths.history, `${at.toISOString()}\t${release.version}\t${release.image}`),
+  /**
+   * Switches nginx to the new container (when `upstream` is given), waits for the old workers to drain, stops the old
+   * container and records the release, in one round trip. Returns the remote times at which each phase ended.
+   */
+  async cutover(request: CutoverRequest): Promise<CutoverResult> {
+    const result = await this.connection.exec(
+      script(
+        cutoverScript,
+        request.upstream?.file ?? '',
+        String(Math.ceil(request.drainTimeoutMs / 1000)),
+        request.old ?? '',
+        this.paths.history,
+        request.historyLine,
+      ),
+      {stdin: request.upstream?.content ?? ''},
     );
+    const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
+    if (result.code !== 0) {
+      // 3 and 4: nginx refused the file or is not running, and nothing was switched.
+      const switched = result.code !== 3 && result.code !== 4;
+      throw new CutoverError(this.label, switched, `${switched ? 'finishing the switch' : 'switching nginx'} failed (exit ${result.code})`, result.stderr);
+    }
+    return {marks, drained: marks.timeout === undefined};
   }
 
-  /** Removes env files and images of releases no longer kept; an image still in use stays. */
-  async prune(kept: Release[], dropped: Release[]): Promise<void> {
-    await this.connection.run('pruning old env files', script(pruneEnvFilesScript, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`)));
+  /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
+  async finish(token: string, kept: Release[], dropped: Release[]): Promise<void> {
     const keptImages = new Set(kept.map(release => release.image));
-    for (const image of new Set(dropped.map(release => release.image))) {
-      if (!keptImages.has(image)) await this.connection.exec(['docker', 'image', 'rm', image]);
-    }
+    const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
+    await this.connection.run(
+      'pruning old releases and releasing the lock',
+      script(finishScript, this.paths.lock, token, this.service, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
+    );
   }
+}
+
+export interface CutoverRequest {
+  upstream: {file: string; content: string} | undefined;
+  drainTimeoutMs: number;
+  /** The container to stop once traffic has left it. */
+  old: string | undefined;
+  historyLine: string;
+}
+
+export interface CutoverResult {
+  /** Remote epoch milliseconds: begin, switched, drained or timeout, stopped. */
+  marks: Record<string, number>;
+  drained: boolean;
+}
+
+/** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
+export class CutoverError extends RemoteError {
+  constructor(
+    host: string,
+    readonly switched: boolean,
+    what: string,
+    remoteOutput: string,
+  ) {
+    super(host, what, {remoteOutput});
+  }
+}
+
+function parseState(output: string): HostState {
+  const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+  return {
+    containers: containers
+      .split('\n')
+      .filter(line => line.trim() !== '')
+      .map(line => {
+        const [name = '', version = '', image = '', state = '', ports = ''] = line.split('\t');
+        const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
+        return {name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port)};
+      }),
+    upstreamPort: parseUpstreamPort(upstream),
+    history: parseHistory(history),
+  };
 }

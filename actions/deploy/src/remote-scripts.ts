@@ -1,6 +1,17 @@
 // Shell scripts run on the hosts with `sh -c SCRIPT deploy ARG…`. They are constants: every value from the user
 // travels as a positional argument (quoted by toShellCommand) or on stdin, never spliced into script text.
 
+// What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file.
+const readStateFunction = `read_state() {
+  echo '## containers'
+  docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
+    --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}'
+  echo '## upstream'
+  cat "$2" 2>/dev/null || true
+  echo '## history'
+  tail -n 200 "$3" 2>/dev/null || true
+}`;
+
 /** $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the
  * login off the host. */
 export const pullScript = `set -eu
@@ -14,29 +25,36 @@ else
 fi
 docker image inspect --format '{{.Id}}' "$3"`;
 
-/** $1 lock dir, $2 token; the holder's JSON on stdin. mkdir is atomic: exactly one deploy gets the lock. */
+/**
+ * $1 lock dir, $2 token, then the state script's arguments; the holder's JSON on stdin. mkdir is atomic: exactly one
+ * deploy gets the lock. The winner reads the state in the same round trip; anyone else gets the holder.
+ */
 export const lockScript = `set -eu
+${readStateFunction}
 mkdir -p "$(dirname "$1")"
 if mkdir "$1" 2>/dev/null; then
   printf '%s' "$2" >"$1/token"
   cat >"$1/holder"
   echo acquired
+  read_state "$3" "$4" "$5"
 else
   cat "$1/holder" 2>/dev/null || echo '{}'
 fi`;
 
-/** $1 lock dir, $2 token: releases the lock only when this deploy holds it. */
-export const unlockScript = `if [ "$(cat "$1/token" 2>/dev/null)" = "$2" ]; then rm -rf "$1"; echo released; fi`;
+/**
+ * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped containers (what a
+ * failed or rolled-back switch leaves) and releases the lock.
+ */
+export const unlockScript = `if [ "$(cat "$1/token" 2>/dev/null)" = "$2" ]; then
+  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited | xargs -r docker rm >/dev/null
+  rm -rf "$1"
+  echo released
+fi`;
 
-/** $1 service, $2 upstream file, $3 history file: what runs, what nginx points at, what was released. */
+/** $1 service, $2 upstream file, $3 history file. */
 export const stateScript = `set -eu
-echo '## containers'
-docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
-  --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}'
-echo '## upstream'
-cat "$2" 2>/dev/null || true
-echo '## history'
-tail -n 200 "$3" 2>/dev/null || true`;
+${readStateFunction}
+read_state "$1" "$2" "$3"`;
 
 /** $1 file; content on stdin. Written 0600 before any container can read it. */
 export const writePrivateFileScript = `set -eu
@@ -46,73 +64,95 @@ cat >"$1.tmp"
 chmod 600 "$1.tmp"
 mv -f "$1.tmp" "$1"`;
 
-/** $1 container name, $2 container port (empty: publish nothing); then the docker run arguments. Prints the host
- * port the container's port was published on. */
+/**
+ * $1 container name, $2 container port (empty: publish nothing), $3 env file to write from stdin (empty: keep the one
+ * there); then the docker run arguments. Prints the host port the container's port was published on.
+ */
 export const startScript = `set -eu
-name=$1 port=$2
-shift 2
+name=$1 port=$2 env_file=$3
+shift 3
+if [ -n "$env_file" ]; then
+  mkdir -p "$(dirname "$env_file")"
+  (umask 077 && cat >"$env_file.tmp")
+  chmod 600 "$env_file.tmp"
+  mv -f "$env_file.tmp" "$env_file"
+fi
 docker run --detach --name "$name" "$@" >/dev/null
 if [ -n "$port" ]; then docker port "$name" "$port/tcp" | sed -n 's/^127\\.0\\.0\\.1:\\([0-9]*\\)$/\\1/p' | head -n 1; fi`;
 
 /**
- * $1 upstream file; the new content on stdin. Checks with nginx -t (restoring the old file when the test fails),
- * remembers the master's worker PIDs, then reloads gracefully. Prints the old workers, which finish their
- * in-flight requests and exit: that is the drain. nginx -s reload returns before the master tells old workers to
- * quit, so looking for "shutting down" workers after it can find none.
+ * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on
+ * stdin, $2 drain seconds, $3 old container to stop (empty on a first deploy), $4 history file, $5 history line.
+ *
+ * Writes the upstream file and checks it with nginx -t (restoring the old file when the test fails: exit 3), remembers
+ * the master's worker PIDs, reloads gracefully, then waits until every old worker has finished its requests and
+ * exited: that is the drain. nginx -s reload returns before the master tells old workers to quit, so looking for
+ * "shutting down" workers after it can find none. Then stops the old container and records the release. Prints each
+ * phase's end in milliseconds since the epoch. Exit 3 and 4 mean nothing was switched; other failures come after.
  */
-export const switchScript = `set -eu
-file=$1
-mkdir -p "$(dirname "$file")"
-cat >"$file.cv-new"
-if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
-mv -f "$file.cv-new" "$file"
-if ! result=$(nginx -t 2>&1); then
-  if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
-  printf '%s\\n' "$result" >&2
-  echo 'nginx -t rejected the new upstream file; the previous one is back in place.' >&2
-  exit 3
-fi
-master=
-for pid_file in /run/nginx.pid /var/run/nginx.pid; do
-  if [ -s "$pid_file" ]; then master=$(cat "$pid_file"); break; fi
-done
-if [ -z "$master" ] || ! kill -0 "$master" 2>/dev/null; then
-  echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
-  exit 4
-fi
-workers=$(ps -o pid= --ppid "$master" | tr -s ' \\n' ' ')
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
-  systemctl reload nginx
-else
-  nginx -s reload
-fi
-echo "$workers"`;
-
-/** $1 seconds; then PIDs. Waits until every one has exited; prints "drained" or "timeout". */
-export const drainScript = `deadline=$(( $(date +%s) + $1 ))
-shift
-for pid in "$@"; do
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then echo timeout; exit 0; fi
-    sleep 0.1
+export const cutoverScript = `set -eu
+file=$1 drain=$2 old=$3 history=$4 line=$5
+now() { date +%s%3N; }
+echo "begin $(now)"
+if [ -n "$file" ]; then
+  mkdir -p "$(dirname "$file")"
+  cat >"$file.cv-new"
+  if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
+  mv -f "$file.cv-new" "$file"
+  if ! result=$(nginx -t 2>&1); then
+    if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
+    printf '%s\\n' "$result" >&2
+    echo 'nginx -t rejected the new upstream file; the previous one is back in place.' >&2
+    exit 3
+  fi
+  master=
+  for pid_file in /run/nginx.pid /var/run/nginx.pid; do
+    if [ -s "$pid_file" ]; then master=$(cat "$pid_file"); break; fi
   done
-done
-echo drained`;
+  if [ -z "$master" ] || ! kill -0 "$master" 2>/dev/null; then
+    if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
+    echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
+    exit 4
+  fi
+  workers=$(ps -o pid= --ppid "$master" | tr -s ' \\n' ' ')
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl reload nginx
+  else
+    nginx -s reload
+  fi
+  echo "switched $(now)"
+  deadline=$(( $(date +%s) + drain ))
+  drained=drained
+  for pid in $workers; do
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
+      sleep 0.02
+    done
+  done
+  echo "$drained $(now)"
+fi
+if [ -n "$old" ]; then docker stop --time "$drain" "$old" >/dev/null; fi
+mkdir -p "$(dirname "$history")"
+printf '%s\\n' "$line" >>"$history"
+tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
+echo "stopped $(now)"`;
 
-/** $1 history file, $2 line; keeps the last 200 lines. */
-export const appendHistoryScript = `set -eu
-mkdir -p "$(dirname "$1")"
-printf '%s\\n' "$2" >>"$1"
-tail -n 200 "$1" >"$1.tmp" && mv -f "$1.tmp" "$1"`;
-
-/** $1 env dir; then the env file names to keep. Removes the others. */
-export const pruneEnvFilesScript = `set -eu
-dir=$1
-shift
-[ -d "$dir" ] || exit 0
-for file in "$dir"/*.env; do
-  [ -e "$file" ] || continue
-  keep=no
-  for kept in "$@"; do [ "$(basename "$file")" = "$kept" ] && keep=yes; done
-  if [ $keep = no ]; then rm -f "$file"; fi
-done`;
+/**
+ * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 service, $4 env dir, then env file names to
+ * keep, `--`, and images to remove. Removes the service's stopped containers (off the switch's critical path), then
+ * the env files and images of releases no longer kept (an image still in use stays), and releases the lock last.
+ */
+export const finishScript = `lock=$1 token=$2 service=$3 dir=$4
+shift 4
+docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited | xargs -r docker rm >/dev/null
+keep=
+while [ $# -gt 0 ] && [ "$1" != -- ]; do keep="$keep $1"; shift; done
+[ $# -gt 0 ] && shift
+if [ -d "$dir" ]; then
+  for file in "$dir"/*.env; do
+    [ -e "$file" ] || continue
+    case " $keep " in *" $(basename "$file") "*) ;; *) rm -f "$file" ;; esac
+  done
+fi
+for image in "$@"; do docker image rm "$image" >/dev/null 2>&1 || true; done
+if [ "$(cat "$lock/token" 2>/dev/null)" = "$token" ]; then rm -rf "$lock"; fi`;

@@ -17,7 +17,7 @@ export interface DeployOutputs {
 
 export interface HostReport {
   host: string;
-  status: 'deployed' | 'unchanged' | 'failed' | 'rolled-back' | 'not-started';
+  status: 'deployed' | 'failed' | 'rolled-back' | 'not-started';
   before: string | undefined;
   after: string | undefined;
   phases: PhaseTimes;
@@ -72,19 +72,24 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
       await logger.group('Pull', () => timeEach(runs, 'pull', clock, run => run.host.pull(target.image, registryAuth(inputs))));
     }
     collaborators.rememberLock(token);
+    // The lock also reads what the hosts run now: it may have changed while this deploy waited.
     locked = await logger.group('Lock', () => lockAll(runs, token, inputs, target, collaborators));
-    // What the hosts run may have changed while this deploy waited for the lock: decide from what is there now.
-    await Promise.all(runs.map(run => refreshState(run, inputs)));
-    if (resolveTarget(inputs, runs).version !== target.version) {
+    if (rollingBack(inputs) && resolveTarget(inputs, runs).version !== target.version) {
       throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
     }
-    await logger.group('Env file', () => timeEach(runs, 'env', clock, run => writeEnv(run, target, inputs)));
-    if (inputs.preDeploy !== undefined && !inputs.rollback && inputs.rollbackTo === undefined) {
+    // Written with the container's start, unless the pre-deploy step needs it first; a rollback keeps its release's.
+    let envContent: string | undefined = rollingBack(inputs) ? undefined : envFileContent(inputs);
+    if (inputs.preDeploy !== undefined && !rollingBack(inputs)) {
+      await logger.group('Env file', () => timeEach(runs, 'env', clock, run => run.host.writeEnvFile(target.version, envFileContent(inputs))));
+      envContent = undefined;
       await logger.group('Pre-deploy', () => preDeploy(runs[0] as HostRun, target, inputs.preDeploy as string, collaborators));
     }
-    await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
-    await rollOut(runs, target, inputs, collaborators);
-    await logger.group('Retain releases', () => Promise.all(runs.map(run => prune(run, inputs))));
+    if (runs.some(run => run.state.containers.some(container => container.name !== run.serving?.name))) {
+      await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
+    }
+    await rollOut(runs, target, inputs, {...collaborators, envContent});
+    await logger.group('Retain releases and unlock', () => Promise.all(runs.map(run => finish(run, token, target, inputs))));
+    locked = [];
     const outputs = {
       version: target.version,
       previousVersion: runs[0]?.original?.version,
@@ -140,9 +145,10 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
           serving: undefined,
           report: {host: target.label, status: 'not-started', before: undefined, after: undefined, phases: {}},
         };
-        await refreshState(run, inputs);
+        // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
+        if (rollingBack(inputs)) applyState(run, await host.readState(inputs.nginxUpstreamFile), inputs);
         run.report.phases.connect = clock.now() - started;
-        logger.info(`${target.label}: host key verified; serving ${run.serving ? run.serving.version : 'nothing yet'}`);
+        logger.info(`${target.label}: host key verified${rollingBack(inputs) ? `; serving ${run.serving?.version ?? 'nothing yet'}` : ''}`);
         return run;
       } catch (error) {
         connection.close();
@@ -159,9 +165,13 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
   return runs;
 }
 
-async function refreshState(run: HostRun, inputs: DeployInputs): Promise<void> {
-  run.state = await run.host.readState(inputs.nginxUpstreamFile);
-  run.serving = findServing(run.state, inputs.proxy);
+function rollingBack(inputs: DeployInputs): boolean {
+  return inputs.rollback || inputs.rollbackTo !== undefined;
+}
+
+function applyState(run: HostRun, state: HostState, inputs: DeployInputs): void {
+  run.state = state;
+  run.serving = findServing(state, inputs.proxy);
   run.original = run.serving;
   run.report.before = run.serving?.version;
   run.report.after = run.serving?.version;
@@ -221,15 +231,20 @@ async function lockAll(runs: HostRun[], token: string, inputs: DeployInputs, tar
   for (;;) {
     const acquired: HostRun[] = [];
     let held: {run: HostRun; by: Partial<LockHolder>} | undefined;
-    // Same order on every deploy, so two deploys never each hold half of the hosts for long.
-    for (const run of runs) {
-      const result = await run.host.lock(token, holder);
-      if (result !== 'acquired') {
-        held = {run, by: result};
-        break;
+    const take = async (run: HostRun) => {
+      const result = await run.host.lock(token, holder, inputs.nginxUpstreamFile);
+      if ('state' in result) {
+        applyState(run, result.state, inputs);
+        acquired.push(run);
+      } else {
+        held ??= {run, by: result.heldBy};
       }
-      acquired.push(run);
-    }
+    };
+    // The first host is the gate: whoever holds it goes first, so two deploys never each hold part of the hosts for
+    // long. The others are then taken at once.
+    const [gate, ...rest] = runs;
+    if (gate) await take(gate);
+    if (!held) await Promise.all(rest.map(take));
     if (!held) {
       for (const run of runs) run.report.phases.lock = clock.now() - started;
       logger.info(`Locked ${inputs.service} on ${runs.length} host(s).`);
@@ -262,13 +277,6 @@ function envFileContent(inputs: DeployInputs): string {
   return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-// A rollback keeps the env file its release ran with; a deploy writes the inputs' env and secrets.
-async function writeEnv(run: HostRun, target: Release, inputs: DeployInputs): Promise<void> {
-  const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
-  if (rollingBack && (await run.host.hasEnvFile(target.version))) return;
-  await run.host.writeEnvFile(target.version, envFileContent(inputs));
-}
-
 async function preDeploy(run: HostRun, target: Release, command: string, collaborators: DeployCollaborators): Promise<void> {
   const started = collaborators.clock.now();
   const {code, output} = await run.host.runOnce(target, command);
@@ -287,7 +295,12 @@ async function removeLeftovers(run: HostRun, logger: Logger): Promise<void> {
 }
 
 /** Switches batch after batch; on a failure rolls switched hosts back (or stops there) and rethrows. */
-async function rollOut(runs: HostRun[], target: Release, inputs: DeployInputs, collaborators: DeployCollaborators): Promise<void> {
+async function rollOut(
+  runs: HostRun[],
+  target: Release,
+  inputs: DeployInputs,
+  collaborators: DeployCollaborators & {envContent: string | undefined},
+): Promise<void> {
   const {logger, clock, signal} = collaborators;
   const settings: SwitchSettings = {
     proxy: inputs.proxy,
@@ -304,13 +317,9 @@ async function rollOut(runs: HostRun[], target: Release, inputs: DeployInputs, c
     const results = await logger.group(title, () =>
       Promise.allSettled(
         batch.map(async run => {
-          if (run.serving?.version === target.version && run.serving.image === target.image) {
-            logger.info(`${run.host.label}: already serving ${target.version}`);
-            run.report.status = 'unchanged';
-            return;
-          }
-          const live = await switchRelease(run.host, target, run.serving, settings, {logger, clock, signal, phases: run.report.phases});
-          await run.host.appendHistory(target, new Date(clock.now()));
+          // A rollback's release kept its env file; one deployed by other means may lack it.
+          const envContent = rollingBack(inputs) && !(await run.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
+          const live = await switchRelease(run.host, target, run.serving, settings, {logger, clock, signal, phases: run.report.phases, envContent});
           run.report.status = 'deployed';
           run.report.after = target.version;
           run.serving = live;
@@ -341,8 +350,7 @@ async function rollBack(switched: HostRun[], settings: SwitchSettings, collabora
         logger.warning(`${run.host.label}: had no earlier release; it keeps the new one.`);
         return;
       }
-      const live = await switchRelease(run.host, previous, run.serving, settings, {logger, clock, signal, phases: run.report.phases});
-      await run.host.appendHistory(previous, new Date(clock.now()));
+      const live = await switchRelease(run.host, previous, run.serving, settings, {logger, clock, signal, phases: run.report.phases, envContent: undefined});
       run.serving = live;
       run.report.after = previous.version;
       run.report.status = 'rolled-back';
@@ -351,10 +359,13 @@ async function rollBack(switched: HostRun[], settings: SwitchSettings, collabora
   );
 }
 
-async function prune(run: HostRun, inputs: DeployInputs): Promise<void> {
-  const state = await run.host.readState(inputs.nginxUpstreamFile);
-  const kept = retainedReleases(state.history, inputs.retain);
+async function finish(run: HostRun, token: string, target: Release, inputs: DeployInputs): Promise<void> {
+  const history = [...run.state.history, target];
+  const kept = retainedReleases(history, inputs.retain);
   const keptVersions = new Set(kept.map(release => release.version));
-  const dropped = state.history.filter(release => !keptVersions.has(release.version));
-  await run.host.prune(kept, dropped);
+  await run.host.finish(
+    token,
+    kept,
+    history.filter(release => !keptVersions.has(release.version)),
+  );
 }

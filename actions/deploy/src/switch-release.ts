@@ -1,5 +1,5 @@
 import {formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
-import type {DeployHost, ServiceContainer} from './deploy-host.js';
+import {CutoverError, type CutoverResult, type DeployHost, type ServiceContainer} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy, probe} from './health-check.js';
 import {type Release, renderUpstream} from './release.js';
 
@@ -44,37 +44,47 @@ async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: (
 
 /**
  * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
- * its health check, point nginx at it, let the old workers drain, then stop the old container.
+ * its health check, then the cutover: point nginx at it, let the old workers drain, stop the old container and record
+ * the release. `envContent`, when given, is written to the release's env file just before the container starts.
  */
 export async function switchRelease(
   host: DeployHost,
   release: Release,
   old: ServiceContainer | undefined,
   settings: SwitchSettings,
-  tools: {logger: Logger; clock: Clock; signal: AbortSignal; phases: PhaseTimes},
+  tools: {logger: Logger; clock: Clock; signal: AbortSignal; phases: PhaseTimes; envContent: string | undefined},
 ): Promise<ServiceContainer> {
   const {logger, clock, phases} = tools;
-  const started = await timed(phases, 'start', clock, () => host.start(release, settings.proxy === 'nginx' ? settings.appPort : undefined));
+  const nginx = settings.proxy === 'nginx';
+  const started = await timed(phases, 'start', clock, () => host.start(release, nginx ? settings.appPort : undefined, tools.envContent));
   logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
+  let result: CutoverResult;
   try {
-    if (settings.proxy === 'nginx') {
-      await timed(phases, 'health', clock, () => waitHealthy(host, started, settings, tools));
-      const workers = await timed(phases, 'switch', clock, () =>
-        host.switchUpstream(settings.upstreamFile, renderUpstream(host.service, started.port as number, release.version)),
-      );
-      logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
-      const drained = await timed(phases, 'drain', clock, () => host.drain(workers, settings.drainTimeoutMs));
-      if (drained === 'timeout') logger.warning(`${host.label}: old nginx workers still busy after ${formatDuration(settings.drainTimeoutMs)}; going on.`);
-      else logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
-    } else {
-      await timed(phases, 'health', clock, () => waitSettled(host, started, settings, tools));
-    }
+    await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
+    result = await host.cutover({
+      upstream: nginx ? {file: settings.upstreamFile, content: renderUpstream(host.service, started.port as number, release.version)} : undefined,
+      drainTimeoutMs: settings.drainTimeoutMs,
+      old: old?.name,
+      historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
+    });
   } catch (error) {
-    // The new container never took traffic: remove it so a re-run starts clean.
-    await host.remove(started.name).catch(() => undefined);
+    // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
+    if (!(error instanceof CutoverError && error.switched)) await host.remove(started.name).catch(() => undefined);
     throw error;
   }
-  if (old) await timed(phases, 'stop', clock, () => host.stop(old.name, settings.drainTimeoutMs));
+  const {begin = 0, switched, stopped = 0} = result.marks;
+  const drainedAt = result.marks.drained ?? result.marks.timeout;
+  if (switched !== undefined && drainedAt !== undefined) {
+    phases.switch = switched - begin;
+    phases.drain = drainedAt - switched;
+    phases.stop = stopped - drainedAt;
+    logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
+    if (result.drained) logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
+    else logger.warning(`${host.label}: old nginx workers still busy after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
+  } else {
+    phases.stop = stopped - begin;
+  }
+  if (old) logger.info(`${host.label}: stopped ${old.name}`);
   return started;
 }
 

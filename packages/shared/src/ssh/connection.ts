@@ -114,6 +114,9 @@ export function connectSsh(target: SshTarget, credentials: SshCredentials, optio
         }
       },
     });
+    // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
+    // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
+    client.setNoDelay(true);
   });
 }
 
