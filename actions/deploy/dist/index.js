@@ -52631,14 +52631,6 @@ const probeTimeoutMs = 5000;
 // A worker (proxy: none) must stay up this long before the old one is stopped.
 const settleMs = 5000;
 const logLines = 20;
-/** Where a switch failed, with what the operator needs to see. */
-class SwitchError extends dist/* RemoteError */.Hi {
-    phase;
-    constructor(host, phase, what, options) {
-        super(host, what, options);
-        this.phase = phase;
-    }
-}
 async function timed(phases, phase, clock, work) {
     const started = clock.now();
     try {
@@ -52693,7 +52685,8 @@ async function switchRelease(host, release, old, settings, tools) {
         logger.info(`${host.label}: stopped ${old.name}`);
     return started;
 }
-async function failWithLogs(host, container, phase, what, logger, lastResponses) {
+// The health phase's failure: the error names the host and what went wrong; the log above it shows why.
+async function failWithLogs(host, container, what, logger, lastResponses) {
     const logs = await host.containerLogs(container.name, logLines).catch(() => '(no logs)');
     logger.error(`${host.label}: last lines of ${container.name}:\n${logs || '(empty)'}`);
     if (lastResponses.length)
@@ -52702,7 +52695,7 @@ async function failWithLogs(host, container, phase, what, logger, lastResponses)
         .split('\n')
         .filter(line => line.trim() !== '')
         .at(-1);
-    throw new SwitchError(host.label, phase, `${container.version} ${what}`, {
+    throw new dist/* RemoteError */.Hi(host.label, `${container.version} ${what}`, {
         ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
         next: 'Its last log lines and health responses are in the log above.',
     });
@@ -52727,11 +52720,11 @@ async function waitHealthy(host, container, settings, tools) {
             return;
         const state = await host.containerState(container.name);
         if (state.status !== 'running') {
-            await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
+            await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
         }
         if (clock.now() + healthIntervalMs > deadline) {
             const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
-            await failWithLogs(host, container, 'health', `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
+            await failWithLogs(host, container, `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
         }
         await clock.sleep(healthIntervalMs);
     }
@@ -52745,13 +52738,13 @@ async function waitSettled(host, container, settings, tools) {
             throw new Error('The deploy was cancelled.');
         const state = await host.containerState(container.name);
         if (state.status !== 'running') {
-            await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
+            await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
         }
         const elapsed = clock.now() - started;
         if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy')
             return;
         if (elapsed > settings.healthTimeoutMs) {
-            await failWithLogs(host, container, 'health', `is not healthy after ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
+            await failWithLogs(host, container, `is not healthy after ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
         }
         await clock.sleep(healthIntervalMs);
     }

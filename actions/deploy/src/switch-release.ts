@@ -21,18 +21,6 @@ const probeTimeoutMs = 5000;
 const settleMs = 5000;
 const logLines = 20;
 
-/** Where a switch failed, with what the operator needs to see. */
-export class SwitchError extends RemoteError {
-  constructor(
-    host: string,
-    readonly phase: string,
-    what: string,
-    options: {cause?: unknown; remoteOutput?: string; next?: string},
-  ) {
-    super(host, what, options);
-  }
-}
-
 async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: () => Promise<T>): Promise<T> {
   const started = clock.now();
   try {
@@ -88,7 +76,8 @@ export async function switchRelease(
   return started;
 }
 
-async function failWithLogs(host: DeployHost, container: ServiceContainer, phase: string, what: string, logger: Logger, lastResponses: string[]) {
+// The health phase's failure: the error names the host and what went wrong; the log above it shows why.
+async function failWithLogs(host: DeployHost, container: ServiceContainer, what: string, logger: Logger, lastResponses: string[]) {
   const logs = await host.containerLogs(container.name, logLines).catch(() => '(no logs)');
   logger.error(`${host.label}: last lines of ${container.name}:\n${logs || '(empty)'}`);
   if (lastResponses.length) logger.error(`${host.label}: last health responses:\n${lastResponses.join('\n')}`);
@@ -96,7 +85,7 @@ async function failWithLogs(host: DeployHost, container: ServiceContainer, phase
     .split('\n')
     .filter(line => line.trim() !== '')
     .at(-1);
-  throw new SwitchError(host.label, phase, `${container.version} ${what}`, {
+  throw new RemoteError(host.label, `${container.version} ${what}`, {
     ...(lastLog ? {remoteOutput: `container log: ${lastLog}`} : {}),
     next: 'Its last log lines and health responses are in the log above.',
   });
@@ -124,21 +113,13 @@ async function waitHealthy(
     if (isHealthy(result)) return;
     const state = await host.containerState(container.name);
     if (state.status !== 'running') {
-      await failWithLogs(
-        host,
-        container,
-        'health',
-        `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`,
-        logger,
-        responses,
-      );
+      await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
     }
     if (clock.now() + healthIntervalMs > deadline) {
       const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
       await failWithLogs(
         host,
         container,
-        'health',
         `failed its health check at ${settings.healthPath} for ${formatDuration(settings.healthTimeoutMs)} (last: ${last})`,
         logger,
         responses,
@@ -161,19 +142,12 @@ async function waitSettled(
     if (signal.aborted) throw new Error('The deploy was cancelled.');
     const state = await host.containerState(container.name);
     if (state.status !== 'running') {
-      await failWithLogs(host, container, 'health', `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
+      await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
     }
     const elapsed = clock.now() - started;
     if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy') return;
     if (elapsed > settings.healthTimeoutMs) {
-      await failWithLogs(
-        host,
-        container,
-        'health',
-        `is not healthy after ${formatDuration(settings.healthTimeoutMs)} (Docker says ${state.health})`,
-        logger,
-        [],
-      );
+      await failWithLogs(host, container, `is not healthy after ${formatDuration(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
     }
     await clock.sleep(healthIntervalMs);
   }

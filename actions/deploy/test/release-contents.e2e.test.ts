@@ -16,6 +16,11 @@ describe.skipIf(!sandbox)('deploy: env, secrets, pre-deploy, workers and retenti
   const [host1] = sandbox.hosts;
   if (!host1) throw new Error('The sandbox has no hosts.');
 
+  const runningVersions = async () =>
+    (
+      await hostRun(host1, ['docker', 'ps', '--filter', `label=circuitverse.deploy.service=${service}`, '--format', '{{.Label "circuitverse.deploy.version"}}'])
+    ).trim();
+
   beforeAll(async () => {
     // Versions of their own: no other test's containers hold these images, so pruning can remove them.
     for (const version of ['v1', 'v2', 'r1', 'r2', 'r3', 'r4']) images[version] = await pushTestApp(sandbox, version);
@@ -78,15 +83,7 @@ describe.skipIf(!sandbox)('deploy: env, secrets, pre-deploy, workers and retenti
     expect((await runAction(action, {inputs: {...worker, image: images.v1 as string}})).errors).toEqual([]);
     const run = await runAction(action, {inputs: {...worker, image: images.v2 as string}});
     expect(run.errors).toEqual([]);
-    const running = await hostRun(host1, [
-      'docker',
-      'ps',
-      '--filter',
-      `label=circuitverse.deploy.service=${service}`,
-      '--format',
-      '{{.Label "circuitverse.deploy.version"}}',
-    ]);
-    expect(running.trim()).toBe('v2');
+    expect(await runningVersions()).toBe('v2');
   });
 
   it('fails a worker that exits, keeping the old one running', async () => {
@@ -96,15 +93,7 @@ describe.skipIf(!sandbox)('deploy: env, secrets, pre-deploy, workers and retenti
     const run = await runAction(action, {inputs: {...worker, image: images.v2 as string, env: 'PORT=not-a-port'}});
     expect(run.exitCode).toBe(1);
     expect(run.errors.at(-1)).toMatch(/v2 exited/);
-    const running = await hostRun(host1, [
-      'docker',
-      'ps',
-      '--filter',
-      `label=circuitverse.deploy.service=${service}`,
-      '--format',
-      '{{.Label "circuitverse.deploy.version"}}',
-    ]);
-    expect(running.trim()).toBe('v1');
+    expect(await runningVersions()).toBe('v1');
   });
 
   it('keeps the images and env files of the last `retain` releases and prunes the rest', async () => {
