@@ -48,6 +48,42 @@ describe.skipIf(!sandbox)('deploy when things go wrong', () => {
     expect(await servedVersions(sandbox, port)).toEqual(['v1', 'v1', 'v1']);
   });
 
+  it("fails with the registry's own message when a host cannot pull, before any lock or change", async () => {
+    const run = await runAction(action, {inputs: {...inputs, image: `${sandbox.testApp.image}:no-such-version`}});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors.at(-1)).toMatch(/^root@198\.18\.0\.\d+: pulling \S+:no-such-version failed \(exit 1\): .*manifest unknown/);
+    expect(await lockDirs()).toEqual([]);
+    expect(await servedVersions(sandbox, port)).toEqual(['v1', 'v1', 'v1']);
+    expect(await containerCounts()).toEqual([1, 1, 1]);
+  });
+
+  it('restores the upstream file when nginx -t fails on a host, and puts the other hosts back', async () => {
+    // Someone left a broken file in host 2's conf.d: nginx keeps running, but nothing may be switched there.
+    await hostRun(host2, ['sh', '-c', 'echo "this is not nginx" > /etc/nginx/conf.d/zz-broken.conf']);
+    try {
+      const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string, 'batch-size': '1'}});
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.at(-1)).toMatch(
+        /^198\.18\.0\.12: switching nginx failed \(exit 3\): nginx -t rejected the new upstream file; the previous one is back in place\.$/,
+      );
+      expect(run.outputs['rolled-back']).toBe('true');
+    } finally {
+      await hostRun(host2, ['rm', '-f', '/etc/nginx/conf.d/zz-broken.conf']);
+    }
+    expect(await servedVersions(sandbox, port)).toEqual(['v1', 'v1', 'v1']);
+    expect(await lockDirs()).toEqual([]);
+  });
+
+  it('goes back to a named version with rollback-to', async () => {
+    expect((await runAction(action, {inputs: {...inputs, image: images.v2 as string}})).errors).toEqual([]);
+    const run = await runAction(action, {inputs: {...inputs, 'rollback-to': 'v1'}});
+    expect(run.errors).toEqual([]);
+    expect(run.outputs.version).toBe('v1');
+    expect(await servedVersions(sandbox, port)).toEqual(['v1', 'v1', 'v1']);
+    const unknown = await runAction(action, {inputs: {...inputs, 'rollback-to': 'v9'}});
+    expect(unknown.errors.at(-1)).toMatch(/^Input "rollback-to" names v9, which 198\.18\.0\.11 never ran\. Releases there: v1, v2\.$/);
+  });
+
   it('puts switched hosts back when host 2 of 3 fails, and leaves no lock', async () => {
     // Host 2's new container dies while booting: the crash a real app has when, say, one host lacks a mount.
     const run = await runAction(action, {
