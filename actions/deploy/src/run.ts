@@ -66,7 +66,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
   try {
     const target = resolveTarget(inputs, runs);
     logger.info(`${inputs.service}: ${runs[0]?.serving?.version ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
-    if (inputs.rollback || inputs.rollbackTo !== undefined) {
+    if (rollingBack(inputs)) {
       await logger.group('Check retained images', () => checkRetained(runs, target));
     } else {
       await logger.group('Pull', () => timeEach(runs, 'pull', clock, run => run.host.pull(target.image, registryAuth(inputs))));
@@ -77,13 +77,13 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (rollingBack(inputs) && resolveTarget(inputs, runs).version !== target.version) {
       throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
     }
-    // Written with the container's start, unless the pre-deploy step needs it first; a rollback keeps its release's.
-    let envContent: string | undefined = rollingBack(inputs) ? undefined : envFileContent(inputs);
-    if (inputs.preDeploy !== undefined && !rollingBack(inputs)) {
+    const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
+    if (preDeployCommand !== undefined) {
       await logger.group('Env file', () => timeEach(runs, 'env', clock, run => run.host.writeEnvFile(target.version, envFileContent(inputs))));
-      envContent = undefined;
-      await logger.group('Pre-deploy', () => preDeploy(runs[0] as HostRun, target, inputs.preDeploy as string, collaborators));
+      await logger.group('Pre-deploy', () => preDeploy(runs[0] as HostRun, target, preDeployCommand, collaborators));
     }
+    // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
+    const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs);
     if (runs.some(run => run.state.containers.some(container => container.name !== run.serving?.name))) {
       await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
     }

@@ -1,9 +1,11 @@
 import {join} from 'node:path';
-import {runAction, runPostStep} from '@circuitverse/testkit';
+import {findSandbox, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
 import {utils} from 'ssh2';
 import {describe, expect, it} from 'vitest';
+import {deployInputs, resetService} from './sandbox-service.js';
 
 const action = join(import.meta.dirname, '..');
+const sandbox = findSandbox();
 
 describe('deploy bundle', () => {
   it('fails in one line naming the missing input, with no stack trace', async () => {
@@ -33,5 +35,21 @@ describe('deploy bundle', () => {
     const run = await runAction(action, {act: true, withoutSummaryFile: true});
     expect(run.exitCode).toBe(1);
     expect(run.errors).toHaveLength(1);
+  });
+});
+
+describe.skipIf(!sandbox)('deploy bundle under act', () => {
+  if (!sandbox) return;
+  const service = 'act';
+
+  it('deploys with no summary file, warning once that the summary is skipped', async () => {
+    const image = await pushTestApp(sandbox, 'v1');
+    await resetService(sandbox, service);
+    const run = await runAction(action, {inputs: {...deployInputs(sandbox, service), image}, act: true, withoutSummaryFile: true});
+    expect(run.errors).toEqual([]);
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.version).toBe('v1');
+    expect(run.warnings).toEqual(['No job summary here (act discards them); the summary is skipped.']);
+    await resetService(sandbox, service);
   });
 });
