@@ -10,7 +10,8 @@ function toOutputs(outputs: DeployOutputs) {
   return {
     version: outputs.version,
     'previous-version': outputs.previousVersion,
-    hosts: JSON.stringify(outputs.hosts),
+    // Versions a host never had are null, not missing: consumers read the same keys for every host.
+    hosts: JSON.stringify(outputs.hosts, (_key, value) => value ?? null),
     'rolled-back': String(outputs.rolledBack),
     'duration-ms': String(outputs.durationMs),
   };
