@@ -1,11 +1,23 @@
 import {randomInt} from 'node:crypto';
-import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
+import {
+  ConfigError,
+  type InputReader,
+  KnownHosts,
+  type Logger,
+  parseDuration,
+  parseSshTarget,
+  readPrivateKey,
+  type SshCredentials,
+  type SshTarget,
+} from '@circuitverse/shared';
+import {parse as parseYaml} from 'yaml';
 
-export type BlobSource = {kind: 'database'; url: string} | {kind: 'file'; path: string};
+export type BlobInput = {kind: 'database'; url: string} | {kind: 'file'; path: string};
 
 export interface VerifyAttachmentsInputs {
-  source: BlobSource;
-  tunnel: {target: SshTarget; privateKey: string; knownHosts: string} | undefined;
+  source: BlobInput;
+  /** Reach the database through this host: its address in database-url is as the host sees it. */
+  tunnel: {target: SshTarget; credentials: SshCredentials} | undefined;
   sampleSize: number;
   seed: string;
   /** Blobs created at or after this instant are all checked; `undefined` for none. */
@@ -29,9 +41,12 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     const value = reader.optional(secretInput);
     if (value) logger.mask(value);
   }
+  // The password alone turns up too, as written or decoded: in the URL rebuilt for the tunnel, in a driver's message.
+  for (const password of passwordsOf(reader.optional('database-url'))) logger.mask(password);
+  const source = readSource(reader);
   return {
-    source: readSource(reader),
-    tunnel: readTunnel(reader),
+    source,
+    tunnel: readTunnel(reader, source),
     sampleSize: reader.integer('sample-size', 200, {min: 1, max: 10_000_000}),
     seed: reader.optional('seed') ?? String(randomInt(2 ** 47)),
     recentSince: readRecentSince(reader, now),
@@ -45,7 +60,7 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
   };
 }
 
-function readSource(reader: InputReader): BlobSource {
+function readSource(reader: InputReader): BlobInput {
   const url = reader.optional('database-url');
   const path = reader.optional('blobs-file');
   if (url !== undefined && path !== undefined) {
@@ -59,22 +74,50 @@ function readSource(reader: InputReader): BlobSource {
       'Set it to the postgres:// URL of the app database, e.g. ${{ secrets.DATABASE_URL }}.',
     );
   }
-  if (!/^postgres(ql)?:\/\//.test(url)) {
+  if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
     throw new ConfigError('database-url', 'is not a PostgreSQL URL', 'Write postgres://user:password@host:port/database.');
   }
   return {kind: 'database', url};
 }
 
-function readTunnel(reader: InputReader): VerifyAttachmentsInputs['tunnel'] {
+function passwordsOf(url: string | undefined): string[] {
+  if (url === undefined || !URL.canParse(url)) return [];
+  const password = new URL(url).password;
+  if (!password) return [];
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password];
+  }
+}
+
+function readTunnel(reader: InputReader, source: BlobInput): VerifyAttachmentsInputs['tunnel'] {
   const host = reader.optional('ssh-host');
   if (host === undefined) return undefined;
+  if (source.kind === 'file')
+    throw new ConfigError('ssh-host', 'is set, but the blobs come from blobs-file', 'Drop ssh-host, or read the blobs from database-url.');
+  if (new URL(source.url).hostname === '') {
+    throw new ConfigError(
+      'database-url',
+      'names no host for the tunnel to reach',
+      'Write the database host as ssh-host sees it, e.g. postgres://app:pw@127.0.0.1:5432/app.',
+    );
+  }
   const target = parseSshTarget(host, 'root');
   if (!target) throw new ConfigError('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-  return {
-    target,
-    privateKey: reader.required('ssh-private-key', 'the private key for the tunnel, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'),
-    knownHosts: reader.required('ssh-known-hosts', 'known_hosts lines for ssh-host'),
-  };
+  const privateKey = readPrivateKey(
+    reader.required('ssh-private-key', 'the private key for the tunnel, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'),
+    'ssh-private-key',
+  );
+  const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', 'known_hosts lines for ssh-host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}'));
+  if (knownHosts.invalidLines.length > 0) {
+    throw new ConfigError(
+      'ssh-known-hosts',
+      `has unreadable lines (${knownHosts.invalidLines.join(', ')})`,
+      'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.',
+    );
+  }
+  return {target, credentials: {privateKey, knownHosts}};
 }
 
 function readRecentSince(reader: InputReader, now: Date): Date | undefined {
@@ -94,7 +137,7 @@ function readRecentSince(reader: InputReader, now: Date): Date | undefined {
 }
 
 function readServices(reader: InputReader): Map<string, string> {
-  const services = reader.keyValues('services', {key: servicePattern});
+  const services = readServiceMap(reader);
   const bucket = reader.optional('bucket');
   if (bucket !== undefined && services.size > 0) {
     throw new ConfigError('bucket', 'is set together with services', 'Use bucket for one service, or services for several, not both.');
@@ -122,4 +165,35 @@ function readEndpoint(reader: InputReader): string | undefined {
     throw new ConfigError('endpoint', `is not an http(s) URL ("${endpoint}")`, 'Write the S3-compatible endpoint as https://host[:port].');
   }
   return endpoint;
+}
+
+// name=bucket lines, or the same map in YAML (`amazon: circuitverse-images-prod`, or a flow mapping): a bucket
+// name holds neither "=" nor ":", so whichever separator the text uses tells the two apart.
+function readServiceMap(reader: InputReader): Map<string, string> {
+  const text = reader.optional('services');
+  if (text === undefined || /^[^#:]*=/m.test(text)) return reader.keyValues('services', {key: servicePattern});
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(
+      'services',
+      `is neither name=bucket lines nor a YAML map (${(error as Error).message.split('\n')[0]})`,
+      'Write one service=bucket line per service.',
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(
+      'services',
+      'is neither name=bucket lines nor a YAML map',
+      'Write one service=bucket line per service, e.g. amazon=circuitverse-images-prod.',
+    );
+  }
+  const services = new Map<string, string>();
+  for (const [name, bucket] of Object.entries(parsed)) {
+    if (!servicePattern.pattern.test(name)) throw new ConfigError('services', `has an invalid key "${name}"`, `A key is ${servicePattern.description}.`);
+    if (typeof bucket !== 'string') throw new ConfigError('services', `maps "${name}" to something that is not a bucket name`, 'Write service: bucket.');
+    services.set(name, bucket);
+  }
+  return services;
 }

@@ -1,14 +1,16 @@
 import '@circuitverse/shared/bundle-globals';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {InputReader} from '@circuitverse/shared';
 import {createActionsLogger, failStep, setOutputs} from '@circuitverse/shared/actions';
+import {openBlobSource} from './blob-source.js';
+import {systemClock} from './clock.js';
 import {readInputs} from './inputs.js';
-import {verifyAttachments} from './run.js';
+import {VerificationFailed, type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
+import {createS3Store} from './s3-store.js';
 
-const logger = createActionsLogger();
-try {
-  const inputs = readInputs(new InputReader(process.env), logger, new Date());
-  const outputs = await verifyAttachments(inputs, {logger});
-  setOutputs({
+function toOutputs(outputs: VerifyAttachmentsOutputs) {
+  return {
     sampled: String(outputs.sampled),
     missing: String(outputs.missing),
     mismatched: String(outputs.mismatched),
@@ -16,7 +18,22 @@ try {
     'missing-rate': String(outputs.missingRate),
     'missing-rate-upper': String(outputs.missingRateUpper),
     report: outputs.report,
+  };
+}
+
+const logger = createActionsLogger();
+try {
+  const inputs = readInputs(new InputReader(process.env), logger, new Date());
+  const outputs = await verifyAttachments(inputs, {
+    logger,
+    clock: systemClock,
+    openBlobs: () => openBlobSource(inputs),
+    store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
+    // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+    reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
   });
+  setOutputs(toOutputs(outputs));
 } catch (error) {
+  if (error instanceof VerificationFailed) setOutputs(toOutputs(error.outputs));
   failStep(error);
 }

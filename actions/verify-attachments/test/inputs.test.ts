@@ -1,9 +1,15 @@
+import {generateKeyPairSync} from 'node:crypto';
 import {createConsoleLogger, InputReader} from '@circuitverse/shared';
 import {catchConfigError} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import {readInputs} from '../src/inputs.js';
 
 const now = new Date('2026-11-27T12:00:00Z');
+const privateKey = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: {type: 'pkcs1', format: 'pem'},
+  publicKeyEncoding: {type: 'spki', format: 'pem'},
+}).privateKey;
 const valid = {'database-url': 'postgres://app:pw@127.0.0.1:5432/app', bucket: 'circuitverse-images-prod'};
 
 function read(inputs: Record<string, string>) {
@@ -43,8 +49,8 @@ describe('verify-attachments inputs', () => {
       'database-url': valid['database-url'],
       services: 'amazon=circuitverse-images-prod\namazon_dev=circuitverse-images-dev',
       'ssh-host': 'deploy@db-1:2222',
-      'ssh-private-key': 'key',
-      'ssh-known-hosts': 'db-1 ssh-ed25519 AAAA',
+      'ssh-private-key': privateKey,
+      'ssh-known-hosts': '[db-1]:2222 ssh-ed25519 AAAA',
     });
     expect(inputs.services).toEqual(
       new Map([
@@ -53,6 +59,29 @@ describe('verify-attachments inputs', () => {
       ]),
     );
     expect(inputs.tunnel?.target).toMatchObject({user: 'deploy', host: 'db-1', port: 2222});
+    expect(inputs.tunnel?.credentials.privateKey.type).toBe('ssh-rsa');
+    expect(inputs.tunnel?.credentials.knownHosts.keysFor('db-1', 2222)).toHaveLength(1);
+  });
+
+  it('reads services as a YAML map too', () => {
+    const yaml = read({'database-url': valid['database-url'], services: 'amazon: circuitverse-images-prod\namazon_custom: circuitverse-images-dev'});
+    expect(yaml.services).toEqual(
+      new Map([
+        ['amazon', 'circuitverse-images-prod'],
+        ['amazon_custom', 'circuitverse-images-dev'],
+      ]),
+    );
+    expect(read({'database-url': valid['database-url'], services: '{amazon: circuitverse-images-prod}'}).services.get('amazon')).toBe(
+      'circuitverse-images-prod',
+    );
+  });
+
+  it('masks the database password, as written and decoded, along with the URL', () => {
+    const masked: string[] = [];
+    const logger = {...createConsoleLogger({write: () => {}}), mask: (secret: string) => masked.push(secret)};
+    const url = 'postgres://app:p%40ss@db:5432/app';
+    readInputs(new InputReader({'INPUT_DATABASE-URL': url, INPUT_BUCKET: 'circuitverse-images-prod'}), logger, now);
+    expect(masked).toEqual([url, 'p%40ss', 'p@ss']);
   });
 
   it.each([
@@ -70,6 +99,16 @@ describe('verify-attachments inputs', () => {
     ['an ssh-host that is not a host', {'ssh-host': 'db;reboot'}, 'ssh-host'],
     ['a tunnel without a key', {'ssh-host': 'db-1'}, 'ssh-private-key'],
     ['an endpoint that is not a URL', {endpoint: 'localhost:4568'}, 'endpoint'],
+    ['a services map that is neither lines nor YAML', {bucket: '', services: 'amazon: [a, b'}, 'services'],
+    ['a YAML services map with a list for a bucket', {bucket: '', services: 'amazon: [a, b]'}, 'services'],
+    ['a YAML services map naming an invalid bucket', {bucket: '', services: 'amazon: Bad_Bucket'}, 'services'],
+    [
+      'a tunnel with a key that is not one',
+      {'ssh-host': 'db-1', 'ssh-private-key': 'not a key', 'ssh-known-hosts': 'db-1 ssh-ed25519 AAAA'},
+      'ssh-private-key',
+    ],
+    ['a tunnel for a blobs file', {'database-url': '', 'blobs-file': 'blobs.ndjson', 'ssh-host': 'db-1'}, 'ssh-host'],
+    ['a tunnel to a database URL with no host', {'database-url': 'postgres:///app', 'ssh-host': 'db-1'}, 'database-url'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);

@@ -1,0 +1,137 @@
+import {mkdtemp, readFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import type {BlobRecord} from '../src/blob.js';
+import type {BlobSource} from '../src/blob-source.js';
+import type {VerifyAttachmentsInputs} from '../src/inputs.js';
+import {StoreError} from '../src/object-store.js';
+import {VerificationFailed, verifyAttachments} from '../src/run.js';
+import {blobFor, headFor} from './helpers/blobs.js';
+import {fakeClock, recordingLogger, stubStore} from './helpers/fakes.js';
+import {memorySpace} from './helpers/memory-space.js';
+
+const body = 'preview bytes';
+
+function memoryBlobs(records: BlobRecord[]): BlobSource {
+  const space = memorySpace(records.map(blob => ({id: blob.id, stratum: blob.attachmentName})));
+  return {
+    ...space,
+    label: 'memory',
+    read: async ids => records.filter(blob => ids.includes(blob.id)),
+    createdSince: async since => records.filter(blob => Date.parse(blob.createdAt) >= since.getTime()),
+    close: async () => {},
+  };
+}
+
+const records = [
+  blobFor(body, {id: 1, key: 'present'}),
+  blobFor(body, {id: 2, key: 'gone', attachmentName: 'profile_picture'}),
+  blobFor(body, {id: 3, key: 'short', byteSize: 3}),
+  blobFor(body, {id: 4, key: 'local', serviceName: 'local'}),
+  blobFor(body, {id: 5, key: 'fresh', createdAt: '2026-11-27T11:30:00.000000Z', contentType: 'img/jpeg'}),
+];
+
+const inputs: VerifyAttachmentsInputs = {
+  source: {kind: 'database', url: 'postgres://x@y/z'},
+  tunnel: undefined,
+  sampleSize: 200,
+  seed: '42',
+  recentSince: undefined,
+  services: new Map([['amazon', 'circuitverse-images-prod']]),
+  region: undefined,
+  endpoint: undefined,
+  verify: 'checksum',
+  concurrency: 4,
+  maxMissing: 0,
+  maxMismatched: 0,
+};
+
+const store = () =>
+  stubStore({
+    checkBucket: async () => {},
+    head: async (_, key) => (key === 'gone' ? {found: false} : headFor(body)),
+  });
+
+async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
+  const logger = recordingLogger();
+  const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
+  const collaborators = {logger, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
+  const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
+  return {outcome, logger, reportPath};
+}
+
+describe('verifyAttachments', () => {
+  it('fails past the thresholds, with complete outputs, report and summary', async () => {
+    const {outcome, logger, reportPath} = await run();
+    expect(outcome).toBeInstanceOf(VerificationFailed);
+    const failure = outcome as VerificationFailed;
+    expect(failure.message).toBe(
+      `Of 5 objects checked, 1 missing (max-missing: 0) and 1 mismatched (max-mismatched: 0). See the job summary, or ${reportPath}.`,
+    );
+    expect(failure.outputs).toMatchObject({sampled: 5, missing: 1, mismatched: 1, unverifiable: 1, missingRate: 0.2, report: reportPath});
+    expect(failure.outputs.missingRateUpper).toBeCloseTo(0.6574, 4);
+
+    const report = JSON.parse(await readFile(reportPath, 'utf8'));
+    expect(report.blobs.map((blob: {key: string; status: string}) => [blob.key, blob.status])).toEqual(
+      expect.arrayContaining([
+        ['present', 'ok'],
+        ['gone', 'missing'],
+        ['short', 'mismatched'],
+        ['local', 'unverifiable'],
+        ['fresh', 'ok'],
+      ]),
+    );
+    const summary = logger.summaries.join('\n');
+    expect(summary).toContain('## Attachments: 1 missing, 1 mismatched of 5');
+    expect(summary).toContain('| `gone` | amazon | circuitverse-images-prod | `"profile_picture"` | missing | no such object (404) |');
+    expect(summary).toContain('| `local` | local | — | `"circuit_preview"` | unverifiable | service "local" is not in services, so its bucket is unknown |');
+    expect(summary).toContain('| Missing rate | 20.00% (95% upper bound 65.75%) |');
+    expect(summary).toContain('| `"profile_picture"` | 1 | 1 | 1 | 1 | 0 | 0 |');
+    expect(summary).toContain('| Seed | `42` |');
+    expect(summary).toContain('1 object(s) carry a warning');
+    expect(logger.lines[0]).toBe('Seed 42: set seed to this to check the same sample again.');
+    expect(logger.lines).toContain('warning: Blobs of services not in services, left unverified: local (1). Map them to their buckets to check them.');
+  });
+
+  it('passes within the thresholds', async () => {
+    const {outcome} = await run({maxMissing: 1, maxMismatched: 1});
+    expect(outcome).toMatchObject({sampled: 5, missing: 1, mismatched: 1});
+  });
+
+  it('checks every recent blob on top of the sample, and says which is which', async () => {
+    const {reportPath} = await run({sampleSize: 1, recentSince: new Date('2026-11-27T11:00:00Z'), maxMissing: 9, maxMismatched: 9});
+    const report = JSON.parse(await readFile(reportPath, 'utf8'));
+    const fresh = report.blobs.find((blob: {key: string}) => blob.key === 'fresh');
+    expect(fresh.selected).toMatch(/recent/);
+    expect(report.counts.recent).toBe(1);
+    expect(report.counts.sampled).toBe(1);
+  });
+
+  it('refuses a bucket that does not exist before checking any object', async () => {
+    const objectStore = stubStore({
+      checkBucket: async () => {
+        throw new StoreError('HEAD bucket x: 404 NotFound', false, 404);
+      },
+    });
+    const {outcome} = await run({}, objectStore);
+    expect(outcome).toMatchObject({
+      name: 'ConfigError',
+      input: 'services',
+      message: expect.stringContaining('names the bucket "circuitverse-images-prod", which does not exist'),
+    });
+  });
+
+  it('says when the credentials may not use a bucket', async () => {
+    const objectStore = stubStore({
+      checkBucket: async () => {
+        throw new StoreError('HEAD bucket x: 403 Forbidden', false, 403);
+      },
+    });
+    const {outcome} = await run({}, objectStore);
+    expect(outcome).toMatchObject({
+      name: 'RemoteError',
+      message: expect.stringMatching(/^s3:\/\/circuitverse-images-prod: access denied\. Check the AWS credentials/),
+    });
+  });
+});
