@@ -51990,7 +51990,7 @@ function isPullRequest(context) {
 /* harmony export */   K: () => (/* binding */ readInputs),
 /* harmony export */   Q: () => (/* binding */ registryCredentials)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6953);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8993);
 
 /** The registry login, when the inputs give one. */
 function registryCredentials(inputs) {
@@ -52045,7 +52045,7 @@ function readInputs(reader, logger) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1428);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6953);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8993);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(69);
 /* harmony import */ var _command_runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6817);
 /* harmony import */ var _github_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6054);
@@ -52106,8 +52106,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 5 modules
-var dist = __nccwpck_require__(6953);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
+var dist = __nccwpck_require__(8993);
 ;// CONCATENATED MODULE: ./src/auth-challenge.ts
 /**
  * Parses a `WWW-Authenticate` header such as `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/a:pull"`
@@ -52300,8 +52300,8 @@ var promises_ = __nccwpck_require__(1455);
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 5 modules
-var dist = __nccwpck_require__(6953);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
+var dist = __nccwpck_require__(8993);
 ;// CONCATENATED MODULE: ./src/build-command.ts
 /** The `docker` command line and environment for one build. */
 function planBuildCommand(cli, request) {
@@ -56325,7 +56325,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 6953:
+/***/ 8993:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56341,7 +56341,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   Q: () => (/* reexport */ parseImageRef)
 });
 
-// UNUSED EXPORTS: KnownHosts, SecretRedactor, connectSsh, createConsoleLogger, fingerprint, inputVariableName, knownHostsName, lastLine, parseDuration, parseSshTarget, quoteShellArgument, readPrivateKey, timePhase, toShellCommand
+// UNUSED EXPORTS: KnownHosts, SecretRedactor, connectSsh, createConsoleLogger, fingerprint, inputVariableName, knownHostsName, lastLine, parseDuration, parseSshTarget, quoteShellArgument, readPrivateKey, readSshCredentials, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -56590,7 +56590,7 @@ function matchesLine(line, name) {
     return matched;
 }
 /** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
-class KnownHosts {
+class known_hosts_KnownHosts {
     lines = [];
     /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
     invalidLines = [];
@@ -56657,7 +56657,7 @@ const { Client, utils } = lib;
 
 
 /** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
-function readPrivateKey(text, input) {
+function connection_readPrivateKey(text, input) {
     const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
     if (parsed instanceof Error) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
@@ -56803,7 +56803,25 @@ function wrapClient(client, target, where) {
     };
 }
 //# sourceMappingURL=connection.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
+
+
+
+/**
+ * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
+ * the known_hosts lines are for, in the error when they are missing.
+ */
+function readSshCredentials(reader, hosts) {
+    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
+    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
+    if (knownHosts.invalidLines.length > 0) {
+        throw new ConfigError('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+    }
+    return { privateKey, knownHosts };
+}
+//# sourceMappingURL=credentials-input.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 

@@ -51918,8 +51918,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
-var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 7 modules
+var dist = __nccwpck_require__(2244);
 // EXTERNAL MODULE: ./src/release.ts
 var src_release = __nccwpck_require__(7674);
 ;// CONCATENATED MODULE: ./src/remote-scripts.ts
@@ -52249,7 +52249,7 @@ function parseState(output) {
 /* harmony export */ });
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7067);
 /* harmony import */ var node_http__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_http__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2244);
 
 
 const systemClock = {
@@ -52301,7 +52301,7 @@ function isHealthy(attempt) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K: () => (/* binding */ readInputs)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2244);
 
 const servicePattern = /^[a-z0-9][a-z0-9-]*$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
@@ -52328,11 +52328,7 @@ function readInputs(reader, logger) {
             throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
         return target;
     });
-    const privateKey = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .readPrivateKey */ .$k)(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
-    const knownHosts = new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .KnownHosts */ .BV(reader.required('ssh-known-hosts', 'known_hosts lines for every host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}'));
-    if (knownHosts.invalidLines.length > 0) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
-    }
+    const ssh = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .readSshCredentials */ .Fq)(reader, 'every host');
     const service = reader.required('service', 'a name such as web');
     if (!servicePattern.test(service)) {
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be lower-case letters, digits and "-", starting with a letter or digit (got "${service}")`, 'Use a name such as web or circuitverse-web.');
@@ -52364,7 +52360,7 @@ function readInputs(reader, logger) {
     }
     return {
         hosts,
-        ssh: { privateKey, knownHosts },
+        ssh,
         service,
         image,
         appPort: reader.integer('app-port', 3000, { min: 1, max: 65535 }),
@@ -52395,7 +52391,7 @@ function readInputs(reader, logger) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2021);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2244);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6488);
 /* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2392);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(5286);
@@ -52466,7 +52462,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ releaseLocks)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2244);
 /* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9875);
 
 
@@ -52508,7 +52504,7 @@ async function releaseLocks(inputs, token, collaborators) {
 /* harmony export */   un: () => (/* binding */ planBatches)
 /* harmony export */ });
 /* unused harmony export stateRoot */
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2244);
 
 const stateRoot = '/var/lib/circuitverse-deploy';
 /**
@@ -52596,8 +52592,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
-var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 7 modules
+var dist = __nccwpck_require__(2244);
 // EXTERNAL MODULE: ./src/deploy-host.ts + 1 modules
 var deploy_host = __nccwpck_require__(9875);
 // EXTERNAL MODULE: ./src/release.ts
@@ -56501,7 +56497,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 4002:
+/***/ 2244:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -56509,17 +56505,16 @@ function errorMessage(error) {
 __nccwpck_require__.d(__webpack_exports__, {
   xL: () => (/* reexport */ errors/* ConfigError */.xL),
   i_: () => (/* reexport */ InputReader),
-  BV: () => (/* reexport */ KnownHosts),
   Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   LZ: () => (/* reexport */ connectSsh),
   gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
   a3: () => (/* reexport */ duration/* formatDuration */.a),
   Q: () => (/* reexport */ parseImageRef),
   vW: () => (/* reexport */ parseSshTarget),
-  $k: () => (/* reexport */ readPrivateKey)
+  Fq: () => (/* reexport */ readSshCredentials)
 });
 
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, fingerprint, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseDuration, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: KnownHosts, SecretRedactor, createConsoleLogger, fingerprint, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseDuration, quoteShellArgument, readPrivateKey, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -56981,6 +56976,23 @@ function wrapClient(client, target, where) {
     };
 }
 //# sourceMappingURL=connection.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
+
+
+
+/**
+ * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
+ * the known_hosts lines are for, in the error when they are missing.
+ */
+function readSshCredentials(reader, hosts) {
+    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
+    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
+    if (knownHosts.invalidLines.length > 0) {
+        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+    }
+    return { privateKey, knownHosts };
+}
+//# sourceMappingURL=credentials-input.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
 const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
 const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
@@ -57002,6 +57014,7 @@ function parseSshTarget(text, defaultUser) {
 }
 //# sourceMappingURL=ssh-target.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 

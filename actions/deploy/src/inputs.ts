@@ -1,11 +1,10 @@
 import {
   ConfigError,
   type InputReader,
-  KnownHosts,
   type Logger,
   parseImageRef,
   parseSshTarget,
-  readPrivateKey,
+  readSshCredentials,
   type SshCredentials,
   type SshTarget,
 } from '@circuitverse/shared';
@@ -58,15 +57,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     if (!target) throw new ConfigError('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
     return target;
   });
-  const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
-  const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', 'known_hosts lines for every host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}'));
-  if (knownHosts.invalidLines.length > 0) {
-    throw new ConfigError(
-      'ssh-known-hosts',
-      `has unreadable lines (${knownHosts.invalidLines.join(', ')})`,
-      'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.',
-    );
-  }
+  const ssh = readSshCredentials(reader, 'every host');
   const service = reader.required('service', 'a name such as web');
   if (!servicePattern.test(service)) {
     throw new ConfigError(
@@ -106,7 +97,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   }
   return {
     hosts,
-    ssh: {privateKey, knownHosts},
+    ssh,
     service,
     image,
     appPort: reader.integer('app-port', 3000, {min: 1, max: 65535}),

@@ -91612,8 +91612,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   f: () => (/* binding */ openBlobSource)
 });
 
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
-var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 7 modules
+var dist = __nccwpck_require__(2244);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 ;// CONCATENATED MODULE: ./src/ndjson-blobs.ts
@@ -91942,7 +91942,7 @@ const systemClock = {
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2244);
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(8293);
 
 
@@ -92016,12 +92016,7 @@ function readTunnel(reader, source) {
     const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .parseSshTarget */ .vW)(host, 'root');
     if (!target)
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-    const privateKey = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .readPrivateKey */ .$k)(reader.required('ssh-private-key', 'the private key for the tunnel, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
-    const knownHosts = new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .KnownHosts */ .BV(reader.required('ssh-known-hosts', 'known_hosts lines for ssh-host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}'));
-    if (knownHosts.invalidLines.length > 0) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
-    }
-    return { target, credentials: { privateKey, knownHosts } };
+    return { target, credentials: (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .Fq)(reader, 'ssh-host') };
 }
 function readRecentSince(reader, now) {
     const text = reader.optional('recent-since');
@@ -92101,7 +92096,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2244);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6488);
 /* harmony import */ var _blob_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9495);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1161);
@@ -92188,8 +92183,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 6 modules
-var dist = __nccwpck_require__(4002);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 7 modules
+var dist = __nccwpck_require__(2244);
 ;// CONCATENATED MODULE: ./src/checksum-verdict.ts
 const digestLengths = { md5: 16, sha256: 32 };
 /**
@@ -92984,7 +92979,7 @@ function buildReport(inputs, plan, results, blobs) {
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9003);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4002);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2244);
 /* harmony import */ var _object_store_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4980);
 
 
@@ -105163,7 +105158,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 4002:
+/***/ 2244:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -105171,16 +105166,15 @@ function errorMessage(error) {
 __nccwpck_require__.d(__webpack_exports__, {
   xL: () => (/* reexport */ errors/* ConfigError */.xL),
   i_: () => (/* reexport */ InputReader),
-  BV: () => (/* reexport */ KnownHosts),
   Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   LZ: () => (/* reexport */ connectSsh),
   gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
   E9: () => (/* reexport */ duration/* parseDuration */.E),
   vW: () => (/* reexport */ parseSshTarget),
-  $k: () => (/* reexport */ readPrivateKey)
+  Fq: () => (/* reexport */ readSshCredentials)
 });
 
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, fingerprint, formatDuration, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseImageRef, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: KnownHosts, SecretRedactor, createConsoleLogger, fingerprint, formatDuration, inputVariableName, isRepository, isTag, knownHostsName, lastLine, parseImageRef, quoteShellArgument, readPrivateKey, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -105642,6 +105636,23 @@ function wrapClient(client, target, where) {
     };
 }
 //# sourceMappingURL=connection.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
+
+
+
+/**
+ * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
+ * the known_hosts lines are for, in the error when they are missing.
+ */
+function readSshCredentials(reader, hosts) {
+    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
+    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
+    if (knownHosts.invalidLines.length > 0) {
+        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+    }
+    return { privateKey, knownHosts };
+}
+//# sourceMappingURL=credentials-input.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
 const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
 const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
@@ -105663,6 +105674,7 @@ function parseSshTarget(text, defaultUser) {
 }
 //# sourceMappingURL=ssh-target.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 

@@ -2,11 +2,10 @@ import {randomInt} from 'node:crypto';
 import {
   ConfigError,
   type InputReader,
-  KnownHosts,
   type Logger,
   parseDuration,
   parseSshTarget,
-  readPrivateKey,
+  readSshCredentials,
   type SshCredentials,
   type SshTarget,
 } from '@circuitverse/shared';
@@ -105,19 +104,7 @@ function readTunnel(reader: InputReader, source: BlobInput): VerifyAttachmentsIn
   }
   const target = parseSshTarget(host, 'root');
   if (!target) throw new ConfigError('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-  const privateKey = readPrivateKey(
-    reader.required('ssh-private-key', 'the private key for the tunnel, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'),
-    'ssh-private-key',
-  );
-  const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', 'known_hosts lines for ssh-host, e.g. ${{ vars.SSH_KNOWN_HOSTS }}'));
-  if (knownHosts.invalidLines.length > 0) {
-    throw new ConfigError(
-      'ssh-known-hosts',
-      `has unreadable lines (${knownHosts.invalidLines.join(', ')})`,
-      'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.',
-    );
-  }
-  return {target, credentials: {privateKey, knownHosts}};
+  return {target, credentials: readSshCredentials(reader, 'ssh-host')};
 }
 
 function readRecentSince(reader: InputReader, now: Date): Date | undefined {
