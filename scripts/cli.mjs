@@ -15,7 +15,9 @@ import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node
 import {homedir, tmpdir, userInfo} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {parseArgs} from 'node:util';
 import {parse} from 'yaml';
+import {parseFileCommands} from './run-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -57,16 +59,15 @@ function inputVariable(name) {
 /** The inputs from `--name value`, `--name=value` and `--name @file`, checked against action.yml. */
 export function parseArguments(argv, metadata) {
   const declared = metadata.inputs ?? {};
+  let values;
+  try {
+    ({values} = parseArgs({args: argv, options: Object.fromEntries(Object.keys(declared).map(name => [name, {type: 'string'}])), strict: true}));
+  } catch (error) {
+    throw new UsageError(`${error.message.split('\n')[0]}; see --help`);
+  }
   const inputs = {};
   const inline = [];
-  for (let index = 0; index < argv.length; index++) {
-    const argument = argv[index];
-    const flag = /^--([a-z0-9][a-z0-9-]*)(?:=(.*))?$/s.exec(argument);
-    if (!flag) throw new UsageError(`unexpected argument "${argument}"; inputs are given as --name value`);
-    const [, name, attached] = flag;
-    if (!(name in declared)) throw new UsageError(`${metadata.name} has no input "${name}"; see --help`);
-    const value = attached ?? argv[++index];
-    if (value === undefined) throw new UsageError(`--${name} needs a value`);
+  for (const [name, value] of Object.entries(values)) {
     if (!value.startsWith('@') && /\(masked\)/.test(declared[name].description ?? '')) inline.push(name);
     inputs[name] = readValue(value);
   }
@@ -79,24 +80,6 @@ function git(args) {
   } catch {
     return '';
   }
-}
-
-/** `name<<delimiter` blocks of a file command (GITHUB_OUTPUT, GITHUB_STATE), or legacy `name=value` lines. */
-function readFileCommand(path) {
-  const values = {};
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let index = 0; index < lines.length; index++) {
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[index]);
-    if (heredoc) {
-      const end = lines.indexOf(heredoc[2], index + 1);
-      values[heredoc[1]] = lines.slice(index + 1, end).join('\n');
-      index = end;
-      continue;
-    }
-    const pair = /^([^=]+)=(.*)$/.exec(lines[index]);
-    if (pair) values[pair[1]] = pair[2];
-  }
-  return values;
 }
 
 // @actions/core escapes command data: % as %25, CR as %0D, LF as %0A (and in properties also : and ,).
@@ -225,10 +208,10 @@ export async function main(argv) {
 
     const translate = createLogTranslator({write: line => process.stdout.write(`${line}\n`), debug});
     const mainCode = await runStep(join(actionDir, metadata.runs.main), environment, translate);
-    const outputs = readFileCommand(files.output);
+    const outputs = parseFileCommands(files.output);
     let postCode = 0;
     if (metadata.runs.post) {
-      const state = Object.fromEntries(Object.entries(readFileCommand(files.state)).map(([name, value]) => [`STATE_${name}`, value]));
+      const state = Object.fromEntries(Object.entries(parseFileCommands(files.state)).map(([name, value]) => [`STATE_${name}`, value]));
       postCode = await runStep(join(actionDir, metadata.runs.post), {...environment, ...state}, translate);
     }
     const summary = readFileSync(files.summary, 'utf8').trim();

@@ -9,18 +9,22 @@ export function readSandbox() {
   return JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
 }
 
-// The GITHUB_OUTPUT file: `name<<delimiter`, the value's lines, the delimiter.
-function parseOutputs(text) {
-  const outputs = {};
-  const lines = text.split('\n');
+/** A file command (GITHUB_OUTPUT, GITHUB_STATE) at `path`: `name<<delimiter` blocks, or legacy `name=value` lines. */
+export function parseFileCommands(path) {
+  const values = {};
+  const lines = readFileSync(path, 'utf8').split('\n');
   for (let index = 0; index < lines.length; index++) {
-    const heredoc = /^([^<]+)<<(.+)$/.exec(lines[index]);
-    if (!heredoc) continue;
-    const end = lines.indexOf(heredoc[2], index + 1);
-    outputs[heredoc[1]] = lines.slice(index + 1, end).join('\n');
-    index = end;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[index]);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], index + 1);
+      values[heredoc[1]] = lines.slice(index + 1, end).join('\n');
+      index = end;
+      continue;
+    }
+    const pair = /^([^=]+)=(.*)$/.exec(lines[index]);
+    if (pair) values[pair[1]] = pair[2];
   }
-  return outputs;
+  return values;
 }
 
 /** Runs actions/<action>/dist/index.js; resolves with its exit code, log and outputs. */
@@ -68,7 +72,7 @@ export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0
     child.stderr.on('data', collect);
     child.on('error', reject);
     child.on('close', code => {
-      const outputs = parseOutputs(readFileSync(files.output, 'utf8'));
+      const outputs = parseFileCommands(files.output);
       rmSync(work, {recursive: true, force: true});
       resolve({code, log, outputs});
     });

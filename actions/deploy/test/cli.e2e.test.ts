@@ -96,7 +96,7 @@ describe.skipIf(!sandbox)('deploy from a terminal through scripts/cli.mjs', () =
   it('refuses an input deploy does not declare, naming it', async () => {
     const run = await cli([...common, '--imag', 'x']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('error: Deploy has no input "imag"; see --help\n');
+    expect(run.stderr).toBe("error: Unknown option '--imag'; see --help\n");
   });
 
   it('warns when a secret input is given inline on the command line', async () => {
