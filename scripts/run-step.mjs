@@ -28,7 +28,7 @@ export function parseFileCommands(path) {
 }
 
 /** Runs actions/<action>/dist/index.js; resolves with its exit code, log and outputs. */
-export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0123456789abcdef01234567'} = {}) {
+export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0123456789abcdef01234567', env = {}} = {}) {
   const work = mkdtempSync(join(tmpdir(), `${action}-`));
   const files = Object.fromEntries(['output', 'state', 'summary', 'event'].map(name => [name, join(work, name)]));
   for (const file of Object.values(files)) writeFileSync(file, '');
@@ -61,6 +61,7 @@ export function runStep(action, inputs, {quiet = false, sha = '0123456789abcdef0
     RUNNER_TEMP: work,
   };
   for (const [name, value] of Object.entries(inputs)) environment[`INPUT_${name.toUpperCase()}`] = value;
+  Object.assign(environment, env);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`actions/${action}/dist/index.js`], {env: environment});
     let log = '';
