@@ -17,7 +17,6 @@ import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {parse} from 'yaml';
-import {parseFileCommands} from './run-step.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -72,6 +71,24 @@ export function parseArguments(argv, metadata) {
     inputs[name] = readValue(value);
   }
   return {inputs, inline};
+}
+
+/** A file command (GITHUB_OUTPUT, GITHUB_STATE) at `path`: `name<<delimiter` blocks, or legacy `name=value` lines. */
+function parseFileCommands(path) {
+  const values = {};
+  const lines = readFileSync(path, 'utf8').split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[index]);
+    if (heredoc) {
+      const end = lines.indexOf(heredoc[2], index + 1);
+      values[heredoc[1]] = lines.slice(index + 1, end).join('\n');
+      index = end;
+      continue;
+    }
+    const pair = /^([^=]+)=(.*)$/.exec(lines[index]);
+    if (pair) values[pair[1]] = pair[2];
+  }
+  return values;
 }
 
 function git(args) {
@@ -174,6 +191,18 @@ export async function main(argv) {
   for (const name of inline)
     console.error(`warning: --${name} was given on the command line; prefer --${name} @file or ${inputVariable(name)} in the environment.`);
 
+  const {code} = await runActionStep(actionName, inputs, {debug});
+  return code;
+}
+
+/**
+ * Runs actions/<name>/dist/index.js and then its post step, with `inputs` (and action.yml's defaults) as INPUT_*
+ * variables and `env` on top of this process's environment; `write` gets the readable log. Resolves with the exit
+ * code (the main step's, else the post step's) and the outputs.
+ */
+export async function runActionStep(actionName, inputs, {write = line => process.stdout.write(`${line}\n`), debug = false, env = {}} = {}) {
+  const actionDir = join(root, 'actions', actionName);
+  const metadata = parse(readFileSync(join(actionDir, 'action.yml'), 'utf8'));
   const work = mkdtempSync(join(tmpdir(), `cv-${actionName}-`));
   try {
     const files = Object.fromEntries(['output', 'state', 'env', 'path', 'summary', 'event'].map(name => [name, join(work, name)]));
@@ -194,6 +223,7 @@ export async function main(argv) {
       ...(branch && branch !== 'HEAD' ? {GITHUB_REF: `refs/heads/${branch}`, GITHUB_REF_NAME: branch, GITHUB_REF_TYPE: 'branch'} : {}),
       // What the caller set wins, INPUT_* variables included; flags win over those.
       ...process.env,
+      ...env,
       GITHUB_OUTPUT: files.output,
       GITHUB_STATE: files.state,
       GITHUB_ENV: files.env,
@@ -206,7 +236,7 @@ export async function main(argv) {
       else if (environment[variable] === undefined && input.default !== undefined) environment[variable] = String(input.default);
     }
 
-    const translate = createLogTranslator({write: line => process.stdout.write(`${line}\n`), debug});
+    const translate = createLogTranslator({write, debug});
     const mainCode = await runStep(join(actionDir, metadata.runs.main), environment, translate);
     const outputs = parseFileCommands(files.output);
     let postCode = 0;
@@ -220,7 +250,7 @@ export async function main(argv) {
       translate('\nOutputs:');
       for (const [name, value] of Object.entries(outputs)) translate(`  ${name}: ${value}`);
     }
-    return mainCode !== 0 ? mainCode : postCode;
+    return {code: mainCode !== 0 ? mainCode : postCode, outputs};
   } finally {
     rmSync(work, {recursive: true, force: true});
   }

@@ -1,19 +1,16 @@
 // The demo: build-image pushes the test app, deploy ships what it pushed to the three hosts, and verify-attachments
-// proves an uploaded attachment is in the S3 server, each from its bundle, against the sandbox.
-import {execFileSync} from 'node:child_process';
+// proves an uploaded attachment is in the S3 server, each from its bundle (through the CLI's runner), on the sandbox.
 import {createHash} from 'node:crypto';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {readSandbox, runStep} from './run-step.mjs';
+import {runActionStep} from './cli.mjs';
 
-const sandbox = readSandbox();
-const sha = execFileSync('git', ['rev-parse', 'HEAD'], {encoding: 'utf8'}).trim();
+const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
 
 async function step(action, inputs, env) {
   console.log(`━━ ${action}`);
-  const {code, outputs} = await runStep(action, inputs, {env, sha});
-  for (const [name, value] of Object.entries(outputs)) console.log(`output ${name}: ${value}`);
+  const {code, outputs} = await runActionStep(action, inputs, {env});
   if (code !== 0) throw new Error(`${action} failed.`);
   return outputs;
 }

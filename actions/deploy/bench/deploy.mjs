@@ -6,10 +6,11 @@
 // Usage: node actions/deploy/bench/deploy.mjs [rounds]   (after sandbox/up and a build)
 import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
-import {readSandbox, runStep} from '../../../scripts/run-step.mjs';
+import {join} from 'node:path';
+import {runActionStep} from '../../../scripts/cli.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const sandbox = readSandbox();
+const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
 const [host] = sandbox.hosts;
 const images = ['v1', 'v2'].map(version => `${sandbox.testApp.image}:${version}`);
 
@@ -34,7 +35,16 @@ const inputs = hosts => ({
 
 async function action(service, hosts, image) {
   const started = performance.now();
-  const {code, log} = await runStep('deploy', {...inputs(hosts), service, image}, {quiet: true});
+  let log = '';
+  const {code} = await runActionStep(
+    'deploy',
+    {...inputs(hosts), service, image},
+    {
+      write: line => {
+        log += `${line}\n`;
+      },
+    },
+  );
   if (code !== 0) throw new Error(`deploy failed:\n${log}`);
   return performance.now() - started;
 }
