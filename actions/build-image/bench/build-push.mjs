@@ -4,20 +4,27 @@
 // cache (`docker builder prune -af` and the images removed first) and a warm one, several times, alternating which
 // goes first, and the medians are compared. Not a test: timings depend on the machine.
 //
-//   node actions/build-image/bench/build-push.mjs [--runs 5] [--context sandbox/testapp]
+// Two contexts by default. `app` is generated to stand for the first users' Rails app: the three stages of its
+// Dockerfile.production (gems, JavaScript packages and assets in a builder, a front-end build, a slim runtime), 3,000
+// files and 45 MB of dependencies, a .dockerignore'd log; its warm runs follow a commit (one source file changes
+// before each run, on both sides alike), as a CI build does. `testapp` (sandbox/testapp, a 2 MB image, nothing
+// changed between warm runs) leaves almost nothing but each side's fixed cost: starting, finding the CLI, logging in.
 //
-// Needs the sandbox (sandbox/up) for its Docker Engine and registry, and a built dist/ (pnpm turbo run build).
+//   node actions/build-image/bench/build-push.mjs [--runs 5] [--context DIR]
+//
+// `--context DIR` times that directory alone, unchanged between runs. Needs the sandbox (sandbox/up) for its Docker
+// Engine and registry, and a built dist/ (pnpm turbo run build).
 import {execFileSync, spawnSync} from 'node:child_process';
-import {accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {randomBytes} from 'node:crypto';
+import {accessSync, appendFileSync, constants, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {delimiter, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 
-const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, context: {type: 'string', default: 'sandbox/testapp'}}});
+const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, context: {type: 'string'}}});
 const runs = Number(options.runs);
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const action = join(repoRoot, 'actions/build-image/dist/index.js');
-const context = resolve(repoRoot, options.context);
 const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
 const {address: registry, username, password} = sandbox.registry;
 const repository = `${registry}/bench/build-image`;
@@ -67,7 +74,7 @@ function labels() {
   };
 }
 
-function runPlainCli() {
+function runPlainCli(context) {
   const dockerConfig = mkdtempSync(join(tmpdir(), 'bench-docker-config-'));
   const env = {...cli.env, DOCKER_CONFIG: dockerConfig};
   try {
@@ -83,7 +90,7 @@ function runPlainCli() {
 }
 
 // As the runner starts a step: INPUT_* and GITHUB_* variables, file commands, an event payload for a push to main.
-function runAction() {
+function runAction(context) {
   const temp = mkdtempSync(join(tmpdir(), 'bench-action-'));
   const files = Object.fromEntries(['output', 'state', 'summary', 'env', 'path', 'event'].map(name => [name, join(temp, name)]));
   for (const file of Object.values(files)) writeFileSync(file, '');
@@ -135,41 +142,111 @@ function coldCache() {
   run(cli.docker, ['builder', 'prune', '--all', '--force']);
 }
 
+// The first users' Dockerfile.production in outline, FROM scratch + busybox since no public registry is reachable.
+const appDockerfile = `FROM scratch AS base
+COPY busybox /bin/busybox
+RUN ["/bin/busybox", "--install", "-s", "/bin"]
+
+FROM base AS builder
+WORKDIR /usr/src/app
+COPY Gemfile Gemfile.lock ./
+COPY vendor/cache vendor/cache
+RUN mkdir -p /usr/local/bundle && for gem in vendor/cache/*.gem; do gzip -c "$gem" > "/usr/local/bundle/\${gem##*/}.gz"; done
+COPY package.json yarn.lock ./
+COPY node_cache node_cache
+RUN mkdir -p node_modules && for package in node_cache/*.tgz; do cp "$package" node_modules/; done
+COPY . .
+RUN mkdir -p public/assets && cat app/javascript/*.js | gzip > public/assets/application.js.gz && find app -type f | wc -l > public/assets/manifest
+
+FROM base AS simulator
+WORKDIR /src
+COPY simulator ./
+RUN mkdir -p /dist && cat *.js | gzip > /dist/simulator.js.gz
+
+FROM base AS app
+WORKDIR /usr/src/app
+COPY --from=builder /usr/local/bundle /usr/local/bundle
+COPY --from=builder /usr/src/app/app ./app
+COPY --from=builder /usr/src/app/config ./config
+COPY --from=builder /usr/src/app/public ./public
+COPY --from=simulator /dist ./public/simulatorvue
+EXPOSE 3000
+ENTRYPOINT ["/bin/sh", "-c", "exec sleep infinity"]
+`;
+
+/** Writes the `app` context: returns its directory and a function that changes one source file, as a commit would. */
+function generateAppContext() {
+  const directory = mkdtempSync(join(tmpdir(), 'bench-app-context-'));
+  const write = (path, content) => {
+    mkdirSync(join(directory, path, '..'), {recursive: true});
+    writeFileSync(join(directory, path), content);
+  };
+  const source = bytes => randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64');
+  write('Dockerfile', appDockerfile);
+  write('.dockerignore', 'log/\ntmp/\n');
+  copyFileSync(join(repoRoot, 'sandbox/testapp/busybox'), join(directory, 'busybox'));
+  for (const file of ['Gemfile', 'Gemfile.lock', 'package.json', 'yarn.lock']) write(file, source(4000));
+  for (let index = 0; index < 150; index++) write(`vendor/cache/gem-${index}.gem`, randomBytes(200_000));
+  for (let index = 0; index < 150; index++) write(`node_cache/package-${index}.tgz`, randomBytes(100_000));
+  for (const folder of ['models', 'controllers', 'views', 'helpers', 'jobs', 'javascript']) {
+    for (let index = 0; index < 400; index++) write(`app/${folder}/file_${index}.${folder === 'javascript' ? 'js' : 'rb'}`, source(3000));
+  }
+  for (let index = 0; index < 200; index++) write(`config/initializers/init_${index}.rb`, source(1000));
+  for (let index = 0; index < 200; index++) write(`simulator/module_${index}.js`, source(5000));
+  write('log/production.log', randomBytes(20_000_000));
+  let commit = 0;
+  return {directory, change: () => appendFileSync(join(directory, 'app/models/file_0.rb'), `# commit ${++commit}\n`)};
+}
+
 const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const format = ms => `${(ms / 1000).toFixed(2)}s`;
 
-console.log(`context ${context}, ${runs} runs per mode, tags ${tags.join(', ')}`);
+const generated = options.context ? undefined : generateAppContext();
+const contexts = options.context
+  ? [{name: options.context, directory: resolve(options.context), change: () => {}}]
+  : [
+      {name: 'app', ...generated},
+      {name: 'testapp', directory: join(repoRoot, 'sandbox/testapp'), change: () => {}},
+    ];
+console.log(`${runs} runs per context and cache, tags ${tags.join(', ')}`);
 console.log(`plain CLI: ${cli.docker} ${cli.build.join(' ')}${cli.env.DOCKER_BUILDKIT ? ' (DOCKER_BUILDKIT=1)' : ''}\n`);
-const results = {};
-for (const mode of ['cold', 'warm']) {
-  const times = {action: [], cli: [], post: []};
-  if (mode === 'warm') {
-    runPlainCli();
-    runAction();
-  }
-  for (let index = 0; index < runs; index++) {
-    // Alternate who goes first, so neither always inherits the other's page cache or registry state.
-    const order = index % 2 === 0 ? ['action', 'cli'] : ['cli', 'action'];
-    for (const who of order) {
-      if (mode === 'cold') coldCache();
-      if (who === 'cli') {
-        times.cli.push(runPlainCli());
-      } else {
-        const {main, post} = runAction();
-        times.action.push(main);
-        times.post.push(post);
+const results = [];
+try {
+  for (const {name, directory, change} of contexts) {
+    for (const mode of ['cold', 'warm']) {
+      const times = {action: [], cli: [], post: []};
+      if (mode === 'warm') {
+        runPlainCli(directory);
+        runAction(directory);
       }
+      for (let index = 0; index < runs; index++) {
+        // Alternate who goes first, so neither always inherits the other's page cache or registry state.
+        const order = index % 2 === 0 ? ['action', 'cli'] : ['cli', 'action'];
+        for (const who of order) {
+          if (mode === 'cold') coldCache();
+          else change();
+          if (who === 'cli') {
+            times.cli.push(runPlainCli(directory));
+          } else {
+            const {main, post} = runAction(directory);
+            times.action.push(main);
+            times.post.push(post);
+          }
+        }
+        console.log(`${name} ${mode} #${index + 1}: action ${format(times.action.at(-1))}, plain CLI ${format(times.cli.at(-1))}`);
+      }
+      results.push({name, mode, times});
     }
-    console.log(`${mode} #${index + 1}: action ${format(times.action.at(-1))}, plain CLI ${format(times.cli.at(-1))}`);
   }
-  results[mode] = times;
+} finally {
+  removeImages();
+  execFileSync(cli.docker, ['builder', 'prune', '--all', '--force'], {stdio: 'ignore'});
+  if (generated) rmSync(generated.directory, {recursive: true, force: true});
 }
-removeImages();
-execFileSync(cli.docker, ['builder', 'prune', '--all', '--force'], {stdio: 'ignore'});
 
-console.log('\n| cache | action (median) | plain CLI (median) | ratio | post step (median) |');
-console.log('| --- | --- | --- | --- | --- |');
-for (const [mode, times] of Object.entries(results)) {
+console.log('\n| context | cache | action (median) | plain CLI (median) | ratio | post step (median) |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const {name, mode, times} of results) {
   const ratio = median(times.action) / median(times.cli);
-  console.log(`| ${mode} | ${format(median(times.action))} | ${format(median(times.cli))} | ${ratio.toFixed(2)}× | ${format(median(times.post))} |`);
+  console.log(`| ${name} | ${mode} | ${format(median(times.action))} | ${format(median(times.cli))} | ${ratio.toFixed(2)}× | ${format(median(times.post))} |`);
 }
