@@ -51945,15 +51945,14 @@ if [ -n "$2" ]; then
   DOCKER_CONFIG=$config docker pull -q "$3" >/dev/null
 else
   docker pull -q "$3" >/dev/null
-fi
-docker image inspect --format '{{.Id}}' "$3"`;
+fi`;
 /**
  * $1 lock dir, $2 token, then the state script's arguments; the holder's JSON on stdin. mkdir is atomic: exactly one
  * deploy gets the lock. The winner reads the state in the same round trip; anyone else gets the holder.
  */
 const lockScript = `set -eu
 ${readStateFunction}
-mkdir -p "$(dirname "$1")"
+mkdir -p "\${1%/*}"
 if mkdir "$1" 2>/dev/null; then
   printf '%s' "$2" >"$1/token"
   cat >"$1/holder"
@@ -51966,7 +51965,9 @@ fi`;
  * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped containers (what a
  * failed or rolled-back switch leaves) and releases the lock.
  */
-const unlockScript = `if [ "$(cat "$1/token" 2>/dev/null)" = "$2" ]; then
+const unlockScript = `held=
+read -r held 2>/dev/null <"$1/token"
+if [ "$held" = "$2" ]; then
   docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited | xargs -r docker rm >/dev/null
   rm -rf "$1"
   echo released
@@ -51977,7 +51978,7 @@ ${readStateFunction}
 read_state "$1" "$2" "$3"`;
 /** $1 file; content on stdin. Written 0600 before any container can read it. */
 const writePrivateFileScript = `set -eu
-mkdir -p "$(dirname "$1")"
+mkdir -p "\${1%/*}"
 umask 077
 cat >"$1.tmp"
 chmod 600 "$1.tmp"
@@ -51990,7 +51991,7 @@ const startScript = `set -eu
 name=$1 port=$2 env_file=$3
 shift 3
 if [ -n "$env_file" ]; then
-  mkdir -p "$(dirname "$env_file")"
+  mkdir -p "\${env_file%/*}"
   (umask 077 && cat >"$env_file.tmp")
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
@@ -52012,7 +52013,7 @@ file=$1 drain=$2 old=$3 history=$4 line=$5
 now() { date +%s%3N; }
 echo "begin $(now)"
 if [ -n "$file" ]; then
-  mkdir -p "$(dirname "$file")"
+  mkdir -p "\${file%/*}"
   cat >"$file.cv-new"
   if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
   mv -f "$file.cv-new" "$file"
@@ -52031,47 +52032,53 @@ if [ -n "$file" ]; then
     echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
     exit 4
   fi
-  workers=$(ps -o pid= --ppid "$master" | tr -s ' \\n' ' ')
-  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  workers=$(ps -o pid= --ppid "$master")
+  # /run/systemd/system exists only while systemd runs (sd_booted): elsewhere there is no unit to ask about.
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet nginx 2>/dev/null; then
     systemctl reload nginx
   else
     nginx -s reload
   fi
   echo "switched $(now)"
-  deadline=$(( $(date +%s) + drain ))
+  # Polls every 20 ms, counted rather than timed so each poll costs one process.
+  polls=$(( drain * 50 ))
   drained=drained
   for pid in $workers; do
     while kill -0 "$pid" 2>/dev/null; do
-      if [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
+      if [ "$polls" -le 0 ]; then drained=timeout; break 2; fi
+      polls=$(( polls - 1 ))
       sleep 0.02
     done
   done
   echo "$drained $(now)"
 fi
 if [ -n "$old" ]; then docker stop --time "$drain" "$old" >/dev/null; fi
-mkdir -p "$(dirname "$history")"
+mkdir -p "\${history%/*}"
 printf '%s\\n' "$line" >>"$history"
 tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
 echo "stopped $(now)"`;
 /**
- * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 service, $4 env dir, then env file names to
- * keep, `--`, and images to remove. Removes the service's stopped containers (off the switch's critical path), then
- * the env files and images of releases no longer kept (an image still in use stays), and releases the lock last.
+ * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 the container the cutover stopped (empty on a
+ * first deploy), $4 env dir, then env file names to keep, `--`, and images to remove. Removes that container (off the
+ * switch's critical path), then the env files and images of releases no longer kept (an image still in use stays),
+ * and releases the lock last. Other stopped containers of the service were removed before the switch.
  */
-const finishScript = `lock=$1 token=$2 service=$3 dir=$4
+const finishScript = `lock=$1 token=$2 stopped=$3 dir=$4
 shift 4
-docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited | xargs -r docker rm >/dev/null
+if [ -n "$stopped" ]; then docker rm "$stopped" >/dev/null 2>&1; fi
 keep=
 while [ $# -gt 0 ] && [ "$1" != -- ]; do keep="$keep $1"; shift; done
 [ $# -gt 0 ] && shift
 if [ -d "$dir" ]; then
   for file in "$dir"/*.env; do
     [ -e "$file" ] || continue
-    case " $keep " in *" $(basename "$file") "*) ;; *) rm -f "$file" ;; esac
+    case " $keep " in *" \${file##*/} "*) ;; *) rm -f "$file" ;; esac
   done
 fi
 for image in "$@"; do docker image rm "$image" >/dev/null 2>&1 || true; done
-if [ "$(cat "$lock/token" 2>/dev/null)" = "$token" ]; then rm -rf "$lock"; fi`;
+held=
+read -r held 2>/dev/null <"$lock/token"
+if [ "$held" = "$token" ]; then rm -rf "$lock"; fi`;
 
 ;// CONCATENATED MODULE: ./src/deploy-host.ts
 
@@ -52205,11 +52212,11 @@ class DeployHost {
         }
         return { marks, drained: marks.timeout === undefined };
     }
-    /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
-    async finish(token, kept, dropped) {
+    /** After a successful deploy: removes the stopped container, prunes releases no longer kept, releases the lock. */
+    async finish(token, stopped, kept, dropped) {
         const keptImages = new Set(kept.map(release => release.image));
         const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
-        await this.connection.run('pruning old releases and releasing the lock', script(finishScript, this.paths.lock, token, this.service, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images));
+        await this.connection.run('pruning old releases and releasing the lock', script(finishScript, this.paths.lock, token, stopped ?? '', `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images));
     }
 }
 /** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
@@ -53052,7 +53059,7 @@ async function finish(run, token, target, inputs) {
     const history = [...run.state.history, target];
     const kept = (0,src_release/* retainedReleases */.XA)(history, inputs.retain);
     const keptVersions = new Set(kept.map(release => release.version));
-    await run.host.finish(token, kept, history.filter(release => !keptVersions.has(release.version)));
+    await run.host.finish(token, run.original?.name, kept, history.filter(release => !keptVersions.has(release.version)));
 }
 
 

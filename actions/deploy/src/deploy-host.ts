@@ -190,13 +190,13 @@ export class DeployHost {
     return {marks, drained: marks.timeout === undefined};
   }
 
-  /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
-  async finish(token: string, kept: Release[], dropped: Release[]): Promise<void> {
+  /** After a successful deploy: removes the stopped container, prunes releases no longer kept, releases the lock. */
+  async finish(token: string, stopped: string | undefined, kept: Release[], dropped: Release[]): Promise<void> {
     const keptImages = new Set(kept.map(release => release.image));
     const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
     await this.connection.run(
       'pruning old releases and releasing the lock',
-      script(finishScript, this.paths.lock, token, this.service, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
+      script(finishScript, this.paths.lock, token, stopped ?? '', `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
     );
   }
 }

@@ -365,6 +365,7 @@ async function finish(run: HostRun, token: string, target: Release, inputs: Depl
   const keptVersions = new Set(kept.map(release => release.version));
   await run.host.finish(
     token,
+    run.original?.name,
     kept,
     history.filter(release => !keptVersions.has(release.version)),
   );
