@@ -52448,6 +52448,7 @@ try {
             },
             signal: cancellation.signal,
             rememberLock: token => (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU)('lock-token', token),
+            forgetLock: () => (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU)('lock-token', ''),
         });
         (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(outputs));
     }
@@ -52807,6 +52808,7 @@ async function deploy(inputs, collaborators) {
         await rollOut(runs, target, inputs, { ...collaborators, envContent });
         await logger.group('Retain releases and unlock', () => Promise.all(runs.map(run => finish(run, token, target, inputs))));
         locked = [];
+        collaborators.forgetLock();
         const outputs = {
             version: target.version,
             previousVersion: runs[0]?.original?.version,

@@ -42,6 +42,7 @@ try {
       },
       signal: cancellation.signal,
       rememberLock: token => saveStepState('lock-token', token),
+      forgetLock: () => saveStepState('lock-token', ''),
     });
     setOutputs(toOutputs(outputs));
   }

@@ -33,6 +33,8 @@ export interface DeployCollaborators {
   signal: AbortSignal;
   /** Called with the lock token before any lock is taken, so the post step can release it. */
   rememberLock: (token: string) => void;
+  /** Called once a deploy has released every lock it took: the post step then has nothing to check. */
+  forgetLock: () => void;
 }
 
 interface HostRun {
@@ -90,6 +92,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     await rollOut(runs, target, inputs, {...collaborators, envContent});
     await logger.group('Retain releases and unlock', () => Promise.all(runs.map(run => finish(run, token, target, inputs))));
     locked = [];
+    collaborators.forgetLock();
     const outputs = {
       version: target.version,
       previousVersion: runs[0]?.original?.version,

@@ -1,5 +1,6 @@
+import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {findSandbox, pushTestApp, runAction} from '@circuitverse/testkit';
+import {findSandbox, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
 import {beforeAll, describe, expect, it} from 'vitest';
 import {addServerBlock, deployInputs, resetService, servedVersions} from './sandbox-service.js';
 
@@ -32,6 +33,14 @@ describe.skipIf(!sandbox)('deploy', () => {
     expect(run.errors).toEqual([]);
     expect(run.outputs['previous-version']).toBe('v1');
     expect(await servedVersions(sandbox, port)).toEqual(['v2', 'v2', 'v2']);
+    // Every lock was released, so the post step has no host to log in to.
+    expect(run.state['lock-token']).toBe('');
+    const logins = () =>
+      Promise.all(sandbox.hosts.map(async host => (await readFile(join(sandbox.dir, 'hosts', host.name, 'logs/sshd.log'), 'utf8')).split('Accepted ').length));
+    const before = await logins();
+    const post = await runPostStep(action, run, {inputs: {...inputs, image: images.v2 as string}});
+    expect(post.exitCode).toBe(0);
+    expect(await logins()).toEqual(before);
   });
 
   it('rolls back to the previous release', async () => {
