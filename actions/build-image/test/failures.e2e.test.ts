@@ -72,6 +72,15 @@ describe.skipIf(!sandbox)('build-image failures against the sandbox', () => {
     ]);
   });
 
+  it('says the Docker Engine cannot be reached, and pushes nothing', async () => {
+    const repo = repository('no-engine');
+    const socket = join(context, 'no-such-docker.sock');
+    const run = await runAction(action, {inputs: {image: repo, context, ...login()}, env: {DOCKER_HOST: `unix://${socket}`}});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([`Docker Engine: cannot be reached: connect ENOENT ${socket}. Check DOCKER_HOST, or that dockerd runs.`]);
+    await expectNothingPushed(repo);
+  });
+
   it('names the input when the Dockerfile is missing', async () => {
     const run = await runAction(action, {inputs: {image: repository('no-dockerfile'), context, file: join(context, 'Dockerfile.missing')}});
     expect(run.exitCode).toBe(1);
