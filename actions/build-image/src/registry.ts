@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto';
 import {errorMessage, parseImageRef, RemoteError} from '@circuitverse/shared';
 import {type AuthChallenge, parseAuthChallenge} from './auth-challenge.js';
+import {exchange, type HttpAnswer} from './http-exchange.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -37,8 +38,8 @@ function pathOf(repository: string, registry: string): string {
 }
 
 // Registries answer {"errors":[{"code","message"}]}; Docker Hub's token server {"details"}; anything else is quoted short.
-async function describeAnswer(response: Response): Promise<string> {
-  const text = await response.text().catch(() => '');
+function describeAnswer(response: HttpAnswer): string {
+  const text = response.body.toString('utf8');
   try {
     const body = JSON.parse(text) as {errors?: {code?: string; message?: string}[]; details?: string; message?: string};
     const first = body.errors?.[0];
@@ -75,7 +76,7 @@ export class RegistryClient {
   /** Logs in as `docker login` does, asking for push access to the repository; throws the registry's answer if it refuses. */
   async checkPushAccess(): Promise<void> {
     const response = await this.send('GET', '/v2/', `repository:${this.path}:pull,push`);
-    if (!response.ok) throw await this.refusal(response, '/v2/');
+    if (!response.ok) throw this.refusal(response, '/v2/');
   }
 
   /** The manifest digest a tag resolves to, or `undefined` when the registry has no such tag. */
@@ -83,28 +84,25 @@ export class RegistryClient {
     const path = `/v2/${this.path}/manifests/${tag}`;
     const head = await this.send('HEAD', path, `repository:${this.path}:pull`, {Accept: manifestTypes});
     if (head.status === 404) return undefined;
-    if (!head.ok) throw await this.refusal(head, path);
-    const digest = head.headers.get('docker-content-digest');
+    if (!head.ok) throw this.refusal(head, path);
+    const digest = head.header('docker-content-digest');
     if (digest) return digest;
     // A registry may leave the header off; the digest is then the SHA-256 of the manifest exactly as served.
     const get = await this.send('GET', path, `repository:${this.path}:pull`, {Accept: manifestTypes});
-    if (!get.ok) throw await this.refusal(get, path);
-    return `sha256:${createHash('sha256')
-      .update(Buffer.from(await get.arrayBuffer()))
-      .digest('hex')}`;
+    if (!get.ok) throw this.refusal(get, path);
+    return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
   }
 
-  private async send(method: string, path: string, scope: string, headers: Record<string, string> = {}): Promise<Response> {
+  private async send(method: string, path: string, scope: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const sentWith = this.authorization;
     const response = await this.request(`${this.endpoint}${path}`, {method, headers: {...headers, ...this.authorizationHeader()}});
     if (response.status !== 401) return response;
-    const challenge = parseAuthChallenge(response.headers.get('www-authenticate'));
+    const challenge = parseAuthChallenge(response.header('www-authenticate') ?? null);
     // Without credentials, or with Basic ones already refused, there is nothing better to answer the challenge with.
     const answerable =
       (challenge?.scheme === 'bearer' && challenge.params.realm !== undefined) ||
       (challenge?.scheme === 'basic' && this.credentials !== undefined && sentWith === undefined);
     if (!challenge || !answerable) return response;
-    await response.arrayBuffer();
     await this.authenticate(challenge, scope);
     return this.request(`${this.endpoint}${path}`, {method, headers: {...headers, ...this.authorizationHeader()}});
   }
@@ -118,9 +116,14 @@ export class RegistryClient {
     const url = new URL(challenge.params.realm as string);
     if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
     url.searchParams.set('scope', challenge.params.scope ?? scope);
-    const answer = await this.request(url.href, {headers: basic ? {Authorization: basic} : {}});
-    if (!answer.ok) throw await this.refusal(answer, url.pathname);
-    const body = (await answer.json()) as {token?: string; access_token?: string};
+    const answer = await this.request(url.href, {method: 'GET', headers: basic ? {Authorization: basic} : {}});
+    if (!answer.ok) throw this.refusal(answer, url.pathname);
+    let body: {token?: string; access_token?: string} = {};
+    try {
+      body = JSON.parse(answer.body.toString('utf8'));
+    } catch {
+      // not JSON: there is no token in it, said below
+    }
     const token = body.token ?? body.access_token;
     if (!token) throw new RemoteError(`Registry ${this.registry}`, `gave no token from ${url.origin}${url.pathname}`);
     this.authorization = `Bearer ${token}`;
@@ -130,22 +133,20 @@ export class RegistryClient {
     return this.authorization ? {Authorization: this.authorization} : {};
   }
 
-  private async request(url: string, init: RequestInit): Promise<Response> {
+  private async request(url: string, init: {method: string; headers: Record<string, string>}): Promise<HttpAnswer> {
     try {
-      return await fetch(url, {...init, signal: AbortSignal.timeout(requestTimeoutMs)});
+      return await exchange(url, {...init, timeoutMs: requestTimeoutMs});
     } catch (error) {
-      // fetch hides the socket error (ECONNREFUSED, ENOTFOUND, a TLS failure) in its cause.
-      const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
       throw new RemoteError(`Registry ${this.registry}`, `cannot be reached at ${new URL(url).origin}`, {
         cause: error,
-        remoteOutput: errorMessage(cause) || (cause as {code?: string}).code,
+        remoteOutput: errorMessage(error) || (error as {code?: string}).code,
         next: 'Check the registry in "image" and that it is up.',
       });
     }
   }
 
-  private async refusal(response: Response, path: string): Promise<RemoteError> {
-    const answer = await describeAnswer(response);
+  private refusal(response: HttpAnswer, path: string): RemoteError {
+    const answer = describeAnswer(response);
     if (response.status === 401 && !this.credentials) {
       return new RemoteError(`Registry ${this.registry}`, 'requires a login', {remoteOutput: answer, next: 'Set registry-username and registry-password.'});
     }
