@@ -1,10 +1,9 @@
 import {createConsoleLogger, InputReader} from '@circuitverse/shared';
-import {catchConfigError} from '@circuitverse/testkit';
-import {utils} from 'ssh2';
+import {catchConfigError, generateSshKeyPair} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import {readInputs} from '../src/inputs.js';
 
-const {private: privateKey, public: publicKey} = utils.generateKeyPairSync('ed25519');
+const {private: privateKey, public: publicKey} = generateSshKeyPair();
 const knownHosts = 'web-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const valid = {hosts: 'web-1', 'ssh-private-key': privateKey, 'ssh-known-hosts': knownHosts, service: 'web', image: '127.0.0.1:5000/app:v1'};
 

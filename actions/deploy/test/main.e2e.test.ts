@@ -1,6 +1,5 @@
 import {join} from 'node:path';
-import {findSandbox, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
-import {utils} from 'ssh2';
+import {findSandbox, generateSshKeyPair, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import {deployInputs, resetService} from './sandbox-service.js';
 
@@ -16,7 +15,7 @@ describe('deploy bundle', () => {
   });
 
   it('masks the private key before it can be logged, even when another input is wrong', async () => {
-    const key = utils.generateKeyPairSync('ed25519').private;
+    const key = generateSshKeyPair().private;
     const keyBody = key.split('\n')[1] as string;
     const run = await runAction(action, {inputs: {hosts: 'web-1', 'ssh-private-key': key, 'ssh-known-hosts': 'web-1 ssh-ed25519 AAAA', service: 'Bad;Name'}});
     expect(run.exitCode).toBe(1);

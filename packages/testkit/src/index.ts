@@ -3,4 +3,5 @@ export {type LoadFailure, type LoadReport, type LoadResponse, type LoadTarget, s
 export {type ActionRun, parseFileCommands, pushEvent, type RunActionOptions, runAction, runPostStep} from './run-action.js';
 export {findSandbox, type Sandbox, type SandboxHost, sandboxDir} from './sandbox.js';
 export {hostRun, sshRun} from './ssh.js';
+export {generateSshKeyPair} from './ssh-keys.js';
 export {pushTestApp} from './test-app.js';

@@ -1,6 +1,5 @@
 import {readFileSync} from 'node:fs';
-import {findSandbox, type Sandbox} from '@circuitverse/testkit';
-import {utils} from 'ssh2';
+import {findSandbox, generateSshKeyPair, type Sandbox} from '@circuitverse/testkit';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {RemoteError} from '../../src/errors.js';
 import {toShellCommand} from '../../src/shell-quote.js';
@@ -74,7 +73,7 @@ describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
   });
 
   it('says which key was refused and what the server accepts', async () => {
-    const stranger = utils.generateKeyPairSync('ed25519').private;
+    const stranger = generateSshKeyPair().private;
     const error = await connectSsh(target(sandbox), {...credentials(sandbox), privateKey: readPrivateKey(stranger, 'ssh-private-key')}).catch(caught => caught);
     expect(error).toBeInstanceOf(RemoteError);
     expect(error.message).toMatch(/the server refused the ssh-ed25519 key SHA256:\S+\. It accepts: publickey\./);
