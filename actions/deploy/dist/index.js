@@ -52013,7 +52013,8 @@ file=$1 drain=$2 old=$3 history=$4 line=$5
 now() { date +%s%3N; }
 echo "begin $(now)"
 if [ -n "$file" ]; then
-  mkdir -p "\${file%/*}"
+  dir=\${file%/*}
+  mkdir -p "\${dir:-/}"
   cat >"$file.cv-new"
   if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
   mv -f "$file.cv-new" "$file"
@@ -52032,7 +52033,7 @@ if [ -n "$file" ]; then
     echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
     exit 4
   fi
-  workers=$(ps -o pid= --ppid "$master")
+  workers=$(ps -o pid= --ppid "$master" || true)
   # /run/systemd/system exists only while systemd runs (sd_booted): elsewhere there is no unit to ask about.
   if [ -d /run/systemd/system ] && systemctl is-active --quiet nginx 2>/dev/null; then
     systemctl reload nginx
@@ -52040,13 +52041,14 @@ if [ -n "$file" ]; then
     nginx -s reload
   fi
   echo "switched $(now)"
-  # Polls every 20 ms, counted rather than timed so each poll costs one process.
-  polls=$(( drain * 50 ))
+  # Polls every 20 ms and looks at the clock every 50th poll: one process a poll, the deadline kept to the second.
+  deadline=$(( $(date +%s) + drain ))
+  polls=0
   drained=drained
   for pid in $workers; do
     while kill -0 "$pid" 2>/dev/null; do
-      if [ "$polls" -le 0 ]; then drained=timeout; break 2; fi
-      polls=$(( polls - 1 ))
+      polls=$(( polls + 1 ))
+      if [ $(( polls % 50 )) -eq 0 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
       sleep 0.02
     done
   done
