@@ -203,7 +203,7 @@ const format = ms => `${(ms / 1000).toFixed(2)}s`;
 
 const generated = options.context ? undefined : generateAppContext();
 const contexts = options.context
-  ? [{name: options.context, directory: resolve(options.context), change: () => {}}]
+  ? [{name: options.context, directory: resolve(repoRoot, options.context), change: () => {}}]
   : [
       {name: 'app', ...generated},
       {name: 'testapp', directory: join(repoRoot, 'sandbox/testapp'), change: () => {}},

@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto';
 import {errorMessage, parseImageRef, RemoteError} from '@circuitverse/shared';
 import {type AuthChallenge, parseAuthChallenge} from './auth-challenge.js';
-import {exchange, type HttpAnswer} from './http-exchange.js';
+import {exchange, type HttpAnswer, type HttpRequest} from './http-exchange.js';
 
 export interface RegistryCredentials {
   username: string;
@@ -93,7 +93,7 @@ export class RegistryClient {
     return `sha256:${createHash('sha256').update(get.body).digest('hex')}`;
   }
 
-  private async send(method: string, path: string, scope: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  private async send(method: HttpRequest['method'], path: string, scope: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
     const sentWith = this.authorization;
     const response = await this.request(`${this.endpoint}${path}`, {method, headers: {...headers, ...this.authorizationHeader()}});
     if (response.status !== 401) return response;
@@ -133,7 +133,7 @@ export class RegistryClient {
     return this.authorization ? {Authorization: this.authorization} : {};
   }
 
-  private async request(url: string, init: {method: string; headers: Record<string, string>}): Promise<HttpAnswer> {
+  private async request(url: string, init: Omit<HttpRequest, 'timeoutMs'>): Promise<HttpAnswer> {
     try {
       return await exchange(url, {...init, timeoutMs: requestTimeoutMs});
     } catch (error) {
