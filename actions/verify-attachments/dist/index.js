@@ -92692,13 +92692,12 @@ async function planSample(space, size, random, maxProbes = Math.max(100 * size, 
     for (const [stratum, count] of sizes)
         sizes.set(stratum, Math.round(count * scale));
     const shares = allocateShares(sizes, size);
-    let found = countByStratum(stream.units);
     // The name furthest from its share sets how many more ids to draw, at the rate the draws so far found it.
     await stream.fill(() => {
-        found = countByStratum(stream.units);
+        const found = countByStratum(stream.units);
         return Math.max(0, ...[...shares].map(([stratum, share]) => stream.idsFor(share - (found.get(stratum) ?? 0), found.get(stratum) ?? 0)));
     });
-    found = countByStratum(stream.units);
+    const found = countByStratum(stream.units);
     // Names the budget could not fill keep what was found; the others share out what they left.
     const short = [...shares].filter(([stratum, share]) => (found.get(stratum) ?? 0) < share);
     const final = short.length ? allocateShares(new Map([...sizes].map(([stratum, n]) => [stratum, Math.min(n, found.get(stratum) ?? 0)])), size) : shares;
@@ -93015,7 +93014,6 @@ function createS3Store(options) {
         // The check retries itself: bounded, jittered, counted in the report, and never through the SDK's retry quota,
         // which runs dry under a burst of SlowDown and would turn the rest of the run into failures.
         maxAttempts: 1,
-        cacheMiddleware: true,
         // The action hashes bodies itself and judges the result; the SDK must not throw on a checksum it disagrees with.
         requestChecksumCalculation: 'WHEN_REQUIRED',
         responseChecksumValidation: 'WHEN_REQUIRED',

@@ -20,7 +20,6 @@ export function createS3Store(options: {region: string | undefined; endpoint: st
     // The check retries itself: bounded, jittered, counted in the report, and never through the SDK's retry quota,
     // which runs dry under a burst of SlowDown and would turn the rest of the run into failures.
     maxAttempts: 1,
-    cacheMiddleware: true,
     // The action hashes bodies itself and judges the result; the SDK must not throw on a checksum it disagrees with.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

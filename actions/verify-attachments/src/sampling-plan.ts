@@ -80,13 +80,12 @@ export async function planSample(space: IdSpace, size: number, random: Random, m
   for (const [stratum, count] of sizes) sizes.set(stratum, Math.round(count * scale));
 
   const shares = allocateShares(sizes, size);
-  let found = countByStratum(stream.units);
   // The name furthest from its share sets how many more ids to draw, at the rate the draws so far found it.
   await stream.fill(() => {
-    found = countByStratum(stream.units);
+    const found = countByStratum(stream.units);
     return Math.max(0, ...[...shares].map(([stratum, share]) => stream.idsFor(share - (found.get(stratum) ?? 0), found.get(stratum) ?? 0)));
   });
-  found = countByStratum(stream.units);
+  const found = countByStratum(stream.units);
 
   // Names the budget could not fill keep what was found; the others share out what they left.
   const short = [...shares].filter(([stratum, share]) => (found.get(stratum) ?? 0) < share);
