@@ -1,4 +1,7 @@
-import {utils} from 'ssh2';
+import ssh2 from 'ssh2';
+
+// ssh2 is CommonJS: Node's own ESM loader (the benchmarks run without a bundler) sees only its default export.
+const {utils} = ssh2;
 
 /**
  * A fresh ed25519 key pair in OpenSSH form. ssh2's generateKeyPairSync cuts the leading zero bytes off a public key
