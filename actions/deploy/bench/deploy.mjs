@@ -7,7 +7,8 @@
 // Each deploy switches between two releases, so every run pulls nothing new but does a real switch.
 // Usage: node actions/deploy/bench/deploy.mjs [rounds]   (after sandbox/up and a build)
 import {spawn, spawnSync} from 'node:child_process';
-import {readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runActionStep} from '../../../scripts/cli.mjs';
 
@@ -17,15 +18,21 @@ const [host] = sandbox.hosts;
 const images = ['v1', 'v2'].map(version => `${sandbox.testApp.image}:${version}`);
 
 function dockerPush(version) {
-  const env = {...process.env, DOCKER_BUILDKIT: '1'};
+  // A throwaway DOCKER_CONFIG: the login must not stay behind in ~/.docker/config.json.
+  const dockerConfig = mkdtempSync(join(tmpdir(), 'bench-docker-config-'));
+  const env = {...process.env, DOCKER_BUILDKIT: '1', DOCKER_CONFIG: dockerConfig};
   const image = `${sandbox.testApp.image}:${version}`;
-  spawnSync('/usr/bin/docker', ['build', '-q', '--build-arg', `VERSION=${version}`, '-t', image, sandbox.testApp.context], {env, stdio: 'ignore'});
-  spawnSync('/usr/bin/docker', ['login', '-u', sandbox.registry.username, '--password-stdin', sandbox.registry.address], {
-    env,
-    input: sandbox.registry.password,
-    stdio: ['pipe', 'ignore', 'ignore'],
-  });
-  spawnSync('/usr/bin/docker', ['push', '-q', image], {env, stdio: 'ignore'});
+  try {
+    spawnSync('/usr/bin/docker', ['build', '-q', '--build-arg', `VERSION=${version}`, '-t', image, sandbox.testApp.context], {env, stdio: 'ignore'});
+    spawnSync('/usr/bin/docker', ['login', '-u', sandbox.registry.username, '--password-stdin', sandbox.registry.address], {
+      env,
+      input: sandbox.registry.password,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    spawnSync('/usr/bin/docker', ['push', '-q', image], {env, stdio: 'ignore'});
+  } finally {
+    rmSync(dockerConfig, {recursive: true, force: true});
+  }
 }
 
 const inputs = hosts => ({
