@@ -51985,19 +51985,35 @@ chmod 600 "$1.tmp"
 mv -f "$1.tmp" "$1"`;
 /**
  * $1 container name, $2 container port (empty: publish nothing), $3 env file to write from stdin (empty: keep the one
- * there); then the docker run arguments. Prints the host port the container's port was published on.
+ * there), $4 host ports to try, space-separated; then the docker run arguments. Publishes the container port on the
+ * first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike 127.0.0.1::PORT, stays the
+ * same when Docker restarts the container (after a crash or a reboot), so nginx's upstream still points at it.
  */
 const startScript = `set -eu
-name=$1 port=$2 env_file=$3
-shift 3
+name=$1 port=$2 env_file=$3 host_ports=$4
+shift 4
 if [ -n "$env_file" ]; then
   mkdir -p "\${env_file%/*}"
   (umask 077 && cat >"$env_file.tmp")
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 fi
-docker run --detach --name "$name" "$@" >/dev/null
-if [ -n "$port" ]; then docker port "$name" "$port/tcp" | sed -n 's/^127\\.0\\.0\\.1:\\([0-9]*\\)$/\\1/p' | head -n 1; fi`;
+if [ -z "$port" ]; then
+  docker run --detach --name "$name" "$@" >/dev/null
+  exit 0
+fi
+for host_port in $host_ports; do
+  if output=$(docker run --detach --name "$name" --publish "127.0.0.1:$host_port:$port" "$@" 2>&1); then
+    echo "$host_port"
+    exit 0
+  fi
+  case $output in
+    *'port is already allocated'* | *'address already in use'*) docker rm --force "$name" >/dev/null 2>&1 || true ;;
+    *) printf '%s\\n' "$output" >&2; exit 1 ;;
+  esac
+done
+echo "none of the host ports $host_ports is free on 127.0.0.1" >&2
+exit 1`;
 /**
  * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on
  * stdin, $2 drain seconds, $3 old container to stop (empty on a first deploy), $4 history file, $5 history line.
@@ -52087,6 +52103,13 @@ if [ "$held" = "$token" ]; then rm -rf "$lock"; fi`;
 
 
 
+/**
+ * Host ports to publish a new container on, tried in turn: random, below Linux's and Docker's ephemeral ranges (from
+ * 32768), where outgoing connections and Docker's own choices take theirs.
+ */
+function hostPortCandidates() {
+    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(20_000, 32_768));
+}
 function script(source, ...args) {
     return ['sh', '-c', source, 'deploy', ...args];
 }
@@ -52138,7 +52161,7 @@ class DeployHost {
     }
     /**
      * Starts a container of the release beside the others, first writing its env file when `envContent` is given;
-     * returns the container with the port it was published on.
+     * returns the container with the host port it was published on.
      */
     async start(release, appPort, envContent) {
         const name = `${this.service}-${release.version}-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
@@ -52154,10 +52177,9 @@ class DeployHost {
             `${src_release/* labels */.WD.image}=${release.image}`,
             '--env-file',
             envFile,
-            ...(appPort === undefined ? [] : ['--publish', `127.0.0.1::${appPort}`]),
             release.image,
         ];
-        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, ...args), { stdin: envContent ?? '' });
+        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, hostPortCandidates().join(' '), ...args), { stdin: envContent ?? '' });
         const port = appPort === undefined ? undefined : Number(output.trim());
         if (appPort !== undefined && !Number.isInteger(port)) {
             throw new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output });

@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto';
+import {randomBytes, randomInt} from 'node:crypto';
 import {parseImageRef, RemoteError, type SshConnection} from '@circuitverse/shared';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {cutoverScript, finishScript, lockScript, pullScript, startScript, stateScript, unlockScript, writePrivateFileScript} from './remote-scripts.js';
@@ -29,6 +29,14 @@ export interface LockHolder {
 export interface RegistryAuth {
   username: string;
   password: string;
+}
+
+/**
+ * Host ports to publish a new container on, tried in turn: random, below Linux's and Docker's ephemeral ranges (from
+ * 32768), where outgoing connections and Docker's own choices take theirs.
+ */
+function hostPortCandidates(): number[] {
+  return Array.from({length: 8}, () => randomInt(20_000, 32_768));
 }
 
 function script(source: string, ...args: string[]): string[] {
@@ -94,7 +102,7 @@ export class DeployHost {
 
   /**
    * Starts a container of the release beside the others, first writing its env file when `envContent` is given;
-   * returns the container with the port it was published on.
+   * returns the container with the host port it was published on.
    */
   async start(release: Release, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
     const name = `${this.service}-${release.version}-${randomBytes(3).toString('hex')}`;
@@ -110,12 +118,11 @@ export class DeployHost {
       `${labels.image}=${release.image}`,
       '--env-file',
       envFile,
-      ...(appPort === undefined ? [] : ['--publish', `127.0.0.1::${appPort}`]),
       release.image,
     ];
     const output = await this.connection.run(
       `starting ${release.version}`,
-      script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, ...args),
+      script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, hostPortCandidates().join(' '), ...args),
       {stdin: envContent ?? ''},
     );
     const port = appPort === undefined ? undefined : Number(output.trim());

@@ -67,19 +67,35 @@ mv -f "$1.tmp" "$1"`;
 
 /**
  * $1 container name, $2 container port (empty: publish nothing), $3 env file to write from stdin (empty: keep the one
- * there); then the docker run arguments. Prints the host port the container's port was published on.
+ * there), $4 host ports to try, space-separated; then the docker run arguments. Publishes the container port on the
+ * first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike 127.0.0.1::PORT, stays the
+ * same when Docker restarts the container (after a crash or a reboot), so nginx's upstream still points at it.
  */
 export const startScript = `set -eu
-name=$1 port=$2 env_file=$3
-shift 3
+name=$1 port=$2 env_file=$3 host_ports=$4
+shift 4
 if [ -n "$env_file" ]; then
   mkdir -p "\${env_file%/*}"
   (umask 077 && cat >"$env_file.tmp")
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 fi
-docker run --detach --name "$name" "$@" >/dev/null
-if [ -n "$port" ]; then docker port "$name" "$port/tcp" | sed -n 's/^127\\.0\\.0\\.1:\\([0-9]*\\)$/\\1/p' | head -n 1; fi`;
+if [ -z "$port" ]; then
+  docker run --detach --name "$name" "$@" >/dev/null
+  exit 0
+fi
+for host_port in $host_ports; do
+  if output=$(docker run --detach --name "$name" --publish "127.0.0.1:$host_port:$port" "$@" 2>&1); then
+    echo "$host_port"
+    exit 0
+  fi
+  case $output in
+    *'port is already allocated'* | *'address already in use'*) docker rm --force "$name" >/dev/null 2>&1 || true ;;
+    *) printf '%s\\n' "$output" >&2; exit 1 ;;
+  esac
+done
+echo "none of the host ports $host_ports is free on 127.0.0.1" >&2
+exit 1`;
 
 /**
  * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on

@@ -1,7 +1,9 @@
 import {readFile} from 'node:fs/promises';
 import {join} from 'node:path';
-import {findSandbox, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
+import {setTimeout as sleep} from 'node:timers/promises';
+import {findSandbox, hostRun, pushTestApp, runAction, runPostStep, type SandboxHost} from '@circuitverse/testkit';
 import {beforeAll, describe, expect, it} from 'vitest';
+import {startScript} from '../src/remote-scripts.js';
 import {addServerBlock, deployInputs, resetService, servedVersions} from './sandbox-service.js';
 
 const action = join(import.meta.dirname, '..');
@@ -41,6 +43,33 @@ describe.skipIf(!sandbox)('deploy', () => {
     const post = await runPostStep(action, run, {inputs: {...inputs, image: images.v2 as string}});
     expect(post.exitCode).toBe(0);
     expect(await logins()).toEqual(before);
+  });
+
+  it('keeps serving through nginx when Docker restarts a container, as after a crash or a reboot', async () => {
+    // A port Docker picks (127.0.0.1::3000) changes on every start, which would leave nginx's upstream pointing at nothing.
+    const [host] = sandbox.hosts as [SandboxHost];
+    await hostRun(host, ['sh', '-c', 'docker restart --time 1 $(docker ps --quiet --filter label=circuitverse.deploy.service=web)']);
+    let served: string[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(200)) {
+      served = await servedVersions(sandbox, port).catch(() => []);
+      if (served[0] === 'v2') break;
+    }
+    expect(served).toEqual(['v2', 'v2', 'v2']);
+  });
+
+  it('publishes a new container on the next candidate port when one is taken on the host', async () => {
+    const [host] = sandbox.hosts as [SandboxHost];
+    const [taken, free] = [24_601, 24_602];
+    // A process of the host's own listens on the first candidate; Docker cannot bind it.
+    const listener = `import socket, time; s = socket.socket(); s.bind(("127.0.0.1", ${taken})); s.listen(); time.sleep(20)`;
+    const start = `python3 -c '${listener}' & sleep 0.5; sh -c "$1" deploy web-port-test 3000 '' '${taken} ${free}' --label circuitverse.deploy.service=web-port-test ${images.v2}; status=$?; kill $!; exit $status`;
+    const output = await hostRun(host, ['sh', '-c', start, 'start', startScript]);
+    try {
+      expect(output.trim()).toBe(String(free));
+      expect((await hostRun(host, ['docker', 'port', 'web-port-test', '3000/tcp'])).trim()).toBe(`127.0.0.1:${free}`);
+    } finally {
+      await hostRun(host, ['docker', 'rm', '--force', 'web-port-test']);
+    }
   });
 
   it('rolls back to the previous release', async () => {
