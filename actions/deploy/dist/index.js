@@ -52656,6 +52656,7 @@ var health_check = __nccwpck_require__(2392);
 
 
 const healthIntervalMs = 1000;
+const firstHealthRetryMs = 100;
 const probeTimeoutMs = 5000;
 // A worker (proxy: none) must stay up this long before the old one is stopped.
 const settleMs = 5000;
@@ -52751,12 +52752,21 @@ async function waitHealthy(host, container, settings, tools) {
         if (state.status !== 'running') {
             await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
         }
-        if (clock.now() + healthIntervalMs > deadline) {
+        const delay = healthRetryDelay(attempt);
+        if (clock.now() + delay > deadline) {
             const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
             await failWithLogs(host, container, `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
         }
-        await clock.sleep(healthIntervalMs);
+        await clock.sleep(delay);
     }
+}
+/**
+ * How long to wait after failed health check `attempt` (from 1): 0.1 s, doubling to once a second. A container that
+ * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot is
+ * asked no more often than before.
+ */
+function healthRetryDelay(attempt) {
+    return Math.min(healthIntervalMs, firstHealthRetryMs * 2 ** (attempt - 1));
 }
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
 async function waitSettled(host, container, settings, tools) {

@@ -16,6 +16,7 @@ export interface SwitchSettings {
 export type PhaseTimes = Record<string, number>;
 
 const healthIntervalMs = 1000;
+const firstHealthRetryMs = 100;
 const probeTimeoutMs = 5000;
 // A worker (proxy: none) must stay up this long before the old one is stopped.
 const settleMs = 5000;
@@ -115,7 +116,8 @@ async function waitHealthy(
     if (state.status !== 'running') {
       await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
     }
-    if (clock.now() + healthIntervalMs > deadline) {
+    const delay = healthRetryDelay(attempt);
+    if (clock.now() + delay > deadline) {
       const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
       await failWithLogs(
         host,
@@ -125,8 +127,17 @@ async function waitHealthy(
         responses,
       );
     }
-    await clock.sleep(healthIntervalMs);
+    await clock.sleep(delay);
   }
+}
+
+/**
+ * How long to wait after failed health check `attempt` (from 1): 0.1 s, doubling to once a second. A container that
+ * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot is
+ * asked no more often than before.
+ */
+export function healthRetryDelay(attempt: number): number {
+  return Math.min(healthIntervalMs, firstHealthRetryMs * 2 ** (attempt - 1));
 }
 
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.

@@ -1,0 +1,15 @@
+import {describe, expect, it} from 'vitest';
+import {healthRetryDelay} from '../src/switch-release.js';
+
+describe('healthRetryDelay', () => {
+  it.each([
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [4, 800],
+    [5, 1000],
+    [30, 1000],
+  ])('waits after attempt %i: %i ms', (attempt, milliseconds) => {
+    expect(healthRetryDelay(attempt)).toBe(milliseconds);
+  });
+});
