@@ -32,8 +32,9 @@ export async function exchange(url: string, request: HttpRequest): Promise<HttpA
     const answer = await exchangeOnce(target, {...request, headers});
     const location = answer.header('location');
     if (!redirectStatuses.has(answer.status) || location === undefined) return answer;
-    if (redirects === maxRedirects) throw new Error(`more than ${maxRedirects} redirects, the last to ${location}`);
     const next = new URL(location, target);
+    // Without its query: a redirect to storage may carry a signature in it.
+    if (redirects === maxRedirects) throw new Error(`more than ${maxRedirects} redirects, the last to ${next.origin}${next.pathname}`);
     // As fetch does: a login meant for one origin is not handed on to another.
     if (next.origin !== target.origin) headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
     target = next;
@@ -46,7 +47,10 @@ function exchangeOnce(url: URL, request: HttpRequest): Promise<HttpAnswer> {
     const call = send(url, {method: request.method, headers: request.headers}, (response: IncomingMessage) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('error', reject);
+      response.on('error', error => {
+        clearTimeout(timer);
+        reject(error);
+      });
       response.on('end', () => {
         clearTimeout(timer);
         const status = response.statusCode ?? 0;

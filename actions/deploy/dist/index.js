@@ -51962,13 +51962,13 @@ else
   cat "$1/holder" 2>/dev/null || echo '{}'
 fi`;
 /**
- * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped containers (what a
- * failed or rolled-back switch leaves) and releases the lock.
+ * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped or never started
+ * containers (what a failed or rolled-back switch leaves) and releases the lock.
  */
 const unlockScript = `held=
 read -r held 2>/dev/null <"$1/token"
 if [ "$held" = "$2" ]; then
-  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited | xargs -r docker rm >/dev/null
+  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
   rm -rf "$1"
   echo released
 fi`;
@@ -51998,17 +51998,21 @@ if [ -n "$env_file" ]; then
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 fi
+# A run that fails may leave its container created but not started.
 if [ -z "$port" ]; then
-  docker run --detach --name "$name" "$@" >/dev/null
-  exit 0
+  if output=$(docker run --detach --name "$name" "$@" 2>&1); then exit 0; fi
+  docker rm --force "$name" >/dev/null 2>&1 || true
+  printf '%s\\n' "$output" >&2
+  exit 1
 fi
 for host_port in $host_ports; do
   if output=$(docker run --detach --name "$name" --publish "127.0.0.1:$host_port:$port" "$@" 2>&1); then
     echo "$host_port"
     exit 0
   fi
+  docker rm --force "$name" >/dev/null 2>&1 || true
   case $output in
-    *'port is already allocated'* | *'address already in use'*) docker rm --force "$name" >/dev/null 2>&1 || true ;;
+    *'port is already allocated'* | *'address already in use'*) ;;
     *) printf '%s\\n' "$output" >&2; exit 1 ;;
   esac
 done
@@ -52057,14 +52061,15 @@ if [ -n "$file" ]; then
     nginx -s reload
   fi
   echo "switched $(now)"
-  # Polls every 20 ms and looks at the clock every 50th poll: one process a poll, the deadline kept to the second.
+  # Polls every 20 ms and looks at the clock on the first poll and every 50th after: one process a poll, the deadline
+  # kept to the second.
   deadline=$(( $(date +%s) + drain ))
   polls=0
   drained=drained
   for pid in $workers; do
     while kill -0 "$pid" 2>/dev/null; do
       polls=$(( polls + 1 ))
-      if [ $(( polls % 50 )) -eq 0 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
+      if [ $(( polls % 50 )) -eq 1 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
       sleep 0.02
     done
   done
@@ -52104,11 +52109,11 @@ if [ "$held" = "$token" ]; then rm -rf "$lock"; fi`;
 
 
 /**
- * Host ports to publish a new container on, tried in turn: random, below Linux's and Docker's ephemeral ranges (from
- * 32768), where outgoing connections and Docker's own choices take theirs.
+ * Host ports to publish a new container on, tried in turn: random, from 20000 to 29999, below Kubernetes' NodePorts
+ * (30000-32767) and Linux's and Docker's ephemeral ranges (from 32768), where others pick theirs.
  */
 function hostPortCandidates() {
-    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(20_000, 32_768));
+    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(20_000, 30_000));
 }
 function script(source, ...args) {
     return ['sh', '-c', source, 'deploy', ...args];
@@ -52762,8 +52767,8 @@ async function waitHealthy(host, container, settings, tools) {
 }
 /**
  * How long to wait after failed health check `attempt` (from 1): 0.1 s, doubling to once a second. A container that
- * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot is
- * asked no more often than before.
+ * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot costs
+ * three probes more in its first 1.5 s, then one a second.
  */
 function healthRetryDelay(attempt) {
     return Math.min(healthIntervalMs, firstHealthRetryMs * 2 ** (attempt - 1));

@@ -32,11 +32,11 @@ export interface RegistryAuth {
 }
 
 /**
- * Host ports to publish a new container on, tried in turn: random, below Linux's and Docker's ephemeral ranges (from
- * 32768), where outgoing connections and Docker's own choices take theirs.
+ * Host ports to publish a new container on, tried in turn: random, from 20000 to 29999, below Kubernetes' NodePorts
+ * (30000-32767) and Linux's and Docker's ephemeral ranges (from 32768), where others pick theirs.
  */
 function hostPortCandidates(): number[] {
-  return Array.from({length: 8}, () => randomInt(20_000, 32_768));
+  return Array.from({length: 8}, () => randomInt(20_000, 30_000));
 }
 
 function script(source: string, ...args: string[]): string[] {

@@ -41,13 +41,13 @@ else
 fi`;
 
 /**
- * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped containers (what a
- * failed or rolled-back switch leaves) and releases the lock.
+ * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped or never started
+ * containers (what a failed or rolled-back switch leaves) and releases the lock.
  */
 export const unlockScript = `held=
 read -r held 2>/dev/null <"$1/token"
 if [ "$held" = "$2" ]; then
-  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited | xargs -r docker rm >/dev/null
+  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
   rm -rf "$1"
   echo released
 fi`;
@@ -80,17 +80,21 @@ if [ -n "$env_file" ]; then
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 fi
+# A run that fails may leave its container created but not started.
 if [ -z "$port" ]; then
-  docker run --detach --name "$name" "$@" >/dev/null
-  exit 0
+  if output=$(docker run --detach --name "$name" "$@" 2>&1); then exit 0; fi
+  docker rm --force "$name" >/dev/null 2>&1 || true
+  printf '%s\\n' "$output" >&2
+  exit 1
 fi
 for host_port in $host_ports; do
   if output=$(docker run --detach --name "$name" --publish "127.0.0.1:$host_port:$port" "$@" 2>&1); then
     echo "$host_port"
     exit 0
   fi
+  docker rm --force "$name" >/dev/null 2>&1 || true
   case $output in
-    *'port is already allocated'* | *'address already in use'*) docker rm --force "$name" >/dev/null 2>&1 || true ;;
+    *'port is already allocated'* | *'address already in use'*) ;;
     *) printf '%s\\n' "$output" >&2; exit 1 ;;
   esac
 done
@@ -140,14 +144,15 @@ if [ -n "$file" ]; then
     nginx -s reload
   fi
   echo "switched $(now)"
-  # Polls every 20 ms and looks at the clock every 50th poll: one process a poll, the deadline kept to the second.
+  # Polls every 20 ms and looks at the clock on the first poll and every 50th after: one process a poll, the deadline
+  # kept to the second.
   deadline=$(( $(date +%s) + drain ))
   polls=0
   drained=drained
   for pid in $workers; do
     while kill -0 "$pid" 2>/dev/null; do
       polls=$(( polls + 1 ))
-      if [ $(( polls % 50 )) -eq 0 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
+      if [ $(( polls % 50 )) -eq 1 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
       sleep 0.02
     done
   done

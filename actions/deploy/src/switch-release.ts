@@ -133,8 +133,8 @@ async function waitHealthy(
 
 /**
  * How long to wait after failed health check `attempt` (from 1): 0.1 s, doubling to once a second. A container that
- * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot is
- * asked no more often than before.
+ * listens a moment after it starts, as most do, is found then rather than a whole second later; a slow boot costs
+ * three probes more in its first 1.5 s, then one a second.
  */
 export function healthRetryDelay(attempt: number): number {
   return Math.min(healthIntervalMs, firstHealthRetryMs * 2 ** (attempt - 1));

@@ -61,10 +61,9 @@ describe.skipIf(!sandbox)('deploy', () => {
     const [host] = sandbox.hosts as [SandboxHost];
     const [taken, free] = [24_601, 24_602];
     // A process of the host's own listens on the first candidate; Docker cannot bind it.
-    const listener = `import socket, time; s = socket.socket(); s.bind(("127.0.0.1", ${taken})); s.listen(); time.sleep(20)`;
-    const start = `python3 -c '${listener}' & sleep 0.5; sh -c "$1" deploy web-port-test 3000 '' '${taken} ${free}' --label circuitverse.deploy.service=web-port-test ${images.v2}; status=$?; kill $!; exit $status`;
-    const output = await hostRun(host, ['sh', '-c', start, 'start', startScript]);
+    const start = `socat TCP-LISTEN:${taken},bind=127.0.0.1,fork /dev/null & sleep 0.5; sh -c "$1" deploy web-port-test 3000 '' '${taken} ${free}' --label circuitverse.deploy.service=web-port-test ${images.v2}; status=$?; kill $!; exit $status`;
     try {
+      const output = await hostRun(host, ['sh', '-c', start, 'start', startScript]);
       expect(output.trim()).toBe(String(free));
       expect((await hostRun(host, ['docker', 'port', 'web-port-test', '3000/tcp'])).trim()).toBe(`127.0.0.1:${free}`);
     } finally {
