@@ -51998,19 +51998,22 @@ if [ -n "$env_file" ]; then
   chmod 600 "$env_file.tmp"
   mv -f "$env_file.tmp" "$env_file"
 fi
-# A run that fails may leave its container created but not started.
-if [ -z "$port" ]; then
-  if output=$(docker run --detach --name "$name" "$@" 2>&1); then exit 0; fi
+# A run that fails may leave its container created but not started: it goes, and $output says why.
+run() {
+  if output=$(docker run --detach --name "$name" "$@" 2>&1); then return 0; fi
   docker rm --force "$name" >/dev/null 2>&1 || true
+  return 1
+}
+if [ -z "$port" ]; then
+  run "$@" && exit 0
   printf '%s\\n' "$output" >&2
   exit 1
 fi
 for host_port in $host_ports; do
-  if output=$(docker run --detach --name "$name" --publish "127.0.0.1:$host_port:$port" "$@" 2>&1); then
+  if run --publish "127.0.0.1:$host_port:$port" "$@"; then
     echo "$host_port"
     exit 0
   fi
-  docker rm --force "$name" >/dev/null 2>&1 || true
   case $output in
     *'port is already allocated'* | *'address already in use'*) ;;
     *) printf '%s\\n' "$output" >&2; exit 1 ;;
