@@ -74,19 +74,19 @@ function labels() {
   };
 }
 
+// Each side keeps one docker config directory for the whole bench, as a runner's home keeps ~/.docker: a 20.10 client
+// names its BuildKit session after a file there, and BuildKit then takes only the changed files of a context. Both are
+// removed at the end, since the plain CLI's login writes the registry password into its config.json.
+const dockerConfigs = {cli: mkdtempSync(join(tmpdir(), 'bench-docker-config-')), action: mkdtempSync(join(tmpdir(), 'bench-docker-config-'))};
+
 function runPlainCli(context) {
-  const dockerConfig = mkdtempSync(join(tmpdir(), 'bench-docker-config-'));
-  const env = {...cli.env, DOCKER_CONFIG: dockerConfig};
-  try {
-    return time(() => {
-      run(cli.docker, ['login', '--username', username, '--password-stdin', registry], env, password);
-      const labelArgs = Object.entries(labels()).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
-      run(cli.docker, [...cli.build, '--progress=plain', ...labelArgs, ...tags.flatMap(tag => ['--tag', `${repository}:${tag}`]), context], env);
-      run(cli.docker, ['push', '--all-tags', repository], env);
-    });
-  } finally {
-    rmSync(dockerConfig, {recursive: true, force: true});
-  }
+  const env = {...cli.env, DOCKER_CONFIG: dockerConfigs.cli};
+  return time(() => {
+    run(cli.docker, ['login', '--username', username, '--password-stdin', registry], env, password);
+    const labelArgs = Object.entries(labels()).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+    run(cli.docker, [...cli.build, '--progress=plain', ...labelArgs, ...tags.flatMap(tag => ['--tag', `${repository}:${tag}`]), context], env);
+    run(cli.docker, ['push', '--all-tags', repository], env);
+  });
 }
 
 // As the runner starts a step: INPUT_* and GITHUB_* variables, file commands, an event payload for a push to main.
@@ -98,6 +98,7 @@ function runAction(context) {
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    DOCKER_CONFIG: dockerConfigs.action,
     GITHUB_ACTIONS: 'true',
     GITHUB_EVENT_NAME: 'push',
     GITHUB_EVENT_PATH: files.event,
@@ -242,6 +243,7 @@ try {
   removeImages();
   execFileSync(cli.docker, ['builder', 'prune', '--all', '--force'], {stdio: 'ignore'});
   if (generated) rmSync(generated.directory, {recursive: true, force: true});
+  for (const directory of Object.values(dockerConfigs)) rmSync(directory, {recursive: true, force: true});
 }
 
 console.log('\n| context | cache | action (median) | plain CLI (median) | ratio | post step (median) |');

@@ -53,6 +53,18 @@ describe('step files', () => {
     expect(JSON.parse(await readFile(join(user, 'config.json'), 'utf8'))).toEqual(userConfig);
   });
 
+  it("shares the user's BuildKit node ID, making it where the docker CLI would when there is none", async () => {
+    const user = join(root, 'user-docker');
+    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user);
+    const nodeId = await readFile(join(user, '.buildNodeID'), 'utf8');
+    expect(nodeId).toMatch(/^[0-9a-f]{64}$/);
+    expect(await mode(join(user, '.buildNodeID'))).toBe(0o600);
+    expect(await readFile(join(first, '.buildNodeID'), 'utf8')).toBe(nodeId);
+
+    const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user);
+    expect(await readFile(join(second, '.buildNodeID'), 'utf8')).toBe(nodeId);
+  });
+
   it('writes a config with the login alone when the user has none', async () => {
     const directory = await createStepDirectory(root, () => {});
     const configDirectory = await writeDockerConfig(directory, 'docker.io', {username: 'ci', password: 'pw'}, join(root, 'nowhere'));
