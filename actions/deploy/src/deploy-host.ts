@@ -1,5 +1,6 @@
 import {randomBytes, randomInt} from 'node:crypto';
-import {parseImageRef, RemoteError, type SshConnection} from '@circuitverse/shared';
+import {parseImageRef, RemoteError} from '@circuitverse/shared';
+import type {SshConnection} from '@circuitverse/shared/ssh';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {cutoverScript, finishScript, lockScript, pullScript, startScript, stateScript, unlockScript, writePrivateFileScript} from './remote-scripts.js';
 

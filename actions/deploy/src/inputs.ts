@@ -1,13 +1,5 @@
-import {
-  ConfigError,
-  type InputReader,
-  type Logger,
-  parseImageRef,
-  parseSshTarget,
-  readSshCredentials,
-  type SshCredentials,
-  type SshTarget,
-} from '@circuitverse/shared';
+import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, type SshTarget} from '@circuitverse/shared';
+import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 
 export interface DeployInputs {
   hosts: SshTarget[];

@@ -1,6 +1,7 @@
 import '@circuitverse/shared/bundle-globals';
-import {connectSsh, InputReader} from '@circuitverse/shared';
+import {InputReader} from '@circuitverse/shared';
 import {createActionsLogger, expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from '@circuitverse/shared/actions';
+import {connectSsh} from '@circuitverse/shared/ssh';
 import {systemClock} from './health-check.js';
 import {readInputs} from './inputs.js';
 import {releaseLocks} from './post.js';

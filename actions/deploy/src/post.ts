@@ -1,4 +1,5 @@
-import {errorMessage, type Logger, type SshConnection, type SshTarget} from '@circuitverse/shared';
+import {errorMessage, type Logger, type SshTarget} from '@circuitverse/shared';
+import type {SshConnection} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
 import type {DeployInputs} from './inputs.js';
 

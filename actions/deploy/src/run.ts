@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto';
-import {ConfigError, errorMessage, type Logger, RemoteError, type SshConnection, type SshTarget} from '@circuitverse/shared';
+import {ConfigError, errorMessage, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import type {SshConnection} from '@circuitverse/shared/ssh';
 import {DeployHost, type HostState, type LockHolder, type ServiceContainer} from './deploy-host.js';
 import type {Clock} from './health-check.js';
 import type {DeployInputs} from './inputs.js';

@@ -1,4 +1,4 @@
-import {connectSsh} from '@circuitverse/shared';
+import {connectSsh} from '@circuitverse/shared/ssh';
 import type {BlobRecord} from './blob.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
 import {openNdjsonBlobs} from './ndjson-blobs.js';

@@ -1,14 +1,6 @@
 import {randomInt} from 'node:crypto';
-import {
-  ConfigError,
-  type InputReader,
-  type Logger,
-  parseDuration,
-  parseSshTarget,
-  readSshCredentials,
-  type SshCredentials,
-  type SshTarget,
-} from '@circuitverse/shared';
+import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
+import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
 
 export type BlobInput = {kind: 'database'; url: string} | {kind: 'file'; path: string};

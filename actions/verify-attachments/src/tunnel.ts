@@ -1,5 +1,5 @@
 import {createServer, type Socket} from 'node:net';
-import type {SshConnection} from '@circuitverse/shared';
+import type {SshConnection} from '@circuitverse/shared/ssh';
 
 export interface LocalForward {
   /** The port on 127.0.0.1 that reaches `host:port` as the SSH host sees it. */

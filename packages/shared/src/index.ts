@@ -4,7 +4,4 @@ export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js'
 export {type Environment, InputReader, inputVariableName, type KeyValueOptions} from './inputs.js';
 export {type Annotation, createConsoleLogger, type Logger, SecretRedactor, timePhase} from './logger.js';
 export {quoteShellArgument, toShellCommand} from './shell-quote.js';
-export {type CommandResult, connectSsh, type ExecOptions, readPrivateKey, type SshConnection, type SshCredentials} from './ssh/connection.js';
-export {readSshCredentials} from './ssh/credentials-input.js';
-export {fingerprint, type KnownHostKey, KnownHosts, knownHostsName} from './ssh/known-hosts.js';
 export {parseSshTarget, type SshTarget} from './ssh-target.js';
