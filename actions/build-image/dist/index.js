@@ -574,35 +574,68 @@ function findDockerExecutables(pathVariable) {
     const found = new Map();
     for (const directory of pathVariable.split(external_node_path_.delimiter).filter(Boolean)) {
         const candidate = (0,external_node_path_.join)(directory, 'docker');
-        try {
-            (0,external_node_fs_.accessSync)(candidate, external_node_fs_.constants.X_OK);
-            const real = (0,external_node_fs_.realpathSync)(candidate);
-            if (!found.has(real))
-                found.set(real, candidate);
-        }
-        catch {
-            // not there, or not executable
-        }
+        if (!isExecutable(candidate))
+            continue;
+        const real = (0,external_node_fs_.realpathSync)(candidate);
+        if (!found.has(real))
+            found.set(real, candidate);
     }
     return [...found.values()];
 }
-async function probe(runCommand, path) {
-    const [buildx, client] = await Promise.all([runCommand([path, 'buildx', 'version']), runCommand([path, '--version'])]);
-    if (buildx.exitCode === 0)
-        return { path, kind: 'buildx', version: buildx.output.trim() };
+// docker/cli's cli-plugins/manager looks in the config directory's cli-plugins, the config file's cliPluginsExtraDirs,
+// then these.
+const systemPluginDirectories = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/** Whether a `docker-buildx` plugin is where the docker CLI looks for one, given its config directory (DOCKER_CONFIG). */
+function hasBuildxPlugin(configDirectory, systemDirectories = systemPluginDirectories) {
+    let extraDirectories;
+    try {
+        extraDirectories = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(configDirectory, 'config.json'), 'utf8')).cliPluginsExtraDirs;
+    }
+    catch {
+        // no config file, or not JSON: the CLI then looks in the default places alone
+    }
+    const directories = [(0,external_node_path_.join)(configDirectory, 'cli-plugins'), ...(Array.isArray(extraDirectories) ? extraDirectories.map(String) : []), ...systemDirectories];
+    return directories.some(directory => isExecutable((0,external_node_path_.join)(directory, 'docker-buildx')));
+}
+function isExecutable(path) {
+    try {
+        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+// Each probe is a docker process (two with buildx, which runs its plugin), so only what can answer is asked.
+async function probe(runCommand, path, askBuildx) {
+    if (askBuildx) {
+        const buildx = await runCommand([path, 'buildx', 'version']);
+        if (buildx.exitCode === 0)
+            return { path, kind: 'buildx', version: buildx.output.trim() };
+    }
+    const client = await runCommand([path, '--version']);
     const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
     if (client.exitCode === 0 && major >= 20 && major < 23)
         return { path, kind: 'builtin', version: client.output.trim() };
     return undefined;
 }
+async function probeAll(runCommand, candidates, askBuildx) {
+    const probed = await Promise.all(candidates.map(path => probe(runCommand, path, askBuildx)));
+    return probed.find(found => found !== undefined);
+}
 /**
  * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs): one with the buildx
- * plugin, else a client old enough to carry BuildKit itself. A newer client without buildx is passed over.
+ * plugin, else a client old enough to carry BuildKit itself. A newer client without buildx is passed over. Buildx is
+ * asked for only when its plugin is where `hasBuildxPlugin` looks, or when no docker could build otherwise.
  */
-async function findBuildCli(runCommand, pathVariable) {
+async function findBuildCli(runCommand, pathVariable, buildxPluginFound) {
     const candidates = findDockerExecutables(pathVariable);
-    const probed = await Promise.all(candidates.map(path => probe(runCommand, path)));
-    const cli = probed.find(found => found !== undefined);
+    const cli = (await probeAll(runCommand, candidates, buildxPluginFound)) ?? (buildxPluginFound ? undefined : await probeAll(runCommand, candidates, true));
     if (cli)
         return cli;
     const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
@@ -762,6 +795,9 @@ function formatSummary(report) {
 
 
 
+function userDockerConfig(environment) {
+    return environment.DOCKER_CONFIG || (0,external_node_path_.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker');
+}
 // Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
 async function checkBuildFiles(inputs) {
     const context = await (0,promises_.stat)(inputs.context).catch(() => undefined);
@@ -786,7 +822,7 @@ async function checkEngineCliAndRegistry(push, collaborators) {
                 next: 'Check DOCKER_HOST, or that dockerd runs.',
             });
         }),
-        findBuildCli(runCommand, environment.PATH ?? ''),
+        findBuildCli(runCommand, environment.PATH ?? '', hasBuildxPlugin(userDockerConfig(environment))),
         push ? registry.checkPushAccess() : undefined,
     ]);
     logger.info(`Docker Engine ${engine.Version} (API ${engine.ApiVersion}) on ${engine.Os}/${engine.Arch}`);
@@ -818,7 +854,6 @@ async function buildImage(inputs, context, collaborators) {
     const directory = await (0,step_files/* createStepDirectory */.MM)(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), saveState);
     let imageId;
     try {
-        const userDockerConfig = environment.DOCKER_CONFIG || (0,external_node_path_.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker');
         const request = {
             context: inputs.context,
             dockerfile,
@@ -829,7 +864,7 @@ async function buildImage(inputs, context, collaborators) {
             cacheFrom: inputs.cacheFrom,
             secretFiles: await (0,step_files/* writeSecretFiles */.Bd)(directory, inputs.secrets),
             iidFile: (0,external_node_path_.join)(directory, 'image-id'),
-            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig)),
+            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment))),
         };
         imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
     }

@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import {runBuild} from './build.js';
 import {BuildError} from './build-progress.js';
 import type {RunCommand} from './command-runner.js';
-import {type BuildCli, findBuildCli} from './docker-cli.js';
+import {type BuildCli, findBuildCli, hasBuildxPlugin} from './docker-cli.js';
 import {type GitHubContext, isPullRequest} from './github-context.js';
 import {planImageMetadata} from './image-metadata.js';
 import {type BuildImageInputs, registryCredentials} from './inputs.js';
@@ -36,6 +36,10 @@ export interface BuildImageCollaborators {
   environment: Environment;
 }
 
+function userDockerConfig(environment: Environment): string {
+  return environment.DOCKER_CONFIG || join(environment.HOME || homedir(), '.docker');
+}
+
 // Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
 async function checkBuildFiles(inputs: BuildImageInputs): Promise<string> {
   const context = await stat(inputs.context).catch(() => undefined);
@@ -59,7 +63,7 @@ async function checkEngineCliAndRegistry(push: boolean, collaborators: BuildImag
         next: 'Check DOCKER_HOST, or that dockerd runs.',
       });
     }),
-    findBuildCli(runCommand, environment.PATH ?? ''),
+    findBuildCli(runCommand, environment.PATH ?? '', hasBuildxPlugin(userDockerConfig(environment))),
     push ? registry.checkPushAccess() : undefined,
   ]);
   logger.info(`Docker Engine ${engine.Version} (API ${engine.ApiVersion}) on ${engine.Os}/${engine.Arch}`);
@@ -92,7 +96,6 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
   const directory = await createStepDirectory(environment.RUNNER_TEMP || tmpdir(), saveState);
   let imageId: string;
   try {
-    const userDockerConfig = environment.DOCKER_CONFIG || join(environment.HOME || homedir(), '.docker');
     const request = {
       context: inputs.context,
       dockerfile,
@@ -103,7 +106,7 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
       cacheFrom: inputs.cacheFrom,
       secretFiles: await writeSecretFiles(directory, inputs.secrets),
       iidFile: join(directory, 'image-id'),
-      dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig)),
+      dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment))),
     };
     imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
   } catch (error) {
