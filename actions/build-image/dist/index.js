@@ -864,7 +864,7 @@ async function buildImage(inputs, context, collaborators) {
             cacheFrom: inputs.cacheFrom,
             secretFiles: await (0,step_files/* writeSecretFiles */.Bd)(directory, inputs.secrets),
             iidFile: (0,external_node_path_.join)(directory, 'image-id'),
-            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment))),
+            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment), cli.kind)),
         };
         imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
     }
@@ -972,11 +972,11 @@ async function writeSecretFiles(directory, secrets) {
 }
 /**
  * A DOCKER_CONFIG for the build: a copy of the user's config with the registry login added, so that logins made by
- * earlier steps (for base images) still apply, and links to the user's plugins, builders and contexts, so that the
+ * earlier steps (for base images) still apply, and links to the user's plugins, contexts and build state, so that the
  * buildx found on probing (setup-buildx-action may have put it in ~/.docker/cli-plugins) and its builder are the ones
  * that build. The user's own config file is never written to.
  */
-async function writeDockerConfig(directory, registry, credentials, userConfigDirectory) {
+async function writeDockerConfig(directory, registry, credentials, userConfigDirectory, cliKind) {
     const config = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, 'config.json'), 'utf8')
         .then(text => JSON.parse(text))
         .catch(() => ({})));
@@ -990,28 +990,34 @@ async function writeDockerConfig(directory, registry, credentials, userConfigDir
     const configDirectory = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(directory, 'docker-config');
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(configDirectory, { mode: 0o700 });
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, 'config.json'), JSON.stringify(config), { mode: 0o600, flag: 'wx' });
-    for (const name of ['cli-plugins', 'buildx', 'contexts']) {
+    for (const name of ['cli-plugins', 'contexts']) {
         const target = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, name);
         if (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(target).then(() => true, () => false))
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(target, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, name));
     }
-    await linkBuildNodeId(userConfigDirectory, configDirectory);
+    await linkBuildState(cliKind, userConfigDirectory, configDirectory);
     return configDirectory;
 }
+// Where each CLI keeps its build state in DOCKER_CONFIG: a 20.10 to 22.x client the `.buildNodeID` file, buildx a
+// directory holding its own `.buildNodeID` and its builders.
+const buildStateEntry = { builtin: '.buildNodeID', buildx: 'buildx' };
 /**
- * A 20.10 to 22.x client names its BuildKit session after `.buildNodeID` in DOCKER_CONFIG, and BuildKit asks a session
- * it knows only for the files that changed since its last context. Under a new name each run a 43 MB context went over
- * whole: 0.96 s a build against 0.60 s. So the file is kept where that client keeps it, and made there as it would be.
+ * The CLI names its BuildKit session after `.buildNodeID`, and BuildKit asks a session it knows only for the files that
+ * changed since its last context. Under a new name each run a 43 MB context went over whole: 0.96 s a build against
+ * 0.60 s. So the build state is kept where the CLI keeps it, and made there as the CLI would make it.
  */
-async function linkBuildNodeId(userConfigDirectory, configDirectory) {
-    const file = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, '.buildNodeID');
+async function linkBuildState(cliKind, userConfigDirectory, configDirectory) {
+    const entry = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, buildStateEntry[cliKind]);
     try {
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(userConfigDirectory, { recursive: true, mode: 0o700 });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(file, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' }).catch((error) => {
-            if (error.code !== 'EEXIST')
-                throw error;
-        });
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(file, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, '.buildNodeID'));
+        if (cliKind === 'buildx')
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(entry, { recursive: true, mode: 0o700 });
+        else
+            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(entry, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' }).catch((error) => {
+                if (error.code !== 'EEXIST')
+                    throw error;
+            });
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(entry, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, buildStateEntry[cliKind]));
     }
     catch {
         // An unwritable home costs the build its incremental context transfer, nothing more.

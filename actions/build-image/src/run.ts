@@ -106,7 +106,7 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
       cacheFrom: inputs.cacheFrom,
       secretFiles: await writeSecretFiles(directory, inputs.secrets),
       iidFile: join(directory, 'image-id'),
-      dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment))),
+      dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), cli.kind)),
     };
     imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
   } catch (error) {

@@ -1,6 +1,7 @@
 import {randomBytes} from 'node:crypto';
 import {access, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
 import {basename, join} from 'node:path';
+import type {BuildCli} from './docker-cli.js';
 import {authServerAddress, type RegistryCredentials} from './registry.js';
 
 /** The step-state name under which the main step leaves its private directory to the post step. */
@@ -38,11 +39,17 @@ interface DockerConfig {
 
 /**
  * A DOCKER_CONFIG for the build: a copy of the user's config with the registry login added, so that logins made by
- * earlier steps (for base images) still apply, and links to the user's plugins, builders and contexts, so that the
+ * earlier steps (for base images) still apply, and links to the user's plugins, contexts and build state, so that the
  * buildx found on probing (setup-buildx-action may have put it in ~/.docker/cli-plugins) and its builder are the ones
  * that build. The user's own config file is never written to.
  */
-export async function writeDockerConfig(directory: string, registry: string, credentials: RegistryCredentials, userConfigDirectory: string): Promise<string> {
+export async function writeDockerConfig(
+  directory: string,
+  registry: string,
+  credentials: RegistryCredentials,
+  userConfigDirectory: string,
+  cliKind: BuildCli['kind'],
+): Promise<string> {
   const config = (await readFile(join(userConfigDirectory, 'config.json'), 'utf8')
     .then(text => JSON.parse(text) as DockerConfig)
     .catch(() => ({}))) as DockerConfig;
@@ -55,7 +62,7 @@ export async function writeDockerConfig(directory: string, registry: string, cre
   const configDirectory = join(directory, 'docker-config');
   await mkdir(configDirectory, {mode: 0o700});
   await writeFile(join(configDirectory, 'config.json'), JSON.stringify(config), {mode: 0o600, flag: 'wx'});
-  for (const name of ['cli-plugins', 'buildx', 'contexts']) {
+  for (const name of ['cli-plugins', 'contexts']) {
     const target = join(userConfigDirectory, name);
     if (
       await access(target).then(
@@ -65,23 +72,29 @@ export async function writeDockerConfig(directory: string, registry: string, cre
     )
       await symlink(target, join(configDirectory, name));
   }
-  await linkBuildNodeId(userConfigDirectory, configDirectory);
+  await linkBuildState(cliKind, userConfigDirectory, configDirectory);
   return configDirectory;
 }
 
+// Where each CLI keeps its build state in DOCKER_CONFIG: a 20.10 to 22.x client the `.buildNodeID` file, buildx a
+// directory holding its own `.buildNodeID` and its builders.
+const buildStateEntry = {builtin: '.buildNodeID', buildx: 'buildx'} as const;
+
 /**
- * A 20.10 to 22.x client names its BuildKit session after `.buildNodeID` in DOCKER_CONFIG, and BuildKit asks a session
- * it knows only for the files that changed since its last context. Under a new name each run a 43 MB context went over
- * whole: 0.96 s a build against 0.60 s. So the file is kept where that client keeps it, and made there as it would be.
+ * The CLI names its BuildKit session after `.buildNodeID`, and BuildKit asks a session it knows only for the files that
+ * changed since its last context. Under a new name each run a 43 MB context went over whole: 0.96 s a build against
+ * 0.60 s. So the build state is kept where the CLI keeps it, and made there as the CLI would make it.
  */
-async function linkBuildNodeId(userConfigDirectory: string, configDirectory: string): Promise<void> {
-  const file = join(userConfigDirectory, '.buildNodeID');
+async function linkBuildState(cliKind: BuildCli['kind'], userConfigDirectory: string, configDirectory: string): Promise<void> {
+  const entry = join(userConfigDirectory, buildStateEntry[cliKind]);
   try {
     await mkdir(userConfigDirectory, {recursive: true, mode: 0o700});
-    await writeFile(file, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw error;
-    });
-    await symlink(file, join(configDirectory, '.buildNodeID'));
+    if (cliKind === 'buildx') await mkdir(entry, {recursive: true, mode: 0o700});
+    else
+      await writeFile(entry, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+    await symlink(entry, join(configDirectory, buildStateEntry[cliKind]));
   } catch {
     // An unwritable home costs the build its incremental context transfer, nothing more.
   }

@@ -41,7 +41,7 @@ describe('step files', () => {
     await writeFile(join(user, 'config.json'), JSON.stringify(userConfig));
     const directory = await createStepDirectory(root, () => {});
 
-    const configDirectory = await writeDockerConfig(directory, '127.0.0.1:5000', {username: 'ci', password: 'pw'}, user);
+    const configDirectory = await writeDockerConfig(directory, '127.0.0.1:5000', {username: 'ci', password: 'pw'}, user, 'buildx');
 
     const written = JSON.parse(await readFile(join(configDirectory, 'config.json'), 'utf8'));
     expect(written).toEqual({
@@ -50,24 +50,35 @@ describe('step files', () => {
     });
     expect(await mode(join(configDirectory, 'config.json'))).toBe(0o600);
     expect(await readlink(join(configDirectory, 'cli-plugins'))).toBe(join(user, 'cli-plugins'));
+    expect(await readlink(join(configDirectory, 'buildx'))).toBe(join(user, 'buildx'));
     expect(JSON.parse(await readFile(join(user, 'config.json'), 'utf8'))).toEqual(userConfig);
   });
 
-  it("shares the user's BuildKit node ID, making it where the docker CLI would when there is none", async () => {
+  it("shares the user's BuildKit node ID, making it where a 20.10 client would when there is none", async () => {
     const user = join(root, 'user-docker');
-    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user);
+    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'builtin');
     const nodeId = await readFile(join(user, '.buildNodeID'), 'utf8');
     expect(nodeId).toMatch(/^[0-9a-f]{64}$/);
     expect(await mode(join(user, '.buildNodeID'))).toBe(0o600);
     expect(await readFile(join(first, '.buildNodeID'), 'utf8')).toBe(nodeId);
 
-    const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user);
+    const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'builtin');
     expect(await readFile(join(second, '.buildNodeID'), 'utf8')).toBe(nodeId);
+  });
+
+  it("shares the user's buildx directory, where buildx keeps its node ID, making it when there is none", async () => {
+    const user = join(root, 'user-docker');
+    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'buildx');
+    expect(await mode(join(user, 'buildx'))).toBe(0o700);
+    await writeFile(join(first, 'buildx', '.buildNodeID'), 'written by buildx');
+
+    const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'buildx');
+    expect(await readFile(join(second, 'buildx', '.buildNodeID'), 'utf8')).toBe('written by buildx');
   });
 
   it('writes a config with the login alone when the user has none', async () => {
     const directory = await createStepDirectory(root, () => {});
-    const configDirectory = await writeDockerConfig(directory, 'docker.io', {username: 'ci', password: 'pw'}, join(root, 'nowhere'));
+    const configDirectory = await writeDockerConfig(directory, 'docker.io', {username: 'ci', password: 'pw'}, join(root, 'nowhere'), 'builtin');
     expect(JSON.parse(await readFile(join(configDirectory, 'config.json'), 'utf8'))).toEqual({
       auths: {'https://index.docker.io/v1/': {auth: Buffer.from('ci:pw').toString('base64')}},
     });
