@@ -10,7 +10,7 @@
 // before each run, on both sides alike), as a CI build does. `testapp` (sandbox/testapp, a 2 MB image, nothing
 // changed between warm runs) leaves almost nothing but each side's fixed cost: starting, finding the CLI, logging in.
 //
-//   node actions/build-image/bench/build-push.mjs [--runs 5] [--context DIR]
+//   node actions/build-image/bench/build-push.mjs [--runs 9] [--context DIR]
 //
 // `--context DIR` times that directory alone, unchanged between runs. Needs the sandbox (sandbox/up) for its Docker
 // Engine and registry, and a built dist/ (pnpm turbo run build).
@@ -21,7 +21,7 @@ import {tmpdir} from 'node:os';
 import {delimiter, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 
-const {values: options} = parseArgs({options: {runs: {type: 'string', default: '5'}, context: {type: 'string'}}});
+const {values: options} = parseArgs({options: {runs: {type: 'string', default: '9'}, context: {type: 'string'}}});
 const runs = Number(options.runs);
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const action = join(repoRoot, 'actions/build-image/dist/index.js');
