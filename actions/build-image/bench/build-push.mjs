@@ -16,8 +16,20 @@
 // Engine and registry, and a built dist/ (pnpm turbo run build).
 import {execFileSync, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {accessSync, appendFileSync, constants, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import {tmpdir} from 'node:os';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import {homedir, tmpdir} from 'node:os';
 import {delimiter, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
 
@@ -78,6 +90,9 @@ function labels() {
 // names its BuildKit session after a file there, and BuildKit then takes only the changed files of a context. Both are
 // removed at the end, since the plain CLI's login writes the registry password into its config.json.
 const dockerConfigs = {cli: mkdtempSync(join(tmpdir(), 'bench-docker-config-')), action: mkdtempSync(join(tmpdir(), 'bench-docker-config-'))};
+// findCli asked the user's config, whose plugins (buildx in ~/.docker/cli-plugins, say) both sides must also find.
+const userPlugins = join(process.env.DOCKER_CONFIG || join(homedir(), '.docker'), 'cli-plugins');
+if (existsSync(userPlugins)) for (const directory of Object.values(dockerConfigs)) symlinkSync(resolve(userPlugins), join(directory, 'cli-plugins'));
 
 function runPlainCli(context) {
   const env = {...cli.env, DOCKER_CONFIG: dockerConfigs.cli};

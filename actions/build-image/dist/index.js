@@ -582,8 +582,8 @@ function findDockerExecutables(pathVariable) {
     }
     return [...found.values()];
 }
-// docker/cli's cli-plugins/manager looks in the config directory's cli-plugins, the config file's cliPluginsExtraDirs,
-// then these.
+// Besides the config directory's cli-plugins and the config file's cliPluginsExtraDirs, docker/cli's plugin manager
+// looks in these.
 const systemPluginDirectories = [
     '/usr/local/lib/docker/cli-plugins',
     '/usr/local/libexec/docker/cli-plugins',
@@ -611,31 +611,30 @@ function isExecutable(path) {
         return false;
     }
 }
-// Each probe is a docker process (two with buildx, which runs its plugin), so only what can answer is asked.
-async function probe(runCommand, path, askBuildx) {
-    if (askBuildx) {
-        const buildx = await runCommand([path, 'buildx', 'version']);
-        if (buildx.exitCode === 0)
-            return { path, kind: 'buildx', version: buildx.output.trim() };
-    }
+// Each probe is a docker process (two for buildx, which runs its plugin), so each docker is asked one thing at a time.
+async function probeBuildx(runCommand, path) {
+    const buildx = await runCommand([path, 'buildx', 'version']);
+    return buildx.exitCode === 0 ? { path, kind: 'buildx', version: buildx.output.trim() } : undefined;
+}
+async function probeBuiltinBuildKit(runCommand, path) {
     const client = await runCommand([path, '--version']);
     const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
-    if (client.exitCode === 0 && major >= 20 && major < 23)
-        return { path, kind: 'builtin', version: client.output.trim() };
-    return undefined;
+    return client.exitCode === 0 && major >= 20 && major < 23 ? { path, kind: 'builtin', version: client.output.trim() } : undefined;
 }
-async function probeAll(runCommand, candidates, askBuildx) {
-    const probed = await Promise.all(candidates.map(path => probe(runCommand, path, askBuildx)));
+async function firstFound(candidates, probe) {
+    const probed = await Promise.all(candidates.map(probe));
     return probed.find(found => found !== undefined);
 }
 /**
- * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs): one with the buildx
- * plugin, else a client old enough to carry BuildKit itself. A newer client without buildx is passed over. Buildx is
- * asked for only when its plugin is where `hasBuildxPlugin` looks, or when no docker could build otherwise.
+ * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs). When the buildx
+ * plugin is where `hasBuildxPlugin` looks, the first docker that runs it; else the first client old enough to carry
+ * BuildKit itself (20.10 to 22.x); else, for a plugin kept elsewhere, the first docker that runs buildx after all.
  */
 async function findBuildCli(runCommand, pathVariable, buildxPluginFound) {
     const candidates = findDockerExecutables(pathVariable);
-    const cli = (await probeAll(runCommand, candidates, buildxPluginFound)) ?? (buildxPluginFound ? undefined : await probeAll(runCommand, candidates, true));
+    const cli = (buildxPluginFound ? await firstFound(candidates, path => probeBuildx(runCommand, path)) : undefined) ??
+        (await firstFound(candidates, path => probeBuiltinBuildKit(runCommand, path))) ??
+        (buildxPluginFound ? undefined : await firstFound(candidates, path => probeBuildx(runCommand, path)));
     if (cli)
         return cli;
     const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
@@ -796,7 +795,12 @@ function formatSummary(report) {
 
 
 function userDockerConfig(environment) {
-    return environment.DOCKER_CONFIG || (0,external_node_path_.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker');
+    // Docker reads a relative DOCKER_CONFIG from the working directory; the links made to it live in another one.
+    return (0,external_node_path_.resolve)(environment.DOCKER_CONFIG || (0,external_node_path_.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker'));
+}
+// buildx keeps its state under BUILDX_CONFIG when that is set, where the build finds it without a link.
+function buildStateToLink(cli, environment) {
+    return cli.kind === 'buildx' && environment.BUILDX_CONFIG ? undefined : cli.kind;
 }
 // Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
 async function checkBuildFiles(inputs) {
@@ -864,7 +868,7 @@ async function buildImage(inputs, context, collaborators) {
             cacheFrom: inputs.cacheFrom,
             secretFiles: await (0,step_files/* writeSecretFiles */.Bd)(directory, inputs.secrets),
             iidFile: (0,external_node_path_.join)(directory, 'image-id'),
-            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment), cli.kind)),
+            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
         };
         imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
     }
@@ -976,7 +980,9 @@ async function writeSecretFiles(directory, secrets) {
  * buildx found on probing (setup-buildx-action may have put it in ~/.docker/cli-plugins) and its builder are the ones
  * that build. The user's own config file is never written to.
  */
-async function writeDockerConfig(directory, registry, credentials, userConfigDirectory, cliKind) {
+async function writeDockerConfig(directory, registry, credentials, userConfigDirectory, 
+/** Whose build state to link; none when BUILDX_CONFIG keeps buildx's elsewhere. */
+buildState) {
     const config = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, 'config.json'), 'utf8')
         .then(text => JSON.parse(text))
         .catch(() => ({})));
@@ -995,7 +1001,8 @@ async function writeDockerConfig(directory, registry, credentials, userConfigDir
         if (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(target).then(() => true, () => false))
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(target, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, name));
     }
-    await linkBuildState(cliKind, userConfigDirectory, configDirectory);
+    if (buildState)
+        await linkBuildState(buildState, userConfigDirectory, configDirectory);
     return configDirectory;
 }
 // Where each CLI keeps its build state in DOCKER_CONFIG: a 20.10 to 22.x client the `.buildNodeID` file, buildx a
@@ -1009,18 +1016,31 @@ const buildStateEntry = { builtin: '.buildNodeID', buildx: 'buildx' };
 async function linkBuildState(cliKind, userConfigDirectory, configDirectory) {
     const entry = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, buildStateEntry[cliKind]);
     try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(userConfigDirectory, { recursive: true, mode: 0o700 });
         if (cliKind === 'buildx')
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(entry, { recursive: true, mode: 0o700 });
         else
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(entry, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' }).catch((error) => {
-                if (error.code !== 'EEXIST')
-                    throw error;
-            });
+            await makeBuildNodeId(entry);
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(entry, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, buildStateEntry[cliKind]));
     }
     catch {
         // An unwritable home costs the build its incremental context transfer, nothing more.
+    }
+}
+// Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
+async function makeBuildNodeId(file) {
+    if (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(file).then(() => true, () => false))
+        return;
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(file), { recursive: true, mode: 0o700 });
+    const draft = `${file}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(8).toString('hex')}`;
+    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(draft, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    try {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.link)(draft, file).catch((error) => {
+            if (error.code !== 'EEXIST')
+                throw error;
+        });
+    }
+    finally {
+        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(draft, { force: true });
     }
 }
 /** Removes a directory `createStepDirectory` made; false when there was none left. */

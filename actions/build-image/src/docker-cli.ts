@@ -27,8 +27,8 @@ function findDockerExecutables(pathVariable: string): string[] {
   return [...found.values()];
 }
 
-// docker/cli's cli-plugins/manager looks in the config directory's cli-plugins, the config file's cliPluginsExtraDirs,
-// then these.
+// Besides the config directory's cli-plugins and the config file's cliPluginsExtraDirs, docker/cli's plugin manager
+// looks in these.
 const systemPluginDirectories = [
   '/usr/local/lib/docker/cli-plugins',
   '/usr/local/libexec/docker/cli-plugins',
@@ -57,31 +57,34 @@ function isExecutable(path: string): boolean {
   }
 }
 
-// Each probe is a docker process (two with buildx, which runs its plugin), so only what can answer is asked.
-async function probe(runCommand: RunCommand, path: string, askBuildx: boolean): Promise<BuildCli | undefined> {
-  if (askBuildx) {
-    const buildx = await runCommand([path, 'buildx', 'version']);
-    if (buildx.exitCode === 0) return {path, kind: 'buildx', version: buildx.output.trim()};
-  }
-  const client = await runCommand([path, '--version']);
-  const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
-  if (client.exitCode === 0 && major >= 20 && major < 23) return {path, kind: 'builtin', version: client.output.trim()};
-  return undefined;
+// Each probe is a docker process (two for buildx, which runs its plugin), so each docker is asked one thing at a time.
+async function probeBuildx(runCommand: RunCommand, path: string): Promise<BuildCli | undefined> {
+  const buildx = await runCommand([path, 'buildx', 'version']);
+  return buildx.exitCode === 0 ? {path, kind: 'buildx', version: buildx.output.trim()} : undefined;
 }
 
-async function probeAll(runCommand: RunCommand, candidates: string[], askBuildx: boolean): Promise<BuildCli | undefined> {
-  const probed = await Promise.all(candidates.map(path => probe(runCommand, path, askBuildx)));
+async function probeBuiltinBuildKit(runCommand: RunCommand, path: string): Promise<BuildCli | undefined> {
+  const client = await runCommand([path, '--version']);
+  const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
+  return client.exitCode === 0 && major >= 20 && major < 23 ? {path, kind: 'builtin', version: client.output.trim()} : undefined;
+}
+
+async function firstFound(candidates: string[], probe: (path: string) => Promise<BuildCli | undefined>): Promise<BuildCli | undefined> {
+  const probed = await Promise.all(candidates.map(probe));
   return probed.find(found => found !== undefined);
 }
 
 /**
- * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs): one with the buildx
- * plugin, else a client old enough to carry BuildKit itself. A newer client without buildx is passed over. Buildx is
- * asked for only when its plugin is where `hasBuildxPlugin` looks, or when no docker could build otherwise.
+ * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs). When the buildx
+ * plugin is where `hasBuildxPlugin` looks, the first docker that runs it; else the first client old enough to carry
+ * BuildKit itself (20.10 to 22.x); else, for a plugin kept elsewhere, the first docker that runs buildx after all.
  */
 export async function findBuildCli(runCommand: RunCommand, pathVariable: string, buildxPluginFound: boolean): Promise<BuildCli> {
   const candidates = findDockerExecutables(pathVariable);
-  const cli = (await probeAll(runCommand, candidates, buildxPluginFound)) ?? (buildxPluginFound ? undefined : await probeAll(runCommand, candidates, true));
+  const cli =
+    (buildxPluginFound ? await firstFound(candidates, path => probeBuildx(runCommand, path)) : undefined) ??
+    (await firstFound(candidates, path => probeBuiltinBuildKit(runCommand, path))) ??
+    (buildxPluginFound ? undefined : await firstFound(candidates, path => probeBuildx(runCommand, path)));
   if (cli) return cli;
   const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
   throw new RemoteError('Docker CLI', looked, {next: 'Install the buildx plugin (docker/setup-buildx-action does), or put a Docker 20.10 client on PATH.'});

@@ -1,6 +1,6 @@
 import {stat} from 'node:fs/promises';
 import {homedir, tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {join, resolve} from 'node:path';
 import {ConfigError, type Environment, errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
 import type Docker from 'dockerode';
 import {runBuild} from './build.js';
@@ -32,12 +32,18 @@ export interface BuildImageCollaborators {
   clock: {now(): number};
   logger: Logger;
   saveState(name: string, value: string): void;
-  /** Where PATH (to find docker), RUNNER_TEMP, DOCKER_CONFIG and HOME come from. */
+  /** Where PATH (to find docker), RUNNER_TEMP, DOCKER_CONFIG, BUILDX_CONFIG and HOME come from. */
   environment: Environment;
 }
 
 function userDockerConfig(environment: Environment): string {
-  return environment.DOCKER_CONFIG || join(environment.HOME || homedir(), '.docker');
+  // Docker reads a relative DOCKER_CONFIG from the working directory; the links made to it live in another one.
+  return resolve(environment.DOCKER_CONFIG || join(environment.HOME || homedir(), '.docker'));
+}
+
+// buildx keeps its state under BUILDX_CONFIG when that is set, where the build finds it without a link.
+function buildStateToLink(cli: BuildCli, environment: Environment): BuildCli['kind'] | undefined {
+  return cli.kind === 'buildx' && environment.BUILDX_CONFIG ? undefined : cli.kind;
 }
 
 // Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
@@ -106,7 +112,8 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
       cacheFrom: inputs.cacheFrom,
       secretFiles: await writeSecretFiles(directory, inputs.secrets),
       iidFile: join(directory, 'image-id'),
-      dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), cli.kind)),
+      dockerConfig:
+        credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
     };
     imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
   } catch (error) {

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto';
-import {access, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
-import {basename, join} from 'node:path';
+import {access, link, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
+import {basename, dirname, join} from 'node:path';
 import type {BuildCli} from './docker-cli.js';
 import {authServerAddress, type RegistryCredentials} from './registry.js';
 
@@ -48,7 +48,8 @@ export async function writeDockerConfig(
   registry: string,
   credentials: RegistryCredentials,
   userConfigDirectory: string,
-  cliKind: BuildCli['kind'],
+  /** Whose build state to link; none when BUILDX_CONFIG keeps buildx's elsewhere. */
+  buildState: BuildCli['kind'] | undefined,
 ): Promise<string> {
   const config = (await readFile(join(userConfigDirectory, 'config.json'), 'utf8')
     .then(text => JSON.parse(text) as DockerConfig)
@@ -72,7 +73,7 @@ export async function writeDockerConfig(
     )
       await symlink(target, join(configDirectory, name));
   }
-  await linkBuildState(cliKind, userConfigDirectory, configDirectory);
+  if (buildState) await linkBuildState(buildState, userConfigDirectory, configDirectory);
   return configDirectory;
 }
 
@@ -88,15 +89,32 @@ const buildStateEntry = {builtin: '.buildNodeID', buildx: 'buildx'} as const;
 async function linkBuildState(cliKind: BuildCli['kind'], userConfigDirectory: string, configDirectory: string): Promise<void> {
   const entry = join(userConfigDirectory, buildStateEntry[cliKind]);
   try {
-    await mkdir(userConfigDirectory, {recursive: true, mode: 0o700});
     if (cliKind === 'buildx') await mkdir(entry, {recursive: true, mode: 0o700});
-    else
-      await writeFile(entry, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'}).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST') throw error;
-      });
+    else await makeBuildNodeId(entry);
     await symlink(entry, join(configDirectory, buildStateEntry[cliKind]));
   } catch {
     // An unwritable home costs the build its incremental context transfer, nothing more.
+  }
+}
+
+// Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
+async function makeBuildNodeId(file: string): Promise<void> {
+  if (
+    await lstat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
+  await mkdir(dirname(file), {recursive: true, mode: 0o700});
+  const draft = `${file}-${randomBytes(8).toString('hex')}`;
+  await writeFile(draft, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'});
+  try {
+    await link(draft, file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
+  } finally {
+    await rm(draft, {force: true});
   }
 }
 

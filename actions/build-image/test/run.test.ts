@@ -1,9 +1,9 @@
-import {existsSync} from 'node:fs';
+import {existsSync, readdirSync, statSync} from 'node:fs';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
-import {join} from 'node:path';
+import {join, relative} from 'node:path';
 import {PassThrough} from 'node:stream';
-import {createConsoleLogger, RemoteError} from '@circuitverse/shared';
+import {createConsoleLogger, type Environment, RemoteError} from '@circuitverse/shared';
 import {catchConfigError} from '@circuitverse/testkit';
 import type Docker from 'dockerode';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
@@ -80,12 +80,15 @@ function inputsWith(overrides: Partial<BuildImageInputs> = {}): BuildImageInputs
 }
 
 /** A docker CLI that builds successfully (or fails with `buildOutput`), an Engine that pushes, a registry that agrees. */
-function collaborators(options: {buildOutput?: string[]; registry?: Partial<Record<keyof RegistryClient, unknown>>} = {}) {
+function collaborators(options: {buildOutput?: string[]; registry?: Partial<Record<keyof RegistryClient, unknown>>; environment?: Environment} = {}) {
   let stepDirectory = '';
+  let buildDockerConfig: {path: string; entries: string[]; buildxReachable: boolean} | undefined;
   const runCommand: RunCommand = async (argv, commandOptions) => {
     if (argv[1] === 'buildx' && argv[2] === 'version') return {exitCode: 0, output: 'github.com/docker/buildx v0.30.1'};
     if (argv[1] === '--version') return {exitCode: 0, output: 'Docker version 29.1.3'};
     calls.push(`build ${argv.at(-1)}`);
+    const dockerConfig = commandOptions?.env?.DOCKER_CONFIG as string;
+    buildDockerConfig = {path: dockerConfig, entries: readdirSync(dockerConfig).sort(), buildxReachable: existsSync(join(dockerConfig, 'buildx'))};
     for (const line of options.buildOutput ?? []) commandOptions?.onLine?.(line);
     if (options.buildOutput) return {exitCode: 1, output: options.buildOutput.join('\n')};
     await writeFile(argv[argv.indexOf('--iidfile') + 1] as string, 'sha256:1mage');
@@ -122,9 +125,9 @@ function collaborators(options: {buildOutput?: string[]; registry?: Partial<Reco
     saveState: (_, value) => {
       stepDirectory = value;
     },
-    environment: {PATH: join(workspace, 'bin'), RUNNER_TEMP: workspace, HOME: workspace},
+    environment: {PATH: join(workspace, 'bin'), RUNNER_TEMP: workspace, HOME: workspace, ...options.environment},
   };
-  return {collaborators: result, stepDirectory: () => stepDirectory};
+  return {collaborators: result, stepDirectory: () => stepDirectory, buildDockerConfig: () => buildDockerConfig};
 }
 
 describe('buildImage', () => {
@@ -176,6 +179,21 @@ describe('buildImage', () => {
     expect(existsSync(stepDirectory())).toBe(false);
     expect(log.slice(-2)).toEqual(['Last output of [2/2] RUN make:', '  cc: not found']);
     expect(calls.filter(call => call.startsWith('push'))).toEqual([]);
+  });
+
+  it("links buildx's state from a DOCKER_CONFIG given relative to the working directory", async () => {
+    const user = join(workspace, 'user-docker');
+    const {collaborators: c, buildDockerConfig} = collaborators({environment: {DOCKER_CONFIG: relative(process.cwd(), user)}});
+    await buildImage(inputsWith(), pushContext, c);
+    expect(buildDockerConfig()).toMatchObject({entries: ['buildx', 'config.json'], buildxReachable: true});
+    expect(statSync(join(user, 'buildx')).isDirectory()).toBe(true);
+  });
+
+  it("leaves buildx's state alone when BUILDX_CONFIG keeps it elsewhere", async () => {
+    const {collaborators: c, buildDockerConfig} = collaborators({environment: {BUILDX_CONFIG: join(workspace, 'buildx-state')}});
+    await buildImage(inputsWith(), pushContext, c);
+    expect(buildDockerConfig()?.entries).toEqual(['config.json']);
+    expect(existsSync(join(workspace, '.docker', 'buildx'))).toBe(false);
   });
 
   it('fails when a tag resolves to another digest than the one pushed', async () => {

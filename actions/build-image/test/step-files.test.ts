@@ -1,4 +1,4 @@
-import {mkdir, mkdtemp, readFile, readlink, rm, stat, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
@@ -56,32 +56,52 @@ describe('step files', () => {
 
   it("shares the user's BuildKit node ID, making it where a 20.10 client would when there is none", async () => {
     const user = join(root, 'user-docker');
-    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'builtin');
+    const firstStep = await createStepDirectory(root, () => {});
+    const first = await writeDockerConfig(firstStep, 'docker.io', {username: 'ci', password: 'pw'}, user, 'builtin');
     const nodeId = await readFile(join(user, '.buildNodeID'), 'utf8');
     expect(nodeId).toMatch(/^[0-9a-f]{64}$/);
     expect(await mode(join(user, '.buildNodeID'))).toBe(0o600);
+    expect(await readdir(user)).toEqual(['.buildNodeID']);
+    expect((await readdir(first)).sort()).toEqual(['.buildNodeID', 'config.json']);
     expect(await readFile(join(first, '.buildNodeID'), 'utf8')).toBe(nodeId);
 
+    await removeStepDirectory(firstStep);
     const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'builtin');
     expect(await readFile(join(second, '.buildNodeID'), 'utf8')).toBe(nodeId);
   });
 
-  it("shares the user's buildx directory, where buildx keeps its node ID, making it when there is none", async () => {
+  it("shares the user's buildx directory, where buildx keeps its node ID and builders, making it when there is none", async () => {
     const user = join(root, 'user-docker');
-    const first = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'buildx');
+    const firstStep = await createStepDirectory(root, () => {});
+    const first = await writeDockerConfig(firstStep, 'docker.io', {username: 'ci', password: 'pw'}, user, 'buildx');
     expect(await mode(join(user, 'buildx'))).toBe(0o700);
+    expect(await readdir(user)).toEqual(['buildx']);
     await writeFile(join(first, 'buildx', '.buildNodeID'), 'written by buildx');
 
+    await removeStepDirectory(firstStep);
     const second = await writeDockerConfig(await createStepDirectory(root, () => {}), 'docker.io', {username: 'ci', password: 'pw'}, user, 'buildx');
     expect(await readFile(join(second, 'buildx', '.buildNodeID'), 'utf8')).toBe('written by buildx');
   });
 
-  it('writes a config with the login alone when the user has none', async () => {
+  it('still writes the config when the build state cannot be made', async () => {
+    await writeFile(join(root, 'a-file'), '');
+    const configDirectory = await writeDockerConfig(
+      await createStepDirectory(root, () => {}),
+      'docker.io',
+      {username: 'ci', password: 'pw'},
+      join(root, 'a-file', 'docker'),
+      'builtin',
+    );
+    expect(await readdir(configDirectory)).toEqual(['config.json']);
+  });
+
+  it('writes a config with the login alone when the user has none, and makes nothing for the user', async () => {
     const directory = await createStepDirectory(root, () => {});
-    const configDirectory = await writeDockerConfig(directory, 'docker.io', {username: 'ci', password: 'pw'}, join(root, 'nowhere'), 'builtin');
+    const configDirectory = await writeDockerConfig(directory, 'docker.io', {username: 'ci', password: 'pw'}, join(root, 'nowhere'), undefined);
     expect(JSON.parse(await readFile(join(configDirectory, 'config.json'), 'utf8'))).toEqual({
       auths: {'https://index.docker.io/v1/': {auth: Buffer.from('ci:pw').toString('base64')}},
     });
+    expect(await readdir(root)).not.toContain('nowhere');
   });
 
   it('removes the directory once, and nothing it did not make', async () => {
