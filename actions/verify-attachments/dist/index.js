@@ -64295,10 +64295,11 @@ function compareStrata(a, b) {
 const pilotFactor = 10;
 const minimumPilot = 20_000;
 /**
- * Ids per lookup query. A batch holds as many ids as the draw still seems to need, so a plan takes a few queries
- * rather than dozens, and the lookups of one query, sorted by the index, share its pages (on a million rows, 30%
- * less time than batches of 2,000). The cap keeps a batch a sliver of any large table, so it goes through the
- * primary key index; only a table not much larger than a batch is read whole by PostgreSQL, where that is cheaper.
+ * Ids per lookup query. A batch holds as many ids as the draw still seems to need, up to four times those drawn
+ * before it, so a plan takes a few queries rather than dozens, and the lookups of one query, sorted by the index,
+ * share its pages (on a million rows, 30% less time than batches of 2,000). The cap keeps a batch a sliver of any
+ * large table, so it goes through the primary key index; only a table not much larger than a batch is read whole by
+ * PostgreSQL, where that is cheaper.
  */
 const minimumBatch = 1000;
 const maximumBatch = 50_000;
@@ -64319,7 +64320,7 @@ async function planSample(space, size, random, maxProbes = Math.max(100 * size, 
     await stream.fill(() => stream.idsFor(pilotSize - stream.units.length, stream.units.length));
     // Topping up small names may cost at most what the pilot did: enough for a name the pilot met a few times, and a
     // bound that keeps the whole plan proportional to the sample however the names are spread.
-    stream.limitProbes(2 * stream.probes);
+    stream.limitProbes(2 * stream.probesFor(pilotSize));
     // A table read whole is counted; otherwise the pilot's counts scale up by the share of drawn ids that were rows.
     const pilot = stream.exhausted ? stream.units : stream.units.slice(0, pilotSize);
     const scale = stream.exhausted ? 1 : (range.max - range.min + 1) / stream.probesFor(pilot.length);
@@ -64407,8 +64408,10 @@ class UnitStream {
     /** Draws batches while `wanted` asks for more ids (it is asked again after every batch). */
     async fill(wanted) {
         for (let ids = wanted(); ids > 0 && !this.exhausted && this.probes < this.maxProbes; ids = wanted()) {
-            // A tenth more than the estimate, so one batch usually does.
-            await this.drawBatch(Math.min(maximumBatch, Math.max(minimumBatch, Math.ceil(ids * 1.1))));
+            // A tenth more than the estimate, so one batch usually does; but at most four times the ids drawn so far, since
+            // an estimate from a few hits (a sparse table's) may be far off.
+            const cap = Math.min(maximumBatch, Math.max(minimumBatch, 4 * this.probes));
+            await this.drawBatch(Math.min(cap, Math.max(minimumBatch, Math.ceil(ids * 1.1))));
             // Few rows spread over many ids (the estimate firms up as draws add up, so it is asked after every batch).
             const estimate = (this.units.length * (this.range.max - this.range.min + 1)) / this.probes;
             if (!this.exhausted && estimate <= this.wholeLimit)

@@ -88,6 +88,21 @@ describe('planSample', () => {
     expect(space.scanned).toBe(300);
   });
 
+  it('finds a sparse table with its first small batch, before a pilot-sized one', async () => {
+    const space = memorySpace(
+      unitsOf(
+        [
+          ['avatar', 1500],
+          ['file', 500],
+        ],
+        10_000,
+      ),
+    );
+    const plan = await planSample(space, 100, seededRandom('sparse-stratified'));
+    expect(plan).toMatchObject({population: 2000, exact: true});
+    expect(space.probed).toBe(1000);
+  });
+
   it('stops at its draw budget, keeping what it found', async () => {
     const space = memorySpace(unitsOf([[null, 1000]], 10), false);
     const plan = await planSample(space, 100, seededRandom('budget'), 500);
