@@ -998,7 +998,7 @@ buildState) {
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, 'config.json'), JSON.stringify(config), { mode: 0o600, flag: 'wx' });
     for (const name of ['cli-plugins', 'contexts']) {
         const target = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, name);
-        if (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(target).then(() => true, () => false))
+        if (await exists(target))
             await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(target, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, name));
     }
     if (buildState)
@@ -1028,7 +1028,7 @@ async function linkBuildState(cliKind, userConfigDirectory, configDirectory) {
 }
 // Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
 async function makeBuildNodeId(file) {
-    if (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.lstat)(file).then(() => true, () => false))
+    if (await exists(file))
         return;
     await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(file), { recursive: true, mode: 0o700 });
     const draft = `${file}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(8).toString('hex')}`;
@@ -1042,6 +1042,9 @@ async function makeBuildNodeId(file) {
     finally {
         await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(draft, { force: true });
     }
+}
+function exists(path) {
+    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(path).then(() => true, () => false);
 }
 /** Removes a directory `createStepDirectory` made; false when there was none left. */
 async function removeStepDirectory(directory) {

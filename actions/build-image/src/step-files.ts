@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {access, link, lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
+import {access, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile} from 'node:fs/promises';
 import {basename, dirname, join} from 'node:path';
 import type {BuildCli} from './docker-cli.js';
 import {authServerAddress, type RegistryCredentials} from './registry.js';
@@ -65,13 +65,7 @@ export async function writeDockerConfig(
   await writeFile(join(configDirectory, 'config.json'), JSON.stringify(config), {mode: 0o600, flag: 'wx'});
   for (const name of ['cli-plugins', 'contexts']) {
     const target = join(userConfigDirectory, name);
-    if (
-      await access(target).then(
-        () => true,
-        () => false,
-      )
-    )
-      await symlink(target, join(configDirectory, name));
+    if (await exists(target)) await symlink(target, join(configDirectory, name));
   }
   if (buildState) await linkBuildState(buildState, userConfigDirectory, configDirectory);
   return configDirectory;
@@ -99,13 +93,7 @@ async function linkBuildState(cliKind: BuildCli['kind'], userConfigDirectory: st
 
 // Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
 async function makeBuildNodeId(file: string): Promise<void> {
-  if (
-    await lstat(file).then(
-      () => true,
-      () => false,
-    )
-  )
-    return;
+  if (await exists(file)) return;
   await mkdir(dirname(file), {recursive: true, mode: 0o700});
   const draft = `${file}-${randomBytes(8).toString('hex')}`;
   await writeFile(draft, randomBytes(32).toString('hex'), {mode: 0o600, flag: 'wx'});
@@ -116,6 +104,13 @@ async function makeBuildNodeId(file: string): Promise<void> {
   } finally {
     await rm(draft, {force: true});
   }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Removes a directory `createStepDirectory` made; false when there was none left. */

@@ -128,3 +128,43 @@ describe.skipIf(!sandbox)('build-image against the sandbox registry', () => {
     expect(Date.parse(labels['org.opencontainers.image.created'])).toBeGreaterThan(Date.now() - 10 * 60_000);
   });
 });
+
+describe.skipIf(!sandbox)('build-image on a runner that keeps its home', () => {
+  const s = sandbox as NonNullable<typeof sandbox>;
+
+  // The last size BuildKit logs for the build context: "#9 [internal] load build context" ... "#9 transferring context: 2.06MB 0.0s done".
+  function contextBytes(run: ActionRun): number {
+    const step = /^#(\d+) \[internal\] load build context$/m.exec(run.log)?.[1];
+    const sizes = [...run.log.matchAll(new RegExp(`^#${step} transferring context: ([\\d.]+)([kMG]?B)`, 'gm'))];
+    const last = sizes.at(-1);
+    if (!step || !last) throw new Error(`no context transfer in the log:\n${run.log}`);
+    return Number(last[1]) * {B: 1, kB: 1e3, MB: 1e6, GB: 1e9}[last[2] as 'B'];
+  }
+
+  it('sends only the changed files of the context on the next build, under the BuildKit node ID kept in its docker config', async () => {
+    const repository = uniqueRepository(s, 'node-id');
+    const context = await makeContext(s, 'FROM scratch\nCOPY busybox /bin/busybox\nCOPY app /app\n');
+    const userConfig = await mkdtemp(join(tmpdir(), 'build-image-user-docker-'));
+    try {
+      const build = () =>
+        runAction(action, {
+          inputs: {image: repository, context, push: 'false', 'registry-username': s.registry.username, 'registry-password': s.registry.password},
+          env: {DOCKER_CONFIG: userConfig},
+        });
+      const first = await build();
+      expect(first.errors).toEqual([]);
+      const nodeId = await readFile(join(userConfig, '.buildNodeID'), 'utf8');
+      await writeFile(join(context, 'app', 'hello.txt'), 'hello again\n');
+      const second = await build();
+      expect(second.errors).toEqual([]);
+
+      expect(await readFile(join(userConfig, '.buildNodeID'), 'utf8')).toBe(nodeId);
+      expect(contextBytes(first)).toBeGreaterThan(1e6); // busybox
+      expect(contextBytes(second)).toBeLessThan(1e5);
+    } finally {
+      await removeLocalImages(repository);
+      await rm(context, {recursive: true, force: true});
+      await rm(userConfig, {recursive: true, force: true});
+    }
+  });
+});
