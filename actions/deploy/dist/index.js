@@ -23818,7 +23818,7 @@ class DeployHost {
             envFile,
             release.image,
         ];
-        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, hostPortCandidates().join(' '), ...args), { stdin: envContent ?? '' });
+        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, appPort === undefined ? '' : hostPortCandidates().join(' '), ...args), { stdin: envContent ?? '' });
         const port = appPort === undefined ? undefined : Number(output.trim());
         if (appPort !== undefined && !Number.isInteger(port)) {
             throw new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output });
@@ -24005,7 +24005,7 @@ function readInputs(reader, logger) {
             throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
         return target;
     });
-    const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .Fq)(reader, 'every host');
+    const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .F)(reader, 'every host');
     const service = reader.required('service', 'a name such as web');
     if (!servicePattern.test(service)) {
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be lower-case letters, digits and "-", starting with a letter or digit (got "${service}")`, 'Use a name such as web or circuitverse-web.');
@@ -24100,7 +24100,7 @@ try {
         const token = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token');
         if (token) {
             const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-            await (0,_post_js__WEBPACK_IMPORTED_MODULE_6__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh) });
+            await (0,_post_js__WEBPACK_IMPORTED_MODULE_6__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh) });
         }
     }
     else {
@@ -24113,7 +24113,7 @@ try {
         const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)(inputs, {
             logger,
             clock: _health_check_js__WEBPACK_IMPORTED_MODULE_4__/* .systemClock */ .ml,
-            connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh),
+            connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh),
             origin: {
                 actor: process.env.GITHUB_ACTOR ?? 'unknown',
                 runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
@@ -24382,6 +24382,7 @@ async function waitHealthy(host, container, settings, tools) {
     const { logger, clock, signal } = tools;
     const deadline = clock.now() + settings.healthTimeoutMs;
     const responses = [];
+    let inspectedAt = Number.NEGATIVE_INFINITY;
     for (let attempt = 1;; attempt++) {
         if (signal.aborted)
             throw new Error('The deploy was cancelled.');
@@ -24396,12 +24397,17 @@ async function waitHealthy(host, container, settings, tools) {
         logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
         if ((0,health_check/* isHealthy */.Wr)(result))
             return;
-        const state = await host.containerState(container.name);
-        if (state.status !== 'running') {
-            await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
-        }
         const delay = healthRetryDelay(attempt);
-        if (clock.now() + delay > deadline) {
+        const timedOut = clock.now() + delay > deadline;
+        // Each look is a docker CLI run on the host: once a second finds a container that exited, however fast the retries.
+        if (timedOut || clock.now() - inspectedAt >= healthIntervalMs) {
+            inspectedAt = clock.now();
+            const state = await host.containerState(container.name);
+            if (state.status !== 'running') {
+                await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
+            }
+        }
+        if (timedOut) {
             const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
             await failWithLogs(host, container, `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
         }
@@ -26212,11 +26218,9 @@ function toShellCommand(argv) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  LZ: () => (/* reexport */ connectSsh),
-  Fq: () => (/* reexport */ readSshCredentials)
+  L: () => (/* reexport */ connectSsh),
+  F: () => (/* reexport */ readSshCredentials)
 });
-
-// UNUSED EXPORTS: KnownHosts, fingerprint, knownHostsName, readPrivateKey
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(7004);
@@ -26494,7 +26498,6 @@ function readSshCredentials(reader, hosts) {
 //# sourceMappingURL=credentials-input.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
 // Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
-
 
 
 //# sourceMappingURL=index.js.map

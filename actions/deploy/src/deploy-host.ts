@@ -123,7 +123,14 @@ export class DeployHost {
     ];
     const output = await this.connection.run(
       `starting ${release.version}`,
-      script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, hostPortCandidates().join(' '), ...args),
+      script(
+        startScript,
+        name,
+        appPort === undefined ? '' : String(appPort),
+        envContent === undefined ? '' : envFile,
+        appPort === undefined ? '' : hostPortCandidates().join(' '),
+        ...args,
+      ),
       {stdin: envContent ?? ''},
     );
     const port = appPort === undefined ? undefined : Number(output.trim());

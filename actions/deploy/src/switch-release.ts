@@ -101,6 +101,7 @@ async function waitHealthy(
   const {logger, clock, signal} = tools;
   const deadline = clock.now() + settings.healthTimeoutMs;
   const responses: string[] = [];
+  let inspectedAt = Number.NEGATIVE_INFINITY;
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) throw new Error('The deploy was cancelled.');
     const result: HealthAttempt = await host.connection
@@ -112,12 +113,17 @@ async function waitHealthy(
     if (responses.length > 5) responses.shift();
     logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
     if (isHealthy(result)) return;
-    const state = await host.containerState(container.name);
-    if (state.status !== 'running') {
-      await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
-    }
     const delay = healthRetryDelay(attempt);
-    if (clock.now() + delay > deadline) {
+    const timedOut = clock.now() + delay > deadline;
+    // Each look is a docker CLI run on the host: once a second finds a container that exited, however fast the retries.
+    if (timedOut || clock.now() - inspectedAt >= healthIntervalMs) {
+      inspectedAt = clock.now();
+      const state = await host.containerState(container.name);
+      if (state.status !== 'running') {
+        await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
+      }
+    }
+    if (timedOut) {
       const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
       await failWithLogs(
         host,

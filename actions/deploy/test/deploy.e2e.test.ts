@@ -57,17 +57,26 @@ describe.skipIf(!sandbox)('deploy', () => {
     expect(served).toEqual(['v2', 'v2', 'v2']);
   });
 
-  it('publishes a new container on the next candidate port when one is taken on the host', async () => {
+  it('publishes a new container on the next candidate port when others are taken on the host', async () => {
     const [host] = sandbox.hosts as [SandboxHost];
-    const [taken, free] = [24_601, 24_602];
-    // A process of the host's own listens on the first candidate; Docker cannot bind it.
-    const start = `socat TCP-LISTEN:${taken},bind=127.0.0.1,fork /dev/null & sleep 0.5; sh -c "$1" deploy web-port-test 3000 '' '${taken} ${free}' --label circuitverse.deploy.service=web-port-test ${images.v2}; status=$?; kill $!; exit $status`;
+    const [byContainer, byProcess, free] = [24_601, 24_602, 24_603];
+    // Another container holds the first candidate (Docker: "port is already allocated"), a process of the host's own the
+    // second ("address already in use"); docker run returns once its port is bound, socat is waited for, 5 s at most.
+    const start = `docker run --detach --name web-port-holder --entrypoint /bin/sleep --publish 127.0.0.1:${byContainer}:3000 "$2" 600 >/dev/null
+socat TCP-LISTEN:${byProcess},bind=127.0.0.1,fork /dev/null &
+listener=$!
+tries=0
+until ss -Hltn 'sport = :${byProcess}' | grep -q .; do tries=$((tries + 1)); [ $tries -le 100 ] || exit 1; sleep 0.05; done
+sh -c "$1" deploy web-port-test 3000 '' '${byContainer} ${byProcess} ${free}' --label circuitverse.deploy.service=web-port-test "$2"
+status=$?
+kill $listener
+exit $status`;
     try {
-      const output = await hostRun(host, ['sh', '-c', start, 'start', startScript]);
+      const output = await hostRun(host, ['sh', '-c', start, 'start', startScript, images.v2 as string]);
       expect(output.trim()).toBe(String(free));
       expect((await hostRun(host, ['docker', 'port', 'web-port-test', '3000/tcp'])).trim()).toBe(`127.0.0.1:${free}`);
     } finally {
-      await hostRun(host, ['docker', 'rm', '--force', 'web-port-test']);
+      await hostRun(host, ['sh', '-c', 'docker rm --force web-port-test web-port-holder >/dev/null 2>&1 || true']);
     }
   });
 
