@@ -74,13 +74,14 @@ export function parseArguments(argv, metadata) {
 }
 
 /** A file command (GITHUB_OUTPUT, GITHUB_STATE) at `path`: `name<<delimiter` blocks, or legacy `name=value` lines. */
-function parseFileCommands(path) {
+function readFileCommands(path) {
   const values = {};
   const lines = readFileSync(path, 'utf8').split('\n');
   for (let index = 0; index < lines.length; index++) {
     const heredoc = /^([^=<]+)<<(.+)$/.exec(lines[index]);
     if (heredoc) {
       const end = lines.indexOf(heredoc[2], index + 1);
+      if (end === -1) throw new Error(`${path}: "${heredoc[1]}" has no closing ${heredoc[2]}`);
       values[heredoc[1]] = lines.slice(index + 1, end).join('\n');
       index = end;
       continue;
@@ -203,6 +204,8 @@ export async function main(argv) {
 export async function runActionStep(actionName, inputs, {write = line => process.stdout.write(`${line}\n`), debug = false, env = {}} = {}) {
   const actionDir = join(root, 'actions', actionName);
   const metadata = parse(readFileSync(join(actionDir, 'action.yml'), 'utf8'));
+  const undeclared = Object.keys(inputs).filter(name => !(name in (metadata.inputs ?? {})));
+  if (undeclared.length > 0) throw new Error(`${actionName} has no input ${undeclared.join(', ')} (see actions/${actionName}/action.yml)`);
   const work = mkdtempSync(join(tmpdir(), `cv-${actionName}-`));
   try {
     const files = Object.fromEntries(['output', 'state', 'env', 'path', 'summary', 'event'].map(name => [name, join(work, name)]));
@@ -238,10 +241,10 @@ export async function runActionStep(actionName, inputs, {write = line => process
 
     const translate = createLogTranslator({write, debug});
     const mainCode = await runStep(join(actionDir, metadata.runs.main), environment, translate);
-    const outputs = parseFileCommands(files.output);
+    const outputs = readFileCommands(files.output);
     let postCode = 0;
     if (metadata.runs.post) {
-      const state = Object.fromEntries(Object.entries(parseFileCommands(files.state)).map(([name, value]) => [`STATE_${name}`, value]));
+      const state = Object.fromEntries(Object.entries(readFileCommands(files.state)).map(([name, value]) => [`STATE_${name}`, value]));
       postCode = await runStep(join(actionDir, metadata.runs.post), {...environment, ...state}, translate);
     }
     const summary = readFileSync(files.summary, 'utf8').trim();

@@ -5,8 +5,9 @@ import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runActionStep} from './cli.mjs';
+import {readSandbox} from './sandbox.mjs';
 
-const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
+const sandbox = readSandbox();
 
 async function step(action, inputs, env) {
   console.log(`━━ ${action}`);

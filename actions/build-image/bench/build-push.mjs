@@ -32,12 +32,13 @@ import {
 import {homedir, tmpdir} from 'node:os';
 import {delimiter, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
+import {readSandbox} from '../../../scripts/sandbox.mjs';
 
 const {values: options} = parseArgs({options: {runs: {type: 'string', default: '9'}, context: {type: 'string'}}});
 const runs = Number(options.runs);
 const repoRoot = resolve(import.meta.dirname, '../../..');
 const action = join(repoRoot, 'actions/build-image/dist/index.js');
-const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
+const sandbox = readSandbox();
 const {address: registry, username, password} = sandbox.registry;
 const repository = `${registry}/bench/build-image`;
 const sha = '5eb1c0de5eb1c0de5eb1c0de5eb1c0de5eb1c0de';

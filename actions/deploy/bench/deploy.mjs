@@ -11,9 +11,10 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {runActionStep} from '../../../scripts/cli.mjs';
+import {readSandbox} from '../../../scripts/sandbox.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const sandbox = JSON.parse(readFileSync(join(process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox', 'sandbox.json'), 'utf8'));
+const sandbox = readSandbox();
 const [host] = sandbox.hosts;
 const images = ['v1', 'v2'].map(version => `${sandbox.testApp.image}:${version}`);
 

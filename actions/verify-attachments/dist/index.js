@@ -63518,7 +63518,7 @@ async function openBlobSource(inputs) {
         return openNdjsonBlobs(source.path);
     if (tunnel === undefined)
         return openPostgresBlobs(source.url, 'database');
-    const connection = await (0,ssh/* connectSsh */.LZ)(tunnel.target, tunnel.credentials);
+    const connection = await (0,ssh/* connectSsh */.L)(tunnel.target, tunnel.credentials);
     const url = new URL(source.url);
     const forward = await forwardLocalPort(connection, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 5432));
     try {
@@ -63651,7 +63651,7 @@ function readTunnel(reader, source) {
     const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .parseSshTarget */ .vW)(host, 'root');
     if (!target)
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-    return { target, credentials: (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__/* .readSshCredentials */ .Fq)(reader, 'ssh-host') };
+    return { target, credentials: (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__/* .readSshCredentials */ .F)(reader, 'ssh-host') };
 }
 function readRecentSince(reader, now) {
     const text = reader.optional('recent-since');
@@ -74886,11 +74886,9 @@ function toShellCommand(argv) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  LZ: () => (/* reexport */ connectSsh),
-  Fq: () => (/* reexport */ readSshCredentials)
+  L: () => (/* reexport */ connectSsh),
+  F: () => (/* reexport */ readSshCredentials)
 });
-
-// UNUSED EXPORTS: KnownHosts, fingerprint, knownHostsName, readPrivateKey
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(7004);
@@ -75168,7 +75166,6 @@ function readSshCredentials(reader, hosts) {
 //# sourceMappingURL=credentials-input.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
 // Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
-
 
 
 //# sourceMappingURL=index.js.map
