@@ -101,7 +101,9 @@ for host_port in $host_ports; do
     *) printf '%s\\n' "$output" >&2; exit 1 ;;
   esac
 done
-echo "none of the host ports $host_ports is free on 127.0.0.1" >&2
+# Docker's line that says why, out of the container's ID before it and the usage hint after it.
+why=$(printf '%s\\n' "\${output:-}" | grep -m 1 -e 'port is already allocated' -e 'address already in use' || true)
+printf 'none of the host ports %s is free on 127.0.0.1; the last: %s\\n' "$host_ports" "$why" >&2
 exit 1`;
 
 /**

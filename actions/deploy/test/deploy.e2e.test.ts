@@ -59,7 +59,8 @@ describe.skipIf(!sandbox)('deploy', () => {
 
   it('publishes a new container on the next candidate port when others are taken on the host', async () => {
     const [host] = sandbox.hosts as [SandboxHost];
-    const [byContainer, byProcess, free] = [24_601, 24_602, 24_603];
+    // Below the 20000-29999 the deploys draw from, so no container another test left on this host holds one.
+    const [byContainer, byProcess, free] = [19_601, 19_602, 19_603];
     // Another container holds the first candidate (Docker: "port is already allocated"), a process of the host's own the
     // second ("address already in use"); docker run returns once its port is bound, socat is waited for, 5 s at most.
     const start = `docker run --detach --name web-port-holder --entrypoint /bin/sleep --publish 127.0.0.1:${byContainer}:3000 "$2" 600 >/dev/null
@@ -67,16 +68,24 @@ socat TCP-LISTEN:${byProcess},bind=127.0.0.1,fork /dev/null &
 listener=$!
 tries=0
 until ss -Hltn 'sport = :${byProcess}' | grep -q .; do tries=$((tries + 1)); [ $tries -le 100 ] || exit 1; sleep 0.05; done
+none=$(sh -c "$1" deploy web-port-none 3000 '' '${byContainer} ${byProcess}' --label circuitverse.deploy.service=web-port-test "$2" 2>&1) && none="started: $none"
+printf '%s\n' "$none"
 sh -c "$1" deploy web-port-test 3000 '' '${byContainer} ${byProcess} ${free}' --label circuitverse.deploy.service=web-port-test "$2"
 status=$?
 kill $listener
 exit $status`;
     try {
-      const output = await hostRun(host, ['sh', '-c', start, 'start', startScript, images.v2 as string]);
-      expect(output.trim()).toBe(String(free));
+      const output = (await hostRun(host, ['sh', '-c', start, 'start', startScript, images.v2 as string])).trim().split('\n');
+      // With only the taken ones to try, it names them and quotes Docker.
+      expect(output[0]).toMatch(
+        new RegExp(
+          `^none of the host ports ${byContainer} ${byProcess} is free on 127\\.0\\.0\\.1; the last: .*127\\.0\\.0\\.1:${byProcess}: bind: address already in use`,
+        ),
+      );
+      expect(output.at(-1)).toBe(String(free));
       expect((await hostRun(host, ['docker', 'port', 'web-port-test', '3000/tcp'])).trim()).toBe(`127.0.0.1:${free}`);
     } finally {
-      await hostRun(host, ['sh', '-c', 'docker rm --force web-port-test web-port-holder >/dev/null 2>&1 || true']);
+      await hostRun(host, ['sh', '-c', 'docker rm --force web-port-test web-port-none web-port-holder >/dev/null 2>&1 || true']);
     }
   });
 
