@@ -1,8 +1,19 @@
 import {randomBytes, randomInt} from 'node:crypto';
 import {parseImageRef, RemoteError} from '@circuitverse/shared';
 import type {SshConnection} from '@circuitverse/shared/ssh';
+import {type HealthAttempt, probe} from './health-check.js';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
-import {cutoverScript, finishScript, lockScript, pullScript, startScript, stateScript, unlockScript, writePrivateFileScript} from './remote-scripts.js';
+import {
+  cutoverScript,
+  finishScript,
+  lockScript,
+  preDeployScript,
+  pullScript,
+  startScript,
+  stateScript,
+  unlockScript,
+  writePrivateFileScript,
+} from './remote-scripts.js';
 
 export interface ServiceContainer {
   name: string;
@@ -15,6 +26,8 @@ export interface ServiceContainer {
 
 export interface HostState {
   containers: ServiceContainer[];
+  /** Pre-deploy containers still running, from this deploy's predecessors: a migration may be under way. */
+  runningPreDeploys: string[];
   /** The port the service's nginx upstream points at. */
   upstreamPort: number | undefined;
   history: Array<Release & {at: string}>;
@@ -26,6 +39,9 @@ export interface LockHolder {
   version: string;
   since: string;
 }
+
+/** What the lock script found: the lock taken with the state it protects, or who holds it. */
+export type LockResult = {state: HostState} | {heldBy: Partial<LockHolder>};
 
 export interface RegistryAuth {
   username: string;
@@ -43,6 +59,9 @@ function hostPortCandidates(): number[] {
 function script(source: string, ...args: string[]): string[] {
   return ['sh', '-c', source, 'deploy', ...args];
 }
+
+/** What a deploy asks of a host: `DeployHost` over SSH, or a stub in unit tests. */
+export type ServiceHost = Omit<DeployHost, 'connection'>;
 
 /** One host of a deploy: the service's operations there, each one SSH command. */
 export class DeployHost {
@@ -69,15 +88,17 @@ export class DeployHost {
   }
 
   /** Takes the service's lock and reads the state it now protects, or returns who holds the lock. */
-  async lock(token: string, holder: LockHolder, upstreamFile: string): Promise<{state: HostState} | {heldBy: Partial<LockHolder>}> {
+  async lock(token: string, holder: LockHolder, upstreamFile: string): Promise<LockResult> {
     const output = await this.connection.run(
       'taking the deploy lock',
       script(lockScript, this.paths.lock, token, this.service, upstreamFile, this.paths.history),
       {stdin: JSON.stringify(holder)},
     );
-    if (output.startsWith('acquired\n')) return {state: parseState(output)};
+    // Found anywhere in the output: a login shell may print a banner before the script's first line.
+    const acquired = /^acquired\n/m.exec(output);
+    if (acquired) return {state: parseState(output.slice(acquired.index))};
     try {
-      return {heldBy: JSON.parse(output) as Partial<LockHolder>};
+      return {heldBy: JSON.parse(output.slice(Math.max(0, output.indexOf('{')))) as Partial<LockHolder>};
     } catch {
       return {heldBy: {}};
     }
@@ -119,6 +140,9 @@ export class DeployHost {
       `${labels.image}=${release.image}`,
       '--env-file',
       envFile,
+      // The image was pulled with the deploy's credentials: never let a missing one be pulled here with the host's.
+      '--pull',
+      'never',
       release.image,
     ];
     const output = await this.connection.run(
@@ -140,23 +164,39 @@ export class DeployHost {
     return {name, version: release.version, image: release.image, running: true, port};
   }
 
-  /** Runs a one-off container of the release with the release's env file; resolves with its exit code and output. */
+  /**
+   * Runs a one-off container of the release with the release's env file, detached, and waits for it: when this
+   * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
+   */
   async runOnce(release: Release, command: string): Promise<{code: number; output: string}> {
     const name = `${this.service}-pre-deploy-${randomBytes(3).toString('hex')}`;
-    const result = await this.connection.exec([
-      'docker',
-      'run',
-      '--rm',
-      '--name',
-      name,
-      '--env-file',
-      this.paths.envFile(release.version),
-      release.image,
-      'sh',
-      '-c',
-      command,
-    ]);
-    return {code: result.code, output: `${result.stdout}${result.stderr}`};
+    const result = await this.connection.exec(
+      script(
+        preDeployScript,
+        name,
+        `${labels.service}=${this.service}`,
+        `${labels.role}=pre-deploy`,
+        this.paths.envFile(release.version),
+        release.image,
+        command,
+      ),
+    );
+    // The container's own exit code is the script's last line; without it, the script failed before or around it.
+    const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
+    const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
+    return {code: last ? Number(last[1]) : result.code || 1, output};
+  }
+
+  /** One health check of a container's published port, through an SSH tunnel: the port is on the host's loopback. */
+  checkHealth(port: number, path: string, timeoutMs: number): Promise<HealthAttempt> {
+    return this.connection
+      .openTunnel('127.0.0.1', port)
+      .then(stream => probe(stream, path, timeoutMs))
+      .catch(error => ({status: undefined, detail: String((error as Error).message)}));
+  }
+
+  close(): void {
+    this.connection.close();
   }
 
   async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {
@@ -205,13 +245,13 @@ export class DeployHost {
     return {marks, drained: marks.timeout === undefined};
   }
 
-  /** After a successful deploy: removes the stopped container, prunes releases no longer kept, releases the lock. */
-  async finish(token: string, stopped: string | undefined, kept: Release[], dropped: Release[]): Promise<void> {
+  /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
+  async finish(token: string, kept: Release[], dropped: Release[]): Promise<void> {
     const keptImages = new Set(kept.map(release => release.image));
     const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
     await this.connection.run(
       'pruning old releases and releasing the lock',
-      script(finishScript, this.paths.lock, token, stopped ?? '', `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
+      script(finishScript, this.paths.lock, token, this.service, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
     );
   }
 }
@@ -244,15 +284,17 @@ export class CutoverError extends RemoteError {
 
 function parseState(output: string): HostState {
   const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+  const rows = containers
+    .split('\n')
+    .filter(line => line.trim() !== '')
+    .map(line => {
+      const [name = '', version = '', image = '', state = '', ports = '', role = ''] = line.split('\t');
+      const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
+      return {role, container: {name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port)}};
+    });
   return {
-    containers: containers
-      .split('\n')
-      .filter(line => line.trim() !== '')
-      .map(line => {
-        const [name = '', version = '', image = '', state = '', ports = ''] = line.split('\t');
-        const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
-        return {name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port)};
-      }),
+    containers: rows.filter(row => row.role === '').map(row => row.container),
+    runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
     upstreamPort: parseUpstreamPort(upstream),
     history: parseHistory(history),
   };

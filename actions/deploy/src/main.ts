@@ -2,6 +2,7 @@ import '@circuitverse/shared/bundle-globals';
 import {InputReader} from '@circuitverse/shared';
 import {createActionsLogger, expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
+import {DeployHost} from './deploy-host.js';
 import {systemClock} from './health-check.js';
 import {readInputs} from './inputs.js';
 import {releaseLocks} from './post.js';
@@ -36,7 +37,7 @@ try {
     const outputs = await deploy(inputs, {
       logger,
       clock: systemClock,
-      connect: target => connectSsh(target, inputs.ssh),
+      openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
       origin: {
         actor: process.env.GITHUB_ACTOR ?? 'unknown',
         runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,

@@ -31,7 +31,13 @@ export function servicePaths(service: string) {
 }
 
 /** Labels that mark a container as one of the service's releases. */
-export const labels = {service: 'circuitverse.deploy.service', version: 'circuitverse.deploy.version', image: 'circuitverse.deploy.image'};
+export const labels = {
+  service: 'circuitverse.deploy.service',
+  version: 'circuitverse.deploy.version',
+  image: 'circuitverse.deploy.image',
+  /** `pre-deploy` on a one-off container, which is not a release. */
+  role: 'circuitverse.deploy.role',
+};
 
 /** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
 export function parseHistory(text: string): Array<Release & {at: string}> {

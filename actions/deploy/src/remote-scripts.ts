@@ -5,23 +5,31 @@
 const readStateFunction = `read_state() {
   echo '## containers'
   docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
-    --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}'
+    --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}\t{{.Label "circuitverse.deploy.role"}}'
   echo '## upstream'
   cat "$2" 2>/dev/null || true
   echo '## history'
   tail -n 200 "$3" 2>/dev/null || true
 }`;
 
-/** $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the
- * login off the host. */
+/**
+ * $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the login
+ * off the host. dash runs no EXIT trap when a signal kills it (a dropped SSH connection is a SIGHUP), so the signals
+ * that can end it remove the login too.
+ */
 export const pullScript = `set -eu
-if [ -n "$2" ]; then
+registry=$1 user=$2 image=$3
+if [ -n "$user" ]; then
   config=$(mktemp -d)
   trap 'rm -rf "$config"' EXIT
-  DOCKER_CONFIG=$config docker login --username "$2" --password-stdin "$1" >/dev/null
-  DOCKER_CONFIG=$config docker pull -q "$3" >/dev/null
+  trap 'rm -rf "$config"; exit 129' HUP
+  trap 'rm -rf "$config"; exit 130' INT
+  trap 'rm -rf "$config"; exit 141' PIPE
+  trap 'rm -rf "$config"; exit 143' TERM
+  DOCKER_CONFIG=$config docker login --username "$user" --password-stdin "$registry" >/dev/null
+  DOCKER_CONFIG=$config docker pull -q "$image" >/dev/null
 else
-  docker pull -q "$3" >/dev/null
+  docker pull -q "$image" >/dev/null
 fi`;
 
 /**
@@ -51,6 +59,19 @@ if [ "$held" = "$2" ]; then
   rm -rf "$1"
   echo released
 fi`;
+
+/**
+ * $1 container name, $2 and $3 its labels, $4 env file, $5 image, $6 command. The container runs detached, so it
+ * outlives a deploy that dies under it, where the lock script finds it; the last line is its exit code.
+ */
+export const preDeployScript = `set -eu
+name=$1 service_label=$2 role_label=$3 env_file=$4 image=$5 command=$6
+docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
+  "$image" sh -c "$command" >/dev/null
+code=$(docker wait "$name")
+docker logs "$name" 2>&1 || true
+docker rm "$name" >/dev/null 2>&1 || true
+echo "exit $code"`;
 
 /** $1 service, $2 upstream file, $3 history file. */
 export const stateScript = `set -eu
@@ -170,14 +191,14 @@ tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
 echo "stopped $(now)"`;
 
 /**
- * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 the container the cutover stopped (empty on a
- * first deploy), $4 env dir, then env file names to keep, `--`, and images to remove. Removes that container (off the
+ * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 service, $4 env dir, then env file names to
+ * keep, `--`, and images to remove. Removes the service's stopped containers (the one the cutover stopped, off the
  * switch's critical path), then the env files and images of releases no longer kept (an image still in use stays),
- * and releases the lock last. Other stopped containers of the service were removed before the switch.
+ * and releases the lock last.
  */
-export const finishScript = `lock=$1 token=$2 stopped=$3 dir=$4
+export const finishScript = `lock=$1 token=$2 service=$3 dir=$4
 shift 4
-if [ -n "$stopped" ]; then docker rm "$stopped" >/dev/null 2>&1; fi
+docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null 2>&1
 keep=
 while [ $# -gt 0 ] && [ "$1" != -- ]; do keep="$keep $1"; shift; done
 [ $# -gt 0 ] && shift

@@ -1,6 +1,6 @@
 import {formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
-import {CutoverError, type CutoverResult, type DeployHost, type ServiceContainer} from './deploy-host.js';
-import {type Clock, type HealthAttempt, isHealthy, probe} from './health-check.js';
+import {CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
+import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
 import {type Release, renderUpstream} from './release.js';
 
 export interface SwitchSettings {
@@ -10,6 +10,15 @@ export interface SwitchSettings {
   healthTimeoutMs: number;
   upstreamFile: string;
   drainTimeoutMs: number;
+}
+
+/** The runner cancelled the job: the deploy stops at the next point where nothing is half done. */
+export class Cancelled extends Error {
+  override readonly name = 'Cancelled';
+
+  constructor() {
+    super('The deploy was cancelled.');
+  }
 }
 
 /** Phase durations of one host, in milliseconds, in the order they ran. */
@@ -37,19 +46,31 @@ async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: (
  * the release. `envContent`, when given, is written to the release's env file just before the container starts.
  */
 export async function switchRelease(
-  host: DeployHost,
+  host: ServiceHost,
   release: Release,
   old: ServiceContainer | undefined,
   settings: SwitchSettings,
-  tools: {logger: Logger; clock: Clock; signal: AbortSignal; phases: PhaseTimes; envContent: string | undefined},
+  tools: {
+    logger: Logger;
+    clock: Clock;
+    signal: AbortSignal;
+    phases: PhaseTimes;
+    envContent: string | undefined;
+    /** Told of the new container as soon as it runs: a cutover that fails after switching leaves it serving. */
+    onStart: (container: ServiceContainer) => void;
+  },
 ): Promise<ServiceContainer> {
   const {logger, clock, phases} = tools;
   const nginx = settings.proxy === 'nginx';
+  if (tools.signal.aborted) throw new Cancelled();
+  // The start script removes a container whose run failed: one that started is in `started` from here on.
   const started = await timed(phases, 'start', clock, () => host.start(release, nginx ? settings.appPort : undefined, tools.envContent));
   logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
+  tools.onStart(started);
   let result: CutoverResult;
   try {
     await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
+    if (tools.signal.aborted) throw new Cancelled();
     result = await host.cutover({
       upstream: nginx ? {file: settings.upstreamFile, content: renderUpstream(host.service, started.port as number, release.version)} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
@@ -78,7 +99,7 @@ export async function switchRelease(
 }
 
 // The health phase's failure: the error names the host and what went wrong; the log above it shows why.
-async function failWithLogs(host: DeployHost, container: ServiceContainer, what: string, logger: Logger, lastResponses: string[]) {
+async function failWithLogs(host: ServiceHost, container: ServiceContainer, what: string, logger: Logger, lastResponses: string[]) {
   const logs = await host.containerLogs(container.name, logLines).catch(() => '(no logs)');
   logger.error(`${host.label}: last lines of ${container.name}:\n${logs || '(empty)'}`);
   if (lastResponses.length) logger.error(`${host.label}: last health responses:\n${lastResponses.join('\n')}`);
@@ -93,7 +114,7 @@ async function failWithLogs(host: DeployHost, container: ServiceContainer, what:
 }
 
 async function waitHealthy(
-  host: DeployHost,
+  host: ServiceHost,
   container: ServiceContainer,
   settings: SwitchSettings,
   tools: {logger: Logger; clock: Clock; signal: AbortSignal},
@@ -103,11 +124,8 @@ async function waitHealthy(
   const responses: string[] = [];
   let inspectedAt = Number.NEGATIVE_INFINITY;
   for (let attempt = 1; ; attempt++) {
-    if (signal.aborted) throw new Error('The deploy was cancelled.');
-    const result: HealthAttempt = await host.connection
-      .openTunnel('127.0.0.1', container.port as number)
-      .then(stream => probe(stream, settings.healthPath, probeTimeoutMs))
-      .catch(error => ({status: undefined, detail: String((error as Error).message)}));
+    if (signal.aborted) throw new Cancelled();
+    const result: HealthAttempt = await host.checkHealth(container.port as number, settings.healthPath, probeTimeoutMs);
     const line = `attempt ${attempt}: ${result.status ?? 'no response'} ${result.detail}`;
     responses.push(line);
     if (responses.length > 5) responses.shift();
@@ -148,7 +166,7 @@ export function healthRetryDelay(attempt: number): number {
 
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
 async function waitSettled(
-  host: DeployHost,
+  host: ServiceHost,
   container: ServiceContainer,
   settings: SwitchSettings,
   tools: {logger: Logger; clock: Clock; signal: AbortSignal},
@@ -156,7 +174,7 @@ async function waitSettled(
   const {logger, clock, signal} = tools;
   const started = clock.now();
   for (;;) {
-    if (signal.aborted) throw new Error('The deploy was cancelled.');
+    if (signal.aborted) throw new Cancelled();
     const state = await host.containerState(container.name);
     if (state.status !== 'running') {
       await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);

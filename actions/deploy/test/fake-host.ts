@@ -1,0 +1,287 @@
+import {createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {
+  CutoverError,
+  type CutoverRequest,
+  type HostState,
+  type LockHolder,
+  type LockResult,
+  type ServiceContainer,
+  type ServiceHost,
+} from '../src/deploy-host.js';
+import type {Clock, HealthAttempt} from '../src/health-check.js';
+import type {DeployInputs} from '../src/inputs.js';
+import {parseUpstreamPort, type Release} from '../src/release.js';
+import type {DeployCollaborators} from '../src/run.js';
+
+type Operation = keyof ServiceHost;
+
+/**
+ * Before an operation runs: throw to make it fail, await to make it slow. `calls` counts from 1 per operation, so a
+ * fault can hit the second cutover (a rollback's) and not the first.
+ */
+export type Fault = (call: number, args: unknown[]) => void | Promise<void>;
+
+/**
+ * A host in memory that does what the remote scripts do to containers, the upstream, the history and the lock, so
+ * a test can drive the real orchestration and then look at what every host ended with. An operation the test forbade
+ * throws, and so does one the fake does not know.
+ */
+export class FakeHost implements ServiceHost {
+  readonly service = 'web';
+  containers: ServiceContainer[] = [];
+  upstreamPort: number | undefined;
+  history: Array<Release & {at: string}> = [];
+  lockToken: string | undefined;
+  lockHolder: Partial<LockHolder> | undefined;
+  runningPreDeploys: string[] = [];
+  images = new Set<string>();
+  envFiles = new Set<string>();
+  /** Versions whose containers answer the health check with 503. */
+  unhealthy = new Set<string>();
+  closed = false;
+  readonly log: string[] = [];
+  private readonly faults = new Map<Operation, Fault>();
+  private readonly counts = new Map<Operation, number>();
+  private nextPort = 20_001;
+
+  constructor(readonly label: string) {}
+
+  /** Serves `version` as a finished deploy leaves it: its container live behind nginx, its release in the history. */
+  serve(...versions: string[]): this {
+    for (const version of versions) {
+      for (const container of this.containers) container.running = false;
+      const container = this.addContainer(version);
+      this.upstreamPort = container.port;
+      this.history.push({at: '2026-12-01T00:00:00.000Z', version, image: imageOf(version)});
+      this.images.add(imageOf(version));
+      this.envFiles.add(version);
+    }
+    this.containers = this.containers.filter(container => container.running);
+    return this;
+  }
+
+  addContainer(version: string, running = true): ServiceContainer {
+    const container = {name: `web-${version}-${this.nextPort}`, version, image: imageOf(version), running, port: this.nextPort++};
+    this.containers.push(container);
+    return container;
+  }
+
+  fail(operation: Operation, fault: Fault): this {
+    this.faults.set(operation, fault);
+    return this;
+  }
+
+  forbid(...operations: Operation[]): this {
+    for (const operation of operations) {
+      this.fail(operation, () => {
+        throw new Error(`${this.label}: unexpected call to ${operation}`);
+      });
+    }
+    return this;
+  }
+
+  /** The versions of the containers running now. */
+  running(): string[] {
+    return this.containers.filter(container => container.running).map(container => container.version);
+  }
+
+  /** The version nginx sends traffic to. */
+  live(): string | undefined {
+    return this.containers.find(container => container.running && container.port === this.upstreamPort)?.version;
+  }
+
+  private async enter(operation: Operation, ...args: unknown[]): Promise<void> {
+    const call = (this.counts.get(operation) ?? 0) + 1;
+    this.counts.set(operation, call);
+    this.log.push(`${operation} ${args.filter(arg => typeof arg === 'string').join(' ')}`.trim());
+    if (this.closed) throw new RemoteError(this.label, 'the SSH connection was lost');
+    await this.faults.get(operation)?.(call, args);
+  }
+
+  private state(): HostState {
+    return {
+      containers: this.containers.map(container => ({...container})),
+      runningPreDeploys: [...this.runningPreDeploys],
+      upstreamPort: this.upstreamPort,
+      history: [...this.history],
+    };
+  }
+
+  async pull(image: string): Promise<void> {
+    await this.enter('pull', image);
+    this.images.add(image);
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    await this.enter('hasImage', image);
+    return this.images.has(image);
+  }
+
+  async lock(token: string, holder: LockHolder): Promise<LockResult> {
+    await this.enter('lock', token);
+    if (this.lockToken !== undefined) return {heldBy: this.lockHolder ?? {}};
+    this.lockToken = token;
+    this.lockHolder = holder;
+    return {state: this.state()};
+  }
+
+  async unlock(token: string): Promise<boolean> {
+    await this.enter('unlock', token);
+    if (this.lockToken !== token) return false;
+    this.removeStopped();
+    this.lockToken = undefined;
+    return true;
+  }
+
+  async readState(): Promise<HostState> {
+    await this.enter('readState');
+    return this.state();
+  }
+
+  async hasEnvFile(version: string): Promise<boolean> {
+    await this.enter('hasEnvFile', version);
+    return this.envFiles.has(version);
+  }
+
+  async writeEnvFile(version: string): Promise<string> {
+    await this.enter('writeEnvFile', version);
+    this.envFiles.add(version);
+    return version;
+  }
+
+  async start(release: Release, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
+    await this.enter('start', release.version);
+    if (envContent !== undefined) this.envFiles.add(release.version);
+    if (!this.images.has(release.image)) throw new RemoteError(this.label, `starting ${release.version} failed (exit 125)`);
+    const container = this.addContainer(release.version);
+    if (appPort === undefined) container.port = undefined;
+    return {...container};
+  }
+
+  async runOnce(release: Release): Promise<{code: number; output: string}> {
+    await this.enter('runOnce', release.version);
+    return {code: 0, output: 'migrated\n'};
+  }
+
+  async checkHealth(port: number): Promise<HealthAttempt> {
+    await this.enter('checkHealth');
+    const container = this.containers.find(candidate => candidate.port === port && candidate.running);
+    if (!container) return {status: undefined, detail: 'connect ECONNREFUSED'};
+    return this.unhealthy.has(container.version) ? {status: 503, detail: 'Service Unavailable'} : {status: 200, detail: 'OK'};
+  }
+
+  async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {
+    await this.enter('containerState', name);
+    const container = this.containers.find(candidate => candidate.name === name);
+    return {status: container?.running ? 'running' : 'exited', health: undefined, exitCode: 0};
+  }
+
+  async containerLogs(name: string): Promise<string> {
+    await this.enter('containerLogs', name);
+    return 'listening';
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.enter('remove', name);
+    this.containers = this.containers.filter(container => container.name !== name);
+  }
+
+  async cutover(request: CutoverRequest) {
+    await this.enter('cutover', request.old ?? '', request);
+    const port = request.upstream && parseUpstreamPort(request.upstream.content);
+    if (port !== undefined) {
+      if (!this.containers.some(container => container.port === port && container.running)) {
+        throw new CutoverError(this.label, false, 'switching nginx failed (exit 3)', 'no such upstream');
+      }
+      this.upstreamPort = port;
+    }
+    const old = this.containers.find(container => container.name === request.old);
+    if (old) old.running = false;
+    const [, version = '', image = ''] = request.historyLine.split('\t');
+    this.history.push({at: '2026-12-02T00:00:00.000Z', version, image});
+    return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true};
+  }
+
+  async finish(token: string, kept: Release[]): Promise<void> {
+    await this.enter('finish', token);
+    this.removeStopped();
+    for (const image of [...this.images]) if (!kept.some(release => release.image === image)) this.images.delete(image);
+    if (this.lockToken === token) this.lockToken = undefined;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private removeStopped(): void {
+    this.containers = this.containers.filter(container => container.running);
+  }
+}
+
+export function imageOf(version: string): string {
+  return `127.0.0.1:5000/app:${version}`;
+}
+
+/** A clock whose sleeps pass at once, so a 60 s health timeout costs nothing. */
+export function fakeClock(): Clock {
+  let now = Date.parse('2026-12-03T00:00:00Z');
+  return {
+    now: () => now,
+    sleep: async milliseconds => {
+      now += milliseconds;
+      await Promise.resolve();
+    },
+  };
+}
+
+export function target(label: string): SshTarget {
+  return {user: 'root', host: label, port: 22, label};
+}
+
+/** Inputs for a deploy of `web` to the fake hosts, with the action's defaults. */
+export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> = {}): DeployInputs {
+  return {
+    hosts: hosts.map(host => target(host.label)),
+    ssh: undefined as never,
+    service: 'web',
+    image: imageOf('v2'),
+    appPort: 3000,
+    healthPath: '/up',
+    healthTimeoutMs: 5000,
+    proxy: 'nginx',
+    nginxUpstreamFile: '/etc/nginx/conf.d/web-upstream.conf',
+    env: new Map(),
+    secrets: new Map(),
+    registryUsername: undefined,
+    registryPassword: undefined,
+    preDeploy: undefined,
+    batchSize: hosts.length,
+    onFailure: 'rollback',
+    drainTimeoutMs: 30_000,
+    retain: 5,
+    lockWaitMs: 0,
+    rollback: false,
+    rollbackTo: undefined,
+    ...overrides,
+  };
+}
+
+/** The collaborators of a deploy to the fake hosts; `lines` collects the log. */
+export function fakeCollaborators(hosts: FakeHost[], signal = new AbortController().signal): DeployCollaborators & {lines: string[]} {
+  const lines: string[] = [];
+  return {
+    lines,
+    logger: createConsoleLogger({write: line => lines.push(line)}),
+    clock: fakeClock(),
+    openHost: async where => {
+      const host = hosts.find(candidate => candidate.label === where.label);
+      if (!host) throw new Error(`no fake host ${where.label}`);
+      host.closed = false;
+      return host;
+    },
+    origin: {actor: 'tester', runUrl: 'https://github.com/o/r/actions/runs/1'},
+    signal,
+    rememberLock: () => {},
+    forgetLock: () => {},
+  };
+}
