@@ -26,7 +26,8 @@ export interface DeployInputs {
   rollbackTo: string | undefined;
 }
 
-const servicePattern = /^[a-z0-9][a-z0-9-]*$/;
+// 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
+const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
@@ -54,7 +55,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   if (!servicePattern.test(service)) {
     throw new ConfigError(
       'service',
-      `must be lower-case letters, digits and "-", starting with a letter or digit (got "${service}")`,
+      `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`,
       'Use a name such as web or circuitverse-web.',
     );
   }
@@ -75,7 +76,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
   }
   const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
-  if (!absolutePathPattern.test(nginxUpstreamFile)) {
+  if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
     throw new ConfigError(
       'nginx-upstream-file',
       `is not a plain absolute path ("${nginxUpstreamFile}")`,

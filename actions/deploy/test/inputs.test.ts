@@ -60,6 +60,7 @@ describe('deploy inputs', () => {
     ['a service with shell metacharacters', {service: 'web;rm -rf /'}, 'service'],
     ['a service with $()', {service: '$(reboot)'}, 'service'],
     ['a service in upper case', {service: 'Web'}, 'service'],
+    ['a service longer than 63 characters', {service: 'w'.repeat(64)}, 'service'],
     ['no image and no rollback', {image: ''}, 'image'],
     ['an image without a tag or digest', {image: '127.0.0.1:5000/app'}, 'image'],
     ['an image with shell metacharacters', {image: 'app:v1;reboot'}, 'image'],
@@ -78,11 +79,16 @@ describe('deploy inputs', () => {
     ['a retain of 0', {retain: '0'}, 'retain'],
     ['rollback that is not a boolean', {rollback: 'yes'}, 'rollback'],
     ['an upstream file with shell metacharacters', {'nginx-upstream-file': '/etc/nginx/x;y'}, 'nginx-upstream-file'],
+    ['an upstream file that climbs with ..', {'nginx-upstream-file': '/etc/nginx/../../root/.ssh/authorized_keys'}, 'nginx-upstream-file'],
     ['a registry password without a user', {'registry-password': 'pw'}, 'registry-username'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
     expect(error.message).toContain(`Input "${input}"`);
+  });
+
+  it('takes a service of 63 characters', () => {
+    expect(read({...valid, service: 'w'.repeat(63)}).service).toHaveLength(63);
   });
 
   it('never quotes a secret line in its error', () => {
