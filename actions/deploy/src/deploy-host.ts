@@ -1,5 +1,5 @@
 import {randomBytes, randomInt} from 'node:crypto';
-import {parseImageRef, RemoteError} from '@circuitverse/shared';
+import {lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import type {SshConnection} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
@@ -9,6 +9,7 @@ import {
   lockScript,
   preDeployScript,
   pullScript,
+  scriptArgv,
   startScript,
   stateScript,
   unlockScript,
@@ -80,7 +81,7 @@ export class DeployHost {
 
   async pull(image: string, auth: RegistryAuth | undefined): Promise<void> {
     const registry = parseImageRef(image)?.registry ?? '';
-    await this.connection.run(`pulling ${image}`, script(pullScript, registry, auth?.username ?? '', image), {stdin: auth?.password ?? ''});
+    await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, {registry, user: auth?.username ?? '', image}), {stdin: auth?.password ?? ''});
   }
 
   async hasImage(image: string): Promise<boolean> {
@@ -91,7 +92,7 @@ export class DeployHost {
   async lock(token: string, holder: LockHolder, upstreamFile: string): Promise<LockResult> {
     const output = await this.connection.run(
       'taking the deploy lock',
-      script(lockScript, this.paths.lock, token, this.service, upstreamFile, this.paths.history),
+      scriptArgv(lockScript, {lock_dir: this.paths.lock, token, service: this.service, upstream_file: upstreamFile, history: this.paths.history}),
       {stdin: JSON.stringify(holder)},
     );
     // Found anywhere in the output: a login shell may print a banner before the script's first line.
@@ -105,11 +106,19 @@ export class DeployHost {
   }
 
   async unlock(token: string): Promise<boolean> {
-    return (await this.connection.run('releasing the deploy lock', script(unlockScript, this.paths.lock, token, this.service))).trim() === 'released';
+    return (
+      (await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, {lock_dir: this.paths.lock, token, service: this.service}))).trim() ===
+      'released'
+    );
   }
 
   async readState(upstreamFile: string): Promise<HostState> {
-    return parseState(await this.connection.run('reading the service state', script(stateScript, this.service, upstreamFile, this.paths.history)));
+    return parseState(
+      await this.connection.run(
+        'reading the service state',
+        scriptArgv(stateScript, {service: this.service, upstream_file: upstreamFile, history: this.paths.history}),
+      ),
+    );
   }
 
   async hasEnvFile(version: string): Promise<boolean> {
@@ -118,7 +127,7 @@ export class DeployHost {
 
   async writeEnvFile(version: string, content: string): Promise<string> {
     const file = this.paths.envFile(version);
-    await this.connection.run('writing the env file', script(writePrivateFileScript, file), {stdin: content});
+    await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, {file}), {stdin: content});
     return file;
   }
 
@@ -147,17 +156,20 @@ export class DeployHost {
     ];
     const output = await this.connection.run(
       `starting ${release.version}`,
-      script(
+      scriptArgv(
         startScript,
-        name,
-        appPort === undefined ? '' : String(appPort),
-        envContent === undefined ? '' : envFile,
-        appPort === undefined ? '' : hostPortCandidates().join(' '),
-        ...args,
+        {
+          name,
+          port: appPort === undefined ? '' : String(appPort),
+          env_file: envContent === undefined ? '' : envFile,
+          host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
+        },
+        args,
       ),
       {stdin: envContent ?? ''},
     );
-    const port = appPort === undefined ? undefined : Number(output.trim());
+    // The last line: a login shell may print a banner first.
+    const port = appPort === undefined ? undefined : Number(lastLine(output));
     if (appPort !== undefined && !Number.isInteger(port)) {
       throw new RemoteError(this.label, `started ${name} but could not read its published port`, {remoteOutput: output});
     }
@@ -171,15 +183,14 @@ export class DeployHost {
   async runOnce(release: Release, command: string): Promise<{code: number; output: string}> {
     const name = `${this.service}-pre-deploy-${randomBytes(3).toString('hex')}`;
     const result = await this.connection.exec(
-      script(
-        preDeployScript,
+      scriptArgv(preDeployScript, {
         name,
-        `${labels.service}=${this.service}`,
-        `${labels.role}=pre-deploy`,
-        this.paths.envFile(release.version),
-        release.image,
+        service_label: `${labels.service}=${this.service}`,
+        role_label: `${labels.role}=pre-deploy`,
+        env_file: this.paths.envFile(release.version),
+        image: release.image,
         command,
-      ),
+      }),
     );
     // The container's own exit code is the script's last line; without it, the script failed before or around it.
     const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
@@ -251,7 +262,11 @@ export class DeployHost {
     const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
     await this.connection.run(
       'pruning old releases and releasing the lock',
-      script(finishScript, this.paths.lock, token, this.service, `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images),
+      scriptArgv(finishScript, {lock_dir: this.paths.lock, token, service: this.service, env_dir: `${this.paths.root}/env`}, [
+        ...kept.map(release => `${release.version}.env`),
+        '--',
+        ...images,
+      ]),
     );
   }
 }

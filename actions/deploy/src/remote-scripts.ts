@@ -1,6 +1,26 @@
 // Shell scripts run on the hosts with `sh -c SCRIPT deploy ARG…`. They are constants: every value from the user
 // travels as a positional argument (quoted by toShellCommand) or on stdin, never spliced into script text.
 
+/** A script for `sh -c`, whose leading positional parameters have names. */
+export interface RemoteScript<Name extends string> {
+  readonly parameters: readonly Name[];
+  readonly source: string;
+}
+
+/**
+ * The script starts by assigning its leading parameters to shell variables of those names and shifting them off, so
+ * the body reads names, "$@" is what follows them, and a call site cannot pass them in the wrong order.
+ */
+export function remoteScript<const Name extends string>(parameters: readonly Name[], body: string): RemoteScript<Name> {
+  const assignments = parameters.map((name, index) => `${name}=\${${index + 1}}`).join(' ');
+  return {parameters, source: `${assignments}\nshift ${parameters.length}\n${body}`};
+}
+
+/** The argv that runs `script` with its named parameters, then `rest`. */
+export function scriptArgv<Name extends string>(script: RemoteScript<Name>, values: Record<Name, string>, rest: readonly string[] = []): string[] {
+  return ['sh', '-c', script.source, 'deploy', ...script.parameters.map(name => values[name]), ...rest];
+}
+
 // What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file.
 const readStateFunction = `read_state() {
   echo '## containers'
@@ -13,12 +33,13 @@ const readStateFunction = `read_state() {
 }`;
 
 /**
- * $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the login
- * off the host. dash runs no EXIT trap when a signal kills it (a dropped SSH connection is a SIGHUP), so the signals
- * that can end it remove the login too.
+ * The password on stdin; `user` empty for none. A throwaway DOCKER_CONFIG keeps the login off the host. dash runs no
+ * EXIT trap when a signal kills it (a dropped SSH connection is a SIGHUP), so the signals that can end it remove the
+ * login too.
  */
-export const pullScript = `set -eu
-registry=$1 user=$2 image=$3
+export const pullScript = remoteScript(
+  ['registry', 'user', 'image'],
+  `set -eu
 if [ -n "$user" ]; then
   config=$(mktemp -d)
   trap 'rm -rf "$config"' EXIT
@@ -30,71 +51,86 @@ if [ -n "$user" ]; then
   DOCKER_CONFIG=$config docker pull -q "$image" >/dev/null
 else
   docker pull -q "$image" >/dev/null
-fi`;
+fi`,
+);
 
 /**
- * $1 lock dir, $2 token, then the state script's arguments; the holder's JSON on stdin. mkdir is atomic: exactly one
- * deploy gets the lock. The winner reads the state in the same round trip; anyone else gets the holder.
+ * The holder's JSON on stdin. mkdir is atomic: exactly one deploy gets the lock. The winner reads the state in the
+ * same round trip; anyone else gets the holder.
  */
-export const lockScript = `set -eu
+export const lockScript = remoteScript(
+  ['lock_dir', 'token', 'service', 'upstream_file', 'history'],
+  `set -eu
 ${readStateFunction}
-mkdir -p "\${1%/*}"
-if mkdir "$1" 2>/dev/null; then
-  printf '%s' "$2" >"$1/token"
-  cat >"$1/holder"
+mkdir -p "\${lock_dir%/*}"
+if mkdir "$lock_dir" 2>/dev/null; then
+  printf '%s' "$token" >"$lock_dir/token"
+  cat >"$lock_dir/holder"
   echo acquired
-  read_state "$3" "$4" "$5"
+  read_state "$service" "$upstream_file" "$history"
 else
-  cat "$1/holder" 2>/dev/null || echo '{}'
-fi`;
+  cat "$lock_dir/holder" 2>/dev/null || echo '{}'
+fi`,
+);
 
 /**
- * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped or never started
- * containers (what a failed or rolled-back switch leaves) and releases the lock.
+ * When this deploy holds the lock, removes the service's stopped or never started containers (what a failed or
+ * rolled-back switch leaves) and releases the lock.
  */
-export const unlockScript = `held=
-read -r held 2>/dev/null <"$1/token"
-if [ "$held" = "$2" ]; then
-  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
-  rm -rf "$1"
+export const unlockScript = remoteScript(
+  ['lock_dir', 'token', 'service'],
+  `held=
+read -r held 2>/dev/null <"$lock_dir/token"
+if [ "$held" = "$token" ]; then
+  docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
+  rm -rf "$lock_dir"
   echo released
-fi`;
+fi`,
+);
 
 /**
- * $1 container name, $2 and $3 its labels, $4 env file, $5 image, $6 command. The container runs detached, so it
- * outlives a deploy that dies under it, where the lock script finds it; the last line is its exit code.
+ * The container runs detached, so it outlives a deploy that dies under it, where the lock finds it; the last line
+ * is its exit code.
  */
-export const preDeployScript = `set -eu
-name=$1 service_label=$2 role_label=$3 env_file=$4 image=$5 command=$6
+export const preDeployScript = remoteScript(
+  ['name', 'service_label', 'role_label', 'env_file', 'image', 'command'],
+  `set -eu
 docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
   "$image" sh -c "$command" >/dev/null
 code=$(docker wait "$name")
 docker logs "$name" 2>&1 || true
 docker rm "$name" >/dev/null 2>&1 || true
-echo "exit $code"`;
+echo "exit $code"`,
+);
 
-/** $1 service, $2 upstream file, $3 history file. */
-export const stateScript = `set -eu
+export const stateScript = remoteScript(
+  ['service', 'upstream_file', 'history'],
+  `set -eu
 ${readStateFunction}
-read_state "$1" "$2" "$3"`;
+read_state "$service" "$upstream_file" "$history"`,
+);
 
-/** $1 file; content on stdin. Written 0600 before any container can read it. */
-export const writePrivateFileScript = `set -eu
-mkdir -p "\${1%/*}"
+/** The content on stdin. Written 0600 before any container can read it. */
+export const writePrivateFileScript = remoteScript(
+  ['file'],
+  `set -eu
+mkdir -p "\${file%/*}"
 umask 077
-cat >"$1.tmp"
-chmod 600 "$1.tmp"
-mv -f "$1.tmp" "$1"`;
+cat >"$file.tmp"
+chmod 600 "$file.tmp"
+mv -f "$file.tmp" "$file"`,
+);
 
 /**
- * $1 container name, $2 container port (empty: publish nothing), $3 env file to write from stdin (empty: keep the one
- * there), $4 host ports to try, space-separated; then the docker run arguments. Publishes the container port on the
- * first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike 127.0.0.1::PORT, stays the
- * same when Docker restarts the container (after a crash or a reboot), so nginx's upstream still points at it.
+ * \`port\` is the container port (empty: publish nothing), \`env_file\` the env file to write from stdin (empty: keep the
+ * one there), \`host_ports\` the host ports to try, space-separated; then the docker run arguments. Publishes the
+ * container port on the first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike
+ * 127.0.0.1::PORT, stays the same when Docker restarts the container (after a crash or a reboot), so nginx's upstream
+ * still points at it.
  */
-export const startScript = `set -eu
-name=$1 port=$2 env_file=$3 host_ports=$4
-shift 4
+export const startScript = remoteScript(
+  ['name', 'port', 'env_file', 'host_ports'],
+  `set -eu
 if [ -n "$env_file" ]; then
   mkdir -p "\${env_file%/*}"
   (umask 077 && cat >"$env_file.tmp")
@@ -125,7 +161,8 @@ done
 # Docker's line that says why, out of the container's ID before it and the usage hint after it.
 why=$(printf '%s\\n' "\${output:-}" | grep -m 1 -e 'port is already allocated' -e 'address already in use' || true)
 printf 'none of the host ports %s is free on 127.0.0.1; the last: %s\\n' "$host_ports" "$why" >&2
-exit 1`;
+exit 1`,
+);
 
 /**
  * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on
@@ -191,24 +228,24 @@ tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
 echo "stopped $(now)"`;
 
 /**
- * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 service, $4 env dir, then env file names to
- * keep, `--`, and images to remove. Removes the service's stopped containers (the one the cutover stopped, off the
- * switch's critical path), then the env files and images of releases no longer kept (an image still in use stays),
- * and releases the lock last.
+ * After a successful deploy, in one round trip; then env file names to keep, `--`, and images to remove. Removes the
+ * service's stopped containers (the one the cutover stopped, off the switch's critical path), then the env files and
+ * images of releases no longer kept (an image still in use stays), and releases the lock last.
  */
-export const finishScript = `lock=$1 token=$2 service=$3 dir=$4
-shift 4
-docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null 2>&1
+export const finishScript = remoteScript(
+  ['lock_dir', 'token', 'service', 'env_dir'],
+  `docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null 2>&1
 keep=
 while [ $# -gt 0 ] && [ "$1" != -- ]; do keep="$keep $1"; shift; done
 [ $# -gt 0 ] && shift
-if [ -d "$dir" ]; then
-  for file in "$dir"/*.env; do
+if [ -d "$env_dir" ]; then
+  for file in "$env_dir"/*.env; do
     [ -e "$file" ] || continue
     case " $keep " in *" \${file##*/} "*) ;; *) rm -f "$file" ;; esac
   done
 fi
 for image in "$@"; do docker image rm "$image" >/dev/null 2>&1 || true; done
 held=
-read -r held 2>/dev/null <"$lock/token"
-if [ "$held" = "$token" ]; then rm -rf "$lock"; fi`;
+read -r held 2>/dev/null <"$lock_dir/token"
+if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`,
+);

@@ -75,7 +75,7 @@ status=$?
 kill $listener
 exit $status`;
     try {
-      const output = (await hostRun(host, ['sh', '-c', start, 'start', startScript, images.v2 as string])).trim().split('\n');
+      const output = (await hostRun(host, ['sh', '-c', start, 'start', startScript.source, images.v2 as string])).trim().split('\n');
       // With only the taken ones to try, it names them and quotes Docker.
       expect(output[0]).toMatch(
         new RegExp(

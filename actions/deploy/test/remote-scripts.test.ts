@@ -1,0 +1,145 @@
+import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {finishScript, lockScript, preDeployScript, pullScript, remoteScript, startScript, unlockScript, writePrivateFileScript} from '../src/remote-scripts.js';
+import {shells, stubShell} from './stub-shell.js';
+
+describe.each(shells)('remote scripts under %s', (_, shell) => {
+  it('name their leading parameters and pass the rest on as "$@"', async () => {
+    const host = stubShell(shell);
+    const script = remoteScript(['first', 'second'], 'printf "%s|" "$first" "$second" "$@"');
+    expect((await host.run(script, {first: 'a b', second: '$(id)'}, {rest: ['c', '']})).stdout).toBe('a b|$(id)|c||');
+  });
+
+  it('pull: logs in with the password on stdin, in a throwaway config that is gone afterwards', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', `[ "$1" = login ] && cat >"$DOCKER_CONFIG/password" && echo "$DOCKER_CONFIG" >'${host.dir}/config-path'; true`);
+    const result = await host.run(pullScript, {registry: 'registry.test', user: 'deployer', image: 'registry.test/app:v1'}, {stdin: 'hunter2'});
+    expect(result.code).toBe(0);
+    expect(host.calls('docker')).toEqual(['login --username deployer --password-stdin registry.test', 'pull -q registry.test/app:v1']);
+    expect(existsSync(readFileSync(join(host.dir, 'config-path'), 'utf8').trim())).toBe(false);
+  });
+
+  // SIGINT is left out: the test runner's children start with it ignored, and POSIX shells may not trap it then.
+  it.each(['SIGHUP', 'SIGTERM'] as const)('pull: removes the registry login when %s ends it mid-pull', async signal => {
+    const host = stubShell(shell);
+    host.stub('pulling', '');
+    host.stub('docker', `case $1 in login) echo "$DOCKER_CONFIG" >'${host.dir}/config-path' ;; pull) pulling; sleep 5 ;; esac`);
+    const result = await host.run(pullScript, {registry: 'r', user: 'u', image: 'r/app:v1'}, {stdin: 'pw', signalWhen: {logged: 'pulling', signal}});
+    expect(result.code).not.toBe(0);
+    expect(existsSync(readFileSync(join(host.dir, 'config-path'), 'utf8').trim())).toBe(false);
+  });
+
+  it('lock: exactly one taker, who gets the state; the others get the holder', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', "printf 'web-v1-abc\\tv1\\tapp:v1\\trunning\\t127.0.0.1:20001->3000/tcp\\t\\n'");
+    writeFileSync(join(host.dir, 'upstream'), 'upstream web { server 127.0.0.1:20001; }\n');
+    writeFileSync(join(host.dir, 'history'), '2026-12-01T00:00:00.000Z\tv1\tapp:v1\n');
+    const values = {
+      lock_dir: join(host.dir, 'web/lock'),
+      token: 't1',
+      service: 'web',
+      upstream_file: join(host.dir, 'upstream'),
+      history: join(host.dir, 'history'),
+    };
+    const first = await host.run(lockScript, values, {stdin: '{"actor":"octocat"}'});
+    expect(first.stdout).toBe(
+      [
+        'acquired',
+        '## containers',
+        'web-v1-abc\tv1\tapp:v1\trunning\t127.0.0.1:20001->3000/tcp\t',
+        '## upstream',
+        'upstream web { server 127.0.0.1:20001; }',
+        '## history',
+        '2026-12-01T00:00:00.000Z\tv1\tapp:v1',
+        '',
+      ].join('\n'),
+    );
+    const second = await host.run(lockScript, {...values, token: 't2'}, {stdin: '{"actor":"someone else"}'});
+    expect(second.stdout).toBe('{"actor":"octocat"}');
+    expect(readFileSync(join(values.lock_dir, 'token'), 'utf8')).toBe('t1');
+  });
+
+  it('unlock: releases only the holder’s lock, removing the stopped containers', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', '[ "$1" = ps ] && echo stopped-one; true');
+    const lock = join(host.dir, 'lock');
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'token'), 't1');
+    expect((await host.run(unlockScript, {lock_dir: lock, token: 't2', service: 'web'})).stdout).toBe('');
+    expect(existsSync(lock)).toBe(true);
+    expect((await host.run(unlockScript, {lock_dir: lock, token: 't1', service: 'web'})).stdout).toBe('released\n');
+    expect(existsSync(lock)).toBe(false);
+    expect(host.calls('docker')).toEqual([
+      'ps -aq --filter label=circuitverse.deploy.service=web --filter status=exited --filter status=created',
+      'rm stopped-one',
+    ]);
+  });
+
+  it('pre-deploy: runs the container detached and labelled, waits, prints its log, removes it, ends with its exit code', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', 'case $1 in wait) echo 3 ;; logs) echo "== 20261203 CreateUsers: migrating"; echo "exit 1 is not the last line" >&2 ;; esac');
+    const result = await host.run(preDeployScript, {
+      name: 'web-pre-deploy-abc',
+      service_label: 'circuitverse.deploy.service=web',
+      role_label: 'circuitverse.deploy.role=pre-deploy',
+      env_file: '/var/lib/circuitverse-deploy/web/env/v2.env',
+      image: 'app:v2',
+      command: 'bin/rails db:migrate',
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('== 20261203 CreateUsers: migrating\nexit 1 is not the last line\nexit 3\n');
+    expect(host.calls('docker')).toEqual([
+      'run --detach --name web-pre-deploy-abc --label circuitverse.deploy.service=web --label circuitverse.deploy.role=pre-deploy --env-file /var/lib/circuitverse-deploy/web/env/v2.env --pull never app:v2 sh -c bin/rails db:migrate',
+      'wait web-pre-deploy-abc',
+      'logs web-pre-deploy-abc',
+      'rm web-pre-deploy-abc',
+    ]);
+  });
+
+  it('start: writes the env file 0600 and publishes on the first free host port', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', 'case "$*" in *20001:3000*) echo "Bind for 127.0.0.1:20001 failed: port is already allocated" >&2; exit 125 ;; esac; echo id');
+    const envFile = join(host.dir, 'env/v2.env');
+    const result = await host.run(
+      startScript,
+      {name: 'web-v2-abc', port: '3000', env_file: envFile, host_ports: '20001 20002'},
+      {rest: ['app:v2'], stdin: 'A=1\n'},
+    );
+    expect(result).toMatchObject({code: 0, stdout: '20002\n'});
+    expect(readFileSync(envFile, 'utf8')).toBe('A=1\n');
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    expect(host.calls('docker')).toEqual([
+      'run --detach --name web-v2-abc --publish 127.0.0.1:20001:3000 app:v2',
+      'rm --force web-v2-abc',
+      'run --detach --name web-v2-abc --publish 127.0.0.1:20002:3000 app:v2',
+    ]);
+  });
+
+  it('finish: removes stopped containers and releases no longer kept, then the lock', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', '[ "$1" = ps ] && echo old-container; true');
+    const envDir = join(host.dir, 'env');
+    mkdirSync(envDir);
+    for (const version of ['v1', 'v2', 'v3']) writeFileSync(join(envDir, `${version}.env`), '');
+    const lock = join(host.dir, 'lock');
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'token'), 't1');
+    await host.run(finishScript, {lock_dir: lock, token: 't1', service: 'web', env_dir: envDir}, {rest: ['v2.env', 'v3.env', '--', 'app:v1']});
+    expect(['v1', 'v2', 'v3'].map(version => existsSync(join(envDir, `${version}.env`)))).toEqual([false, true, true]);
+    expect(host.calls('docker')).toEqual([
+      'ps -aq --filter label=circuitverse.deploy.service=web --filter status=exited --filter status=created',
+      'rm old-container',
+      'image rm app:v1',
+    ]);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('write private file: 0600 from the first byte', async () => {
+    const host = stubShell(shell);
+    const file = join(host.dir, 'a/b/secret.env');
+    await host.run(writePrivateFileScript, {file}, {stdin: 'SECRET=1\n'});
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, 'utf8')).toBe('SECRET=1\n');
+  });
+});
