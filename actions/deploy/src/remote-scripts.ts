@@ -64,8 +64,11 @@ export const lockScript = remoteScript(
 ${readStateFunction}
 mkdir -p "\${lock_dir%/*}"
 if mkdir "$lock_dir" 2>/dev/null; then
-  printf '%s' "$token" >"$lock_dir/token"
-  cat >"$lock_dir/holder"
+  # A lock without its token (a full disk) would hold out every deploy, this one's post step included.
+  if ! { printf '%s' "$token" >"$lock_dir/token" && cat >"$lock_dir/holder"; }; then
+    rm -rf "$lock_dir"
+    exit 1
+  fi
   echo acquired
   read_state "$service" "$upstream_file" "$history"
 else
