@@ -31,6 +31,20 @@ export async function addServerBlock(sandbox: Sandbox, service: string, port: nu
   const block = `server {\n  listen ${port};\n  location / { proxy_pass http://${service}; }\n}\n`;
   const script = `printf '%s' "$1" > /etc/nginx/conf.d/${service}-server.conf && nginx -s reload`;
   await Promise.all(sandbox.hosts.map(host => hostRun(host, ['sh', '-c', script, 'add-server-block', block])));
+  // nginx -s reload returns before the new workers listen: wait for each host's port, 10 s at most.
+  await Promise.all(
+    sandbox.hosts.map(async host => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await fetch(`http://${host.address}:${port}/`);
+          return;
+        } catch (error) {
+          if (attempt >= 100) throw error;
+          await new Promise(resolve => setTimeout(resolve, 100));
+        }
+      }
+    }),
+  );
 }
 
 /** What each host's nginx answers for the service, in host order. */

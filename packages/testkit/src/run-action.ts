@@ -19,8 +19,11 @@ export interface RunActionOptions {
   withoutSummaryFile?: boolean;
   /** Kill the step after this long (the runner's `timeout-minutes`). */
   timeoutMs?: number;
-  /** Send this signal once the log matches `when`, as the runner does on cancellation. */
-  cancel?: {when: string | RegExp; signal?: NodeJS.Signals};
+  /**
+   * Send this signal once the log matches `when` (anywhere in it: a RegExp's `^` is the log's start), or once `when`
+   * resolves, as the runner does on cancellation.
+   */
+  cancel?: {when: string | RegExp | Promise<unknown>; signal?: NodeJS.Signals};
   /** Sees each log line as it is written, for tests that act at a given moment of a run. */
   onLine?: (line: string) => void;
 }
@@ -237,16 +240,24 @@ function spawnStep(
     let rawLog = '';
     let cancelled = false;
     let partialLine = '';
+    const cancel = () => {
+      cancelled = true;
+      child.kill(options.cancel?.signal ?? 'SIGINT');
+    };
+    const when = options.cancel?.when;
+    // A `when` that never comes true lets the step run to its end, where the test sees no signal.
+    if (when instanceof Promise)
+      void when.then(
+        () => cancelled || cancel(),
+        () => {},
+      );
     const onData = (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       rawLog += text;
       const lines = (partialLine + text).split('\n');
       partialLine = lines.pop() ?? '';
       for (const line of lines) options.onLine?.(line);
-      if (options.cancel && !cancelled && rawLog.match(options.cancel.when)) {
-        cancelled = true;
-        child.kill(options.cancel.signal ?? 'SIGINT');
-      }
+      if (when !== undefined && !(when instanceof Promise) && !cancelled && rawLog.match(when)) cancel();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
