@@ -1,4 +1,4 @@
-import {formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
+import {errorMessage, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
 import {type Release, renderUpstream} from './release.js';
@@ -79,7 +79,7 @@ export async function switchRelease(
     });
   } catch (error) {
     // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
-    if (!(error instanceof CutoverError && error.switched)) await host.remove(started.name).catch(() => undefined);
+    if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, tools);
     throw error;
   }
   const {begin = 0, switched, stopped = 0} = result.marks;
@@ -96,6 +96,28 @@ export async function switchRelease(
   }
   if (old) logger.info(`${host.label}: stopped ${old.name}`);
   return started;
+}
+
+// Seconds between tries to remove a container that never took traffic: a Docker Engine that is restarting answers
+// again within them, and the container must not come back beside the serving one with its restart policy.
+const removalRetriesMs = [1000, 2000, 4000, 8000];
+
+async function removeUnswitched(host: ServiceHost, container: ServiceContainer, tools: {logger: Logger; clock: Clock}): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await host.remove(container.name);
+      return;
+    } catch (error) {
+      const delay = removalRetriesMs[attempt];
+      if (delay === undefined) {
+        tools.logger.warning(
+          `${host.label}: could not remove ${container.name}, which never took traffic (${errorMessage(error)}); the next deploy removes it.`,
+        );
+        return;
+      }
+      await tools.clock.sleep(delay);
+    }
+  }
 }
 
 // The health phase's failure: the error names the host and what went wrong; the log above it shows why.

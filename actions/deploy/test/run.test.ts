@@ -157,6 +157,31 @@ describe('deploy', () => {
   });
 });
 
+describe('deploy when a host’s Docker Engine is away', () => {
+  it('keeps trying to remove a new container that never took traffic, so it cannot come back beside the old', async () => {
+    const hosts = threeHosts('v1');
+    const web2 = hosts[1] as FakeHost;
+    web2.unhealthy.add('v2');
+    web2.fail('remove', call => {
+      if (call <= 2) throw new Error('web-2: removing failed (exit 1): Cannot connect to the Docker daemon at unix:///var/run/docker.sock.');
+    });
+    await deployFailure(deploy(fakeInputs(hosts), fakeCollaborators(hosts)));
+    expect(endState(hosts)).toEqual(consistent(hosts, 'v1'));
+  });
+
+  it('says which container it could not remove when the engine stays away', async () => {
+    const hosts = threeHosts('v1');
+    const web2 = hosts[1] as FakeHost;
+    web2.unhealthy.add('v2');
+    web2.fail('remove', () => {
+      throw new Error('Cannot connect to the Docker daemon');
+    });
+    const collaborators = fakeCollaborators(hosts);
+    await deployFailure(deploy(fakeInputs(hosts), collaborators));
+    expect(collaborators.lines.some(line => /^warning: web-2: could not remove web-v2-\d+, which never took traffic \(Cannot connect/.test(line))).toBe(true);
+  });
+});
+
 describe('deploy when the job is cancelled', () => {
   it('rolls the switched hosts back when cancelled during a later host’s health check', async () => {
     const hosts = threeHosts('v1');
