@@ -21,14 +21,20 @@ export interface Logger {
   summary(markdown: string): Promise<void>;
 }
 
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+export function secretParts(secret: string): string[] {
+  return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
+
 /** Replaces registered secrets with `***`, the way the Actions runner masks them. */
 export class SecretRedactor {
   private readonly secrets = new Set<string>();
 
   add(secret: string): void {
-    for (const part of [secret, ...secret.split(/\r?\n/)]) {
-      if (part.trim() !== '') this.secrets.add(part);
-    }
+    for (const part of secretParts(secret)) this.secrets.add(part);
   }
 
   redact(text: string): string {

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import {type Logger, SecretRedactor, timePhase} from '../logger.js';
+import {type Logger, SecretRedactor, secretParts, timePhase} from '../logger.js';
 
 /** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
 export function createActionsLogger(environment: Record<string, string | undefined> = process.env): Logger {
@@ -19,8 +19,9 @@ export function createActionsLogger(environment: Record<string, string | undefin
       }
     },
     mask: secret => {
-      if (secret.trim() === '') return;
-      core.setSecret(secret);
+      // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+      // not split. It masks any value that is not blank, however short, so every line goes as it is.
+      for (const part of secretParts(secret)) core.setSecret(part);
       redactor.add(secret);
     },
     summary: async markdown => {
