@@ -1,30 +1,12 @@
-import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
-import {createActionsLogger} from '../src/actions/logger.js';
+import {describe, expect, it} from 'vitest';
+import {createActionsLogger} from '../../src/actions/logger.js';
+import {captureRunnerStdout, commandData} from './runner-stdout.js';
 
-/** What the step writes to stdout, which is all the runner reads its workflow commands from. */
-let stdout: string[];
+const stdoutLines = captureRunnerStdout();
 
-beforeEach(() => {
-  stdout = [];
-  vi.spyOn(process.stdout, 'write').mockImplementation(chunk => {
-    stdout.push(String(chunk));
-    return true;
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-function stdoutLines(): string[] {
-  return stdout.join('').split(/\r?\n/).slice(0, -1);
-}
-
-/** The values the step asked the runner to mask, unescaped the way the runner reads them. */
+/** The values the step asked the runner to mask. */
 function addedMasks(): string[] {
-  return stdoutLines()
-    .filter(line => line.startsWith('::add-mask::'))
-    .map(line => line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'));
+  return stdoutLines().flatMap(line => commandData(line, 'add-mask') ?? []);
 }
 
 describe('createActionsLogger', () => {
@@ -45,7 +27,7 @@ describe('createActionsLogger', () => {
       ['blank', '  \t '],
     ])('asks the runner to mask nothing for a secret that is %s', (_case, secret) => {
       createActionsLogger().mask(secret);
-      expect(stdout).toEqual([]);
+      expect(stdoutLines()).toEqual([]);
     });
   });
 });
