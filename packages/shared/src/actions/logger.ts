@@ -1,9 +1,16 @@
 import * as core from '@actions/core';
 import {type Logger, SecretRedactor, secretParts, timePhase} from '../logger.js';
 
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new SecretRedactor();
+
+/** Hides every secret that a logger of this step was asked to mask. */
+export function redactSecrets(text: string): string {
+  return redactor.redact(text);
+}
+
 /** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
 export function createActionsLogger(environment: Record<string, string | undefined> = process.env): Logger {
-  const redactor = new SecretRedactor();
   let summaryWarned = false;
   return {
     info: message => core.info(redactor.redact(message)),

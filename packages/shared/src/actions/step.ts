@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import {ConfigError, errorMessage, RemoteError} from '../errors.js';
+import {redactSecrets} from './logger.js';
 
 const postMarker = 'isPost';
 
@@ -35,12 +36,14 @@ export function setOutputs(outputs: Record<string, string | undefined>): void {
 
 /**
  * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
  */
 export function failStep(error: unknown): void {
   if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
-    core.debug(error.stack);
+    core.debug(redactSecrets(error.stack));
   }
-  if (error instanceof RemoteError && error.cause !== undefined) core.debug(`cause: ${errorMessage(error.cause)}`);
-  core.setFailed(errorMessage(error).replace(/\s*\n\s*/g, ' '));
+  if (error instanceof RemoteError && error.cause !== undefined) core.debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+  // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+  core.setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
 }
