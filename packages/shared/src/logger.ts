@@ -9,12 +9,19 @@ export interface Annotation {
  * an Actions step (`createActionsLogger`) and from a terminal (`createConsoleLogger`).
  */
 export interface Logger {
+  /** Writes a line of ours. Text from outside goes through `untrusted`. */
   info(message: string): void;
   debug(message: string): void;
   warning(message: string, annotation?: Annotation): void;
   error(message: string, annotation?: Annotation): void;
   /** Runs one phase inside a collapsible group and ends it with the phase's duration. */
   group<T>(title: string, phase: () => Promise<T>): Promise<T>;
+  /**
+   * Writes text that came from outside, as it is: a build's log, a container's output, names read from a database.
+   * Masked secrets are hidden in it too, but no line of it is read as a workflow command, so a line such as
+   * `::add-mask::…`, `::error::…` or `##[set-output …]` stays text. Call it once per line to stream a log.
+   */
+  untrusted(text: string): void;
   /** Hides a secret, and each of its lines, in everything logged or summarised from now on. */
   mask(secret: string): void;
   /** Appends Markdown to the job summary. */
@@ -67,6 +74,8 @@ export function createConsoleLogger(options: {debug?: boolean; write?: (line: st
   const emit = (line: string) => write(redactor.redact(line));
   return {
     info: message => emit(message),
+    // A terminal runs no workflow commands.
+    untrusted: text => emit(text),
     debug: message => {
       if (options.debug) emit(`debug: ${message}`);
     },

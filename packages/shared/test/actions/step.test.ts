@@ -1,14 +1,31 @@
-import {afterEach, describe, expect, it} from 'vitest';
+import {afterEach, describe, expect, it, vi} from 'vitest';
 import {createActionsLogger} from '../../src/actions/logger.js';
-import {failStep} from '../../src/actions/step.js';
+import {expectPostStep, failStep, saveStepState, setOutputs} from '../../src/actions/step.js';
 import {ConfigError, RemoteError} from '../../src/errors.js';
-import {captureRunnerStdout} from './runner-stdout.js';
+import {actedCommands, captureRunnerStdout} from './runner-stdout.js';
 
 const stdoutLines = captureRunnerStdout();
 
 afterEach(() => {
   // core.setFailed sets it; the test run must not fail for it.
   process.exitCode = undefined;
+  vi.unstubAllEnvs();
+});
+
+describe('after untrusted text', () => {
+  it.each<[string, () => void, string]>([
+    ['failStep', () => failStep(new ConfigError('image', 'is not set', 'Set it.')), 'error'],
+    ['setOutputs', () => setOutputs({digest: 'sha256:1'}), 'set-output'],
+    ['saveStepState', () => saveStepState('lock-token', 't'), 'save-state'],
+    ['expectPostStep', () => expectPostStep(), 'save-state'],
+  ])('%s lets the runner read its command', (_case, act, command) => {
+    // Without the files, core falls back to workflow commands.
+    vi.stubEnv('GITHUB_OUTPUT', '');
+    vi.stubEnv('GITHUB_STATE', '');
+    createActionsLogger().untrusted('::error::forged');
+    act();
+    expect(actedCommands(stdoutLines())).toEqual(['stop-commands', 'resume', command]);
+  });
 });
 
 describe('failStep', () => {
