@@ -12,7 +12,8 @@ export async function runBuild(cli: BuildCli, request: BuildRequest, runCommand:
   const result = await runCommand(argv, {
     env,
     onLine: line => {
-      logger.info(line);
+      // What a RUN instruction prints is the build's, not ours: a line of it must not act as a workflow command.
+      logger.untrusted(line);
       progress.read(line);
     },
   });

@@ -8,7 +8,7 @@ export interface CommandResult {
 }
 
 export interface CommandOptions {
-  /** Added to this process's environment. */
+  /** Added to this process's environment, less the step's own variables. */
   env?: Record<string, string>;
   /** Called for each line of stdout or stderr as it comes. */
   onLine?: (line: string) => void;
@@ -19,11 +19,16 @@ export type RunCommand = (argv: readonly string[], options?: CommandOptions) => 
 // A build log can be long; only its tail is ever quoted.
 const keptLines = 200;
 
+// The runner hands the step its inputs (the registry password and the build secrets among them) and its saved state
+// as INPUT_* and STATE_* variables. They are ours, not docker's: a build reaches the secrets it is given as files.
+const stepOnly = /^(INPUT|STATE)_/;
+
 /** Runs a program without a shell, so no argument is ever parsed a second time. */
 export const runCommand: RunCommand = (argv, options = {}) =>
   new Promise((resolve, reject) => {
     const [program = '', ...args] = argv;
-    const child = spawn(program, args, {env: {...process.env, ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
+    const inherited = Object.entries(process.env).filter(([name]) => !stepOnly.test(name));
+    const child = spawn(program, args, {env: {...Object.fromEntries(inherited), ...options.env}, stdio: ['ignore', 'pipe', 'pipe']});
     const lines: string[] = [];
     const streams = [child.stdout, child.stderr].map(
       input =>

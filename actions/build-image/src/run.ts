@@ -120,7 +120,7 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
     // The group is folded by now; the lines that explain the failure go right above the error.
     if (error instanceof BuildError) {
       logger.info(`Last output of ${error.step}:`);
-      for (const line of error.lastLines) logger.info(`  ${line}`);
+      for (const line of error.lastLines) logger.untrusted(`  ${line}`);
     }
     throw error;
   } finally {

@@ -121,7 +121,7 @@ function collaborators(options: {buildOutput?: string[]; registry?: Partial<Reco
     runCommand,
     registry,
     clock: {now: () => Date.parse('2026-11-27T12:00:00Z')},
-    logger: createConsoleLogger({write: line => log.push(line)}),
+    logger: {...createConsoleLogger({write: line => log.push(line)}), untrusted: text => log.push(`untrusted: ${text}`)},
     saveState: (_, value) => {
       stepDirectory = value;
     },
@@ -177,8 +177,18 @@ describe('buildImage', () => {
     await expect(buildImage(inputsWith(), pushContext, c)).rejects.toThrow('Docker build: [2/2] RUN make failed with exit code 127: cc: not found.');
     expect(stepDirectory()).not.toBe('');
     expect(existsSync(stepDirectory())).toBe(false);
-    expect(log.slice(-2)).toEqual(['Last output of [2/2] RUN make:', '  cc: not found']);
+    expect(log.slice(-2)).toEqual(['Last output of [2/2] RUN make:', 'untrusted:   cc: not found']);
     expect(calls.filter(call => call.startsWith('push'))).toEqual([]);
+  });
+
+  it('logs what the build printed as untrusted, as it streams and when it is quoted after a failure', async () => {
+    const hostile = ['::add-mask::forged', '##[error]forged', '::stop-commands::forged'];
+    const {collaborators: c} = collaborators({buildOutput: ['#5 [2/2] RUN make', ...hostile.map(line => `#5 0.10 ${line}`), '#5 ERROR: exit code: 2']});
+    await expect(buildImage(inputsWith(), pushContext, c)).rejects.toThrow('[2/2] RUN make failed with exit code 2');
+    expect(log.filter(line => line.includes('forged'))).toEqual([
+      ...hostile.map(line => `untrusted: #5 0.10 ${line}`),
+      ...hostile.map(line => `untrusted:   ${line}`),
+    ]);
   });
 
   it("links buildx's state from a DOCKER_CONFIG given relative to the working directory", async () => {

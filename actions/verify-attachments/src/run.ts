@@ -160,8 +160,9 @@ async function checkAll(
       },
     },
   );
+  // Keys and service names are the database's, problems quote the store: a line of them must not act as a workflow command.
   for (const result of results) {
-    if (result.status !== 'ok') logger.info(`${result.status}: ${result.key} (${result.service} → ${result.bucket ?? '?'}): ${result.problem ?? ''}`);
+    if (result.status !== 'ok') logger.untrusted(`${result.status}: ${result.key} (${result.service} → ${result.bucket ?? '?'}): ${result.problem ?? ''}`);
   }
   // Blobs the action cannot place are a gap in the map, not noise: name the services once, as a warning.
   const unknown = new Map<string, number>();

@@ -94,6 +94,16 @@ describe('verifyAttachments', () => {
     expect(logger.lines).toContain('warning: Blobs of services not in services, left unverified: local (1). Map them to their buckets to check them.');
   });
 
+  it('logs the blobs that failed as untrusted text, since their keys come from the database', async () => {
+    const {logger} = await run();
+    const named = logger.lines.filter(line => /\b(gone|short|local)\b/.test(line) && !line.startsWith('warning: '));
+    expect(named).toEqual([
+      'untrusted: missing: gone (amazon → circuitverse-images-prod): no such object (404)',
+      'untrusted: mismatched: short (amazon → circuitverse-images-prod): size is 13 bytes, the database says 3',
+      'untrusted: unverifiable: local (local → ?): service "local" is not in services, so its bucket is unknown',
+    ]);
+  });
+
   it('passes within the thresholds', async () => {
     const {outcome} = await run({maxMissing: 1, maxMismatched: 1});
     expect(outcome).toMatchObject({sampled: 5, missing: 1, mismatched: 1});

@@ -9,16 +9,31 @@ export interface Annotation {
  * an Actions step (`createActionsLogger`) and from a terminal (`createConsoleLogger`).
  */
 export interface Logger {
+  /** Writes a line of ours. Text from outside goes through `untrusted`. */
   info(message: string): void;
   debug(message: string): void;
   warning(message: string, annotation?: Annotation): void;
   error(message: string, annotation?: Annotation): void;
   /** Runs one phase inside a collapsible group and ends it with the phase's duration. */
   group<T>(title: string, phase: () => Promise<T>): Promise<T>;
+  /**
+   * Writes text that came from outside, as it is: a build's log, a container's output, names read from a database.
+   * Masked secrets are hidden in it too, but no line of it is read as a workflow command, so a line such as
+   * `::add-mask::…`, `::error::…` or `##[set-output …]` stays text. Call it once per line to stream a log.
+   */
+  untrusted(text: string): void;
   /** Hides a secret, and each of its lines, in everything logged or summarised from now on. */
   mask(secret: string): void;
   /** Appends Markdown to the job summary. */
   summary(markdown: string): Promise<void>;
+}
+
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+export function secretParts(secret: string): string[] {
+  return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
 }
 
 /** Replaces registered secrets with `***`, the way the Actions runner masks them. */
@@ -26,9 +41,7 @@ export class SecretRedactor {
   private readonly secrets = new Set<string>();
 
   add(secret: string): void {
-    for (const part of [secret, ...secret.split(/\r?\n/)]) {
-      if (part.trim() !== '') this.secrets.add(part);
-    }
+    for (const part of secretParts(secret)) this.secrets.add(part);
   }
 
   redact(text: string): string {
@@ -61,6 +74,8 @@ export function createConsoleLogger(options: {debug?: boolean; write?: (line: st
   const emit = (line: string) => write(redactor.redact(line));
   return {
     info: message => emit(message),
+    // A terminal runs no workflow commands.
+    untrusted: text => emit(text),
     debug: message => {
       if (options.debug) emit(`debug: ${message}`);
     },

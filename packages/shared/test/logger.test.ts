@@ -73,6 +73,7 @@ describe('createConsoleLogger', () => {
 
   it.each<[string, (logger: Logger, text: string) => unknown]>([
     ['info', (logger, text) => logger.info(text)],
+    ['untrusted', (logger, text) => logger.untrusted(text)],
     ['debug', (logger, text) => logger.debug(text)],
     ['warning', (logger, text) => logger.warning(text)],
     ['a warning title', (logger, text) => logger.warning('plain', {title: text})],
@@ -96,6 +97,12 @@ describe('createConsoleLogger', () => {
     const {logger, lines} = collectingLogger();
     logger.info('Pulled ghcr.io/a/b:1');
     expect(lines).toEqual(['Pulled ghcr.io/a/b:1']);
+  });
+
+  it('writes untrusted text as it is, workflow commands and all', () => {
+    const {logger, lines} = collectingLogger();
+    logger.untrusted('::add-mask::x\n##[error]y');
+    expect(lines).toEqual(['::add-mask::x\n##[error]y']);
   });
 
   it.each([

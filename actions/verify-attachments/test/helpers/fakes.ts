@@ -37,6 +37,7 @@ export function recordingLogger(): Logger & {lines: string[]; summaries: string[
     lines,
     summaries,
     info: message => lines.push(message),
+    untrusted: text => lines.push(`untrusted: ${text}`),
     debug: () => {},
     warning: message => lines.push(`warning: ${message}`),
     error: message => lines.push(`error: ${message}`),

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import {ConfigError, errorMessage, RemoteError} from '../errors.js';
+import {redactSecrets, resumeCommands} from './logger.js';
 
 const postMarker = 'isPost';
 
@@ -13,11 +14,14 @@ export function isPostStep(): boolean {
 
 /** Marks that a post step must follow, for actions that declare `runs.post`. */
 export function expectPostStep(): void {
+  resumeCommands();
   core.saveState(postMarker, 'true');
 }
 
 /** Saves a value for this action's post step. */
 export function saveStepState(name: string, value: string): void {
+  // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+  resumeCommands();
   core.saveState(name, value);
 }
 
@@ -28,6 +32,7 @@ export function readStepState(name: string): string {
 
 /** Sets every output; `undefined` values are left unset. */
 export function setOutputs(outputs: Record<string, string | undefined>): void {
+  resumeCommands();
   for (const [name, value] of Object.entries(outputs)) {
     if (value !== undefined) core.setOutput(name, value);
   }
@@ -35,12 +40,15 @@ export function setOutputs(outputs: Record<string, string | undefined>): void {
 
 /**
  * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
  */
 export function failStep(error: unknown): void {
+  resumeCommands();
   if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
-    core.debug(error.stack);
+    core.debug(redactSecrets(error.stack));
   }
-  if (error instanceof RemoteError && error.cause !== undefined) core.debug(`cause: ${errorMessage(error.cause)}`);
-  core.setFailed(errorMessage(error).replace(/\s*\n\s*/g, ' '));
+  if (error instanceof RemoteError && error.cause !== undefined) core.debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+  // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+  core.setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
 }
