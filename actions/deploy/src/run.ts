@@ -305,7 +305,8 @@ function envFileContent(inputs: DeployInputs): string {
 
 async function preDeploy(host: HostDeployment, target: Release, command: string, logger: Logger): Promise<void> {
   const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command));
-  if (output.trim()) logger.info(output.trimEnd());
+  // The app's own output: a line of it must not act as a workflow command.
+  if (output.trim()) logger.untrusted(output.trimEnd());
   if (code !== 0) throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});
 }
 

@@ -151,7 +151,8 @@ async function waitHealthy(
     const line = `attempt ${attempt}: ${result.status ?? 'no response'} ${result.detail}`;
     responses.push(line);
     if (responses.length > 5) responses.shift();
-    logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
+    // The reason phrase and body are the app's: the runner reads ##[…] anywhere in a line as a command.
+    logger.untrusted(`${host.label}: GET ${settings.healthPath} ${line}`);
     if (isHealthy(result)) return;
     const delay = healthRetryDelay(attempt);
     const timedOut = clock.now() + delay > deadline;

@@ -157,6 +157,20 @@ describe('deploy', () => {
   });
 });
 
+describe('deploy and text from outside', () => {
+  it('logs the pre-deploy container’s output and health answers as untrusted text, which no runner reads as a command', async () => {
+    const hosts = threeHosts('v1');
+    (hosts[0] as FakeHost).fail('runOnce', () => {});
+    const collaborators = fakeCollaborators(hosts);
+    const untrusted: string[] = [];
+    collaborators.logger = {...collaborators.logger, untrusted: text => untrusted.push(text)};
+    await deploy(fakeInputs(hosts, {preDeploy: 'bin/rails db:migrate'}), collaborators);
+    expect(untrusted).toContain('migrated');
+    expect(untrusted).toContain('web-1: GET /up attempt 1: 200 OK');
+    expect(collaborators.lines.filter(line => line === 'migrated' || line.includes('GET /up'))).toEqual([]);
+  });
+});
+
 describe('deploy when a host’s Docker Engine is away', () => {
   it('keeps trying to remove a new container that never took traffic, so it cannot come back beside the old', async () => {
     const hosts = threeHosts('v1');
