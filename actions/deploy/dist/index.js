@@ -23551,78 +23551,111 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
 var dist = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ./src/health-check.ts + 1 modules
+var health_check = __nccwpck_require__(6661);
 // EXTERNAL MODULE: ./src/release.ts
 var src_release = __nccwpck_require__(7674);
 ;// CONCATENATED MODULE: ./src/remote-scripts.ts
 // Shell scripts run on the hosts with `sh -c SCRIPT deploy ARG…`. They are constants: every value from the user
 // travels as a positional argument (quoted by toShellCommand) or on stdin, never spliced into script text.
+/**
+ * The script starts by assigning its leading parameters to shell variables of those names and shifting them off, so
+ * the body reads names, "$@" is what follows them, and a call site cannot pass them in the wrong order.
+ */
+function remoteScript(parameters, body) {
+    const assignments = parameters.map((name, index) => `${name}=\${${index + 1}}`).join(' ');
+    return { parameters, source: `${assignments}\nshift ${parameters.length}\n${body}` };
+}
+/** The argv that runs `script` with its named parameters, then `rest`. */
+function scriptArgv(script, values, rest = []) {
+    return ['sh', '-c', script.source, 'deploy', ...script.parameters.map(name => values[name]), ...rest];
+}
 // What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file.
 const readStateFunction = `read_state() {
   echo '## containers'
   docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
-    --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}'
+    --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}\t{{.Label "circuitverse.deploy.role"}}'
   echo '## upstream'
   cat "$2" 2>/dev/null || true
   echo '## history'
   tail -n 200 "$3" 2>/dev/null || true
 }`;
-/** $1 registry, $2 user (empty for none), $3 image; the password on stdin. A throwaway DOCKER_CONFIG keeps the
- * login off the host. */
-const pullScript = `set -eu
-if [ -n "$2" ]; then
+/**
+ * The password on stdin; `user` empty for none. A throwaway DOCKER_CONFIG keeps the login off the host. dash runs no
+ * EXIT trap when a signal kills it (a dropped SSH connection is a SIGHUP), so the signals that can end it remove the
+ * login too.
+ */
+const pullScript = remoteScript(['registry', 'user', 'image'], `set -eu
+if [ -n "$user" ]; then
   config=$(mktemp -d)
   trap 'rm -rf "$config"' EXIT
-  DOCKER_CONFIG=$config docker login --username "$2" --password-stdin "$1" >/dev/null
-  DOCKER_CONFIG=$config docker pull -q "$3" >/dev/null
+  trap 'rm -rf "$config"; exit 129' HUP
+  trap 'rm -rf "$config"; exit 130' INT
+  trap 'rm -rf "$config"; exit 141' PIPE
+  trap 'rm -rf "$config"; exit 143' TERM
+  DOCKER_CONFIG=$config docker login --username "$user" --password-stdin "$registry" >/dev/null
+  DOCKER_CONFIG=$config docker pull -q "$image" >/dev/null
 else
-  docker pull -q "$3" >/dev/null
-fi`;
+  docker pull -q "$image" >/dev/null
+fi`);
 /**
- * $1 lock dir, $2 token, then the state script's arguments; the holder's JSON on stdin. mkdir is atomic: exactly one
- * deploy gets the lock. The winner reads the state in the same round trip; anyone else gets the holder.
+ * The holder's JSON on stdin. mkdir is atomic: exactly one deploy gets the lock. The winner reads the state in the
+ * same round trip; anyone else gets the holder.
  */
-const lockScript = `set -eu
+const lockScript = remoteScript(['lock_dir', 'token', 'service', 'upstream_file', 'history'], `set -eu
 ${readStateFunction}
-mkdir -p "\${1%/*}"
-if mkdir "$1" 2>/dev/null; then
-  printf '%s' "$2" >"$1/token"
-  cat >"$1/holder"
+mkdir -p "\${lock_dir%/*}"
+if mkdir "$lock_dir" 2>/dev/null; then
+  # A lock without its token (a full disk) would hold out every deploy, this one's post step included.
+  if ! { printf '%s' "$token" >"$lock_dir/token" && cat >"$lock_dir/holder"; }; then
+    rm -rf "$lock_dir"
+    exit 1
+  fi
   echo acquired
-  read_state "$3" "$4" "$5"
+  read_state "$service" "$upstream_file" "$history"
 else
-  cat "$1/holder" 2>/dev/null || echo '{}'
-fi`;
+  cat "$lock_dir/holder" 2>/dev/null || echo '{}'
+fi`);
 /**
- * $1 lock dir, $2 token, $3 service: when this deploy holds the lock, removes the service's stopped or never started
- * containers (what a failed or rolled-back switch leaves) and releases the lock.
+ * When this deploy holds the lock, removes the service's stopped or never started containers (what a failed or
+ * rolled-back switch leaves) and releases the lock.
  */
-const unlockScript = `held=
-read -r held 2>/dev/null <"$1/token"
-if [ "$held" = "$2" ]; then
-  docker ps -aq --filter "label=circuitverse.deploy.service=$3" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
-  rm -rf "$1"
+const unlockScript = remoteScript(['lock_dir', 'token', 'service'], `held=
+read -r held 2>/dev/null <"$lock_dir/token"
+if [ "$held" = "$token" ]; then
+  docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null
+  rm -rf "$lock_dir"
   echo released
-fi`;
-/** $1 service, $2 upstream file, $3 history file. */
-const stateScript = `set -eu
-${readStateFunction}
-read_state "$1" "$2" "$3"`;
-/** $1 file; content on stdin. Written 0600 before any container can read it. */
-const writePrivateFileScript = `set -eu
-mkdir -p "\${1%/*}"
-umask 077
-cat >"$1.tmp"
-chmod 600 "$1.tmp"
-mv -f "$1.tmp" "$1"`;
+fi`);
 /**
- * $1 container name, $2 container port (empty: publish nothing), $3 env file to write from stdin (empty: keep the one
- * there), $4 host ports to try, space-separated; then the docker run arguments. Publishes the container port on the
- * first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike 127.0.0.1::PORT, stays the
- * same when Docker restarts the container (after a crash or a reboot), so nginx's upstream still points at it.
+ * The container runs detached, so it outlives a deploy that dies under it, where the lock finds it; the last line
+ * is its exit code.
  */
-const startScript = `set -eu
-name=$1 port=$2 env_file=$3 host_ports=$4
-shift 4
+const preDeployScript = remoteScript(['name', 'service_label', 'role_label', 'env_file', 'image', 'command'], `set -eu
+docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
+  "$image" sh -c "$command" >/dev/null
+code=$(docker wait "$name")
+docker logs "$name" 2>&1 || true
+docker rm "$name" >/dev/null 2>&1 || true
+echo "exit $code"`);
+const stateScript = remoteScript(['service', 'upstream_file', 'history'], `set -eu
+${readStateFunction}
+read_state "$service" "$upstream_file" "$history"`);
+/** The content on stdin. Written 0600 before any container can read it. */
+const writePrivateFileScript = remoteScript(['file'], `set -eu
+mkdir -p "\${file%/*}"
+umask 077
+cat >"$file.tmp"
+chmod 600 "$file.tmp"
+mv -f "$file.tmp" "$file"`);
+/**
+ * \`port\` is the container port (empty: publish nothing), \`env_file\` the env file to write from stdin (empty: keep the
+ * one there), \`host_ports\` the host ports to try, space-separated; then the docker run arguments. Publishes the
+ * container port on the first host port of 127.0.0.1 that is free and prints it. An explicit host port, unlike
+ * 127.0.0.1::PORT, stays the same when Docker restarts the container (after a crash or a reboot), so nginx's upstream
+ * still points at it.
+ */
+const startScript = remoteScript(['name', 'port', 'env_file', 'host_ports'], `set -eu
 if [ -n "$env_file" ]; then
   mkdir -p "\${env_file%/*}"
   (umask 077 && cat >"$env_file.tmp")
@@ -23653,7 +23686,7 @@ done
 # Docker's line that says why, out of the container's ID before it and the usage hint after it.
 why=$(printf '%s\\n' "\${output:-}" | grep -m 1 -e 'port is already allocated' -e 'address already in use' || true)
 printf 'none of the host ports %s is free on 127.0.0.1; the last: %s\\n' "$host_ports" "$why" >&2
-exit 1`;
+exit 1`);
 /**
  * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on
  * stdin, $2 drain seconds, $3 old container to stop (empty on a first deploy), $4 history file, $5 history line.
@@ -23717,29 +23750,27 @@ printf '%s\\n' "$line" >>"$history"
 tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
 echo "stopped $(now)"`;
 /**
- * After a successful deploy, in one round trip: $1 lock dir, $2 token, $3 the container the cutover stopped (empty on a
- * first deploy), $4 env dir, then env file names to keep, `--`, and images to remove. Removes that container (off the
- * switch's critical path), then the env files and images of releases no longer kept (an image still in use stays),
- * and releases the lock last. Other stopped containers of the service were removed before the switch.
+ * After a successful deploy, in one round trip; then env file names to keep, `--`, and images to remove. Removes the
+ * service's stopped containers (the one the cutover stopped, off the switch's critical path), then the env files and
+ * images of releases no longer kept (an image still in use stays), and releases the lock last.
  */
-const finishScript = `lock=$1 token=$2 stopped=$3 dir=$4
-shift 4
-if [ -n "$stopped" ]; then docker rm "$stopped" >/dev/null 2>&1; fi
+const finishScript = remoteScript(['lock_dir', 'token', 'service', 'env_dir'], `docker ps -aq --filter "label=circuitverse.deploy.service=$service" --filter status=exited --filter status=created | xargs -r docker rm >/dev/null 2>&1
 keep=
 while [ $# -gt 0 ] && [ "$1" != -- ]; do keep="$keep $1"; shift; done
 [ $# -gt 0 ] && shift
-if [ -d "$dir" ]; then
-  for file in "$dir"/*.env; do
+if [ -d "$env_dir" ]; then
+  for file in "$env_dir"/*.env; do
     [ -e "$file" ] || continue
     case " $keep " in *" \${file##*/} "*) ;; *) rm -f "$file" ;; esac
   done
 fi
 for image in "$@"; do docker image rm "$image" >/dev/null 2>&1 || true; done
 held=
-read -r held 2>/dev/null <"$lock/token"
-if [ "$held" = "$token" ]; then rm -rf "$lock"; fi`;
+read -r held 2>/dev/null <"$lock_dir/token"
+if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`);
 
 ;// CONCATENATED MODULE: ./src/deploy-host.ts
+
 
 
 
@@ -23769,35 +23800,38 @@ class DeployHost {
     }
     async pull(image, auth) {
         const registry = (0,dist/* parseImageRef */.Q)(image)?.registry ?? '';
-        await this.connection.run(`pulling ${image}`, script(pullScript, registry, auth?.username ?? '', image), { stdin: auth?.password ?? '' });
+        await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, { registry, user: auth?.username ?? '', image }), { stdin: auth?.password ?? '' });
     }
     async hasImage(image) {
         return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
     }
     /** Takes the service's lock and reads the state it now protects, or returns who holds the lock. */
     async lock(token, holder, upstreamFile) {
-        const output = await this.connection.run('taking the deploy lock', script(lockScript, this.paths.lock, token, this.service, upstreamFile, this.paths.history), { stdin: JSON.stringify(holder) });
-        if (output.startsWith('acquired\n'))
-            return { state: parseState(output) };
+        const output = await this.connection.run('taking the deploy lock', scriptArgv(lockScript, { lock_dir: this.paths.lock, token, service: this.service, upstream_file: upstreamFile, history: this.paths.history }), { stdin: JSON.stringify(holder) });
+        // Found anywhere in the output: a login shell may print a banner before the script's first line.
+        const acquired = /^acquired\n/m.exec(output);
+        if (acquired)
+            return { state: parseState(output.slice(acquired.index)) };
         try {
-            return { heldBy: JSON.parse(output) };
+            return { heldBy: JSON.parse(output.slice(Math.max(0, output.indexOf('{')))) };
         }
         catch {
             return { heldBy: {} };
         }
     }
     async unlock(token) {
-        return (await this.connection.run('releasing the deploy lock', script(unlockScript, this.paths.lock, token, this.service))).trim() === 'released';
+        return ((await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, { lock_dir: this.paths.lock, token, service: this.service }))).trim() ===
+            'released');
     }
     async readState(upstreamFile) {
-        return parseState(await this.connection.run('reading the service state', script(stateScript, this.service, upstreamFile, this.paths.history)));
+        return parseState(await this.connection.run('reading the service state', scriptArgv(stateScript, { service: this.service, upstream_file: upstreamFile, history: this.paths.history })));
     }
     async hasEnvFile(version) {
         return (await this.connection.exec(['test', '-f', this.paths.envFile(version)])).code === 0;
     }
     async writeEnvFile(version, content) {
         const file = this.paths.envFile(version);
-        await this.connection.run('writing the env file', script(writePrivateFileScript, file), { stdin: content });
+        await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, { file }), { stdin: content });
         return file;
     }
     /**
@@ -23818,32 +23852,52 @@ class DeployHost {
             `${src_release/* labels */.WD.image}=${release.image}`,
             '--env-file',
             envFile,
+            // The image was pulled with the deploy's credentials: never let a missing one be pulled here with the host's.
+            '--pull',
+            'never',
             release.image,
         ];
-        const output = await this.connection.run(`starting ${release.version}`, script(startScript, name, appPort === undefined ? '' : String(appPort), envContent === undefined ? '' : envFile, appPort === undefined ? '' : hostPortCandidates().join(' '), ...args), { stdin: envContent ?? '' });
-        const port = appPort === undefined ? undefined : Number(output.trim());
+        const output = await this.connection.run(`starting ${release.version}`, scriptArgv(startScript, {
+            name,
+            port: appPort === undefined ? '' : String(appPort),
+            env_file: envContent === undefined ? '' : envFile,
+            host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
+        }, args), { stdin: envContent ?? '' });
+        // The last line: a login shell may print a banner first.
+        const port = appPort === undefined ? undefined : Number((0,dist/* lastLine */.fM)(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
             throw new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output });
         }
         return { name, version: release.version, image: release.image, running: true, port };
     }
-    /** Runs a one-off container of the release with the release's env file; resolves with its exit code and output. */
+    /**
+     * Runs a one-off container of the release with the release's env file, detached, and waits for it: when this
+     * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
+     */
     async runOnce(release, command) {
         const name = `${this.service}-pre-deploy-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-        const result = await this.connection.exec([
-            'docker',
-            'run',
-            '--rm',
-            '--name',
+        const result = await this.connection.exec(scriptArgv(preDeployScript, {
             name,
-            '--env-file',
-            this.paths.envFile(release.version),
-            release.image,
-            'sh',
-            '-c',
+            service_label: `${src_release/* labels */.WD.service}=${this.service}`,
+            role_label: `${src_release/* labels */.WD.role}=pre-deploy`,
+            env_file: this.paths.envFile(release.version),
+            image: release.image,
             command,
-        ]);
-        return { code: result.code, output: `${result.stdout}${result.stderr}` };
+        }));
+        // The container's own exit code is the script's last line; without it, the script failed before or around it.
+        const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
+        const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
+        return { code: last ? Number(last[1]) : result.code || 1, output };
+    }
+    /** One health check of a container's published port, through an SSH tunnel: the port is on the host's loopback. */
+    checkHealth(port, path, timeoutMs) {
+        return this.connection
+            .openTunnel('127.0.0.1', port)
+            .then(stream => (0,health_check/* probe */.dy)(stream, path, timeoutMs))
+            .catch(error => ({ status: undefined, detail: String(error.message) }));
+    }
+    close() {
+        this.connection.close();
     }
     async containerState(name) {
         const output = await this.connection.run(`inspecting ${name}`, [
@@ -23877,11 +23931,15 @@ class DeployHost {
         }
         return { marks, drained: marks.timeout === undefined };
     }
-    /** After a successful deploy: removes the stopped container, prunes releases no longer kept, releases the lock. */
-    async finish(token, stopped, kept, dropped) {
+    /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
+    async finish(token, kept, dropped) {
         const keptImages = new Set(kept.map(release => release.image));
         const images = [...new Set(dropped.map(release => release.image))].filter(image => !keptImages.has(image));
-        await this.connection.run('pruning old releases and releasing the lock', script(finishScript, this.paths.lock, token, stopped ?? '', `${this.paths.root}/env`, ...kept.map(release => `${release.version}.env`), '--', ...images));
+        await this.connection.run('pruning old releases and releasing the lock', scriptArgv(finishScript, { lock_dir: this.paths.lock, token, service: this.service, env_dir: `${this.paths.root}/env` }, [
+            ...kept.map(release => `${release.version}.env`),
+            '--',
+            ...images,
+        ]));
     }
 }
 /** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
@@ -23894,15 +23952,17 @@ class CutoverError extends dist/* RemoteError */.Hi {
 }
 function parseState(output) {
     const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+    const rows = containers
+        .split('\n')
+        .filter(line => line.trim() !== '')
+        .map(line => {
+        const [name = '', version = '', image = '', state = '', ports = '', role = ''] = line.split('\t');
+        const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
+        return { role, container: { name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port) } };
+    });
     return {
-        containers: containers
-            .split('\n')
-            .filter(line => line.trim() !== '')
-            .map(line => {
-            const [name = '', version = '', image = '', state = '', ports = ''] = line.split('\t');
-            const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
-            return { name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port) };
-        }),
+        containers: rows.filter(row => row.role === '').map(row => row.container),
+        runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
         upstreamPort: (0,src_release/* parseUpstreamPort */.m7)(upstream),
         history: (0,src_release/* parseHistory */.i6)(history),
     };
@@ -23982,7 +24042,8 @@ function isHealthy(attempt) {
 /* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4730);
 
 
-const servicePattern = /^[a-z0-9][a-z0-9-]*$/;
+// 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
+const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
@@ -24010,7 +24071,7 @@ function readInputs(reader, logger) {
     const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .F)(reader, 'every host');
     const service = reader.required('service', 'a name such as web');
     if (!servicePattern.test(service)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be lower-case letters, digits and "-", starting with a letter or digit (got "${service}")`, 'Use a name such as web or circuitverse-web.');
+        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
     }
     const rollback = reader.boolean('rollback', false);
     const rollbackTo = reader.optional('rollback-to');
@@ -24029,7 +24090,7 @@ function readInputs(reader, logger) {
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
     }
     const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
-    if (!absolutePathPattern.test(nginxUpstreamFile)) {
+    if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('nginx-upstream-file', `is not a plain absolute path ("${nginxUpstreamFile}")`, 'Use a path such as /etc/nginx/conf.d/web-upstream.conf.');
     }
     const registryUsername = reader.optional('registry-username');
@@ -24073,10 +24134,12 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(480);
 /* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4730);
-/* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6661);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5286);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6421);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(1936);
+/* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9875);
+/* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6661);
+/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5286);
+/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6421);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4281);
+
 
 
 
@@ -24101,21 +24164,21 @@ try {
         // The safety net: a cancelled or killed main step may have left its lock on some host.
         const token = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token');
         if (token) {
-            const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-            await (0,_post_js__WEBPACK_IMPORTED_MODULE_6__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh) });
+            const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
+            await (0,_post_js__WEBPACK_IMPORTED_MODULE_7__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh) });
         }
     }
     else {
         (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .expectPostStep */ .Qb)();
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
+        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
         // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
         const cancellation = new AbortController();
         for (const signal of ['SIGINT', 'SIGTERM'])
             process.on(signal, () => cancellation.abort());
-        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_7__/* .deploy */ .g)(inputs, {
+        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_8__/* .deploy */ .gg)(inputs, {
             logger,
-            clock: _health_check_js__WEBPACK_IMPORTED_MODULE_4__/* .systemClock */ .ml,
-            connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh),
+            clock: _health_check_js__WEBPACK_IMPORTED_MODULE_5__/* .systemClock */ .ml,
+            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .K(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh), inputs.service),
             origin: {
                 actor: process.env.GITHUB_ACTOR ?? 'unknown',
                 runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
@@ -24128,9 +24191,9 @@ try {
     }
 }
 catch (error) {
-    if (error instanceof _run_js__WEBPACK_IMPORTED_MODULE_7__/* .DeployError */ .s)
+    if (error instanceof _run_js__WEBPACK_IMPORTED_MODULE_8__/* .DeployError */ .sH)
         (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(error.outputs));
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error instanceof _run_js__WEBPACK_IMPORTED_MODULE_7__/* .DeployError */ .s ? error.cause : error);
+    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error instanceof _run_js__WEBPACK_IMPORTED_MODULE_8__/* .DeployError */ .sH ? error.cause : error);
 }
 
 __webpack_async_result__();
@@ -24212,7 +24275,13 @@ function servicePaths(service) {
     };
 }
 /** Labels that mark a container as one of the service's releases. */
-const labels = { service: 'circuitverse.deploy.service', version: 'circuitverse.deploy.version', image: 'circuitverse.deploy.image' };
+const labels = {
+    service: 'circuitverse.deploy.service',
+    version: 'circuitverse.deploy.version',
+    image: 'circuitverse.deploy.image',
+    /** `pre-deploy` on a one-off container, which is not a release. */
+    role: 'circuitverse.deploy.role',
+};
 /** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
 function parseHistory(text) {
     return text
@@ -24262,15 +24331,17 @@ function planBatches(hosts, size) {
 
 /***/ }),
 
-/***/ 1936:
+/***/ 4281:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  s: () => (/* binding */ DeployError),
-  g: () => (/* binding */ deploy)
+  sH: () => (/* binding */ DeployError),
+  gg: () => (/* binding */ deploy)
 });
+
+// UNUSED EXPORTS: RollbackFailed, describeServing
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -24280,24 +24351,6 @@ var dist = __nccwpck_require__(8019);
 var deploy_host = __nccwpck_require__(9875);
 // EXTERNAL MODULE: ./src/release.ts
 var src_release = __nccwpck_require__(7674);
-;// CONCATENATED MODULE: ./src/summary.ts
-
-const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
-/** The job summary: per host, the versions before and after and how long each phase took. */
-function renderSummary(service, outputs, failure) {
-    const phases = phaseOrder.filter(phase => outputs.hosts.some(host => host.phases[phase] !== undefined));
-    const header = `| host | status | before | after | ${phases.join(' | ')} |`;
-    const rule = `|${' --- |'.repeat(4 + phases.length)}`;
-    const rows = outputs.hosts.map(host => {
-        const times = phases.map(phase => (host.phases[phase] === undefined ? '' : (0,dist/* formatDuration */.a3)(host.phases[phase])));
-        return `| ${host.host} | ${host.status} | ${host.before ?? '—'} | ${host.after ?? '—'} | ${times.join(' | ')} |`;
-    });
-    const outcome = failure
-        ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
-        : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${(0,dist/* formatDuration */.a3)(outputs.durationMs)}.`;
-    return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
-}
-
 // EXTERNAL MODULE: ./src/health-check.ts + 1 modules
 var health_check = __nccwpck_require__(6661);
 ;// CONCATENATED MODULE: ./src/switch-release.ts
@@ -24305,6 +24358,13 @@ var health_check = __nccwpck_require__(6661);
 
 
 
+/** The runner cancelled the job: the deploy stops at the next point where nothing is half done. */
+class Cancelled extends Error {
+    name = 'Cancelled';
+    constructor() {
+        super('The deploy was cancelled.');
+    }
+}
 const healthIntervalMs = 1000;
 const firstHealthRetryMs = 100;
 const probeTimeoutMs = 5000;
@@ -24328,11 +24388,17 @@ async function timed(phases, phase, clock, work) {
 async function switchRelease(host, release, old, settings, tools) {
     const { logger, clock, phases } = tools;
     const nginx = settings.proxy === 'nginx';
+    if (tools.signal.aborted)
+        throw new Cancelled();
+    // The start script removes a container whose run failed: one that started is in `started` from here on.
     const started = await timed(phases, 'start', clock, () => host.start(release, nginx ? settings.appPort : undefined, tools.envContent));
     logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
+    tools.onStart(started);
     let result;
     try {
         await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
+        if (tools.signal.aborted)
+            throw new Cancelled();
         result = await host.cutover({
             upstream: nginx ? { file: settings.upstreamFile, content: (0,src_release/* renderUpstream */.KU)(host.service, started.port, release.version) } : undefined,
             drainTimeoutMs: settings.drainTimeoutMs,
@@ -24343,7 +24409,7 @@ async function switchRelease(host, release, old, settings, tools) {
     catch (error) {
         // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
         if (!(error instanceof deploy_host/* CutoverError */.D && error.switched))
-            await host.remove(started.name).catch(() => undefined);
+            await removeUnswitched(host, started, tools);
         throw error;
     }
     const { begin = 0, switched, stopped = 0 } = result.marks;
@@ -24364,6 +24430,25 @@ async function switchRelease(host, release, old, settings, tools) {
     if (old)
         logger.info(`${host.label}: stopped ${old.name}`);
     return started;
+}
+// Seconds between tries to remove a container that never took traffic: a Docker Engine that is restarting answers
+// again within them, and the container must not come back beside the serving one with its restart policy.
+const removalRetriesMs = [1000, 2000, 4000, 8000];
+async function removeUnswitched(host, container, tools) {
+    for (let attempt = 0;; attempt++) {
+        try {
+            await host.remove(container.name);
+            return;
+        }
+        catch (error) {
+            const delay = removalRetriesMs[attempt];
+            if (delay === undefined) {
+                tools.logger.warning(`${host.label}: could not remove ${container.name}, which never took traffic (${(0,dist/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
+                return;
+            }
+            await tools.clock.sleep(delay);
+        }
+    }
 }
 // The health phase's failure: the error names the host and what went wrong; the log above it shows why.
 async function failWithLogs(host, container, what, logger, lastResponses) {
@@ -24387,11 +24472,8 @@ async function waitHealthy(host, container, settings, tools) {
     let inspectedAt = Number.NEGATIVE_INFINITY;
     for (let attempt = 1;; attempt++) {
         if (signal.aborted)
-            throw new Error('The deploy was cancelled.');
-        const result = await host.connection
-            .openTunnel('127.0.0.1', container.port)
-            .then(stream => (0,health_check/* probe */.dy)(stream, settings.healthPath, probeTimeoutMs))
-            .catch(error => ({ status: undefined, detail: String(error.message) }));
+            throw new Cancelled();
+        const result = await host.checkHealth(container.port, settings.healthPath, probeTimeoutMs);
         const line = `attempt ${attempt}: ${result.status ?? 'no response'} ${result.detail}`;
         responses.push(line);
         if (responses.length > 5)
@@ -24430,7 +24512,7 @@ async function waitSettled(host, container, settings, tools) {
     const started = clock.now();
     for (;;) {
         if (signal.aborted)
-            throw new Error('The deploy was cancelled.');
+            throw new Cancelled();
         const state = await host.containerState(container.name);
         if (state.status !== 'running') {
             await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
@@ -24443,6 +24525,219 @@ async function waitSettled(host, container, settings, tools) {
         }
         await clock.sleep(healthIntervalMs);
     }
+}
+
+;// CONCATENATED MODULE: ./src/host-deployment.ts
+
+
+
+/**
+ * One host's part in a deploy, and the one owner of its state: what served before, what serves now, whether traffic
+ * has moved, and how to move it back. The orchestrator only calls its phases.
+ */
+class HostDeployment {
+    host;
+    settings;
+    tools;
+    report;
+    state = { containers: [], runningPreDeploys: [], upstreamPort: undefined, history: [] };
+    /** The release that served before this deploy: where a rollback of this host goes back to. */
+    original;
+    /** The container taking the service's traffic, when it is known. */
+    serving;
+    /** What this deploy knows runs on the host: the state it adopted, then what each switch changed. */
+    containers = [];
+    /** Traffic goes to this deploy's new container: a rollback must move it back. */
+    switched = false;
+    constructor(host, settings, tools) {
+        this.host = host;
+        this.settings = settings;
+        this.tools = tools;
+        this.report = { host: host.label, status: 'not-started', before: undefined, after: undefined, phases: {} };
+    }
+    get label() {
+        return this.host.label;
+    }
+    get history() {
+        return this.state.history;
+    }
+    get servingVersion() {
+        return this.serving?.version;
+    }
+    get originalRelease() {
+        return this.original;
+    }
+    get runningPreDeploys() {
+        return this.state.runningPreDeploys;
+    }
+    /** Takes what the host runs now as the starting point, and says what an interrupted deploy left behind. */
+    adopt(state) {
+        this.state = state;
+        this.containers = state.containers;
+        this.serving = findServing(state, this.settings.proxy);
+        const last = state.history.at(-1);
+        this.original = this.serving ? { version: this.serving.version, image: this.serving.image } : last && { version: last.version, image: last.image };
+        this.report.before = this.original?.version;
+        this.report.after = this.original?.version;
+        for (const finding of describeLeftovers(state, this.serving, this.settings.proxy))
+            this.tools.logger.warning(`${this.label}: ${finding}`);
+    }
+    async timed(phase, work) {
+        const started = this.tools.clock.now();
+        try {
+            return await work();
+        }
+        finally {
+            this.report.phases[phase] = (this.report.phases[phase] ?? 0) + this.tools.clock.now() - started;
+        }
+    }
+    pull(image, auth) {
+        return this.timed('pull', () => this.host.pull(image, auth));
+    }
+    /** Takes the lock and adopts the state it protects; returns who holds it instead, if anyone. */
+    async lock(token, holder) {
+        const result = await this.host.lock(token, holder, this.settings.upstreamFile);
+        if ('heldBy' in result)
+            return result.heldBy;
+        this.adopt(result.state);
+        return undefined;
+    }
+    /**
+     * Removes containers that a failed or interrupted deploy left stopped. A running one stays until traffic has moved
+     * off it: when nginx's upstream names no container, one of them may be the one it still serves.
+     */
+    async removeStoppedLeftovers() {
+        for (const container of this.containers.filter(container => !container.running)) {
+            this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
+            await this.host.remove(container.name);
+            this.containers = this.containers.filter(other => other !== container);
+        }
+    }
+    get hasStoppedLeftovers() {
+        return this.containers.some(container => !container.running);
+    }
+    /** Starts `release` beside what serves, checks it and switches traffic to it; on success the host serves only it. */
+    async switchTo(release, envContent, signal) {
+        const { logger, clock } = this.tools;
+        const old = this.serving;
+        let started;
+        let live;
+        try {
+            live = await switchRelease(this.host, release, old, this.settings, {
+                logger,
+                clock,
+                signal,
+                phases: this.report.phases,
+                envContent,
+                onStart: container => {
+                    started = container;
+                },
+            });
+        }
+        catch (error) {
+            if (started && error instanceof deploy_host/* CutoverError */.D && error.switched) {
+                // Traffic went to the new container before the cutover failed: a rollback must start from there.
+                this.switched = true;
+                this.serving = started;
+                this.containers = [...this.containers, started];
+                this.report.after = release.version;
+            }
+            this.report.status = 'failed';
+            throw error;
+        }
+        this.switched = true;
+        this.serving = live;
+        this.report.status = 'deployed';
+        this.report.after = release.version;
+        // The cutover stopped the old container; `finish` or the unlock removes it once the deploy is over.
+        this.containers = [...this.containers.map(container => (container === old ? { ...container, running: false } : container)), live];
+        await this.removeUnserved();
+    }
+    /** Whether traffic has moved to this deploy's release here, so that a rollback has something to undo. */
+    get needsRollback() {
+        return this.switched;
+    }
+    /**
+     * Moves traffic back to the release that served before, with the same zero-downtime switch. It ignores the deploy's
+     * cancel signal: a rollback stopped half-way would leave the hosts on different versions.
+     */
+    async rollBack() {
+        const { logger } = this.tools;
+        if (!this.original) {
+            logger.warning(`${this.label}: had no earlier release; it keeps the new one.`);
+            return;
+        }
+        await this.switchTo(this.original, undefined, new AbortController().signal);
+        this.report.status = 'rolled-back';
+        this.switched = false;
+        logger.info(`${this.label}: back on ${this.original.version}`);
+    }
+    /** After a successful deploy: removes stopped containers, prunes releases beyond `retain`, releases the lock. */
+    async finish(token, target, retain) {
+        const history = [...this.state.history, target];
+        const kept = (0,src_release/* retainedReleases */.XA)(history, retain);
+        const keptVersions = new Set(kept.map(release => release.version));
+        await this.host.finish(token, kept, history.filter(release => !keptVersions.has(release.version)));
+    }
+    unlock(token) {
+        return this.host.unlock(token);
+    }
+    close() {
+        this.host.close();
+    }
+    // Running containers that take no traffic once the new one does: the one nginx served when its upstream named none
+    // of them, or a container an interrupted deploy started and never switched to.
+    async removeUnserved() {
+        for (const container of this.containers.filter(container => container.running && container !== this.serving)) {
+            this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
+            await this.host.remove(container.name);
+            this.containers = this.containers.filter(other => other !== container);
+        }
+    }
+}
+/** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
+function findServing(state, proxy) {
+    const running = state.containers.filter(container => container.running);
+    if (proxy === 'nginx')
+        return running.find(container => container.port !== undefined && container.port === state.upstreamPort);
+    const lastVersion = state.history.at(-1)?.version;
+    return running.find(container => container.version === lastVersion) ?? running[0];
+}
+/** What an interrupted or hand-made change left on a host, in words, for the log: nothing when it is clean. */
+function describeLeftovers(state, serving, proxy) {
+    const findings = [];
+    const running = state.containers.filter(container => container.running);
+    if (proxy === 'nginx' && !serving && running.length) {
+        const where = state.upstreamPort === undefined ? 'the upstream file names no port on 127.0.0.1' : `the upstream file names port ${state.upstreamPort}`;
+        findings.push(`${where}, which none of the running containers (${running.map(container => container.name).join(', ')}) publishes; they stay until the new release takes the traffic`);
+    }
+    const last = state.history.at(-1)?.version;
+    if (serving && last !== undefined && serving.version !== last) {
+        findings.push(`${serving.version} serves but the release history ends with ${last}: an earlier deploy was interrupted after its switch`);
+    }
+    const extras = running.filter(container => serving && container.name !== serving.name);
+    if (extras.length) {
+        findings.push(`${extras.map(container => container.name).join(', ')} also running, left by an interrupted deploy; removed once the new release serves`);
+    }
+    return findings;
+}
+
+;// CONCATENATED MODULE: ./src/summary.ts
+
+const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
+/** The job summary: per host, the versions before and after and how long each phase took. */
+function renderSummary(service, outputs, failure) {
+    const phases = phaseOrder.filter(phase => outputs.hosts.some(host => host.phases[phase] !== undefined));
+    const header = `| host | status | before | after | ${phases.join(' | ')} |`;
+    const rule = `|${' --- |'.repeat(4 + phases.length)}`;
+    const rows = outputs.hosts.map(host => {
+        const times = phases.map(phase => (host.phases[phase] === undefined ? '' : (0,dist/* formatDuration */.a3)(host.phases[phase])));
+        return `| ${host.host} | ${host.status} | ${host.before ?? '—'} | ${host.after ?? '—'} | ${times.join(' | ')} |`;
+    });
+    const outcome = failure
+        ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
+        : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${(0,dist/* formatDuration */.a3)(outputs.durationMs)}.`;
+    return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/run.ts
@@ -24462,47 +24757,61 @@ class DeployError extends Error {
         this.outputs = outputs;
     }
 }
+/** The deploy failed, and so did moving some hosts back: the first failure stays the cause, the others are named. */
+class RollbackFailed extends Error {
+    cause;
+    failures;
+    constructor(cause, failures, where) {
+        const which = failures.map(failure => `${failure.host} (${(0,dist/* errorMessage */.gJ)(failure.error)})`).join('; ');
+        super(`${(0,dist/* errorMessage */.gJ)(cause)} Rolling back then failed on ${which}. Now: ${where}. Deploy again, or roll back, once the cause is fixed.`, { cause });
+        this.cause = cause;
+        this.failures = failures;
+    }
+}
 const lockPollMs = 2000;
 /** Deploys the image to every host with zero downtime, or rolls back to an earlier release. */
 async function deploy(inputs, collaborators) {
-    const { logger, clock } = collaborators;
+    const { logger, clock, signal } = collaborators;
     const started = clock.now();
-    const runs = await logger.group('Connect', () => connectAll(inputs, collaborators));
+    const hosts = await logger.group('Connect', () => connectAll(inputs, collaborators));
     const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
     let locked = [];
     try {
-        const target = resolveTarget(inputs, runs);
-        logger.info(`${inputs.service}: ${runs[0]?.serving?.version ?? 'nothing'} → ${target.version} on ${runs.length} host(s)`);
+        const target = resolveTarget(inputs, hosts);
         if (rollingBack(inputs)) {
-            await logger.group('Check retained images', () => checkRetained(runs, target));
+            await logger.group('Check retained images', () => checkRetained(hosts, target));
         }
         else {
-            await logger.group('Pull', () => timeEach(runs, 'pull', clock, run => run.host.pull(target.image, registryAuth(inputs))));
+            await logger.group('Pull', () => settleAll(hosts, host => host.pull(target.image, registryAuth(inputs))));
         }
+        throwIfCancelled(signal);
         collaborators.rememberLock(token);
         // The lock also reads what the hosts run now: it may have changed while this deploy waited.
-        locked = await logger.group('Lock', () => lockAll(runs, token, inputs, target, collaborators));
-        if (rollingBack(inputs) && resolveTarget(inputs, runs).version !== target.version) {
+        locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, target, collaborators));
+        logger.info(`${inputs.service}: ${describeServing(hosts)} → ${target.version} on ${hosts.length} host(s)`);
+        if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
             throw new dist/* RemoteError */.Hi(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
         }
         const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
         if (preDeployCommand !== undefined) {
-            await logger.group('Env file', () => timeEach(runs, 'env', clock, run => run.host.writeEnvFile(target.version, envFileContent(inputs))));
-            await logger.group('Pre-deploy', () => preDeploy(runs[0], target, preDeployCommand, collaborators));
+            throwIfCancelled(signal);
+            await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
+            await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, logger));
+            throwIfCancelled(signal);
         }
         // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
         const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs);
-        if (runs.some(run => run.state.containers.some(container => container.name !== run.serving?.name))) {
-            await logger.group('Clean up leftovers', () => Promise.all(runs.map(run => removeLeftovers(run, logger))));
+        if (hosts.some(host => host.hasStoppedLeftovers)) {
+            await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
         }
-        await rollOut(runs, target, inputs, { ...collaborators, envContent });
-        await logger.group('Retain releases and unlock', () => Promise.all(runs.map(run => finish(run, token, target, inputs))));
+        await rollOut(hosts, target, inputs, { logger, signal, envContent });
+        await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
         locked = [];
         collaborators.forgetLock();
         const outputs = {
             version: target.version,
-            previousVersion: runs[0]?.original?.version,
-            hosts: runs.map(run => run.report),
+            previousVersion: hosts[0]?.originalRelease?.version,
+            hosts: hosts.map(host => host.report),
             rolledBack: false,
             durationMs: clock.now() - started,
         };
@@ -24511,10 +24820,10 @@ async function deploy(inputs, collaborators) {
     }
     catch (error) {
         const outputs = {
-            version: runs[0]?.report.after ?? '',
-            previousVersion: runs[0]?.original?.version,
-            hosts: runs.map(run => run.report),
-            rolledBack: runs.some(run => run.report.status === 'rolled-back'),
+            version: hosts[0]?.report.after ?? '',
+            previousVersion: hosts[0]?.originalRelease?.version,
+            hosts: hosts.map(host => host.report),
+            rolledBack: hosts.some(host => host.report.status === 'rolled-back'),
             durationMs: clock.now() - started,
         };
         await logger.summary(renderSummary(inputs.service, outputs, (0,dist/* errorMessage */.gJ)(error)));
@@ -24523,179 +24832,28 @@ async function deploy(inputs, collaborators) {
     finally {
         if (locked.length)
             await logger.group('Unlock', () => unlockAll(locked, token, logger));
-        for (const run of runs)
-            run.host.connection.close();
+        for (const host of hosts)
+            host.close();
     }
+}
+function throwIfCancelled(signal) {
+    if (signal.aborted)
+        throw new Cancelled();
+}
+/**
+ * Runs `work` on every host and waits for all of them, so that no host is still busy when the caller moves on (to
+ * unlock, or to close the connections); then throws the first failure.
+ */
+async function settleAll(hosts, work) {
+    const failure = (await Promise.allSettled(hosts.map(work))).find(result => result.status === 'rejected');
+    if (failure)
+        throw failure.reason;
 }
 function registryAuth(inputs) {
     return inputs.registryUsername && inputs.registryPassword ? { username: inputs.registryUsername, password: inputs.registryPassword } : undefined;
 }
-async function timeEach(runs, phase, clock, work) {
-    await Promise.all(runs.map(async (run) => {
-        const started = clock.now();
-        await work(run);
-        run.report.phases[phase] = clock.now() - started;
-    }));
-}
-// Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
-async function connectAll(inputs, collaborators) {
-    const { clock, logger } = collaborators;
-    const attempts = await Promise.allSettled(inputs.hosts.map(async (target) => {
-        const started = clock.now();
-        const connection = await collaborators.connect(target);
-        const host = new deploy_host/* DeployHost */.K(connection, inputs.service);
-        try {
-            const run = {
-                host,
-                state: { containers: [], upstreamPort: undefined, history: [] },
-                original: undefined,
-                serving: undefined,
-                report: { host: target.label, status: 'not-started', before: undefined, after: undefined, phases: {} },
-            };
-            // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
-            if (rollingBack(inputs))
-                applyState(run, await host.readState(inputs.nginxUpstreamFile), inputs);
-            run.report.phases.connect = clock.now() - started;
-            logger.info(`${target.label}: host key verified${rollingBack(inputs) ? `; serving ${run.serving?.version ?? 'nothing yet'}` : ''}`);
-            return run;
-        }
-        catch (error) {
-            connection.close();
-            throw error;
-        }
-    }));
-    const runs = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
-    const failure = attempts.find(attempt => attempt.status === 'rejected');
-    if (failure) {
-        for (const run of runs)
-            run.host.connection.close();
-        throw failure.reason;
-    }
-    return runs;
-}
-function rollingBack(inputs) {
-    return inputs.rollback || inputs.rollbackTo !== undefined;
-}
-function applyState(run, state, inputs) {
-    run.state = state;
-    run.serving = findServing(state, inputs.proxy);
-    run.original = run.serving;
-    run.report.before = run.serving?.version;
-    run.report.after = run.serving?.version;
-}
-/** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
-function findServing(state, proxy) {
-    const running = state.containers.filter(container => container.running);
-    if (proxy === 'nginx')
-        return running.find(container => container.port !== undefined && container.port === state.upstreamPort);
-    const lastVersion = state.history.at(-1)?.version;
-    return running.find(container => container.version === lastVersion) ?? running[0];
-}
-function resolveTarget(inputs, runs) {
-    if (!inputs.rollback && inputs.rollbackTo === undefined) {
-        const image = inputs.image;
-        return { version: (0,src_release/* versionOf */.E4)(image), image };
-    }
-    const targets = runs.map(run => {
-        const release = inputs.rollbackTo
-            ? [...run.state.history].reverse().find(entry => entry.version === inputs.rollbackTo)
-            : (0,src_release/* previousRelease */.Fi)(run.state.history, run.serving?.version ?? run.state.history.at(-1)?.version);
-        if (!release) {
-            const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
-            const what = inputs.rollbackTo
-                ? `names ${inputs.rollbackTo}, which ${run.host.label} never ran`
-                : `has nothing to go back to: ${run.host.label} has no earlier release of ${inputs.service}`;
-            const known = run.state.history.map(entry => entry.version);
-            throw new dist/* ConfigError */.xL(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
-        }
-        return release;
-    });
-    const first = targets[0];
-    const disagreeing = targets.findIndex(release => release.version !== first.version);
-    if (disagreeing !== -1) {
-        throw new dist/* ConfigError */.xL('rollback', `is ambiguous: ${runs[0]?.host.label} would go back to ${first.version}, ${runs[disagreeing]?.host.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
-    }
-    return first;
-}
-async function checkRetained(runs, target) {
-    const missing = (await Promise.all(runs.map(async (run) => ((await run.host.hasImage(target.image)) ? [] : [run.host.label])))).flat();
-    if (missing.length) {
-        throw new dist/* ConfigError */.xL('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
-    }
-}
-async function lockAll(runs, token, inputs, target, collaborators) {
-    const { clock, logger, signal } = collaborators;
-    const holder = { ...collaborators.origin, version: target.version, since: new Date(clock.now()).toISOString() };
-    const started = clock.now();
-    const deadline = started + inputs.lockWaitMs;
-    for (;;) {
-        const acquired = [];
-        let held;
-        const take = async (run) => {
-            const result = await run.host.lock(token, holder, inputs.nginxUpstreamFile);
-            if ('state' in result) {
-                applyState(run, result.state, inputs);
-                acquired.push(run);
-            }
-            else {
-                held ??= { run, by: result.heldBy };
-            }
-        };
-        // The first host is the gate: whoever holds it goes first, so two deploys never each hold part of the hosts for
-        // long. The others are then taken at once.
-        const [gate, ...rest] = runs;
-        if (gate)
-            await take(gate);
-        if (!held)
-            await Promise.all(rest.map(take));
-        if (!held) {
-            for (const run of runs)
-                run.report.phases.lock = clock.now() - started;
-            logger.info(`Locked ${inputs.service} on ${runs.length} host(s).`);
-            return acquired;
-        }
-        await unlockAll(acquired, token, logger);
-        const by = held.by;
-        const who = `${by.actor ?? 'someone'} since ${by.since ?? 'an unknown time'} (version ${by.version ?? '?'}, ${by.runUrl ?? 'no run URL'})`;
-        if (clock.now() + lockPollMs > deadline || signal.aborted) {
-            throw new dist/* RemoteError */.Hi(held.run.host.label, `${inputs.service} is locked by ${who}`, {
-                next: `Wait for that deploy, raise lock-wait, or, if that run is gone, break the lock with: ssh ${held.run.host.label} rm -rf /var/lib/circuitverse-deploy/${inputs.service}/lock`,
-            });
-        }
-        logger.info(`${held.run.host.label}: ${inputs.service} is locked by ${who}; waiting.`);
-        await clock.sleep(lockPollMs);
-    }
-}
-async function unlockAll(runs, token, logger) {
-    await Promise.all(runs.map(run => run.host
-        .unlock(token)
-        .catch(error => logger.warning(`${run.host.label}: could not release the lock (${(0,dist/* errorMessage */.gJ)(error)}); the post step will try again.`))));
-}
-function envFileContent(inputs) {
-    return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
-}
-async function preDeploy(run, target, command, collaborators) {
-    const started = collaborators.clock.now();
-    const { code, output } = await run.host.runOnce(target, command);
-    run.report.phases['pre-deploy'] = collaborators.clock.now() - started;
-    if (output.trim())
-        collaborators.logger.info(output.trimEnd());
-    if (code !== 0)
-        throw new dist/* RemoteError */.Hi(run.host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
-}
-// Containers from a deploy that died half-way (no lock could protect them then) would pile up on re-runs.
-async function removeLeftovers(run, logger) {
-    for (const container of run.state.containers) {
-        if (container.name === run.serving?.name)
-            continue;
-        logger.info(`${run.host.label}: removing ${container.name} (${container.version}), left over from an earlier deploy`);
-        await run.host.remove(container.name);
-    }
-}
-/** Switches batch after batch; on a failure rolls switched hosts back (or stops there) and rethrows. */
-async function rollOut(runs, target, inputs, collaborators) {
-    const { logger, clock, signal } = collaborators;
-    const settings = {
+function switchSettings(inputs) {
+    return {
         proxy: inputs.proxy,
         appPort: inputs.appPort,
         healthPath: inputs.healthPath,
@@ -24703,55 +24861,181 @@ async function rollOut(runs, target, inputs, collaborators) {
         upstreamFile: inputs.nginxUpstreamFile,
         drainTimeoutMs: inputs.drainTimeoutMs,
     };
-    const switched = [];
-    const batches = (0,src_release/* planBatches */.un)(runs, inputs.batchSize);
-    for (const [index, batch] of batches.entries()) {
-        const title = batches.length > 1 ? `Switch batch ${index + 1}/${batches.length}` : 'Switch';
-        const results = await logger.group(title, () => Promise.allSettled(batch.map(async (run) => {
-            // A rollback's release kept its env file; one deployed by other means may lack it.
-            const envContent = rollingBack(inputs) && !(await run.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
-            const live = await switchRelease(run.host, target, run.serving, settings, { logger, clock, signal, phases: run.report.phases, envContent });
-            run.report.status = 'deployed';
-            run.report.after = target.version;
-            run.serving = live;
-            switched.push(run);
-        })));
-        const failed = results.flatMap((result, position) => (result.status === 'rejected' ? [{ run: batch[position], error: result.reason }] : []));
-        if (failed.length === 0)
-            continue;
-        for (const { run } of failed)
-            run.report.status = 'failed';
-        const first = failed[0]?.error;
-        if (inputs.onFailure === 'rollback' && switched.length) {
-            await logger.group('Roll back switched hosts', () => rollBack(switched, settings, collaborators));
+}
+// Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
+async function connectAll(inputs, collaborators) {
+    const { clock, logger } = collaborators;
+    const settings = switchSettings(inputs);
+    const attempts = await Promise.allSettled(inputs.hosts.map(async (target) => {
+        const started = clock.now();
+        const host = new HostDeployment(await collaborators.openHost(target), settings, { logger, clock });
+        try {
+            // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
+            if (rollingBack(inputs))
+                host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
+            host.report.phases.connect = clock.now() - started;
+            logger.info(`${target.label}: host key verified${rollingBack(inputs) ? `; serving ${host.servingVersion ?? 'nothing known'}` : ''}`);
+            return host;
         }
-        else {
-            const where = runs.map(run => `${run.host.label} runs ${run.report.after ?? 'nothing'}`).join(', ');
-            logger.error(`Stopped: ${where}.`);
+        catch (error) {
+            host.close();
+            throw error;
         }
-        throw first;
+    }));
+    const hosts = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
+    const failure = attempts.find(attempt => attempt.status === 'rejected');
+    if (failure) {
+        for (const host of hosts)
+            host.close();
+        throw failure.reason;
+    }
+    return hosts;
+}
+function rollingBack(inputs) {
+    return inputs.rollback || inputs.rollbackTo !== undefined;
+}
+/** What serves now, for the log: one version, or each host's when they differ. */
+function describeServing(hosts) {
+    const versions = hosts.map(host => host.originalRelease?.version ?? 'nothing');
+    if (new Set(versions).size <= 1)
+        return versions[0] ?? 'nothing';
+    return hosts.map((host, index) => `${host.label} ${versions[index]}`).join(', ');
+}
+function resolveTarget(inputs, hosts) {
+    if (!rollingBack(inputs)) {
+        const image = inputs.image;
+        return { version: (0,src_release/* versionOf */.E4)(image), image };
+    }
+    const targets = hosts.map(host => {
+        const release = inputs.rollbackTo
+            ? [...host.history].reverse().find(entry => entry.version === inputs.rollbackTo)
+            : (0,src_release/* previousRelease */.Fi)(host.history, host.originalRelease?.version ?? host.history.at(-1)?.version);
+        if (!release) {
+            const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
+            const what = inputs.rollbackTo
+                ? `names ${inputs.rollbackTo}, which ${host.label} never ran`
+                : `has nothing to go back to: ${host.label} has no earlier release of ${inputs.service}`;
+            const known = host.history.map(entry => entry.version);
+            throw new dist/* ConfigError */.xL(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
+        }
+        return release;
+    });
+    const first = targets[0];
+    const disagreeing = targets.findIndex(release => release.version !== first.version);
+    if (disagreeing !== -1) {
+        throw new dist/* ConfigError */.xL('rollback', `is ambiguous: ${hosts[0]?.label} would go back to ${first.version}, ${hosts[disagreeing]?.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
+    }
+    return first;
+}
+async function checkRetained(hosts, target) {
+    const missing = (await Promise.all(hosts.map(async (host) => ((await host.host.hasImage(target.image)) ? [] : [host.label])))).flat();
+    if (missing.length) {
+        throw new dist/* ConfigError */.xL('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
     }
 }
-async function rollBack(switched, settings, collaborators) {
-    const { logger, clock, signal } = collaborators;
-    await Promise.all(switched.map(async (run) => {
-        const previous = run.original && { version: run.original.version, image: run.original.image };
-        if (!previous) {
-            logger.warning(`${run.host.label}: had no earlier release; it keeps the new one.`);
-            return;
+async function lockAll(hosts, token, inputs, target, collaborators) {
+    const { clock, logger, signal } = collaborators;
+    const holder = { ...collaborators.origin, version: target.version, since: new Date(clock.now()).toISOString() };
+    const started = clock.now();
+    const deadline = started + inputs.lockWaitMs;
+    // The gate is the same host for every deploy of the service, whatever order their inputs list the hosts in.
+    const [gate, ...rest] = [...hosts].sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+    for (;;) {
+        const acquired = [];
+        let blocked;
+        const take = async (host) => {
+            const heldBy = await host.lock(token, holder);
+            if (heldBy) {
+                const who = `${heldBy.actor ?? 'someone'} since ${heldBy.since ?? 'an unknown time'} (version ${heldBy.version ?? '?'}, ${heldBy.runUrl ?? 'no run URL'})`;
+                blocked ??= {
+                    host,
+                    reason: `${inputs.service} is locked by ${who}`,
+                    next: `Wait for that deploy, raise lock-wait, or, if that run is gone, break the lock with: ssh ${host.label} rm -rf /var/lib/circuitverse-deploy/${inputs.service}/lock`,
+                };
+                return;
+            }
+            acquired.push(host);
+            const [running] = host.runningPreDeploys;
+            // A deploy that died during its pre-deploy left the migration running: a second one must not start beside it.
+            if (running) {
+                blocked ??= {
+                    host,
+                    reason: `the pre-deploy container ${running} of an earlier deploy is still running`,
+                    next: `Wait for it (docker logs -f ${running}), raise lock-wait, or stop it (docker stop ${running}) if it must not finish.`,
+                };
+            }
+        };
+        // The gate goes first: whoever holds it goes on, so two deploys never each hold part of the hosts for long. The
+        // others are then taken at once, and all of them are settled before anything is released.
+        if (gate)
+            await take(gate);
+        const failure = blocked ? undefined : (await Promise.allSettled(rest.map(take))).find(result => result.status === 'rejected');
+        if (failure) {
+            await unlockAll(acquired, token, logger);
+            throw failure.reason;
         }
-        const live = await switchRelease(run.host, previous, run.serving, settings, { logger, clock, signal, phases: run.report.phases, envContent: undefined });
-        run.serving = live;
-        run.report.after = previous.version;
-        run.report.status = 'rolled-back';
-        logger.info(`${run.host.label}: back on ${previous.version}`);
-    }));
+        if (!blocked) {
+            for (const host of hosts)
+                host.report.phases.lock = clock.now() - started;
+            logger.info(`Locked ${inputs.service} on ${hosts.length} host(s).`);
+            return acquired;
+        }
+        await unlockAll(acquired, token, logger);
+        if (clock.now() + lockPollMs > deadline || signal.aborted)
+            throw new dist/* RemoteError */.Hi(blocked.host.label, blocked.reason, { next: blocked.next });
+        logger.info(`${blocked.host.label}: ${blocked.reason}; waiting.`);
+        await clock.sleep(lockPollMs);
+    }
 }
-async function finish(run, token, target, inputs) {
-    const history = [...run.state.history, target];
-    const kept = (0,src_release/* retainedReleases */.XA)(history, inputs.retain);
-    const keptVersions = new Set(kept.map(release => release.version));
-    await run.host.finish(token, run.original?.name, kept, history.filter(release => !keptVersions.has(release.version)));
+async function unlockAll(hosts, token, logger) {
+    await Promise.all(hosts.map(host => host.unlock(token).catch(error => logger.warning(`${host.label}: could not release the lock (${(0,dist/* errorMessage */.gJ)(error)}); the post step will try again.`))));
+}
+function envFileContent(inputs) {
+    return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
+}
+async function preDeploy(host, target, command, logger) {
+    const { code, output } = await host.timed('pre-deploy', () => host.host.runOnce(target, command));
+    if (output.trim())
+        logger.info(output.trimEnd());
+    if (code !== 0)
+        throw new dist/* RemoteError */.Hi(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
+}
+/** Switches batch after batch; on a failure or a cancel, moves switched hosts back (or stops there) and rethrows. */
+async function rollOut(hosts, target, inputs, tools) {
+    const { logger, signal } = tools;
+    const batches = (0,src_release/* planBatches */.un)(hosts, inputs.batchSize);
+    for (const [index, batch] of batches.entries()) {
+        const title = batches.length > 1 ? `Switch batch ${index + 1}/${batches.length}` : 'Switch';
+        const results = signal.aborted
+            ? [{ status: 'rejected', reason: new Cancelled() }]
+            : await logger.group(title, () => Promise.allSettled(batch.map(async (host) => {
+                // A rollback's release kept its env file; one deployed by other means may lack it.
+                const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : tools.envContent;
+                await host.switchTo(target, envContent, signal);
+            })));
+        const failure = results.find(result => result.status === 'rejected');
+        if (!failure)
+            continue;
+        const cause = failure.reason;
+        const switched = hosts.filter(host => host.needsRollback);
+        if (inputs.onFailure === 'rollback' && switched.length) {
+            const failures = await logger.group('Roll back switched hosts', () => rollBack(switched));
+            if (failures.length)
+                throw new RollbackFailed(cause, failures, describeHosts(hosts));
+        }
+        else {
+            logger.error(`Stopped: ${describeHosts(hosts)}.`);
+        }
+        throw cause;
+    }
+}
+function describeHosts(hosts) {
+    return hosts.map(host => `${host.label} runs ${host.report.after ?? 'nothing'}`).join(', ');
+}
+/** Moves every switched host back, each to the end whatever the others do; returns the hosts that failed. */
+async function rollBack(switched) {
+    const results = await Promise.allSettled(switched.map(host => host.rollBack()));
+    return results.flatMap((result, index) => (result.status === 'rejected' ? [{ host: switched[index].label, error: result.reason }] : []));
 }
 
 
@@ -25827,10 +26111,10 @@ function formatDuration(milliseconds) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Hi: () => (/* binding */ RemoteError),
+/* harmony export */   fM: () => (/* binding */ lastLine),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
 /* harmony export */   xL: () => (/* binding */ ConfigError)
 /* harmony export */ });
-/* unused harmony export lastLine */
 /**
  * A mistake the user fixes in the workflow file: names the input and says what to change.
  * Raised before anything touches a host, a registry or a bucket.
@@ -25892,11 +26176,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
   a3: () => (/* reexport */ duration/* formatDuration */.a),
+  fM: () => (/* reexport */ errors/* lastLine */.fM),
   Q: () => (/* reexport */ parseImageRef),
   vW: () => (/* reexport */ parseSshTarget)
 });
 
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, isRepository, isTag, lastLine, parseDuration, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, isRepository, isTag, parseDuration, quoteShellArgument, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);

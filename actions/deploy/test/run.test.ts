@@ -160,7 +160,6 @@ describe('deploy', () => {
 describe('deploy and text from outside', () => {
   it('logs the pre-deploy container’s output and health answers as untrusted text, which no runner reads as a command', async () => {
     const hosts = threeHosts('v1');
-    (hosts[0] as FakeHost).fail('runOnce', () => {});
     const collaborators = fakeCollaborators(hosts);
     const untrusted: string[] = [];
     collaborators.logger = {...collaborators.logger, untrusted: text => untrusted.push(text)};
