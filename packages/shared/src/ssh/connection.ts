@@ -102,6 +102,7 @@ export function connectSsh(target: SshTarget, credentials: SshCredentials, optio
           'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
           mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
           revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+          'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
         }[verdict];
         return false;
       },

@@ -11,7 +11,7 @@ interface KnownHostLine {
   /** Plain patterns, lowercased. */
   patterns: string[];
   hashed?: {salt: Buffer; hash: Buffer};
-  marker: '@revoked' | undefined;
+  marker: '@revoked' | '@cert-authority' | undefined;
   hostKey: KnownHostKey;
 }
 
@@ -79,9 +79,7 @@ export class KnownHosts {
       const fields = line.split(/\s+/);
       const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
       const [names, type, base64] = fields;
-      // @cert-authority lines vouch for host certificates, which this toolkit does not use.
-      if (marker === '@cert-authority') return;
-      if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+      if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
         this.invalidLines.push(index + 1);
         return;
       }
@@ -96,19 +94,22 @@ export class KnownHosts {
     });
   }
 
-  /** The keys known for a host, revoked ones excluded. */
+  /** The keys known for a host, revoked ones and certificate authorities excluded. */
   keysFor(host: string, port: number): KnownHostKey[] {
     return this.linesFor(host, port)
       .filter(line => line.marker === undefined)
       .map(line => line.hostKey);
   }
 
-  /** Whether a key the server offered is known for the host and not revoked. */
-  verify(host: string, port: number, offered: Buffer): 'known' | 'revoked' | 'mismatch' | 'unknown-host' {
+  /**
+   * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+   * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+   */
+  verify(host: string, port: number, offered: Buffer): 'known' | 'revoked' | 'mismatch' | 'unknown-host' | 'cert-authority-only' {
     const lines = this.linesFor(host, port);
     if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered))) return 'revoked';
     const known = lines.filter(line => line.marker === undefined);
-    if (known.length === 0) return 'unknown-host';
+    if (known.length === 0) return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
     return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
   }
 

@@ -72,6 +72,15 @@ describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
     expect(error.message).toMatch(/host key does not match ssh-known-hosts; it offered the ssh-ed25519 key SHA256:/);
   });
 
+  it('says host certificates are not supported when only @cert-authority lines name the host', async () => {
+    const lines = readFileSync(sandbox.ssh.knownHostsFile, 'utf8').split('\n');
+    const hostKey = lines.find(line => line.startsWith(`${target(sandbox).host} `));
+    if (!hostKey) throw new Error('The sandbox known_hosts has no line for host 1.');
+    const error = await connectSsh(target(sandbox), credentials(sandbox, `@cert-authority ${hostKey}`)).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(/host certificates \(@cert-authority\) are not supported; it offered the ssh-ed25519 key SHA256:/);
+  });
+
   it('says which key was refused and what the server accepts', async () => {
     const stranger = generateSshKeyPair().private;
     const error = await connectSsh(target(sandbox), {...credentials(sandbox), privateKey: readPrivateKey(stranger, 'ssh-private-key')}).catch(caught => caught);

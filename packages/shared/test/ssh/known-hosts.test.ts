@@ -52,6 +52,9 @@ describe('KnownHosts.verify', () => {
     ['a ? that needs one character', `web-? ssh-ed25519 ${a}`, 'web-', 22, keyA, 'unknown-host'],
     ['regex characters taken literally', `web+1.(a) ssh-ed25519 ${a}`, 'web+1.(a)', 22, keyA, 'known'],
     ['a dot that is not a wildcard', `web.1 ssh-ed25519 ${a}`, 'webx1', 22, keyA, 'unknown-host'],
+    ['only @cert-authority lines', `@cert-authority *.example.org ssh-ed25519 ${a}`, 'web.example.org', 22, keyA, 'cert-authority-only'],
+    ['a @cert-authority line and a host key', `@cert-authority *.org ssh-ed25519 ${b}\nweb.org ssh-ed25519 ${a}`, 'web.org', 22, keyA, 'known'],
+    ['a @cert-authority line for another host', `@cert-authority *.example.com ssh-ed25519 ${a}`, 'web.example.org', 22, keyA, 'unknown-host'],
   ])('with %s', (_, text, host, port, offered, verdict) => {
     expect(new KnownHosts(text).verify(host, port, offered)).toBe(verdict);
   });
@@ -65,7 +68,7 @@ describe('KnownHosts.verify', () => {
 });
 
 describe('KnownHosts parsing', () => {
-  it('skips comments, blanks and @cert-authority lines', () => {
+  it('skips comments and blanks, and takes no host keys from @cert-authority lines', () => {
     const knownHosts = new KnownHosts(`# hosts\n\n@cert-authority *.example.org ssh-ed25519 ${a}\nweb-1 ssh-ed25519 ${a}\r\n`);
     expect(knownHosts.invalidLines).toEqual([]);
     expect(knownHosts.keysFor('web-1', 22)).toEqual([{type: 'ssh-ed25519', key: keyA}]);
@@ -76,6 +79,7 @@ describe('KnownHosts parsing', () => {
     ['a line with no key', 'web-1 ssh-ed25519', [1]],
     ['a key that is not base64', `web-1\nweb-2 ssh-ed25519 not*base64`, [1, 2]],
     ['an unknown marker', `@trusted web-1 ssh-ed25519 ${a}`, [1]],
+    ['a @cert-authority line with no key', '@cert-authority *.example.org ssh-ed25519', [1]],
   ])('reports %s by line number', (_, text, lines) => {
     expect(new KnownHosts(text).invalidLines).toEqual(lines);
   });
