@@ -1,9 +1,11 @@
+import {createConnection} from 'node:net';
 import type {Duplex} from 'node:stream';
 import ssh2, {type ClientChannel, type ParsedKey, type Client as SshClient} from 'ssh2';
 
 // ssh2 is CommonJS: Node's ES module loader only sees its default export.
 const {Client, utils} = ssh2;
 
+import {formatDuration} from '../duration.js';
 import {ConfigError, errorMessage, RemoteError} from '../errors.js';
 import {toShellCommand} from '../shell-quote.js';
 import type {SshTarget} from '../ssh-target.js';
@@ -58,38 +60,55 @@ export function readPrivateKey(text: string, input: string): ParsedKey {
 
 /**
  * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
- * the handshake, before any command runs, naming the fingerprint the host offered.
+ * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
+ * (connecting, the handshake and logging in), and leaves no socket open when it fails.
  */
 export function connectSsh(target: SshTarget, credentials: SshCredentials, options: {readyTimeoutMs?: number} = {}): Promise<SshConnection> {
   const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
   const where = `${target.user}@${knownHostsLabel(target)}`;
+  const timeoutMs = options.readyTimeoutMs ?? 20_000;
   const client = new Client();
+  // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
+  const socket = createConnection({host: target.host, port: target.port});
   let hostKeyProblem: string | undefined;
   let serverMethods: string[] | undefined;
 
   return new Promise((resolve, reject) => {
-    client.on('ready', () => resolve(wrapClient(client, target, where)));
-    client.on('error', error => {
-      client.end();
+    const fail = (error: RemoteError) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
+    // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
+    const timer = setTimeout(() => fail(new RemoteError(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
+    const onClosed = () => fail(new RemoteError(where, 'the SSH connection closed before the handshake finished'));
+    const onError = (error: Error) => {
       if (hostKeyProblem) {
-        reject(new RemoteError(where, hostKeyProblem, {cause: error}));
+        fail(new RemoteError(where, hostKeyProblem, {cause: error}));
       } else if ((error as {level?: string}).level === 'client-authentication') {
         const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-        reject(
+        fail(
           new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
             cause: error,
             next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
           }),
         );
       } else {
-        reject(new RemoteError(where, 'could not connect', {cause: error, remoteOutput: errorMessage(error)}));
+        fail(new RemoteError(where, 'could not connect', {cause: error, remoteOutput: errorMessage(error)}));
       }
+    };
+    client.on('error', onError).on('end', onClosed).on('close', onClosed);
+    client.on('ready', () => {
+      clearTimeout(timer);
+      client.off('error', onError).off('end', onClosed).off('close', onClosed);
+      resolve(wrapClient(client, target, where));
     });
     client.connect({
-      host: target.host,
-      port: target.port,
+      sock: socket,
       username: target.user,
-      readyTimeout: options.readyTimeoutMs ?? 20_000,
+      // Ours covers the whole connect, above.
+      readyTimeout: 0,
       keepaliveInterval: 5_000,
       keepaliveCountMax: 3,
       // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
@@ -117,7 +136,7 @@ export function connectSsh(target: SshTarget, credentials: SshCredentials, optio
     });
     // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
     // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
-    client.setNoDelay(true);
+    socket.setNoDelay(true);
   });
 }
 
