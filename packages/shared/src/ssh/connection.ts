@@ -20,12 +20,21 @@ export interface CommandResult {
 export interface ExecOptions {
   /** Bytes for the command's stdin: how secrets travel, so they never sit on a command line. */
   stdin?: string;
+  /**
+   * How long the command may take, from the call. Past it the command is sent SIGKILL and its channel closed, and
+   * the call rejects with a `RemoteError` quoting the output so far. OpenSSH ignores the signal when logged in as
+   * root; the command then stops at its next write, or runs to its end. No limit when left out.
+   */
+  timeoutMs?: number;
 }
 
 /** One verified SSH connection to a host. */
 export interface SshConnection {
   readonly target: SshTarget;
-  /** Runs an argv through the remote shell, quoted so it arrives byte-for-byte; never throws on a non-zero exit. */
+  /**
+   * Runs an argv through the remote shell, quoted so it arrives byte-for-byte; never throws on a non-zero exit, only
+   * when the connection is lost or `timeoutMs` passes.
+   */
   exec(argv: readonly string[], options?: ExecOptions): Promise<CommandResult>;
   /** Like `exec`, but a non-zero exit is a `RemoteError` that says what was being done and quotes stderr. */
   run(what: string, argv: readonly string[], options?: ExecOptions): Promise<string>;
@@ -160,25 +169,35 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
     lost = error;
   });
 
-  const exec = (argv: readonly string[], options: ExecOptions = {}): Promise<CommandResult> =>
+  // `what` names the command in the error when `timeoutMs` passes.
+  const execute = (argv: readonly string[], options: ExecOptions, what: string): Promise<CommandResult> =>
     new Promise((resolve, reject) => {
       if (lost) {
         reject(new RemoteError(where, 'the SSH connection was lost', {cause: lost, remoteOutput: errorMessage(lost)}));
         return;
       }
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let opened: ClientChannel | undefined;
+      let timedOut = false;
       client.exec(toShellCommand(argv), (error: Error | undefined, channel: ClientChannel) => {
         if (error) {
+          clearTimeout(timer);
           // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
           const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
-          const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
-          reject(new RemoteError(where, what, {cause: error, remoteOutput: errorMessage(error)}));
+          const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
+          reject(new RemoteError(where, problem, {cause: error, remoteOutput: errorMessage(error)}));
           return;
         }
-        const stdout: Buffer[] = [];
-        const stderr: Buffer[] = [];
+        if (timedOut) {
+          stopCommand(channel);
+          return;
+        }
+        opened = channel;
         channel.on('data', (chunk: Buffer) => stdout.push(chunk));
         channel.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
         channel.on('close', (code: number | null, signal?: string) => {
+          clearTimeout(timer);
           const result = {code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8')};
           if (code === null || code === undefined) {
             const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
@@ -189,13 +208,23 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
         });
         channel.end(options.stdin ?? '');
       });
+      const {timeoutMs} = options;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              timedOut = true;
+              if (opened) stopCommand(opened);
+              const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
+              reject(new RemoteError(where, `${what} did not finish within ${formatDuration(timeoutMs)}`, {remoteOutput: output}));
+            }, timeoutMs);
     });
 
   return {
     target,
-    exec,
-    async run(what, argv, options) {
-      const result = await exec(argv, options);
+    exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
+    async run(what, argv, options = {}) {
+      const result = await execute(argv, options, what);
       if (result.code !== 0) {
         throw new RemoteError(where, `${what} failed (exit ${result.code})`, {remoteOutput: result.stderr || result.stdout});
       }
@@ -210,4 +239,24 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
       }),
     close: () => client.end(),
   };
+}
+
+// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
+// does not fill the error.
+function describeCommand(argv: readonly string[]): string {
+  const [firstLine = ''] = toShellCommand(argv).split('\n');
+  return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
+}
+
+/**
+ * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
+ * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
+ * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
+ * next writes to its closed output.
+ */
+function stopCommand(channel: ClientChannel): void {
+  const internals = channel as unknown as {outgoing: {id: number; state: string}; _client: {_protocol: {signal(id: number, name: string): void}}};
+  const {id, state} = internals.outgoing;
+  if (state === 'open' || state === 'eof') internals._client._protocol.signal(id, 'KILL');
+  channel.close();
 }

@@ -1,6 +1,7 @@
 import {once} from 'node:events';
 import {type AddressInfo, createServer, type Socket} from 'node:net';
 import {generateSshKeyPair} from '@circuitverse/testkit';
+import ssh2, {type ServerChannel} from 'ssh2';
 import {afterEach, describe, expect, it} from 'vitest';
 import {RemoteError} from '../../src/errors.js';
 import {connectSsh, readPrivateKey} from '../../src/ssh/connection.js';
@@ -95,5 +96,63 @@ describe('connectSsh against a peer that is not a working SSH server', () => {
     const error = await connectToPeer(peer.port, 300);
     expect(error.message).toBe(`root@127.0.0.1:${peer.port}: the SSH handshake did not finish within 300ms.`);
     await expectClosedAndBackTo(peer, before);
+  });
+});
+
+/**
+ * An ssh2 server on loopback that lets any key in and starts every command without ever ending it, after writing a
+ * line to stdout and one to stderr. Resolves with a connection to it, the signals its channels were sent and the
+ * channels that closed.
+ */
+async function connectToStuckServer() {
+  const hostKey = generateSshKeyPair();
+  const signals: string[] = [];
+  const channelsClosed: ServerChannel[] = [];
+  // ssh2's server only reports signals sent before the command starts; its packet log shows the later ones.
+  const debug = (line: string) => {
+    const signal = /Inbound: CHANNEL_REQUEST \(r:\d+, signal: (\w+)\)$/.exec(line)?.[1];
+    if (signal) signals.push(signal);
+  };
+  const server = new ssh2.Server({hostKeys: [hostKey.private], debug}, client => {
+    client.on('error', () => {});
+    client.on('authentication', context => context.accept());
+    client.on('ready', () =>
+      client.on('session', accept => {
+        const session = accept();
+        session.on('exec', acceptExec => {
+          const channel = acceptExec();
+          // Read to the end, or the channel never closes.
+          channel.resume().on('close', () => channelsClosed.push(channel));
+          channel.write('pulled 1 of 3 layers\n');
+          channel.stderr.write('still pulling layer 2\n');
+        });
+      }),
+    );
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closeServers.push(() => server.close());
+  const {port} = server.address() as AddressInfo;
+  const target = {user: 'root', host: '127.0.0.1', port, label: `root@127.0.0.1:${port}`};
+  const connection = await connectSsh(target, {...credentials, knownHosts: new KnownHosts(`[127.0.0.1]:${port} ${hostKey.public}`)});
+  closeServers.push(() => connection.close());
+  return {connection, port, signals, channelsClosed};
+}
+
+describe('a command with a deadline', () => {
+  it('is killed when it passes, and the call rejects naming what ran and quoting the output so far', async () => {
+    const {connection, port, signals, channelsClosed} = await connectToStuckServer();
+    const error = await connection.run('pulling the image', ['docker', 'pull', 'app'], {timeoutMs: 200}).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toBe(`root@127.0.0.1:${port}: pulling the image did not finish within 200ms: still pulling layer 2.`);
+    await expect.poll(() => signals).toEqual(['KILL']);
+    await expect.poll(() => channelsClosed).toHaveLength(1);
+  });
+
+  it('names the command itself when exec is not told what it is', async () => {
+    const {connection, port} = await connectToStuckServer();
+    const error = await connection.exec(['sleep', '30'], {timeoutMs: 200}).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toBe(`root@127.0.0.1:${port}: \`sleep 30\` did not finish within 200ms: still pulling layer 2.`);
   });
 });
