@@ -8,9 +8,10 @@ export interface KnownHostKey {
 }
 
 interface KnownHostLine {
+  /** Plain patterns, lowercased. */
   patterns: string[];
   hashed?: {salt: Buffer; hash: Buffer};
-  revoked: boolean;
+  marker: '@revoked' | '@cert-authority' | undefined;
   hostKey: KnownHostKey;
 }
 
@@ -24,13 +25,29 @@ export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
-// ssh's match_pattern: `*` and `?` wildcards, case-insensitive.
+// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
+// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
 function matchesPattern(name: string, pattern: string): boolean {
-  const regex = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${regex}$`, 'i').test(name);
+  let at = 0;
+  let next = 0;
+  let star = -1;
+  let starAt = 0;
+  while (at < name.length) {
+    if (pattern[next] === '*') {
+      star = next++;
+      starAt = at;
+    } else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
+      next++;
+      at++;
+    } else if (star >= 0) {
+      next = star + 1;
+      at = ++starAt;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[next] === '*') next++;
+  return next === pattern.length;
 }
 
 function matchesLine(line: KnownHostLine, name: string): boolean {
@@ -62,37 +79,44 @@ export class KnownHosts {
       const fields = line.split(/\s+/);
       const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
       const [names, type, base64] = fields;
-      // @cert-authority lines vouch for host certificates, which this toolkit does not use.
-      if (marker === '@cert-authority') return;
-      if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+      if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
         this.invalidLines.push(index + 1);
         return;
       }
       const hostKey = {type, key: Buffer.from(base64, 'base64')};
       const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
       this.lines.push({
-        patterns: hashed ? [] : names.split(','),
+        patterns: hashed ? [] : names.toLowerCase().split(','),
         ...(hashed ? {hashed: {salt: Buffer.from(hashed[1] as string, 'base64'), hash: Buffer.from(hashed[2] as string, 'base64')}} : {}),
-        revoked: marker === '@revoked',
+        marker,
         hostKey,
       });
     });
   }
 
-  /** The keys known for a host, revoked ones excluded. */
+  /** The keys known for a host, revoked ones and certificate authorities excluded. */
   keysFor(host: string, port: number): KnownHostKey[] {
-    const name = knownHostsName(host, port);
-    return this.lines.filter(line => !line.revoked && matchesLine(line, name)).map(line => line.hostKey);
+    return this.linesFor(host, port)
+      .filter(line => line.marker === undefined)
+      .map(line => line.hostKey);
   }
 
-  /** Whether a key the server offered is known for the host and not revoked. */
-  verify(host: string, port: number, offered: Buffer): 'known' | 'revoked' | 'mismatch' | 'unknown-host' {
-    const name = knownHostsName(host, port);
-    const lines = this.lines.filter(line => matchesLine(line, name));
-    if (lines.some(line => line.revoked && line.hostKey.key.equals(offered))) return 'revoked';
-    const known = lines.filter(line => !line.revoked);
-    if (known.length === 0) return 'unknown-host';
+  /**
+   * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+   * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+   */
+  verify(host: string, port: number, offered: Buffer): 'known' | 'revoked' | 'mismatch' | 'unknown-host' | 'cert-authority-only' {
+    const lines = this.linesFor(host, port);
+    if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered))) return 'revoked';
+    const known = lines.filter(line => line.marker === undefined);
+    if (known.length === 0) return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
     return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+  }
+
+  private linesFor(host: string, port: number): KnownHostLine[] {
+    // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
+    const name = knownHostsName(host.toLowerCase(), port);
+    return this.lines.filter(line => matchesLine(line, name));
   }
 }
 

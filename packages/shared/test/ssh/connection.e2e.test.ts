@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {findSandbox, generateSshKeyPair, type Sandbox} from '@circuitverse/testkit';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -55,6 +56,30 @@ describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
     );
   });
 
+  it('gives up on a command at its deadline, and the connection goes on working', async () => {
+    const started = Date.now();
+    const error = await connection.exec(['sleep', '30'], {timeoutMs: 1000}).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(/^root@198\.18\.0\.\d+: `sleep 30` did not finish within 1\.0s\.$/);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await connection.run('echoing', ['echo', 'still here'])).toBe('still here\n');
+  });
+
+  it('quotes what a timed-out command wrote, and the command dies when it next writes', async () => {
+    // The sandbox logs in as root, and OpenSSH refuses signals to root's sessions: closing the channel closes the
+    // command's output, and it dies on its next write. The marker is its $0, to find it among others' commands.
+    const marker = `deadline-${randomBytes(4).toString('hex')}`;
+    const loop = ['sh', '-c', 'while :; do echo "tick $0"; sleep 0.2; done', marker];
+    // pgrep -f would find its own command line; the bracket keeps the pattern from matching itself.
+    const alive = () => connection.exec(['pgrep', '-f', `[${marker[0]}]${marker.slice(1)}`]).then(result => result.code === 0);
+    const failed = connection.run('ticking', loop, {timeoutMs: 2000}).catch(caught => caught);
+    await expect.poll(alive).toBe(true);
+    const error = await failed;
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(new RegExp(`^root@198\\.18\\.0\\.\\d+: ticking did not finish within 2\\.0s: tick ${marker}\\.$`));
+    await expect.poll(alive, {timeout: 5000}).toBe(false);
+  });
+
   it('refuses a host missing from known_hosts before running anything, naming the offered fingerprint', async () => {
     const error = await connectSsh(target(sandbox), credentials(sandbox, '')).catch(caught => caught);
     expect(error).toBeInstanceOf(RemoteError);
@@ -70,6 +95,15 @@ describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
     const swapped = secondKeys.map(line => line.replace(second.address, target(sandbox).host)).join('\n');
     const error = await connectSsh(target(sandbox), credentials(sandbox, swapped)).catch(caught => caught);
     expect(error.message).toMatch(/host key does not match ssh-known-hosts; it offered the ssh-ed25519 key SHA256:/);
+  });
+
+  it('says host certificates are not supported when only @cert-authority lines name the host', async () => {
+    const lines = readFileSync(sandbox.ssh.knownHostsFile, 'utf8').split('\n');
+    const hostKey = lines.find(line => line.startsWith(`${target(sandbox).host} `));
+    if (!hostKey) throw new Error('The sandbox known_hosts has no line for host 1.');
+    const error = await connectSsh(target(sandbox), credentials(sandbox, `@cert-authority ${hostKey}`)).catch(caught => caught);
+    expect(error).toBeInstanceOf(RemoteError);
+    expect(error.message).toMatch(/host certificates \(@cert-authority\) are not supported; it offered the ssh-ed25519 key SHA256:/);
   });
 
   it('says which key was refused and what the server accepts', async () => {
