@@ -1,5 +1,5 @@
 import {randomBytes, randomInt} from 'node:crypto';
-import {lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
+import {formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import type {SshConnection} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
@@ -57,6 +57,14 @@ function hostPortCandidates(): number[] {
   return Array.from({length: 8}, () => randomInt(20_000, 30_000));
 }
 
+/**
+ * How long a host may take over one command, so that a hung Docker Engine or a stalled pull fails the deploy instead
+ * of holding the lock until the job's own timeout. A command past its limit may go on running on the host (OpenSSH
+ * does not signal a root session's processes): the callers' failure paths allow for that.
+ */
+const limitsMs = {step: 2 * 60_000, pull: 30 * 60_000, start: 5 * 60_000};
+const stepLimit = {timeoutMs: limitsMs.step};
+
 function script(source: string, ...args: string[]): string[] {
   return ['sh', '-c', source, 'deploy', ...args];
 }
@@ -81,11 +89,14 @@ export class DeployHost {
 
   async pull(image: string, auth: RegistryAuth | undefined): Promise<void> {
     const registry = parseImageRef(image)?.registry ?? '';
-    await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, {registry, user: auth?.username ?? '', image}), {stdin: auth?.password ?? ''});
+    await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, {registry, user: auth?.username ?? '', image}), {
+      stdin: auth?.password ?? '',
+      timeoutMs: limitsMs.pull,
+    });
   }
 
   async hasImage(image: string): Promise<boolean> {
-    return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
+    return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image], stepLimit)).code === 0;
   }
 
   /** Takes the service's lock and reads the state it now protects, or returns who holds the lock. */
@@ -93,7 +104,7 @@ export class DeployHost {
     const output = await this.connection.run(
       'taking the deploy lock',
       scriptArgv(lockScript, {lock_dir: this.paths.lock, token, service: this.service, upstream_file: upstreamFile, history: this.paths.history}),
-      {stdin: JSON.stringify(holder)},
+      {stdin: JSON.stringify(holder), ...stepLimit},
     );
     // Found anywhere in the output: a login shell may print a banner before the script's first line.
     const acquired = /^acquired\n/m.exec(output);
@@ -107,8 +118,9 @@ export class DeployHost {
 
   async unlock(token: string): Promise<boolean> {
     return (
-      (await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, {lock_dir: this.paths.lock, token, service: this.service}))).trim() ===
-      'released'
+      (
+        await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, {lock_dir: this.paths.lock, token, service: this.service}), stepLimit)
+      ).trim() === 'released'
     );
   }
 
@@ -117,17 +129,18 @@ export class DeployHost {
       await this.connection.run(
         'reading the service state',
         scriptArgv(stateScript, {service: this.service, upstream_file: upstreamFile, history: this.paths.history}),
+        stepLimit,
       ),
     );
   }
 
   async hasEnvFile(version: string): Promise<boolean> {
-    return (await this.connection.exec(['test', '-f', this.paths.envFile(version)])).code === 0;
+    return (await this.connection.exec(['test', '-f', this.paths.envFile(version)], stepLimit)).code === 0;
   }
 
   async writeEnvFile(version: string, content: string): Promise<string> {
     const file = this.paths.envFile(version);
-    await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, {file}), {stdin: content});
+    await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, {file}), {stdin: content, ...stepLimit});
     return file;
   }
 
@@ -166,7 +179,7 @@ export class DeployHost {
         },
         args,
       ),
-      {stdin: envContent ?? ''},
+      {stdin: envContent ?? '', timeoutMs: limitsMs.start},
     );
     // The last line: a login shell may print a banner first.
     const port = appPort === undefined ? undefined : Number(lastLine(output));
@@ -180,18 +193,27 @@ export class DeployHost {
    * Runs a one-off container of the release with the release's env file, detached, and waits for it: when this
    * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
    */
-  async runOnce(release: Release, command: string): Promise<{code: number; output: string}> {
+  async runOnce(release: Release, command: string, timeoutMs: number): Promise<{code: number; output: string}> {
     const name = `${this.service}-pre-deploy-${randomBytes(3).toString('hex')}`;
-    const result = await this.connection.exec(
-      scriptArgv(preDeployScript, {
-        name,
-        service_label: `${labels.service}=${this.service}`,
-        role_label: `${labels.role}=pre-deploy`,
-        env_file: this.paths.envFile(release.version),
-        image: release.image,
-        command,
-      }),
-    );
+    const result = await this.connection
+      .exec(
+        scriptArgv(preDeployScript, {
+          name,
+          service_label: `${labels.service}=${this.service}`,
+          role_label: `${labels.role}=pre-deploy`,
+          env_file: this.paths.envFile(release.version),
+          image: release.image,
+          command,
+        }),
+        {timeoutMs},
+      )
+      .catch(error => {
+        if (!(error instanceof RemoteError) || !/did not finish within/.test(error.message)) throw error;
+        throw new RemoteError(this.label, `pre-deploy did not finish within ${formatDuration(timeoutMs)}`, {
+          cause: error,
+          next: `Its container ${name} goes on running, and deploys of ${this.service} wait until it ends: docker logs -f ${name} to follow it, docker stop ${name} to end it.`,
+        });
+      });
     // The container's own exit code is the script's last line; without it, the script failed before or around it.
     const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
     const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
@@ -211,24 +233,22 @@ export class DeployHost {
   }
 
   async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {
-    const output = await this.connection.run(`inspecting ${name}`, [
-      'docker',
-      'inspect',
-      '--format',
-      '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}',
-      name,
-    ]);
+    const output = await this.connection.run(
+      `inspecting ${name}`,
+      ['docker', 'inspect', '--format', '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}', name],
+      stepLimit,
+    );
     const [status = '', health = '', exitCode = '0'] = output.trim().split('\t');
     return {status, health: health === '' ? undefined : health, exitCode: Number(exitCode)};
   }
 
   async containerLogs(name: string, lines: number): Promise<string> {
-    const result = await this.connection.exec(['docker', 'logs', '--tail', String(lines), name]);
+    const result = await this.connection.exec(['docker', 'logs', '--tail', String(lines), name], stepLimit);
     return `${result.stdout}${result.stderr}`.trimEnd();
   }
 
   async remove(name: string): Promise<void> {
-    await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name]);
+    await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name], stepLimit);
   }
 
   /**
@@ -267,6 +287,7 @@ export class DeployHost {
         '--',
         ...images,
       ]),
+      stepLimit,
     );
   }
 }

@@ -17,6 +17,7 @@ export interface DeployInputs {
   registryUsername: string | undefined;
   registryPassword: string | undefined;
   preDeploy: string | undefined;
+  preDeployTimeoutMs: number;
   batchSize: number;
   onFailure: 'rollback' | 'stop';
   drainTimeoutMs: number;
@@ -103,6 +104,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     registryUsername,
     registryPassword,
     preDeploy: reader.optional('pre-deploy'),
+    preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
     batchSize: reader.integer('batch-size', hosts.length, {min: 1, max: 10_000}),
     onFailure: reader.choice('on-failure', ['rollback', 'stop'] as const, 'rollback'),
     drainTimeoutMs: reader.duration('drain-timeout', '30s'),

@@ -83,7 +83,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (preDeployCommand !== undefined) {
       throwIfCancelled(signal);
       await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
-      await logger.group('Pre-deploy', () => preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, logger));
+      await logger.group('Pre-deploy', () => preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, inputs.preDeployTimeoutMs, logger));
       throwIfCancelled(signal);
     }
     // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
@@ -303,8 +303,8 @@ function envFileContent(inputs: DeployInputs): string {
   return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-async function preDeploy(host: HostDeployment, target: Release, command: string, logger: Logger): Promise<void> {
-  const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command));
+async function preDeploy(host: HostDeployment, target: Release, command: string, timeoutMs: number, logger: Logger): Promise<void> {
+  const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command, timeoutMs));
   // The app's own output: a line of it must not act as a workflow command.
   if (output.trim()) logger.untrusted(output.trimEnd());
   if (code !== 0) throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});

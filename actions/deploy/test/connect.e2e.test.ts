@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs';
+import {createServer} from 'node:net';
 import {join} from 'node:path';
 import {findSandbox, hostRun, runAction} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
@@ -35,5 +36,25 @@ describe.skipIf(!sandbox)('deploy: connecting', () => {
     );
     const traces = await Promise.all(sandbox.hosts.map(host => hostRun(host, ['ls', '/var/lib/circuitverse-deploy'])));
     expect(traces.join('')).not.toContain('connect-check');
+  });
+
+  it('fails, naming the host, when a peer sends an SSH banner and closes (a proxy, a firewall, a dying sshd)', async () => {
+    // On loopback: answers like sshd, reads the client's first packet, then closes cleanly.
+    const peer = createServer(socket => {
+      socket.write('SSH-2.0-OpenSSH_9.6\r\n');
+      socket.once('data', () => socket.end());
+    });
+    await new Promise<void>(resolve => peer.listen(0, '127.0.0.1', resolve));
+    const {port} = peer.address() as {port: number};
+    try {
+      const run = await runAction(action, {inputs: {...inputs, hosts: `${inputs.hosts}\n127.0.0.1:${port}`}, timeoutMs: 60_000});
+      expect(run.signal).toBeNull();
+      expect(run.exitCode).toBe(1);
+      expect(run.errors.at(-1)).toBe(`root@127.0.0.1:${port}: the SSH connection closed before the handshake finished.`);
+      const traces = await Promise.all(sandbox.hosts.map(host => hostRun(host, ['ls', '/var/lib/circuitverse-deploy'])));
+      expect(traces.join('')).not.toContain('connect-check');
+    } finally {
+      peer.close();
+    }
   });
 });

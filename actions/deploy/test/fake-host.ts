@@ -255,6 +255,7 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     registryUsername: undefined,
     registryPassword: undefined,
     preDeploy: undefined,
+    preDeployTimeoutMs: 30 * 60_000,
     batchSize: hosts.length,
     onFailure: 'rollback',
     drainTimeoutMs: 30_000,

@@ -161,6 +161,20 @@ describe.skipIf(!sandbox)('deploy fault cases end consistent, and the next deplo
     expect(left.trim()).toBe('');
   });
 
+  it('a pre-deploy past pre-deploy-timeout fails the deploy with nothing switched, and goes on running', async () => {
+    const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string, 'pre-deploy': 'sleep 60', 'pre-deploy-timeout': '2s'}});
+    expect(run.exitCode).toBe(1);
+    const name =
+      /^198\.18\.0\.11: pre-deploy did not finish within 2\.0s\. Its container (faults-pre-deploy-[0-9a-f]{6}) goes on running, and deploys of faults wait until it ends/.exec(
+        run.errors.at(-1) ?? '',
+      )?.[1];
+    expect(name).toBeDefined();
+    expect(await hostStates()).toEqual(consistentOn('v1'));
+    expect((await hostRun(host1, ['docker', 'inspect', '--format', '{{.State.Running}}', name as string])).trim()).toBe('true');
+    await hostRun(host1, ['docker', 'rm', '--force', name as string]);
+    await expectConsistentThenDeployable('v1');
+  });
+
   describe('disk full in the state directory on host 2', () => {
     // A 1 MiB filesystem over the service's state on host 2, with its files copied in.
     const mountSmall = `set -e
