@@ -15,7 +15,7 @@ export interface ServiceContainer {
 
 export interface HostState {
   containers: ServiceContainer[];
-  /** The port the service's nginx upstream points at. */
+  /** The host port the service's traffic goes to: the live container's. */
   upstreamPort: number | undefined;
   history: Array<Release & {at: string}>;
 }
@@ -42,6 +42,23 @@ function hostPortCandidates(): number[] {
 
 function script(source: string, ...args: string[]): string[] {
   return ['sh', '-c', source, 'deploy', ...args];
+}
+
+/** Debian's paths for HAProxy, which the cutover switches; the host setup in the README makes it load `configDir`. */
+const haproxy = {
+  configDir: '/etc/haproxy/conf.d',
+  sectionFile: (service: string) => `${haproxy.configDir}/${service}.cfg`,
+  adminSocket: '/run/haproxy/admin.sock',
+  pidFile: '/run/haproxy.pid',
+};
+const nginxPidFile = '/run/nginx.pid';
+
+/**
+ * Ports to try, in turn, for a service's HAProxy listener on its first deploy to a host (it keeps the port after):
+ * random, from 10000 to 19999, below the containers' host ports.
+ */
+function listenerPortCandidates(): number[] {
+  return Array.from({length: 8}, () => randomInt(10_000, 20_000));
 }
 
 /** One host of a deploy: the service's operations there, each one SSH command. */
@@ -181,26 +198,44 @@ export class DeployHost {
   }
 
   /**
-   * Switches nginx to the new container (when `upstream` is given), waits for the old workers to drain, stops the old
-   * container and records the release, in one round trip. Returns the remote times at which each phase ended.
+   * Switches the service's traffic to the new container (when `upstream` is given), waits until no connection to the
+   * old one is left, stops the old container and records the release, in one round trip. Returns the remote times at
+   * which each phase ended. See cutoverScript for how nginx and HAProxy share the switch.
    */
   async cutover(request: CutoverRequest): Promise<CutoverResult> {
+    const upstream = request.upstream;
     const result = await this.connection.exec(
       script(
         cutoverScript,
-        request.upstream?.file ?? '',
+        this.service,
+        upstream ? String(upstream.port) : '',
+        upstream?.version ?? '',
+        upstream?.file ?? '',
+        haproxy.sectionFile(this.service),
+        haproxy.adminSocket,
+        listenerPortCandidates().join(' '),
+        this.paths.root,
         String(Math.ceil(request.drainTimeoutMs / 1000)),
         request.old ?? '',
         this.paths.history,
         request.historyLine,
+        nginxPidFile,
+        haproxy.pidFile,
       ),
-      {stdin: request.upstream?.content ?? ''},
     );
     const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
     if (result.code !== 0) {
-      // 3 and 4: nginx refused the file or is not running, and nothing was switched.
-      const switched = result.code !== 3 && result.code !== 4;
-      throw new CutoverError(this.label, switched, `${switched ? 'finishing the switch' : 'switching nginx'} failed (exit ${result.code})`, result.stderr);
+      // The script prints the switch mark once traffic goes to the new container, and exits 3 (with no mark) when
+      // nothing was switched; a worker has nothing to switch and keeps the new container.
+      const switched = upstream === undefined || marks.switched !== undefined;
+      throw new CutoverError(
+        this.label,
+        switched,
+        switched
+          ? `finishing the switch failed (exit ${result.code}); the new container takes the traffic`
+          : `switching failed (exit ${result.code}); nothing was switched`,
+        result.stderr,
+      );
     }
     return {marks, drained: marks.timeout === undefined};
   }
@@ -217,7 +252,8 @@ export class DeployHost {
 }
 
 export interface CutoverRequest {
-  upstream: {file: string; content: string} | undefined;
+  /** nginx's upstream file and the new container's host port; `undefined` for a worker, which has nothing to switch. */
+  upstream: {file: string; port: number; version: string} | undefined;
   drainTimeoutMs: number;
   /** The container to stop once traffic has left it. */
   old: string | undefined;
@@ -230,7 +266,7 @@ export interface CutoverResult {
   drained: boolean;
 }
 
-/** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
+/** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
 export class CutoverError extends RemoteError {
   constructor(
     host: string,

@@ -1,7 +1,7 @@
 import {formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {CutoverError, type CutoverResult, type DeployHost, type ServiceContainer} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy, probe} from './health-check.js';
-import {type Release, renderUpstream} from './release.js';
+import type {Release} from './release.js';
 
 export interface SwitchSettings {
   proxy: 'nginx' | 'none';
@@ -51,7 +51,7 @@ export async function switchRelease(
   try {
     await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
     result = await host.cutover({
-      upstream: nginx ? {file: settings.upstreamFile, content: renderUpstream(host.service, started.port as number, release.version)} : undefined,
+      upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
       old: old?.name,
       historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
