@@ -231,9 +231,7 @@ export class DeployHost {
       throw new CutoverError(
         this.label,
         switched,
-        switched
-          ? `finishing the switch failed (exit ${result.code}); the new container takes the traffic`
-          : `switching failed (exit ${result.code}); nothing was switched`,
+        switched ? `the new container takes the traffic, but finishing the cutover failed (exit ${result.code})` : `nothing was switched (exit ${result.code})`,
         result.stderr,
       );
     }

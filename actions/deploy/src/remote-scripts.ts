@@ -121,7 +121,8 @@ exit 1`;
  * master-worker mode) only when the service's section is new. Both files always name the live container, so a restart
  * or a reboot serves it. The drain waits until no connection to the old container's port is left (and, after an nginx
  * reload, until the old workers exited). Then stops the old container and records the release. Prints each phase's
- * end in milliseconds since the epoch. Exit 3: nothing was switched, the previous files are back.
+ * end in milliseconds since the epoch. nginx -t runs before HAProxy changes, and a runtime switch that an nginx reload
+ * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back.
  */
 export const cutoverScript = `set -eu
 service=$1 port=$2 version=$3 upstream=$4 fragment=$5 admin=$6 listen_ports=$7 root=$8 drain=$9 old=\${10}
@@ -133,18 +134,23 @@ now() {
 }
 echo "begin $(now)"
 fail() { printf '%s\\n' "$1" >&2; exit 3; }
+set_server() {
+  printf 'set server cv-%s/live addr 127.0.0.1 port %s\\n' "$service" "$1" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1
+}
 put_back() {
   if [ -e "$root/$2.previous" ]; then mv -f "$root/$2.previous" "$1"; else rm -f "$1"; fi
 }
 # Until traffic goes to the new container, any failure (a full disk, a refused config, a lost connection) puts the
 # previous files back and exits 3: nothing was switched. A worker has nothing to switch.
-switched= placed=
+# HAProxy's server port before a runtime switch that an nginx reload must still follow: put back if that fails.
+switched= placed= switched_from=
 [ -n "$upstream" ] || switched=yes
 on_exit() {
   code=$?
   rm -f "$root/nginx-upstream.new" "$root/haproxy.new"
   if [ "$code" -ne 0 ] && [ -z "$switched" ]; then
     if [ -n "$placed" ]; then put_back "$upstream" nginx-upstream; put_back "$fragment" haproxy; fi
+    if [ -n "$switched_from" ]; then set_server "$switched_from" >/dev/null 2>&1 || true; fi
     exit 3
   fi
 }
@@ -180,8 +186,9 @@ if [ -n "$upstream" ]; then
     done
     [ -n "$listen" ] || fail "none of the ports $listen_ports is free on 127.0.0.1 for HAProxy's listener of $service; deploy again to draw others."
   fi
+  haproxy_port=$(sed -n 's/^  server live 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment" 2>/dev/null || true)
   # Where traffic goes now, to drain: HAProxy's server, and nginx's when it points straight at a container.
-  for p in $(sed -n 's/^  server live 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment" 2>/dev/null) \\
+  for p in $haproxy_port \\
     $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" 2>/dev/null); do
     case " $old_ports $listen $port " in *" $p "*) ;; *) old_ports="$old_ports $p" ;; esac
   done
@@ -201,6 +208,11 @@ if [ -n "$upstream" ]; then
   placed=yes
   mv -f "$root/haproxy.new" "$fragment"
   mv -f "$root/nginx-upstream.new" "$upstream"
+  # Checked before HAProxy changes: a broken nginx config leaves everything as it was.
+  if [ -n "$reload_nginx" ]; then
+    result=$(nginx -t 2>&1) || fail "$result
+nginx -t rejected the new upstream file; the previous files are back in place."
+  fi
   if [ -n "$fresh" ]; then
     set --
     for config in $configs; do set -- "$@" -f "$config"; done
@@ -222,15 +234,14 @@ haproxy -c rejected $fragment; the previous files are back in place."
       sleep 0.02
     done
   else
-    answer=$(printf 'set server cv-%s/live addr 127.0.0.1 port %s\\n' "$service" "$port" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1) || true
+    answer=$(set_server "$port") || true
     case $answer in
       *'port changed from'* | *'no need to change the port'*) ;;
       *) fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer" ;;
     esac
+    switched_from=$haproxy_port
   fi
   if [ -n "$reload_nginx" ]; then
-    result=$(nginx -t 2>&1) || fail "$result
-nginx -t rejected the new upstream file; the previous files are back in place."
     read -r nginx_master 2>/dev/null <"$nginx_pid_file" || nginx_master=
     if [ -z "$nginx_master" ] || ! kill -0 "$nginx_master" 2>/dev/null; then
       fail "nginx is not running (no live master in $nginx_pid_file); the previous files are back in place."

@@ -146,7 +146,7 @@ describe.each([
     const run = cutover(shell, 20001, {old: ''});
     expect(run.stderr).toBe('');
     expect({code: run.code, marks: run.marks}).toEqual({code: 0, marks: ['begin', 'switched', 'drained', 'stopped']});
-    expect(steps(run)).toEqual([`haproxy -c -q -f ${join(dir, 'haproxy.cfg')} -f ${conf}`, 'socat show servers state cv-svc', 'nginx -t', 'nginx -s reload']);
+    expect(steps(run)).toEqual(['nginx -t', `haproxy -c -q -f ${join(dir, 'haproxy.cfg')} -f ${conf}`, 'socat show servers state cv-svc', 'nginx -s reload']);
     const nginxFile = read(upstream) ?? '';
     expect(nginxFile).toMatch(/^upstream svc \{\n {2}server 127\.0\.0\.1:1500[12];\n\}$/m);
     expect(read(fragment)).toMatch(/^ {2}bind 127\.0\.0\.1:1500[12]$/m);
@@ -191,9 +191,9 @@ describe.each([
     const run = cutover(shell, 20002);
     expect({code: run.code, marks: run.marks}).toEqual({code: 0, marks: ['begin', 'switched', 'drained', 'stopped']});
     expect(steps(run)).toEqual([
+      'nginx -t',
       `haproxy -c -q -f ${join(dir, 'haproxy.cfg')} -f ${conf}`,
       'socat show servers state cv-svc',
-      'nginx -t',
       'nginx -s reload',
       'docker stop --time 5 svc-v1-aaaaaa',
     ]);
@@ -215,6 +215,37 @@ describe.each([
     expect(existsSync(fragment)).toBe(false);
     expect(run.calls.some(call => call.startsWith('docker'))).toBe(false);
     expect(leftovers()).toEqual([]);
+  });
+
+  // A host where this release's HAProxy section is in place but nginx's upstream names the container, as when a deploy
+  // of the release before HAProxy came after one of this release.
+  function deployedThenDirect() {
+    deployedOnce();
+    writeFileSync(upstream, directUpstream);
+  }
+
+  it('when nginx -t fails on such a host, leaves HAProxy alone', () => {
+    deployedThenDirect();
+    writeFileSync(join(ctl, 'nginx-t-fails'), '');
+    const run = cutover(shell, 20002);
+    expect({code: run.code, marks: run.marks, calls: run.calls}).toEqual({code: 3, marks: ['begin'], calls: ['nginx -t']});
+    expect(read(upstream)).toBe(directUpstream);
+    expect(haproxyServerPort()).toBe('20001');
+  });
+
+  it("when the nginx reload fails after HAProxy's switch on such a host, switches HAProxy back", () => {
+    deployedThenDirect();
+    writeFileSync(join(ctl, 'nginx-reload-fails'), '');
+    const run = cutover(shell, 20002);
+    expect({code: run.code, marks: run.marks}).toEqual({code: 3, marks: ['begin']});
+    expect(run.calls).toEqual([
+      'nginx -t',
+      'socat set server cv-svc/live addr 127.0.0.1 port 20002',
+      'nginx -s reload',
+      'socat set server cv-svc/live addr 127.0.0.1 port 20001',
+    ]);
+    expect(read(upstream)).toBe(directUpstream);
+    expect(haproxyServerPort()).toBe('20001');
   });
 
   it("when HAProxy's admin socket refuses the switch, puts the previous files back and reports nothing switched", () => {
