@@ -14,6 +14,8 @@ export interface LoadResponse {
   endedAt: number;
   status: number;
   body: string;
+  /** Which server answered: the test app's X-App-Host header (its container's hostname), or '' without one. */
+  server: string;
 }
 
 export interface LoadFailure {
@@ -87,7 +89,15 @@ export function startLoad(options: LoadOptions): {stop: () => Promise<LoadReport
         });
         response.on('end', () => {
           settled = true;
-          report.responses.push({target: target.name, path, startedAt, endedAt: Date.now(), status: response.statusCode ?? 0, body: body.trim()});
+          report.responses.push({
+            target: target.name,
+            path,
+            startedAt,
+            endedAt: Date.now(),
+            status: response.statusCode ?? 0,
+            body: body.trim(),
+            server: String(response.headers['x-app-host'] ?? ''),
+          });
           resolve();
         });
         response.on('error', error => fail(`response: ${error.message}`));
