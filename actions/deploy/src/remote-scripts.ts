@@ -198,7 +198,8 @@ if [ -n "$upstream" ]; then
     "upstream $service {" "  server 127.0.0.1:$listen;" '}' >"$root/nginx-upstream.new"
   printf '%s\\n' "# Written by circuitverse/actions deploy: $service $version. Deploys switch the server live through the" \\
     '# admin socket and keep it here for the next start or reload; changes here are overwritten by the next deploy.' \\
-    "listen cv-$service" "  bind 127.0.0.1:$listen" '  mode tcp' '  # nginx logs every request already.' '  no log' \\
+    "listen cv-$service" "  bind 127.0.0.1:$listen" '  mode tcp' '  # nginx logs every request already: only failed connections here.' \\
+    '  option tcplog' '  option dontlog-normal' \\
     '  timeout connect 5s' '  timeout client 1h' '  timeout server 1h' "  server live 127.0.0.1:$port" >"$root/haproxy.new"
   reload_nginx=
   if [ "$(grep -v '^#' "$root/nginx-upstream.new")" != "$(grep -v '^#' "$upstream" 2>/dev/null)" ]; then reload_nginx=yes; fi
