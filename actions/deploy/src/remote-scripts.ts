@@ -259,6 +259,8 @@ nginx -s reload failed; the previous files are back in place."
   fi
   switched=yes
   echo "switched $(now)"
+  # The drain and the stop may take minutes: other services' deploys on the host need not wait for them.
+  exec 9>&-
   # Polls every 20 ms and looks at the clock on the first poll and every 50th after: one process a poll, the deadline
   # kept to the second.
   deadline=$(( $(date +%s) + drain ))
@@ -274,7 +276,8 @@ nginx -s reload failed; the previous files are back in place."
   for pid in $nginx_workers; do wait_while kill -0 "$pid" 2>/dev/null; done
   filter=
   for p in $old_ports; do filter="\${filter:+$filter or }dport = :$p"; done
-  # Connections to the old container, from HAProxy or old nginx workers, established or being set up or closed.
+  # Connections to the old container, from HAProxy or old nginx workers, in any state but TIME-WAIT: being set up,
+  # established, or closing while the last bytes go out.
   connected() { [ -n "$(ss -Htn exclude time-wait "dst 127.0.0.1 and ( $filter )")" ]; }
   if [ -n "$filter" ]; then wait_while connected; fi
   echo "$drained $(now)"
