@@ -259,6 +259,8 @@ nginx -s reload failed; the previous files are back in place."
   fi
   switched=yes
   echo "switched $(now)"
+  # Where the release before HAProxy kept its backup and new file: beside the upstream, where conf.d/* would load them.
+  rm -f "$upstream.cv-previous" "$upstream.cv-new"
   # The drain and the stop may take minutes: other services' deploys on the host need not wait for them.
   exec 9>&-
   # Polls every 20 ms and looks at the clock on the first poll and every 50th after: one process a poll, the deadline

@@ -187,6 +187,7 @@ describe.each([
 
   it('moves a host that an earlier release pointed straight at a container, draining that container', () => {
     writeFileSync(upstream, directUpstream);
+    writeFileSync(`${upstream}.cv-previous`, directUpstream);
     writeFileSync(join(ctl, 'connections'), '2\n');
     const run = cutover(shell, 20002);
     expect({code: run.code, marks: run.marks}).toEqual({code: 0, marks: ['begin', 'switched', 'drained', 'stopped']});
@@ -199,6 +200,7 @@ describe.each([
     ]);
     expect(run.calls.filter(call => call.startsWith('ss'))).toEqual(['ss busy', 'ss busy', 'ss idle']);
     expect(parseUpstreamPort(read(upstream) ?? '')).toBe(20002);
+    expect(readdirSync(join(dir, 'nginx-conf.d'))).toEqual(['svc-upstream.conf']);
   });
 
   it.each([
