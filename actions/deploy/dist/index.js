@@ -23782,6 +23782,13 @@ if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`);
 function hostPortCandidates() {
     return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(20_000, 30_000));
 }
+/**
+ * How long a host may take over one command, so that a hung Docker Engine or a stalled pull fails the deploy instead
+ * of holding the lock until the job's own timeout. A command past its limit may go on running on the host (OpenSSH
+ * does not signal a root session's processes): the callers' failure paths allow for that.
+ */
+const limitsMs = { step: 2 * 60_000, pull: 30 * 60_000, start: 5 * 60_000 };
+const stepLimit = { timeoutMs: limitsMs.step };
 function script(source, ...args) {
     return ['sh', '-c', source, 'deploy', ...args];
 }
@@ -23800,14 +23807,17 @@ class DeployHost {
     }
     async pull(image, auth) {
         const registry = (0,dist/* parseImageRef */.Q)(image)?.registry ?? '';
-        await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, { registry, user: auth?.username ?? '', image }), { stdin: auth?.password ?? '' });
+        await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, { registry, user: auth?.username ?? '', image }), {
+            stdin: auth?.password ?? '',
+            timeoutMs: limitsMs.pull,
+        });
     }
     async hasImage(image) {
-        return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image])).code === 0;
+        return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image], stepLimit)).code === 0;
     }
     /** Takes the service's lock and reads the state it now protects, or returns who holds the lock. */
     async lock(token, holder, upstreamFile) {
-        const output = await this.connection.run('taking the deploy lock', scriptArgv(lockScript, { lock_dir: this.paths.lock, token, service: this.service, upstream_file: upstreamFile, history: this.paths.history }), { stdin: JSON.stringify(holder) });
+        const output = await this.connection.run('taking the deploy lock', scriptArgv(lockScript, { lock_dir: this.paths.lock, token, service: this.service, upstream_file: upstreamFile, history: this.paths.history }), { stdin: JSON.stringify(holder), ...stepLimit });
         // Found anywhere in the output: a login shell may print a banner before the script's first line.
         const acquired = /^acquired\n/m.exec(output);
         if (acquired)
@@ -23820,18 +23830,17 @@ class DeployHost {
         }
     }
     async unlock(token) {
-        return ((await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, { lock_dir: this.paths.lock, token, service: this.service }))).trim() ===
-            'released');
+        return ((await this.connection.run('releasing the deploy lock', scriptArgv(unlockScript, { lock_dir: this.paths.lock, token, service: this.service }), stepLimit)).trim() === 'released');
     }
     async readState(upstreamFile) {
-        return parseState(await this.connection.run('reading the service state', scriptArgv(stateScript, { service: this.service, upstream_file: upstreamFile, history: this.paths.history })));
+        return parseState(await this.connection.run('reading the service state', scriptArgv(stateScript, { service: this.service, upstream_file: upstreamFile, history: this.paths.history }), stepLimit));
     }
     async hasEnvFile(version) {
-        return (await this.connection.exec(['test', '-f', this.paths.envFile(version)])).code === 0;
+        return (await this.connection.exec(['test', '-f', this.paths.envFile(version)], stepLimit)).code === 0;
     }
     async writeEnvFile(version, content) {
         const file = this.paths.envFile(version);
-        await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, { file }), { stdin: content });
+        await this.connection.run('writing the env file', scriptArgv(writePrivateFileScript, { file }), { stdin: content, ...stepLimit });
         return file;
     }
     /**
@@ -23862,7 +23871,7 @@ class DeployHost {
             port: appPort === undefined ? '' : String(appPort),
             env_file: envContent === undefined ? '' : envFile,
             host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
-        }, args), { stdin: envContent ?? '' });
+        }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start });
         // The last line: a login shell may print a banner first.
         const port = appPort === undefined ? undefined : Number((0,dist/* lastLine */.fM)(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
@@ -23874,16 +23883,25 @@ class DeployHost {
      * Runs a one-off container of the release with the release's env file, detached, and waits for it: when this
      * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
      */
-    async runOnce(release, command) {
+    async runOnce(release, command, timeoutMs) {
         const name = `${this.service}-pre-deploy-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
-        const result = await this.connection.exec(scriptArgv(preDeployScript, {
+        const result = await this.connection
+            .exec(scriptArgv(preDeployScript, {
             name,
             service_label: `${src_release/* labels */.WD.service}=${this.service}`,
             role_label: `${src_release/* labels */.WD.role}=pre-deploy`,
             env_file: this.paths.envFile(release.version),
             image: release.image,
             command,
-        }));
+        }), { timeoutMs })
+            .catch(error => {
+            if (!(error instanceof dist/* RemoteError */.Hi) || !/did not finish within/.test(error.message))
+                throw error;
+            throw new dist/* RemoteError */.Hi(this.label, `pre-deploy did not finish within ${(0,dist/* formatDuration */.a3)(timeoutMs)}`, {
+                cause: error,
+                next: `Its container ${name} goes on running, and deploys of ${this.service} wait until it ends: docker logs -f ${name} to follow it, docker stop ${name} to end it.`,
+            });
+        });
         // The container's own exit code is the script's last line; without it, the script failed before or around it.
         const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
         const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
@@ -23900,22 +23918,16 @@ class DeployHost {
         this.connection.close();
     }
     async containerState(name) {
-        const output = await this.connection.run(`inspecting ${name}`, [
-            'docker',
-            'inspect',
-            '--format',
-            '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}',
-            name,
-        ]);
+        const output = await this.connection.run(`inspecting ${name}`, ['docker', 'inspect', '--format', '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}', name], stepLimit);
         const [status = '', health = '', exitCode = '0'] = output.trim().split('\t');
         return { status, health: health === '' ? undefined : health, exitCode: Number(exitCode) };
     }
     async containerLogs(name, lines) {
-        const result = await this.connection.exec(['docker', 'logs', '--tail', String(lines), name]);
+        const result = await this.connection.exec(['docker', 'logs', '--tail', String(lines), name], stepLimit);
         return `${result.stdout}${result.stderr}`.trimEnd();
     }
     async remove(name) {
-        await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name]);
+        await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name], stepLimit);
     }
     /**
      * Switches nginx to the new container (when `upstream` is given), waits for the old workers to drain, stops the old
@@ -23939,7 +23951,7 @@ class DeployHost {
             ...kept.map(release => `${release.version}.env`),
             '--',
             ...images,
-        ]));
+        ]), stepLimit);
     }
 }
 /** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
@@ -24039,7 +24051,7 @@ function isHealthy(attempt) {
 /* harmony export */   K: () => (/* binding */ readInputs)
 /* harmony export */ });
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8019);
-/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4730);
+/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7251);
 
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
@@ -24113,6 +24125,7 @@ function readInputs(reader, logger) {
         registryUsername,
         registryPassword,
         preDeploy: reader.optional('pre-deploy'),
+        preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
         batchSize: reader.integer('batch-size', hosts.length, { min: 1, max: 10_000 }),
         onFailure: reader.choice('on-failure', ['rollback', 'stop'], 'rollback'),
         drainTimeoutMs: reader.duration('drain-timeout', '30s'),
@@ -24133,7 +24146,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6711);
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(480);
-/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4730);
+/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7251);
 /* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9875);
 /* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6661);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5286);
@@ -24478,7 +24491,8 @@ async function waitHealthy(host, container, settings, tools) {
         responses.push(line);
         if (responses.length > 5)
             responses.shift();
-        logger.info(`${host.label}: GET ${settings.healthPath} ${line}`);
+        // The reason phrase and body are the app's: the runner reads ##[…] anywhere in a line as a command.
+        logger.untrusted(`${host.label}: GET ${settings.healthPath} ${line}`);
         if ((0,health_check/* isHealthy */.Wr)(result))
             return;
         const delay = healthRetryDelay(attempt);
@@ -24796,7 +24810,7 @@ async function deploy(inputs, collaborators) {
         if (preDeployCommand !== undefined) {
             throwIfCancelled(signal);
             await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
-            await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, logger));
+            await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, inputs.preDeployTimeoutMs, logger));
             throwIfCancelled(signal);
         }
         // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
@@ -24993,10 +25007,11 @@ async function unlockAll(hosts, token, logger) {
 function envFileContent(inputs) {
     return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
 }
-async function preDeploy(host, target, command, logger) {
-    const { code, output } = await host.timed('pre-deploy', () => host.host.runOnce(target, command));
+async function preDeploy(host, target, command, timeoutMs, logger) {
+    const { code, output } = await host.timed('pre-deploy', () => host.host.runOnce(target, command, timeoutMs));
+    // The app's own output: a line of it must not act as a workflow command.
     if (output.trim())
-        logger.info(output.trimEnd());
+        logger.untrusted(output.trimEnd());
     if (code !== 0)
         throw new dist/* RemoteError */.Hi(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
 }
@@ -25184,6 +25199,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* reexport */ setOutputs)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
@@ -25959,31 +25976,67 @@ var logger = __nccwpck_require__(2353);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
 
 
+
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new logger/* SecretRedactor */.pE();
+/** Hides every secret that a logger of this step was asked to mask. */
+function redactSecrets(text) {
+    return redactor.redact(text);
+}
+// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
+// streamed log costs one pair of marker lines, not a pair per line.
+let stopToken;
+function writeUntrusted(text) {
+    if (stopToken === undefined) {
+        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
+        stopToken = (0,external_node_crypto_.randomUUID)();
+        info(`::stop-commands::${stopToken}`);
+    }
+    info(redactor.redact(text));
+}
+/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
+function resumeCommands() {
+    if (stopToken === undefined)
+        return;
+    info(`::${stopToken}::`);
+    stopToken = undefined;
+}
+/** `write`, run once the runner reads workflow commands again. */
+function resumeBefore(write) {
+    return (...args) => {
+        resumeCommands();
+        write(...args);
+    };
+}
 /** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
 function createActionsLogger(environment = process.env) {
-    const redactor = new logger/* SecretRedactor */.pE();
     let summaryWarned = false;
     return {
-        info: message => info(redactor.redact(message)),
-        debug: message => debug(redactor.redact(message)),
-        warning: (message, annotation) => warning(redactor.redact(message), annotation ?? {}),
-        error: (message, annotation) => error(redactor.redact(message), annotation ?? {}),
+        info: resumeBefore(message => info(redactor.redact(message))),
+        untrusted: writeUntrusted,
+        debug: resumeBefore(message => debug(redactor.redact(message))),
+        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
+        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
         group: async (title, phase) => {
+            resumeCommands();
             startGroup(title);
             try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, line => info(line));
+                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
             }
             finally {
+                resumeCommands();
                 endGroup();
             }
         },
-        mask: secret => {
-            if (secret.trim() === '')
-                return;
-            setSecret(secret);
+        mask: resumeBefore(secret => {
+            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+            // not split. It masks any value that is not blank, however short, so every line goes as it is.
+            for (const part of (0,logger/* secretParts */.Bm)(secret))
+                setSecret(part);
             redactor.add(secret);
-        },
+        }),
         summary: async (markdown) => {
+            resumeCommands();
             // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
             if (!environment.GITHUB_STEP_SUMMARY) {
                 if (!summaryWarned)
@@ -26001,6 +26054,7 @@ var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
 
 
+
 const postMarker = 'isPost';
 /**
  * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
@@ -26011,10 +26065,13 @@ function isPostStep() {
 }
 /** Marks that a post step must follow, for actions that declare `runs.post`. */
 function expectPostStep() {
+    resumeCommands();
     saveState(postMarker, 'true');
 }
 /** Saves a value for this action's post step. */
 function saveStepState(name, value) {
+    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+    resumeCommands();
     saveState(name, value);
 }
 /** Reads a value the main step saved. */
@@ -26023,6 +26080,7 @@ function readStepState(name) {
 }
 /** Sets every output; `undefined` values are left unset. */
 function setOutputs(outputs) {
+    resumeCommands();
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
             setOutput(name, value);
@@ -26030,15 +26088,18 @@ function setOutputs(outputs) {
 }
 /**
  * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
  */
 function failStep(error) {
+    resumeCommands();
     if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
-        debug(error.stack);
+        debug(redactSecrets(error.stack));
     }
     if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`);
-    setFailed((0,errors/* errorMessage */.gJ)(error).replace(/\s*\n\s*/g, ' '));
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
+    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
 }
 //# sourceMappingURL=step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
@@ -26388,20 +26449,26 @@ function parseSshTarget(text, defaultUser) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bm: () => (/* binding */ secretParts),
 /* harmony export */   Jv: () => (/* binding */ timePhase),
 /* harmony export */   pE: () => (/* binding */ SecretRedactor)
 /* harmony export */ });
 /* unused harmony export createConsoleLogger */
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
 
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
 /** Replaces registered secrets with `***`, the way the Actions runner masks them. */
 class SecretRedactor {
     secrets = new Set();
     add(secret) {
-        for (const part of [secret, ...secret.split(/\r?\n/)]) {
-            if (part.trim() !== '')
-                this.secrets.add(part);
-        }
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
     }
     redact(text) {
         let redacted = text;
@@ -26432,6 +26499,8 @@ function createConsoleLogger(options = {}) {
     const emit = (line) => write(redactor.redact(line));
     return {
         info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
         debug: message => {
             if (options.debug)
                 emit(`debug: ${message}`);
@@ -26499,7 +26568,7 @@ function toShellCommand(argv) {
 
 /***/ }),
 
-/***/ 4730:
+/***/ 7251:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -26509,8 +26578,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   F: () => (/* reexport */ readSshCredentials)
 });
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 // EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(7004);
+// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
+var duration = __nccwpck_require__(2785);
 // EXTERNAL MODULE: ../../packages/shared/dist/errors.js
 var errors = __nccwpck_require__(6246);
 // EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
@@ -26527,13 +26600,33 @@ function knownHostsName(host, port) {
 function fingerprint(key) {
     return `SHA256:${(0,external_node_crypto_.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
-// ssh's match_pattern: `*` and `?` wildcards, case-insensitive.
+// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
+// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
 function matchesPattern(name, pattern) {
-    const regex = pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
-    return new RegExp(`^${regex}$`, 'i').test(name);
+    let at = 0;
+    let next = 0;
+    let star = -1;
+    let starAt = 0;
+    while (at < name.length) {
+        if (pattern[next] === '*') {
+            star = next++;
+            starAt = at;
+        }
+        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
+            next++;
+            at++;
+        }
+        else if (star >= 0) {
+            next = star + 1;
+            at = ++starAt;
+        }
+        else {
+            return false;
+        }
+    }
+    while (pattern[next] === '*')
+        next++;
+    return next === pattern.length;
 }
 function matchesLine(line, name) {
     if (line.hashed) {
@@ -26565,38 +26658,43 @@ class KnownHosts {
             const fields = line.split(/\s+/);
             const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
             const [names, type, base64] = fields;
-            // @cert-authority lines vouch for host certificates, which this toolkit does not use.
-            if (marker === '@cert-authority')
-                return;
-            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
                 this.invalidLines.push(index + 1);
                 return;
             }
             const hostKey = { type, key: Buffer.from(base64, 'base64') };
             const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
             this.lines.push({
-                patterns: hashed ? [] : names.split(','),
+                patterns: hashed ? [] : names.toLowerCase().split(','),
                 ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
-                revoked: marker === '@revoked',
+                marker,
                 hostKey,
             });
         });
     }
-    /** The keys known for a host, revoked ones excluded. */
+    /** The keys known for a host, revoked ones and certificate authorities excluded. */
     keysFor(host, port) {
-        const name = knownHostsName(host, port);
-        return this.lines.filter(line => !line.revoked && matchesLine(line, name)).map(line => line.hostKey);
+        return this.linesFor(host, port)
+            .filter(line => line.marker === undefined)
+            .map(line => line.hostKey);
     }
-    /** Whether a key the server offered is known for the host and not revoked. */
+    /**
+     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+     */
     verify(host, port, offered) {
-        const name = knownHostsName(host, port);
-        const lines = this.lines.filter(line => matchesLine(line, name));
-        if (lines.some(line => line.revoked && line.hostKey.key.equals(offered)))
+        const lines = this.linesFor(host, port);
+        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
             return 'revoked';
-        const known = lines.filter(line => !line.revoked);
+        const known = lines.filter(line => line.marker === undefined);
         if (known.length === 0)
-            return 'unknown-host';
+            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
         return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+    }
+    linesFor(host, port) {
+        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
+        const name = knownHostsName(host.toLowerCase(), port);
+        return this.lines.filter(line => matchesLine(line, name));
     }
 }
 // What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
@@ -26614,8 +26712,10 @@ function hostKeyAlgorithmsFor(keys) {
 //# sourceMappingURL=known-hosts.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
 
+
 // ssh2 is CommonJS: Node's ES module loader only sees its default export.
 const { Client, utils } = lib;
+
 
 
 
@@ -26635,37 +26735,54 @@ function readPrivateKey(text, input) {
 }
 /**
  * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
- * the handshake, before any command runs, naming the fingerprint the host offered.
+ * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
+ * (connecting, the handshake and logging in), and leaves no socket open when it fails.
  */
 function connectSsh(target, credentials, options = {}) {
     const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
     const where = `${target.user}@${knownHostsLabel(target)}`;
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
     const client = new Client();
+    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
+    const socket = (0,external_node_net_namespaceObject.createConnection)({ host: target.host, port: target.port });
     let hostKeyProblem;
     let serverMethods;
     return new Promise((resolve, reject) => {
-        client.on('ready', () => resolve(wrapClient(client, target, where)));
-        client.on('error', error => {
-            client.end();
+        const fail = (error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(error);
+        };
+        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
+        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
+        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
+        const onError = (error) => {
             if (hostKeyProblem) {
-                reject(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
+                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
             }
             else if (error.level === 'client-authentication') {
                 const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                reject(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
                     cause: error,
                     next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
                 }));
             }
             else {
-                reject(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
             }
+        };
+        client.on('error', onError).on('end', onClosed).on('close', onClosed);
+        client.on('ready', () => {
+            clearTimeout(timer);
+            client.off('error', onError).off('end', onClosed).off('close', onClosed);
+            resolve(wrapClient(client, target, where));
         });
         client.connect({
-            host: target.host,
-            port: target.port,
+            sock: socket,
             username: target.user,
-            readyTimeout: options.readyTimeoutMs ?? 20_000,
+            // Ours covers the whole connect, above.
+            readyTimeout: 0,
             keepaliveInterval: 5_000,
             keepaliveCountMax: 3,
             // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
@@ -26679,6 +26796,7 @@ function connectSsh(target, credentials, options = {}) {
                     'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
                     mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
                     revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
                 }[verdict];
                 return false;
             },
@@ -26694,7 +26812,7 @@ function connectSsh(target, credentials, options = {}) {
         });
         // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
         // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
-        client.setNoDelay(true);
+        socket.setNoDelay(true);
     });
 }
 function knownHostsLabel(target) {
@@ -26714,24 +26832,34 @@ function wrapClient(client, target, where) {
     client.on('error', error => {
         lost = error;
     });
-    const exec = (argv, options = {}) => new Promise((resolve, reject) => {
+    // `what` names the command in the error when `timeoutMs` passes.
+    const execute = (argv, options, what) => new Promise((resolve, reject) => {
         if (lost) {
             reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
             return;
         }
+        const stdout = [];
+        const stderr = [];
+        let opened;
+        let timedOut = false;
         client.exec((0,shell_quote/* toShellCommand */.L)(argv), (error, channel) => {
             if (error) {
+                clearTimeout(timer);
                 // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
                 const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
-                const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new errors/* RemoteError */.Hi(where, what, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 return;
             }
-            const stdout = [];
-            const stderr = [];
+            if (timedOut) {
+                stopCommand(channel);
+                return;
+            }
+            opened = channel;
             channel.on('data', (chunk) => stdout.push(chunk));
             channel.stderr.on('data', (chunk) => stderr.push(chunk));
             channel.on('close', (code, signal) => {
+                clearTimeout(timer);
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
@@ -26743,12 +26871,22 @@ function wrapClient(client, target, where) {
             });
             channel.end(options.stdin ?? '');
         });
+        const { timeoutMs } = options;
+        const timer = timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                if (opened)
+                    stopCommand(opened);
+                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
+                reject(new errors/* RemoteError */.Hi(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }));
+            }, timeoutMs);
     });
     return {
         target,
-        exec,
-        async run(what, argv, options) {
-            const result = await exec(argv, options);
+        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
+        async run(what, argv, options = {}) {
+            const result = await execute(argv, options, what);
             if (result.code !== 0) {
                 throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
             }
@@ -26764,6 +26902,25 @@ function wrapClient(client, target, where) {
         }),
         close: () => client.end(),
     };
+}
+// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
+// does not fill the error.
+function describeCommand(argv) {
+    const [firstLine = ''] = (0,shell_quote/* toShellCommand */.L)(argv).split('\n');
+    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
+}
+/**
+ * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
+ * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
+ * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
+ * next writes to its closed output.
+ */
+function stopCommand(channel) {
+    const internals = channel;
+    const { id, state } = internals.outgoing;
+    if (state === 'open' || state === 'eof')
+        internals._client._protocol.signal(id, 'KILL');
+    channel.close();
 }
 //# sourceMappingURL=connection.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js

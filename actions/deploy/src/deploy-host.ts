@@ -1,5 +1,5 @@
 import {randomBytes, randomInt} from 'node:crypto';
-import {formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
+import {errorMessage, formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import type {SshConnection} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
 import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
@@ -29,7 +29,7 @@ export interface HostState {
   containers: ServiceContainer[];
   /** Pre-deploy containers still running, from this deploy's predecessors: a migration may be under way. */
   runningPreDeploys: string[];
-  /** The port the service's nginx upstream points at. */
+  /** The host port the service's traffic goes to: the live container's. */
   upstreamPort: number | undefined;
   history: Array<Release & {at: string}>;
 }
@@ -65,12 +65,25 @@ function hostPortCandidates(): number[] {
 const limitsMs = {step: 2 * 60_000, pull: 30 * 60_000, start: 5 * 60_000};
 const stepLimit = {timeoutMs: limitsMs.step};
 
-function script(source: string, ...args: string[]): string[] {
-  return ['sh', '-c', source, 'deploy', ...args];
-}
-
 /** What a deploy asks of a host: `DeployHost` over SSH, or a stub in unit tests. */
 export type ServiceHost = Omit<DeployHost, 'connection'>;
+
+/** Debian's paths for HAProxy, which the cutover switches; the host setup in the README makes it load `configDir`. */
+const haproxy = {
+  configDir: '/etc/haproxy/conf.d',
+  sectionFile: (service: string) => `${haproxy.configDir}/${service}.cfg`,
+  adminSocket: '/run/haproxy/admin.sock',
+  pidFile: '/run/haproxy.pid',
+};
+const nginxPidFile = '/run/nginx.pid';
+
+/**
+ * Ports to try, in turn, for a service's HAProxy listener on its first deploy to a host (it keeps the port after):
+ * random, from 10000 to 19999, below the containers' host ports.
+ */
+function listenerPortCandidates(): number[] {
+  return Array.from({length: 8}, () => randomInt(10_000, 20_000));
+}
 
 /** One host of a deploy: the service's operations there, each one SSH command. */
 export class DeployHost {
@@ -252,28 +265,50 @@ export class DeployHost {
   }
 
   /**
-   * Switches nginx to the new container (when `upstream` is given), waits for the old workers to drain, stops the old
-   * container and records the release, in one round trip. Returns the remote times at which each phase ended.
+   * Switches the service's traffic to the new container (when `upstream` is given), waits until no connection to the
+   * old one is left, stops the old container and records the release, in one round trip. Returns the remote times at
+   * which each phase ended. See cutoverScript for how nginx and HAProxy share the switch.
    */
   async cutover(request: CutoverRequest): Promise<CutoverResult> {
-    const result = await this.connection.exec(
-      script(
-        cutoverScript,
-        request.upstream?.file ?? '',
-        String(Math.ceil(request.drainTimeoutMs / 1000)),
-        request.old ?? '',
-        this.paths.history,
-        request.historyLine,
-      ),
-      {stdin: request.upstream?.content ?? ''},
-    );
+    const upstream = request.upstream;
+    const drainSeconds = Math.ceil(request.drainTimeoutMs / 1000);
+    const argv = scriptArgv(cutoverScript, {
+      service: this.service,
+      port: upstream ? String(upstream.port) : '',
+      version: upstream?.version ?? '',
+      upstream: upstream?.file ?? '',
+      fragment: haproxy.sectionFile(this.service),
+      admin: haproxy.adminSocket,
+      listen_ports: listenerPortCandidates().join(' '),
+      root: this.paths.root,
+      drain: String(drainSeconds),
+      old: request.old ?? '',
+      history: this.paths.history,
+      line: request.historyLine,
+      nginx_pid_file: nginxPidFile,
+      haproxy_pid_file: haproxy.pidFile,
+    });
+    // The drain, then docker stop's own grace of as long, then the host lock and reloads.
+    const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
+    const result = await this.connection.exec(argv, {timeoutMs}).catch(error => {
+      // Whether traffic moved is unknown: a rollback starts a fresh container of the old release either way, and the
+      // new one must not be removed as if it had never served.
+      throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', errorMessage(error));
+    });
     const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
+    const warnings = [...result.stdout.matchAll(/^warning (.+)$/gm)].map(match => match[1] as string);
     if (result.code !== 0) {
-      // 3 and 4: nginx refused the file or is not running, and nothing was switched.
-      const switched = result.code !== 3 && result.code !== 4;
-      throw new CutoverError(this.label, switched, `${switched ? 'finishing the switch' : 'switching nginx'} failed (exit ${result.code})`, result.stderr);
+      // The script prints the switch mark once traffic goes to the new container, and exits 3 (with no mark) when
+      // nothing was switched; a worker has nothing to switch and keeps the new container.
+      const switched = upstream === undefined || marks.switched !== undefined;
+      throw new CutoverError(
+        this.label,
+        switched,
+        switched ? `the new container takes the traffic, but finishing the cutover failed (exit ${result.code})` : `nothing was switched (exit ${result.code})`,
+        result.stderr,
+      );
     }
-    return {marks, drained: marks.timeout === undefined};
+    return {marks, drained: marks.timeout === undefined, warnings};
   }
 
   /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
@@ -293,7 +328,8 @@ export class DeployHost {
 }
 
 export interface CutoverRequest {
-  upstream: {file: string; content: string} | undefined;
+  /** nginx's upstream file and the new container's host port; `undefined` for a worker, which has nothing to switch. */
+  upstream: {file: string; port: number; version: string} | undefined;
   drainTimeoutMs: number;
   /** The container to stop once traffic has left it. */
   old: string | undefined;
@@ -304,9 +340,11 @@ export interface CutoverResult {
   /** Remote epoch milliseconds: begin, switched, drained or timeout, stopped. */
   marks: Record<string, number>;
   drained: boolean;
+  /** What the host's setup made the switch do less well, for the log. */
+  warnings: string[];
 }
 
-/** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
+/** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
 export class CutoverError extends RemoteError {
   constructor(
     host: string,

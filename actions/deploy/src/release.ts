@@ -63,20 +63,13 @@ export function retainedReleases(history: Release[], retain: number): Release[] 
   return [...kept.values()];
 }
 
-/** nginx upstream block the action owns: one server, the container's port on the host's loopback. */
-export function renderUpstream(service: string, port: number, version: string): string {
-  return [
-    `# Written by circuitverse/actions deploy: ${service} ${version}. Changes here are overwritten by the next deploy.`,
-    `upstream ${service} {`,
-    `  server 127.0.0.1:${port};`,
-    '}',
-    '',
-  ].join('\n');
-}
-
-/** The port an upstream file points at, or `undefined` when there is none. */
+/**
+ * The live container's host port, from the upstream file the action owns: its `# container:` line, which the cutover
+ * writes while nginx's server line names the service's HAProxy listener, or for a host an earlier release deployed
+ * the server line itself, which named the container. `undefined` when there is neither.
+ */
 export function parseUpstreamPort(text: string): number | undefined {
-  const match = /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
+  const match = /^# container: 127\.0\.0\.1:(\d+)/m.exec(text) ?? /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
   return match ? Number(match[1]) : undefined;
 }
 

@@ -1,7 +1,7 @@
 import {errorMessage, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
-import {type Release, renderUpstream} from './release.js';
+import type {Release} from './release.js';
 
 export interface SwitchSettings {
   proxy: 'nginx' | 'none';
@@ -72,7 +72,7 @@ export async function switchRelease(
     await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
     if (tools.signal.aborted) throw new Cancelled();
     result = await host.cutover({
-      upstream: nginx ? {file: settings.upstreamFile, content: renderUpstream(host.service, started.port as number, release.version)} : undefined,
+      upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
       old: old?.name,
       historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
@@ -82,15 +82,16 @@ export async function switchRelease(
     if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, tools);
     throw error;
   }
+  for (const warning of result.warnings) logger.warning(`${host.label}: ${warning}`);
   const {begin = 0, switched, stopped = 0} = result.marks;
   const drainedAt = result.marks.drained ?? result.marks.timeout;
   if (switched !== undefined && drainedAt !== undefined) {
     phases.switch = switched - begin;
     phases.drain = drainedAt - switched;
     phases.stop = stopped - drainedAt;
-    logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
-    if (result.drained) logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
-    else logger.warning(`${host.label}: old nginx workers still busy after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
+    logger.info(`${host.label}: ${host.service}'s traffic now goes to ${release.version}`);
+    if (result.drained) logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
+    else logger.warning(`${host.label}: the old container still had requests after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
   } else {
     phases.stop = stopped - begin;
   }

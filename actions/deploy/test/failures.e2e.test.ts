@@ -58,15 +58,22 @@ describe.skipIf(!sandbox)('deploy when things go wrong', () => {
   });
 
   it('restores the upstream file when nginx -t fails on a host, and puts the other hosts back', async () => {
-    // Someone left a broken file in host 2's conf.d: nginx keeps running, but nothing may be switched there.
-    await hostRun(host2, ['sh', '-c', 'echo "this is not nginx" > /etc/nginx/conf.d/zz-broken.conf']);
+    // Host 2 is as a release before HAProxy left it, its upstream naming the container, so the deploy must reload
+    // nginx there; and someone left a broken file in its conf.d: nginx keeps running, but nothing may be switched.
+    const upstreamFile = `/etc/nginx/conf.d/${service}-upstream.conf`;
+    const direct = `sed -i -e 's/^# container: \\(127\\.0\\.0\\.1:[0-9]*\\).*/# \\1/' -e 's/^  server 127\\.0\\.0\\.1:[0-9]*;/  server CONTAINER;/' "$1"
+sed -i "s/CONTAINER/$(sed -n 's/^# \\(127\\.0\\.0\\.1:[0-9]*\\)$/\\1/p' "$1")/" "$1"
+echo "this is not nginx" >/etc/nginx/conf.d/zz-broken.conf`;
+    await hostRun(host2, ['sh', '-c', direct, 'direct', upstreamFile]);
+    const before = await hostRun(host2, ['cat', upstreamFile]);
     try {
       const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string, 'batch-size': '1'}});
       expect(run.exitCode).toBe(1);
       expect(run.errors.at(-1)).toMatch(
-        /^198\.18\.0\.12: switching nginx failed \(exit 3\): nginx -t rejected the new upstream file; the previous one is back in place\.$/,
+        /^198\.18\.0\.12: nothing was switched \(exit 3\): nginx -t rejected the new upstream file; the previous files are back in place\.$/,
       );
       expect(run.outputs['rolled-back']).toBe('true');
+      expect(await hostRun(host2, ['cat', upstreamFile])).toBe(before);
     } finally {
       await hostRun(host2, ['rm', '-f', '/etc/nginx/conf.d/zz-broken.conf']);
     }

@@ -10,7 +10,7 @@ import {
 } from '../src/deploy-host.js';
 import type {Clock, HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
-import {parseUpstreamPort, type Release} from '../src/release.js';
+import type {Release} from '../src/release.js';
 import type {DeployCollaborators} from '../src/run.js';
 
 type Operation = keyof ServiceHost;
@@ -188,7 +188,7 @@ export class FakeHost implements ServiceHost {
 
   async cutover(request: CutoverRequest) {
     await this.enter('cutover', request.old ?? '', request);
-    const port = request.upstream && parseUpstreamPort(request.upstream.content);
+    const port = request.upstream?.port;
     if (port !== undefined) {
       if (!this.containers.some(container => container.port === port && container.running)) {
         throw new CutoverError(this.label, false, 'switching nginx failed (exit 3)', 'no such upstream');
@@ -199,7 +199,7 @@ export class FakeHost implements ServiceHost {
     if (old) old.running = false;
     const [, version = '', image = ''] = request.historyLine.split('\t');
     this.history.push({at: '2026-12-02T00:00:00.000Z', version, image});
-    return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true};
+    return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true, warnings: []};
   }
 
   async finish(token: string, kept: Release[]): Promise<void> {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {parseHistory, parseUpstreamPort, planBatches, previousRelease, renderUpstream, retainedReleases, versionOf} from '../src/release.js';
+import {parseHistory, parseUpstreamPort, planBatches, previousRelease, retainedReleases, versionOf} from '../src/release.js';
 
 const digest = `sha256:${'ab12'.repeat(16)}`;
 
@@ -50,10 +50,14 @@ describe('retainedReleases', () => {
 });
 
 describe('upstream files', () => {
-  it('writes an upstream the service can proxy_pass to, and reads its port back', () => {
-    const text = renderUpstream('web', 32768, 'v2');
-    expect(text).toContain('upstream web {\n  server 127.0.0.1:32768;\n}\n');
-    expect(parseUpstreamPort(text)).toBe(32768);
+  it("reads the live container's port from the container line, not from the HAProxy listener nginx points at", () => {
+    const text =
+      "# container: 127.0.0.1:23456, through HAProxy's 127.0.0.1:14000 (/etc/haproxy/conf.d/web.cfg)\nupstream web {\n  server 127.0.0.1:14000;\n}\n";
+    expect(parseUpstreamPort(text)).toBe(23456);
+  });
+
+  it('reads the container port from the server line of a file an earlier release wrote', () => {
+    expect(parseUpstreamPort('# Written by circuitverse/actions deploy: web v1.\nupstream web {\n  server 127.0.0.1:23456;\n}\n')).toBe(23456);
   });
 
   it.each([

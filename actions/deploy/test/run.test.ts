@@ -80,8 +80,7 @@ describe('deploy', () => {
     host.fail('cutover', async (call, args) => {
       if (call !== 1) return;
       // As when nginx switched but stopping the old container failed: traffic is on the new one.
-      const request = args[1] as {upstream: {content: string}};
-      host.upstreamPort = Number(/127\.0\.0\.1:(\d+)/.exec(request.upstream.content)?.[1]);
+      host.upstreamPort = (args[1] as {upstream: {port: number}}).upstream.port;
       throw new CutoverError(host.label, true, 'finishing the switch failed (exit 1)', 'docker: no space left on device');
     });
     const error = await deployFailure(deploy(fakeInputs(hosts), fakeCollaborators(hosts)));

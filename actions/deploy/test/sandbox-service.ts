@@ -15,12 +15,13 @@ export function deployInputs(sandbox: Sandbox, service: string): Record<string, 
   };
 }
 
-/** Removes every trace of a service from the hosts: containers, state, nginx files. */
+/** Removes every trace of a service from the hosts: containers, state, nginx files, its HAProxy section. */
 export async function resetService(sandbox: Sandbox, service: string): Promise<void> {
   const script = [
     `docker rm -f $(docker ps -aq --filter label=circuitverse.deploy.service=${service}) >/dev/null 2>&1`,
-    `rm -rf /var/lib/circuitverse-deploy/${service} /etc/nginx/conf.d/${service}-*.conf*`,
+    `rm -rf /var/lib/circuitverse-deploy/${service} /etc/nginx/conf.d/${service}-*.conf* /etc/haproxy/conf.d/${service}.cfg`,
     'nginx -s reload',
+    'kill -USR2 $(cat /run/haproxy.pid)',
     'true',
   ].join('; ');
   await Promise.all(sandbox.hosts.map(host => hostRun(host, ['sh', '-c', script])));

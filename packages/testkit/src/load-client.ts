@@ -1,4 +1,5 @@
 import {Agent, request} from 'node:http';
+import type {Socket} from 'node:net';
 
 export interface LoadTarget {
   name: string;
@@ -13,6 +14,8 @@ export interface LoadResponse {
   endedAt: number;
   status: number;
   body: string;
+  /** Which server answered: the test app's X-App-Host header (its container's hostname), or '' without one. */
+  server: string;
 }
 
 export interface LoadFailure {
@@ -25,7 +28,7 @@ export interface LoadFailure {
 export interface LoadReport {
   responses: LoadResponse[];
   failures: LoadFailure[];
-  /** Idempotent requests retried because the server closed a reused keep-alive connection before answering. */
+  /** Idempotent requests retried, once each, because the server closed a reused keep-alive connection before any response byte. */
   retries: number;
 }
 
@@ -42,20 +45,42 @@ export interface LoadOptions {
 
 /**
  * A bounded HTTP load against the sandbox hosts: `connectionsPerTarget` loops per target, each on a keep-alive
- * connection. A request whose keep-alive connection the server closed before any response byte is retried once and
- * counted: RFC 9112 §9.3.1 lets a client do that for idempotent requests. Any other error is a failure.
+ * connection. A strict client, like browsers and RFC 9112 §9.3.1: it retries an idempotent request once, counted, only
+ * when it went on a reused keep-alive connection that the server closed before any response byte (the server may have
+ * closed it idle just as the request left). A reset on a fresh connection, a reset after response bytes and a timeout
+ * are failures: the server lost a request it had accepted.
  */
-export function startLoad(options: LoadOptions): {stop: () => Promise<LoadReport>} {
+export function startLoad(options: LoadOptions): {stop: () => Promise<LoadReport>; finished: Promise<void>} {
   const report: LoadReport = {responses: [], failures: [], retries: 0};
   const deadline = Date.now() + options.maxDurationMs;
   let sent = 0;
   let stopping = false;
   const agents: Agent[] = [];
+  // Requests each socket has been given: more than one means this request reuses a kept-alive connection.
+  const requestsOn = new WeakMap<Socket, number>();
 
   const get = (agent: Agent | false, target: LoadTarget, path: string, retried = false): Promise<void> =>
     new Promise(resolve => {
       const startedAt = Date.now();
+      let reused = false;
+      let socket: Socket | undefined;
+      let bytesBefore = 0;
+      // A connection closed mid-response errors both the response and the request: one failure.
+      let settled = false;
+      const fail = (error: string) => {
+        if (settled) return;
+        settled = true;
+        report.failures.push({target: target.name, path, startedAt, error});
+        resolve();
+      };
       const call = request(`${target.url}${path}`, {agent, method: 'GET', timeout: 30_000});
+      call.on('socket', assigned => {
+        socket = assigned;
+        const served = requestsOn.get(assigned) ?? 0;
+        requestsOn.set(assigned, served + 1);
+        reused = served > 0;
+        bytesBefore = assigned.bytesRead;
+      });
       call.on('response', response => {
         let body = '';
         response.setEncoding('utf8');
@@ -63,24 +88,31 @@ export function startLoad(options: LoadOptions): {stop: () => Promise<LoadReport
           body += chunk;
         });
         response.on('end', () => {
-          report.responses.push({target: target.name, path, startedAt, endedAt: Date.now(), status: response.statusCode ?? 0, body: body.trim()});
+          settled = true;
+          report.responses.push({
+            target: target.name,
+            path,
+            startedAt,
+            endedAt: Date.now(),
+            status: response.statusCode ?? 0,
+            body: body.trim(),
+            server: String(response.headers['x-app-host'] ?? ''),
+          });
           resolve();
         });
-        response.on('error', error => {
-          report.failures.push({target: target.name, path, startedAt, error: `response: ${error.message}`});
-          resolve();
-        });
+        response.on('error', error => fail(`response: ${error.message}`));
       });
       call.on('timeout', () => call.destroy(new Error('timed out')));
       call.on('error', error => {
         const code = (error as NodeJS.ErrnoException).code;
-        if (!retried && (code === 'ECONNRESET' || code === 'EPIPE')) {
+        const answered = socket !== undefined && socket.bytesRead > bytesBefore;
+        if (!settled && !retried && reused && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) {
+          settled = true;
           report.retries++;
           // On a new connection, as the RFC says: the pool's other idle connections may be closing too.
           resolve(get(false, target, path, true));
         } else {
-          report.failures.push({target: target.name, path, startedAt, error: error.message});
-          resolve();
+          fail(`${error.message} (${reused ? 'reused' : 'fresh'} connection${answered ? ', after response bytes' : ''})`);
         }
       });
       call.end();
@@ -106,6 +138,8 @@ export function startLoad(options: LoadOptions): {stop: () => Promise<LoadReport
   }
 
   return {
+    /** Settles when every loop has reached maxRequests or maxDurationMs by itself. */
+    finished: Promise.all(loops).then(() => undefined),
     stop: async () => {
       stopping = true;
       await Promise.all(loops);

@@ -23,6 +23,14 @@ describe.skipIf(!sandbox)('sandbox', () => {
     expect(names.map(name => name.trim())).toEqual(sandbox.hosts.map(host => host.name));
   });
 
+  it("gives each host its own HAProxy, loading conf.d as the deploy README's host setup says", async () => {
+    const script = `echo "show info" | socat -t 5 - /run/haproxy/admin.sock | sed -n 's/^Pid: //p'
+tr '\\0' ' ' </proc/$(cat /run/haproxy.pid)/cmdline`;
+    const answers = await Promise.all(sandbox.hosts.map(async host => (await sshRun(sandbox, host, script)).stdout.split('\n')));
+    expect(new Set(answers.map(([workerPid]) => workerPid)).size).toBe(3);
+    for (const [, command] of answers) expect(command).toContain('-f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d ');
+  });
+
   it('refuses a host whose key is not in known_hosts', async () => {
     const host = sandbox.hosts[0];
     if (!host) throw new Error('The sandbox has no hosts.');
