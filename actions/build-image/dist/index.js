@@ -19,10 +19,14 @@ var external_node_readline_ = __nccwpck_require__(481);
 
 // A build log can be long; only its tail is ever quoted.
 const keptLines = 200;
+// The runner hands the step its inputs (the registry password and the build secrets among them) and its saved state
+// as INPUT_* and STATE_* variables. They are ours, not docker's: a build reaches the secrets it is given as files.
+const stepOnly = /^(INPUT|STATE)_/;
 /** Runs a program without a shell, so no argument is ever parsed a second time. */
 const runCommand = (argv, options = {}) => new Promise((resolve, reject) => {
     const [program = '', ...args] = argv;
-    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const inherited = Object.entries(process.env).filter(([name]) => !stepOnly.test(name));
+    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { env: { ...Object.fromEntries(inherited), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const lines = [];
     const streams = [child.stdout, child.stderr].map(input => new Promise(done => (0,external_node_readline_.createInterface)({ input, crlfDelay: Number.POSITIVE_INFINITY })
         .on('line', line => {
@@ -554,7 +558,8 @@ async function runBuild(cli, request, runCommand, logger) {
     const result = await runCommand(argv, {
         env,
         onLine: line => {
-            logger.info(line);
+            // What a RUN instruction prints is the build's, not ours: a line of it must not act as a workflow command.
+            logger.untrusted(line);
             progress.read(line);
         },
     });
@@ -877,7 +882,7 @@ async function buildImage(inputs, context, collaborators) {
         if (error instanceof BuildError) {
             logger.info(`Last output of ${error.step}:`);
             for (const line of error.lastLines)
-                logger.info(`  ${line}`);
+                logger.untrusted(`  ${line}`);
         }
         throw error;
     }
@@ -1273,6 +1278,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   n0: () => (/* reexport */ setOutputs)
 });
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
@@ -2048,31 +2055,67 @@ var logger = __nccwpck_require__(2353);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
 
 
+
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new logger/* SecretRedactor */.pE();
+/** Hides every secret that a logger of this step was asked to mask. */
+function redactSecrets(text) {
+    return redactor.redact(text);
+}
+// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
+// streamed log costs one pair of marker lines, not a pair per line.
+let stopToken;
+function writeUntrusted(text) {
+    if (stopToken === undefined) {
+        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
+        stopToken = (0,external_node_crypto_.randomUUID)();
+        info(`::stop-commands::${stopToken}`);
+    }
+    info(redactor.redact(text));
+}
+/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
+function resumeCommands() {
+    if (stopToken === undefined)
+        return;
+    info(`::${stopToken}::`);
+    stopToken = undefined;
+}
+/** `write`, run once the runner reads workflow commands again. */
+function resumeBefore(write) {
+    return (...args) => {
+        resumeCommands();
+        write(...args);
+    };
+}
 /** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
 function createActionsLogger(environment = process.env) {
-    const redactor = new logger/* SecretRedactor */.pE();
     let summaryWarned = false;
     return {
-        info: message => info(redactor.redact(message)),
-        debug: message => debug(redactor.redact(message)),
-        warning: (message, annotation) => warning(redactor.redact(message), annotation ?? {}),
-        error: (message, annotation) => error(redactor.redact(message), annotation ?? {}),
+        info: resumeBefore(message => info(redactor.redact(message))),
+        untrusted: writeUntrusted,
+        debug: resumeBefore(message => debug(redactor.redact(message))),
+        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
+        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
         group: async (title, phase) => {
+            resumeCommands();
             startGroup(title);
             try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, line => info(line));
+                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
             }
             finally {
+                resumeCommands();
                 endGroup();
             }
         },
-        mask: secret => {
-            if (secret.trim() === '')
-                return;
-            setSecret(secret);
+        mask: resumeBefore(secret => {
+            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+            // not split. It masks any value that is not blank, however short, so every line goes as it is.
+            for (const part of (0,logger/* secretParts */.Bm)(secret))
+                setSecret(part);
             redactor.add(secret);
-        },
+        }),
         summary: async (markdown) => {
+            resumeCommands();
             // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
             if (!environment.GITHUB_STEP_SUMMARY) {
                 if (!summaryWarned)
@@ -2090,6 +2133,7 @@ var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
 
 
+
 const postMarker = 'isPost';
 /**
  * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
@@ -2100,10 +2144,13 @@ function isPostStep() {
 }
 /** Marks that a post step must follow, for actions that declare `runs.post`. */
 function expectPostStep() {
+    resumeCommands();
     saveState(postMarker, 'true');
 }
 /** Saves a value for this action's post step. */
 function saveStepState(name, value) {
+    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+    resumeCommands();
     saveState(name, value);
 }
 /** Reads a value the main step saved. */
@@ -2112,6 +2159,7 @@ function readStepState(name) {
 }
 /** Sets every output; `undefined` values are left unset. */
 function setOutputs(outputs) {
+    resumeCommands();
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
             setOutput(name, value);
@@ -2119,15 +2167,18 @@ function setOutputs(outputs) {
 }
 /**
  * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
  */
 function failStep(error) {
+    resumeCommands();
     if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
-        debug(error.stack);
+        debug(redactSecrets(error.stack));
     }
     if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`);
-    setFailed((0,errors/* errorMessage */.gJ)(error).replace(/\s*\n\s*/g, ' '));
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
+    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
 }
 //# sourceMappingURL=step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
@@ -2495,20 +2546,26 @@ function toShellCommand(argv) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bm: () => (/* binding */ secretParts),
 /* harmony export */   Jv: () => (/* binding */ timePhase),
 /* harmony export */   pE: () => (/* binding */ SecretRedactor)
 /* harmony export */ });
 /* unused harmony export createConsoleLogger */
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
 
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
 /** Replaces registered secrets with `***`, the way the Actions runner masks them. */
 class SecretRedactor {
     secrets = new Set();
     add(secret) {
-        for (const part of [secret, ...secret.split(/\r?\n/)]) {
-            if (part.trim() !== '')
-                this.secrets.add(part);
-        }
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
     }
     redact(text) {
         let redacted = text;
@@ -2539,6 +2596,8 @@ function createConsoleLogger(options = {}) {
     const emit = (line) => write(redactor.redact(line));
     return {
         info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
         debug: message => {
             if (options.debug)
                 emit(`debug: ${message}`);

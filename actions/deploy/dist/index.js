@@ -23688,67 +23688,216 @@ why=$(printf '%s\\n' "\${output:-}" | grep -m 1 -e 'port is already allocated' -
 printf 'none of the host ports %s is free on 127.0.0.1; the last: %s\\n' "$host_ports" "$why" >&2
 exit 1`);
 /**
- * The cutover, in one round trip: $1 upstream file (empty for workers: nothing to switch) with the new content on
- * stdin, $2 drain seconds, $3 old container to stop (empty on a first deploy), $4 history file, $5 history line.
+ * The cutover, in one round trip. $1 service, $2 the new container's host port, $3 its version, $4 nginx's upstream
+ * file (empty for workers: nothing to switch), $5 the service's HAProxy section file, $6 HAProxy's admin socket, $7
+ * ports to try, space-separated, for the service's HAProxy listener when it has none yet, $8 the service's state dir,
+ * $9 drain seconds, $10 old container to stop (empty on a first deploy), $11 history file, $12 history line, $13
+ * nginx's pid file, $14 HAProxy's.
  *
- * Writes the upstream file and checks it with nginx -t (restoring the old file when the test fails: exit 3), remembers
- * the master's worker PIDs, reloads gracefully, then waits until every old worker has finished its requests and
- * exited: that is the drain. nginx -s reload returns before the master tells old workers to quit, so looking for
- * "shutting down" workers after it can find none. Then stops the old container and records the release. Prints each
- * phase's end in milliseconds since the epoch. Exit 3 and 4 mean nothing was switched; other failures come after.
+ * nginx sends the service to a HAProxy listener on 127.0.0.1 that never changes, and HAProxy (TCP mode) to the live
+ * container: a deploy switches HAProxy's server through the admin socket, with no reload. A reload of nginx loses
+ * connections its old workers accepted but had not read; HAProxy's runtime switch loses none. nginx is reloaded (after
+ * nginx -t) only when its upstream file must change otherwise than in comments: the service's first deploy on the host,
+ * or a host that an earlier release pointed straight at a container. HAProxy is reloaded (after haproxy -c; seamless in
+ * master-worker mode) only when the service's section is new. Both files always name the live container, so a restart
+ * or a reboot serves it. The drain waits until no connection to the old container's port is left (and, after an nginx
+ * reload, until the old workers exited). Then stops the old container and records the release. Prints each phase's
+ * end in milliseconds since the epoch. nginx -t runs before HAProxy changes, and a runtime switch that an nginx reload
+ * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back.
  */
-const cutoverScript = `set -eu
-file=$1 drain=$2 old=$3 history=$4 line=$5
-now() { date +%s%3N; }
+const cutoverScript = remoteScript([
+    'service',
+    'port',
+    'version',
+    'upstream',
+    'fragment',
+    'admin',
+    'listen_ports',
+    'root',
+    'drain',
+    'old',
+    'history',
+    'line',
+    'nginx_pid_file',
+    'haproxy_pid_file',
+], `set -eu
+# GNU date gives milliseconds; busybox's has no %N and gives whole seconds.
+now() {
+  t=$(date +%s%3N)
+  case $t in *[!0-9]*) echo "$(( $(date +%s) * 1000 ))" ;; *) echo "$t" ;; esac
+}
 echo "begin $(now)"
-if [ -n "$file" ]; then
-  dir=\${file%/*}
-  mkdir -p "\${dir:-/}"
-  cat >"$file.cv-new"
-  if [ -e "$file" ]; then cp -p "$file" "$file.cv-previous"; fi
-  mv -f "$file.cv-new" "$file"
-  if ! result=$(nginx -t 2>&1); then
-    if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
-    printf '%s\\n' "$result" >&2
-    echo 'nginx -t rejected the new upstream file; the previous one is back in place.' >&2
+fail() { printf '%s\\n' "$1" >&2; exit 3; }
+set_server() {
+  printf 'set server cv-%s/live addr 127.0.0.1 port %s\\n' "$service" "$1" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1
+}
+put_back() {
+  if [ -e "$root/$2.previous" ]; then mv -f "$root/$2.previous" "$1"; else rm -f "$1"; fi
+}
+# Until traffic goes to the new container, any failure (a full disk, a refused config, a lost connection) puts the
+# previous files back and exits 3: nothing was switched. A worker has nothing to switch.
+# HAProxy's server port before a runtime switch that an nginx reload must still follow: put back if that fails.
+switched= placed= placed_fragment= switched_from=
+[ -n "$upstream" ] || switched=yes
+on_exit() {
+  code=$?
+  rm -f "$root/nginx-upstream.new" "$root/haproxy.new"
+  if [ "$code" -ne 0 ] && [ -z "$switched" ]; then
+    if [ -n "$placed" ]; then put_back "$upstream" nginx-upstream; fi
+    if [ -n "$placed_fragment" ]; then put_back "$fragment" haproxy; fi
+    if [ -n "$switched_from" ]; then set_server "$switched_from" >/dev/null 2>&1 || true; fi
     exit 3
   fi
-  master=
-  for pid_file in /run/nginx.pid /var/run/nginx.pid; do
-    if [ -s "$pid_file" ]; then master=$(cat "$pid_file"); break; fi
-  done
-  if [ -z "$master" ] || ! kill -0 "$master" 2>/dev/null; then
-    if [ -e "$file.cv-previous" ]; then mv -f "$file.cv-previous" "$file"; else rm -f "$file"; fi
-    echo 'nginx is not running (no master process found through /run/nginx.pid).' >&2
-    exit 4
-  fi
-  workers=$(ps -o pid= --ppid "$master" || true)
-  # /run/systemd/system exists only while systemd runs (sd_booted): elsewhere there is no unit to ask about.
-  if [ -d /run/systemd/system ] && systemctl is-active --quiet nginx 2>/dev/null; then
-    systemctl reload nginx
+}
+trap on_exit EXIT
+trap 'exit 1' HUP INT TERM
+nginx_workers= old_ports=
+if [ -n "$upstream" ]; then
+  mkdir -p "$root"
+  # A host without HAProxy set up keeps working as the release before this one did: nginx points straight at the
+  # container and reloads, which can drop a request on a fresh connection. It says so, and how to set HAProxy up.
+  direct=
+  read -r haproxy_master 2>/dev/null <"$haproxy_pid_file" || haproxy_master=
+  if [ -z "$haproxy_master" ] || ! kill -0 "$haproxy_master" 2>/dev/null; then
+    direct="HAProxy is not running (no live master in $haproxy_pid_file)"
   else
-    nginx -s reload
+    # The files the running master loads, from its own command line: what a reload loads.
+    configs=$(tr '\\0' '\\n' <"/proc/$haproxy_master/cmdline" | sed -n '/^-f$/{n;p;}')
+    if ! printf '%s\\n' "$configs" | grep -Fqx -e "$fragment" -e "\${fragment%/*}" -e "\${fragment%/*}/"; then
+      direct="HAProxy does not load \${fragment%/*} (it runs with -f $(echo $configs); CONFIG=\\"/etc/haproxy/haproxy.cfg -f \${fragment%/*}\\" in /etc/default/haproxy does)"
+    fi
   fi
+  if [ -n "$direct" ]; then
+    echo "warning $direct: switched with an nginx reload, which can drop a request on a fresh connection. Set HAProxy up as the deploy README says, and deploys switch with no reload."
+  fi
+  # One deploy at a time on the host touches HAProxy: two first deploys would take the same listener port, and a
+  # runtime switch during another service's reload could reach the worker that is leaving.
+  exec 9>>"\${root%/*}/haproxy.lock"
+  flock -w 60 9 || fail "another deploy on this host held \${root%/*}/haproxy.lock for 60 s; deploy again."
+  listen= fresh= haproxy_port=
+  if [ -z "$direct" ] && [ -e "$fragment" ]; then listen=$(sed -n 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment"); fi
+  if [ -z "$direct" ] && [ -z "$listen" ]; then
+    fresh=yes
+    for candidate in $listen_ports; do
+      # Free now, and not promised to another service's section that HAProxy has not loaded.
+      if [ -z "$(ss -Hltn "sport = :$candidate")" ] && ! grep -qs "^  bind 127\\.0\\.0\\.1:$candidate\\$" "\${fragment%/*}"/*.cfg; then
+        listen=$candidate
+        break
+      fi
+    done
+    [ -n "$listen" ] || fail "none of the ports $listen_ports is free on 127.0.0.1 for HAProxy's listener of $service; deploy again to draw others."
+  fi
+  if [ -z "$direct" ]; then haproxy_port=$(sed -n 's/^  server live 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment" 2>/dev/null || true); fi
+  # Where traffic goes now, to drain: HAProxy's server, and nginx's when it points straight at a container.
+  for p in $haproxy_port \\
+    $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" 2>/dev/null); do
+    case " $old_ports $listen $port " in *" $p "*) ;; *) old_ports="$old_ports $p" ;; esac
+  done
+  # Backups and new files stay out of nginx's and HAProxy's config dirs, which may load every file there.
+  if [ -n "$direct" ]; then
+    printf '%s\\n' "# Written by circuitverse/actions deploy: $service $version. Changes here are overwritten by the next deploy." \\
+      "upstream $service {" "  server 127.0.0.1:$port;" '}' >"$root/nginx-upstream.new"
+  else
+    printf '%s\\n' "# Written by circuitverse/actions deploy: $service $version. Changes here are overwritten by the next deploy." \\
+      "# container: 127.0.0.1:$port, through HAProxy's 127.0.0.1:$listen ($fragment)" \\
+      "upstream $service {" "  server 127.0.0.1:$listen;" '}' >"$root/nginx-upstream.new"
+    printf '%s\\n' "# Written by circuitverse/actions deploy: $service $version. Deploys switch the server live through the" \\
+      '# admin socket and keep it here for the next start or reload; changes here are overwritten by the next deploy.' \\
+      "listen cv-$service" "  bind 127.0.0.1:$listen" '  mode tcp' '  # nginx logs every request already: only failed connections here.' \\
+      '  option tcplog' '  option dontlog-normal' \\
+      '  timeout connect 5s' '  timeout client 1h' '  timeout server 1h' "  server live 127.0.0.1:$port" >"$root/haproxy.new"
+  fi
+  reload_nginx=
+  if [ "$(grep -v '^#' "$root/nginx-upstream.new")" != "$(grep -v '^#' "$upstream" 2>/dev/null)" ]; then reload_nginx=yes; fi
+  rm -f "$root/nginx-upstream.previous" "$root/haproxy.previous"
+  if [ -e "$upstream" ]; then cp -p "$upstream" "$root/nginx-upstream.previous"; fi
+  if [ -z "$direct" ] && [ -e "$fragment" ]; then cp -p "$fragment" "$root/haproxy.previous"; fi
+  placed=yes
+  if [ -z "$direct" ]; then
+    placed_fragment=yes
+    mv -f "$root/haproxy.new" "$fragment"
+  fi
+  mv -f "$root/nginx-upstream.new" "$upstream"
+  # Checked before HAProxy changes: a broken nginx config leaves everything as it was.
+  if [ -n "$reload_nginx" ]; then
+    result=$(nginx -t 2>&1) || fail "$result
+nginx -t rejected the new upstream file; the previous files are back in place."
+  fi
+  if [ -n "$fresh" ]; then
+    set --
+    for config in $configs; do set -- "$@" -f "$config"; done
+    result=$(haproxy -c -q "$@" 2>&1) || fail "$result
+haproxy -c rejected $fragment; the previous files are back in place."
+    # /run/systemd/system exists only while systemd runs (sd_booted): elsewhere there is no unit to ask about.
+    if [ -d /run/systemd/system ] && systemctl is-active --quiet haproxy 2>/dev/null; then
+      systemctl reload haproxy
+    else
+      kill -USR2 "$haproxy_master"
+    fi
+    # Loaded once a worker serves the new container's port: a section left loaded by a failed deploy serves another,
+    # and so does a leaving worker that still answers the socket.
+    polls=0
+    until printf 'show servers state cv-%s\\n' "$service" | socat -t 2 - "UNIX-CONNECT:$admin" 2>/dev/null |
+      awk -v port="$port" '$4 == "live" && $19 == port { found = 1 } END { exit !found }'; do
+      polls=$(( polls + 1 ))
+      [ "$polls" -lt 500 ] || fail "HAProxy did not load $fragment within 10 s of its reload (see its log); the previous files are back in place."
+      sleep 0.02
+    done
+  elif [ -z "$direct" ]; then
+    answer=$(set_server "$port") || true
+    case $answer in
+      *'port changed from'* | *'no need to change the port'*) ;;
+      *) fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer" ;;
+    esac
+    switched_from=$haproxy_port
+  fi
+  if [ -n "$reload_nginx" ]; then
+    read -r nginx_master 2>/dev/null <"$nginx_pid_file" || nginx_master=
+    if [ -z "$nginx_master" ] || ! kill -0 "$nginx_master" 2>/dev/null; then
+      fail "nginx is not running (no live master in $nginx_pid_file); the previous files are back in place."
+    fi
+    # nginx -s reload returns before the master tells old workers to quit: remember them now.
+    nginx_workers=$(pgrep -P "$nginx_master" || true)
+    if [ -d /run/systemd/system ] && systemctl is-active --quiet nginx 2>/dev/null; then
+      result=$(systemctl reload nginx 2>&1) || fail "$result
+systemctl reload nginx failed; the previous files are back in place."
+    else
+      result=$(nginx -s reload 2>&1) || fail "$result
+nginx -s reload failed; the previous files are back in place."
+    fi
+  fi
+  switched=yes
   echo "switched $(now)"
+  # Where the release before HAProxy kept its backup and new file: beside the upstream, where conf.d/* would load them.
+  rm -f "$upstream.cv-previous" "$upstream.cv-new"
+  # The drain and the stop may take minutes: other services' deploys on the host need not wait for them.
+  exec 9>&-
   # Polls every 20 ms and looks at the clock on the first poll and every 50th after: one process a poll, the deadline
   # kept to the second.
   deadline=$(( $(date +%s) + drain ))
   polls=0
   drained=drained
-  for pid in $workers; do
-    while kill -0 "$pid" 2>/dev/null; do
+  wait_while() {
+    while [ "$drained" = drained ] && "$@"; do
       polls=$(( polls + 1 ))
-      if [ $(( polls % 50 )) -eq 1 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; break 2; fi
+      if [ $(( polls % 50 )) -eq 1 ] && [ "$(date +%s)" -ge "$deadline" ]; then drained=timeout; return 0; fi
       sleep 0.02
     done
-  done
+  }
+  for pid in $nginx_workers; do wait_while kill -0 "$pid" 2>/dev/null; done
+  filter=
+  for p in $old_ports; do filter="\${filter:+$filter or }dport = :$p"; done
+  # Connections to the old container, from HAProxy or old nginx workers, in any state but TIME-WAIT: being set up,
+  # established, or closing while the last bytes go out.
+  connected() { [ -n "$(ss -Htn exclude time-wait "dst 127.0.0.1 and ( $filter )")" ]; }
+  if [ -n "$filter" ]; then wait_while connected; fi
   echo "$drained $(now)"
 fi
 if [ -n "$old" ]; then docker stop --time "$drain" "$old" >/dev/null; fi
 mkdir -p "\${history%/*}"
 printf '%s\\n' "$line" >>"$history"
 tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
-echo "stopped $(now)"`;
+echo "stopped $(now)"`);
 /**
  * After a successful deploy, in one round trip; then env file names to keep, `--`, and images to remove. Removes the
  * service's stopped containers (the one the cutover stopped, off the switch's critical path), then the env files and
@@ -23789,8 +23938,20 @@ function hostPortCandidates() {
  */
 const limitsMs = { step: 2 * 60_000, pull: 30 * 60_000, start: 5 * 60_000 };
 const stepLimit = { timeoutMs: limitsMs.step };
-function script(source, ...args) {
-    return ['sh', '-c', source, 'deploy', ...args];
+/** Debian's paths for HAProxy, which the cutover switches; the host setup in the README makes it load `configDir`. */
+const haproxy = {
+    configDir: '/etc/haproxy/conf.d',
+    sectionFile: (service) => `${haproxy.configDir}/${service}.cfg`,
+    adminSocket: '/run/haproxy/admin.sock',
+    pidFile: '/run/haproxy.pid',
+};
+const nginxPidFile = '/run/nginx.pid';
+/**
+ * Ports to try, in turn, for a service's HAProxy listener on its first deploy to a host (it keeps the port after):
+ * random, from 10000 to 19999, below the containers' host ports.
+ */
+function listenerPortCandidates() {
+    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(10_000, 20_000));
 }
 /** One host of a deploy: the service's operations there, each one SSH command. */
 class DeployHost {
@@ -23930,18 +24091,45 @@ class DeployHost {
         await this.connection.run(`removing ${name}`, ['docker', 'rm', '--force', name], stepLimit);
     }
     /**
-     * Switches nginx to the new container (when `upstream` is given), waits for the old workers to drain, stops the old
-     * container and records the release, in one round trip. Returns the remote times at which each phase ended.
+     * Switches the service's traffic to the new container (when `upstream` is given), waits until no connection to the
+     * old one is left, stops the old container and records the release, in one round trip. Returns the remote times at
+     * which each phase ended. See cutoverScript for how nginx and HAProxy share the switch.
      */
     async cutover(request) {
-        const result = await this.connection.exec(script(cutoverScript, request.upstream?.file ?? '', String(Math.ceil(request.drainTimeoutMs / 1000)), request.old ?? '', this.paths.history, request.historyLine), { stdin: request.upstream?.content ?? '' });
+        const upstream = request.upstream;
+        const drainSeconds = Math.ceil(request.drainTimeoutMs / 1000);
+        const argv = scriptArgv(cutoverScript, {
+            service: this.service,
+            port: upstream ? String(upstream.port) : '',
+            version: upstream?.version ?? '',
+            upstream: upstream?.file ?? '',
+            fragment: haproxy.sectionFile(this.service),
+            admin: haproxy.adminSocket,
+            listen_ports: listenerPortCandidates().join(' '),
+            root: this.paths.root,
+            drain: String(drainSeconds),
+            old: request.old ?? '',
+            history: this.paths.history,
+            line: request.historyLine,
+            nginx_pid_file: nginxPidFile,
+            haproxy_pid_file: haproxy.pidFile,
+        });
+        // The drain, then docker stop's own grace of as long, then the host lock and reloads.
+        const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
+        const result = await this.connection.exec(argv, { timeoutMs }).catch(error => {
+            // Whether traffic moved is unknown: a rollback starts a fresh container of the old release either way, and the
+            // new one must not be removed as if it had never served.
+            throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', (0,dist/* errorMessage */.gJ)(error));
+        });
         const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
+        const warnings = [...result.stdout.matchAll(/^warning (.+)$/gm)].map(match => match[1]);
         if (result.code !== 0) {
-            // 3 and 4: nginx refused the file or is not running, and nothing was switched.
-            const switched = result.code !== 3 && result.code !== 4;
-            throw new CutoverError(this.label, switched, `${switched ? 'finishing the switch' : 'switching nginx'} failed (exit ${result.code})`, result.stderr);
+            // The script prints the switch mark once traffic goes to the new container, and exits 3 (with no mark) when
+            // nothing was switched; a worker has nothing to switch and keeps the new container.
+            const switched = upstream === undefined || marks.switched !== undefined;
+            throw new CutoverError(this.label, switched, switched ? `the new container takes the traffic, but finishing the cutover failed (exit ${result.code})` : `nothing was switched (exit ${result.code})`, result.stderr);
         }
-        return { marks, drained: marks.timeout === undefined };
+        return { marks, drained: marks.timeout === undefined, warnings };
     }
     /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
     async finish(token, kept, dropped) {
@@ -23954,7 +24142,7 @@ class DeployHost {
         ]), stepLimit);
     }
 }
-/** A failed cutover; `switched` says whether nginx already sends traffic to the new container. */
+/** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
 class CutoverError extends dist/* RemoteError */.Hi {
     switched;
     constructor(host, switched, what, remoteOutput) {
@@ -24254,7 +24442,6 @@ async function releaseLocks(inputs, token, collaborators) {
 /* harmony export */   CU: () => (/* binding */ servicePaths),
 /* harmony export */   E4: () => (/* binding */ versionOf),
 /* harmony export */   Fi: () => (/* binding */ previousRelease),
-/* harmony export */   KU: () => (/* binding */ renderUpstream),
 /* harmony export */   WD: () => (/* binding */ labels),
 /* harmony export */   XA: () => (/* binding */ retainedReleases),
 /* harmony export */   i6: () => (/* binding */ parseHistory),
@@ -24318,19 +24505,13 @@ function retainedReleases(history, retain) {
     }
     return [...kept.values()];
 }
-/** nginx upstream block the action owns: one server, the container's port on the host's loopback. */
-function renderUpstream(service, port, version) {
-    return [
-        `# Written by circuitverse/actions deploy: ${service} ${version}. Changes here are overwritten by the next deploy.`,
-        `upstream ${service} {`,
-        `  server 127.0.0.1:${port};`,
-        '}',
-        '',
-    ].join('\n');
-}
-/** The port an upstream file points at, or `undefined` when there is none. */
+/**
+ * The live container's host port, from the upstream file the action owns: its `# container:` line, which the cutover
+ * writes while nginx's server line names the service's HAProxy listener, or for a host an earlier release deployed
+ * the server line itself, which named the container. `undefined` when there is neither.
+ */
 function parseUpstreamPort(text) {
-    const match = /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
+    const match = /^# container: 127\.0\.0\.1:(\d+)/m.exec(text) ?? /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
     return match ? Number(match[1]) : undefined;
 }
 /** Hosts in batches of `size`, in the order given. */
@@ -24367,7 +24548,6 @@ var src_release = __nccwpck_require__(7674);
 // EXTERNAL MODULE: ./src/health-check.ts + 1 modules
 var health_check = __nccwpck_require__(6661);
 ;// CONCATENATED MODULE: ./src/switch-release.ts
-
 
 
 
@@ -24413,7 +24593,7 @@ async function switchRelease(host, release, old, settings, tools) {
         if (tools.signal.aborted)
             throw new Cancelled();
         result = await host.cutover({
-            upstream: nginx ? { file: settings.upstreamFile, content: (0,src_release/* renderUpstream */.KU)(host.service, started.port, release.version) } : undefined,
+            upstream: nginx ? { file: settings.upstreamFile, port: started.port, version: release.version } : undefined,
             drainTimeoutMs: settings.drainTimeoutMs,
             old: old?.name,
             historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
@@ -24425,17 +24605,19 @@ async function switchRelease(host, release, old, settings, tools) {
             await removeUnswitched(host, started, tools);
         throw error;
     }
+    for (const warning of result.warnings)
+        logger.warning(`${host.label}: ${warning}`);
     const { begin = 0, switched, stopped = 0 } = result.marks;
     const drainedAt = result.marks.drained ?? result.marks.timeout;
     if (switched !== undefined && drainedAt !== undefined) {
         phases.switch = switched - begin;
         phases.drain = drainedAt - switched;
         phases.stop = stopped - drainedAt;
-        logger.info(`${host.label}: nginx now sends ${host.service} to ${release.version}`);
+        logger.info(`${host.label}: ${host.service}'s traffic now goes to ${release.version}`);
         if (result.drained)
-            logger.info(`${host.label}: ${release.version} is live and the old nginx workers have drained`);
+            logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
         else
-            logger.warning(`${host.label}: old nginx workers still busy after ${(0,dist/* formatDuration */.a3)(settings.drainTimeoutMs)}; went on.`);
+            logger.warning(`${host.label}: the old container still had requests after ${(0,dist/* formatDuration */.a3)(settings.drainTimeoutMs)}; went on.`);
     }
     else {
         phases.stop = stopped - begin;

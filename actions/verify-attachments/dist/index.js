@@ -63234,7 +63234,7 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 8911:
+/***/ 9495:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63462,8 +63462,8 @@ function toRecord(row) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:net"
-const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/tunnel.ts
 
 /**
@@ -63473,7 +63473,7 @@ const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impor
 async function forwardLocalPort(connection, host, port) {
     const sockets = new Set();
     let lastError;
-    const server = (0,external_node_net_namespaceObject.createServer)(socket => {
+    const server = (0,external_node_net_.createServer)(socket => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         socket.pause();
@@ -63733,7 +63733,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
 /* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8019);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(480);
-/* harmony import */ var _blob_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8911);
+/* harmony import */ var _blob_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9495);
 /* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1161);
 /* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5286);
 /* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9887);
@@ -64574,9 +64574,10 @@ async function checkAll(picked, inputs, collaborators) {
             logger.info(`${done} of ${picked.length} checked`);
         },
     });
+    // Keys and service names are the database's, problems quote the store: a line of them must not act as a workflow command.
     for (const result of results) {
         if (result.status !== 'ok')
-            logger.info(`${result.status}: ${result.key} (${result.service} → ${result.bucket ?? '?'}): ${result.problem ?? ''}`);
+            logger.untrusted(`${result.status}: ${result.key} (${result.service} → ${result.bucket ?? '?'}): ${result.problem ?? ''}`);
     }
     // Blobs the action cannot place are a gap in the map, not noise: name the services once, as a warning.
     const unknown = new Map();
@@ -64886,6 +64887,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+
+/***/ }),
+
+/***/ 7030:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
@@ -73567,6 +73575,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: expectPostStep, isPostStep, readStepState, saveStepState
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
@@ -74342,31 +74352,67 @@ var logger = __nccwpck_require__(2353);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
 
 
+
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new logger/* SecretRedactor */.pE();
+/** Hides every secret that a logger of this step was asked to mask. */
+function redactSecrets(text) {
+    return redactor.redact(text);
+}
+// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
+// streamed log costs one pair of marker lines, not a pair per line.
+let stopToken;
+function writeUntrusted(text) {
+    if (stopToken === undefined) {
+        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
+        stopToken = (0,external_node_crypto_.randomUUID)();
+        info(`::stop-commands::${stopToken}`);
+    }
+    info(redactor.redact(text));
+}
+/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
+function logger_resumeCommands() {
+    if (stopToken === undefined)
+        return;
+    info(`::${stopToken}::`);
+    stopToken = undefined;
+}
+/** `write`, run once the runner reads workflow commands again. */
+function resumeBefore(write) {
+    return (...args) => {
+        logger_resumeCommands();
+        write(...args);
+    };
+}
 /** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
 function createActionsLogger(environment = process.env) {
-    const redactor = new logger/* SecretRedactor */.pE();
     let summaryWarned = false;
     return {
-        info: message => info(redactor.redact(message)),
-        debug: message => debug(redactor.redact(message)),
-        warning: (message, annotation) => warning(redactor.redact(message), annotation ?? {}),
-        error: (message, annotation) => error(redactor.redact(message), annotation ?? {}),
+        info: resumeBefore(message => info(redactor.redact(message))),
+        untrusted: writeUntrusted,
+        debug: resumeBefore(message => debug(redactor.redact(message))),
+        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
+        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
         group: async (title, phase) => {
+            logger_resumeCommands();
             startGroup(title);
             try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, line => info(line));
+                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
             }
             finally {
+                logger_resumeCommands();
                 endGroup();
             }
         },
-        mask: secret => {
-            if (secret.trim() === '')
-                return;
-            setSecret(secret);
+        mask: resumeBefore(secret => {
+            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+            // not split. It masks any value that is not blank, however short, so every line goes as it is.
+            for (const part of (0,logger/* secretParts */.Bm)(secret))
+                setSecret(part);
             redactor.add(secret);
-        },
+        }),
         summary: async (markdown) => {
+            logger_resumeCommands();
             // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
             if (!environment.GITHUB_STEP_SUMMARY) {
                 if (!summaryWarned)
@@ -74384,6 +74430,7 @@ var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
 
 
+
 const postMarker = 'isPost';
 /**
  * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
@@ -74394,10 +74441,13 @@ function isPostStep() {
 }
 /** Marks that a post step must follow, for actions that declare `runs.post`. */
 function expectPostStep() {
+    resumeCommands();
     core.saveState(postMarker, 'true');
 }
 /** Saves a value for this action's post step. */
 function saveStepState(name, value) {
+    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+    resumeCommands();
     core.saveState(name, value);
 }
 /** Reads a value the main step saved. */
@@ -74406,6 +74456,7 @@ function readStepState(name) {
 }
 /** Sets every output; `undefined` values are left unset. */
 function setOutputs(outputs) {
+    logger_resumeCommands();
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
             setOutput(name, value);
@@ -74413,15 +74464,18 @@ function setOutputs(outputs) {
 }
 /**
  * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it.
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
  */
 function failStep(error) {
+    logger_resumeCommands();
     if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
-        debug(error.stack);
+        debug(redactSecrets(error.stack));
     }
     if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`);
-    setFailed((0,errors/* errorMessage */.gJ)(error).replace(/\s*\n\s*/g, ' '));
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
+    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
 }
 //# sourceMappingURL=step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
@@ -74769,20 +74823,26 @@ function parseSshTarget(text, defaultUser) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bm: () => (/* binding */ secretParts),
 /* harmony export */   Jv: () => (/* binding */ timePhase),
 /* harmony export */   pE: () => (/* binding */ SecretRedactor)
 /* harmony export */ });
 /* unused harmony export createConsoleLogger */
 /* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
 
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
 /** Replaces registered secrets with `***`, the way the Actions runner masks them. */
 class SecretRedactor {
     secrets = new Set();
     add(secret) {
-        for (const part of [secret, ...secret.split(/\r?\n/)]) {
-            if (part.trim() !== '')
-                this.secrets.add(part);
-        }
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
     }
     redact(text) {
         let redacted = text;
@@ -74813,6 +74873,8 @@ function createConsoleLogger(options = {}) {
     const emit = (line) => write(redactor.redact(line));
     return {
         info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
         debug: message => {
             if (options.debug)
                 emit(`debug: ${message}`);
@@ -74890,8 +74952,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   F: () => (/* reexport */ readSshCredentials)
 });
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
 var lib = __nccwpck_require__(7004);
+// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
+var duration = __nccwpck_require__(2785);
 // EXTERNAL MODULE: ../../packages/shared/dist/errors.js
 var errors = __nccwpck_require__(6246);
 // EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
@@ -74908,13 +74974,33 @@ function knownHostsName(host, port) {
 function fingerprint(key) {
     return `SHA256:${(0,external_node_crypto_.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
-// ssh's match_pattern: `*` and `?` wildcards, case-insensitive.
+// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
+// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
 function matchesPattern(name, pattern) {
-    const regex = pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.');
-    return new RegExp(`^${regex}$`, 'i').test(name);
+    let at = 0;
+    let next = 0;
+    let star = -1;
+    let starAt = 0;
+    while (at < name.length) {
+        if (pattern[next] === '*') {
+            star = next++;
+            starAt = at;
+        }
+        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
+            next++;
+            at++;
+        }
+        else if (star >= 0) {
+            next = star + 1;
+            at = ++starAt;
+        }
+        else {
+            return false;
+        }
+    }
+    while (pattern[next] === '*')
+        next++;
+    return next === pattern.length;
 }
 function matchesLine(line, name) {
     if (line.hashed) {
@@ -74946,38 +75032,43 @@ class KnownHosts {
             const fields = line.split(/\s+/);
             const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
             const [names, type, base64] = fields;
-            // @cert-authority lines vouch for host certificates, which this toolkit does not use.
-            if (marker === '@cert-authority')
-                return;
-            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
                 this.invalidLines.push(index + 1);
                 return;
             }
             const hostKey = { type, key: Buffer.from(base64, 'base64') };
             const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
             this.lines.push({
-                patterns: hashed ? [] : names.split(','),
+                patterns: hashed ? [] : names.toLowerCase().split(','),
                 ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
-                revoked: marker === '@revoked',
+                marker,
                 hostKey,
             });
         });
     }
-    /** The keys known for a host, revoked ones excluded. */
+    /** The keys known for a host, revoked ones and certificate authorities excluded. */
     keysFor(host, port) {
-        const name = knownHostsName(host, port);
-        return this.lines.filter(line => !line.revoked && matchesLine(line, name)).map(line => line.hostKey);
+        return this.linesFor(host, port)
+            .filter(line => line.marker === undefined)
+            .map(line => line.hostKey);
     }
-    /** Whether a key the server offered is known for the host and not revoked. */
+    /**
+     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+     */
     verify(host, port, offered) {
-        const name = knownHostsName(host, port);
-        const lines = this.lines.filter(line => matchesLine(line, name));
-        if (lines.some(line => line.revoked && line.hostKey.key.equals(offered)))
+        const lines = this.linesFor(host, port);
+        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
             return 'revoked';
-        const known = lines.filter(line => !line.revoked);
+        const known = lines.filter(line => line.marker === undefined);
         if (known.length === 0)
-            return 'unknown-host';
+            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
         return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+    }
+    linesFor(host, port) {
+        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
+        const name = knownHostsName(host.toLowerCase(), port);
+        return this.lines.filter(line => matchesLine(line, name));
     }
 }
 // What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
@@ -74995,8 +75086,10 @@ function hostKeyAlgorithmsFor(keys) {
 //# sourceMappingURL=known-hosts.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
 
+
 // ssh2 is CommonJS: Node's ES module loader only sees its default export.
 const { Client, utils } = lib;
+
 
 
 
@@ -75016,37 +75109,54 @@ function readPrivateKey(text, input) {
 }
 /**
  * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
- * the handshake, before any command runs, naming the fingerprint the host offered.
+ * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
+ * (connecting, the handshake and logging in), and leaves no socket open when it fails.
  */
 function connectSsh(target, credentials, options = {}) {
     const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
     const where = `${target.user}@${knownHostsLabel(target)}`;
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
     const client = new Client();
+    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
+    const socket = (0,external_node_net_.createConnection)({ host: target.host, port: target.port });
     let hostKeyProblem;
     let serverMethods;
     return new Promise((resolve, reject) => {
-        client.on('ready', () => resolve(wrapClient(client, target, where)));
-        client.on('error', error => {
-            client.end();
+        const fail = (error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(error);
+        };
+        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
+        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
+        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
+        const onError = (error) => {
             if (hostKeyProblem) {
-                reject(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
+                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
             }
             else if (error.level === 'client-authentication') {
                 const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                reject(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
                     cause: error,
                     next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
                 }));
             }
             else {
-                reject(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
             }
+        };
+        client.on('error', onError).on('end', onClosed).on('close', onClosed);
+        client.on('ready', () => {
+            clearTimeout(timer);
+            client.off('error', onError).off('end', onClosed).off('close', onClosed);
+            resolve(wrapClient(client, target, where));
         });
         client.connect({
-            host: target.host,
-            port: target.port,
+            sock: socket,
             username: target.user,
-            readyTimeout: options.readyTimeoutMs ?? 20_000,
+            // Ours covers the whole connect, above.
+            readyTimeout: 0,
             keepaliveInterval: 5_000,
             keepaliveCountMax: 3,
             // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
@@ -75060,6 +75170,7 @@ function connectSsh(target, credentials, options = {}) {
                     'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
                     mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
                     revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
                 }[verdict];
                 return false;
             },
@@ -75075,7 +75186,7 @@ function connectSsh(target, credentials, options = {}) {
         });
         // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
         // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
-        client.setNoDelay(true);
+        socket.setNoDelay(true);
     });
 }
 function knownHostsLabel(target) {
@@ -75095,24 +75206,34 @@ function wrapClient(client, target, where) {
     client.on('error', error => {
         lost = error;
     });
-    const exec = (argv, options = {}) => new Promise((resolve, reject) => {
+    // `what` names the command in the error when `timeoutMs` passes.
+    const execute = (argv, options, what) => new Promise((resolve, reject) => {
         if (lost) {
             reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
             return;
         }
+        const stdout = [];
+        const stderr = [];
+        let opened;
+        let timedOut = false;
         client.exec((0,shell_quote/* toShellCommand */.L)(argv), (error, channel) => {
             if (error) {
+                clearTimeout(timer);
                 // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
                 const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
-                const what = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new errors/* RemoteError */.Hi(where, what, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 return;
             }
-            const stdout = [];
-            const stderr = [];
+            if (timedOut) {
+                stopCommand(channel);
+                return;
+            }
+            opened = channel;
             channel.on('data', (chunk) => stdout.push(chunk));
             channel.stderr.on('data', (chunk) => stderr.push(chunk));
             channel.on('close', (code, signal) => {
+                clearTimeout(timer);
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
@@ -75124,12 +75245,22 @@ function wrapClient(client, target, where) {
             });
             channel.end(options.stdin ?? '');
         });
+        const { timeoutMs } = options;
+        const timer = timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                if (opened)
+                    stopCommand(opened);
+                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
+                reject(new errors/* RemoteError */.Hi(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }));
+            }, timeoutMs);
     });
     return {
         target,
-        exec,
-        async run(what, argv, options) {
-            const result = await exec(argv, options);
+        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
+        async run(what, argv, options = {}) {
+            const result = await execute(argv, options, what);
             if (result.code !== 0) {
                 throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
             }
@@ -75145,6 +75276,25 @@ function wrapClient(client, target, where) {
         }),
         close: () => client.end(),
     };
+}
+// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
+// does not fill the error.
+function describeCommand(argv) {
+    const [firstLine = ''] = (0,shell_quote/* toShellCommand */.L)(argv).split('\n');
+    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
+}
+/**
+ * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
+ * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
+ * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
+ * next writes to its closed output.
+ */
+function stopCommand(channel) {
+    const internals = channel;
+    const { id, state } = internals.outgoing;
+    if (state === 'open' || state === 'eof')
+        internals._client._protocol.signal(id, 'KILL');
+    channel.close();
 }
 //# sourceMappingURL=connection.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
