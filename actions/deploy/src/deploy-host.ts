@@ -31,6 +31,8 @@ export interface HostState {
   runningPreDeploys: string[];
   /** The host port the service's traffic goes to: the live container's. */
   upstreamPort: number | undefined;
+  /** The upstream file the service's last deploy wrote, when the host recorded one. */
+  upstreamFile: string | undefined;
   history: Array<Release & {at: string}>;
 }
 
@@ -287,6 +289,7 @@ export class DeployHost {
       line: request.historyLine,
       nginx_pid_file: nginxPidFile,
       haproxy_pid_file: haproxy.pidFile,
+      moved_from: upstream?.movedFrom ?? '',
     });
     // The drain, then docker stop's own grace of as long, then the host lock and reloads.
     const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
@@ -329,7 +332,7 @@ export class DeployHost {
 
 export interface CutoverRequest {
   /** nginx's upstream file and the new container's host port; `undefined` for a worker, which has nothing to switch. */
-  upstream: {file: string; port: number; version: string} | undefined;
+  upstream: {file: string; port: number; version: string; movedFrom?: string | undefined} | undefined;
   drainTimeoutMs: number;
   /** The container to stop once traffic has left it. */
   old: string | undefined;
@@ -357,7 +360,7 @@ export class CutoverError extends RemoteError {
 }
 
 function parseState(output: string): HostState {
-  const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+  const [, containers = '', upstream = '', upstreamFile = '', history = ''] = output.split(/^## (?:containers|upstream|upstream-file|history)\n/m);
   const rows = containers
     .split('\n')
     .filter(line => line.trim() !== '')
@@ -370,6 +373,7 @@ function parseState(output: string): HostState {
     containers: rows.filter(row => row.role === '').map(row => row.container),
     runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
     upstreamPort: parseUpstreamPort(upstream),
+    upstreamFile: upstreamFile.trim() || undefined,
     history: parseHistory(history),
   };
 }

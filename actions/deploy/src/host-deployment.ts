@@ -18,7 +18,7 @@ export interface HostReport {
  */
 export class HostDeployment {
   readonly report: HostReport;
-  private state: HostState = {containers: [], runningPreDeploys: [], upstreamPort: undefined, history: []};
+  private state: HostState = {containers: [], runningPreDeploys: [], upstreamPort: undefined, upstreamFile: undefined, history: []};
   /** The release that served before this deploy: where a rollback of this host goes back to. */
   private original: Release | undefined;
   /** The container taking the service's traffic, when it is known. */
@@ -121,6 +121,7 @@ export class HostDeployment {
         onStart: container => {
           started = container;
         },
+        upstreamMovedFrom: this.state.upstreamFile === this.settings.upstreamFile ? undefined : this.state.upstreamFile,
       });
     } catch (error) {
       if (started && error instanceof CutoverError && error.switched) {
@@ -135,6 +136,8 @@ export class HostDeployment {
     }
     this.switched = true;
     this.serving = live;
+    // The switch moved the upstream file, if it had to: a rollback's switch finds it where the input says.
+    this.state = {...this.state, upstreamFile: this.settings.upstreamFile};
     this.report.status = 'deployed';
     this.report.after = release.version;
     // The cutover stopped the old container; `finish` or the unlock removes it once the deploy is over.

@@ -21,13 +21,18 @@ export function scriptArgv<Name extends string>(script: RemoteScript<Name>, valu
   return ['sh', '-c', script.source, 'deploy', ...script.parameters.map(name => values[name]), ...rest];
 }
 
-// What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file.
+// What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file. When the
+// upstream file the service's last deploy wrote (recorded beside the history) is another, and $2 is not there yet,
+// that one tells what serves: the input moved.
 const readStateFunction = `read_state() {
   echo '## containers'
   docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
     --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}\t{{.Label "circuitverse.deploy.role"}}'
+  owned=$(cat "\${3%/*}/upstream-file" 2>/dev/null || true)
   echo '## upstream'
-  cat "$2" 2>/dev/null || true
+  if [ -e "$2" ] || [ -z "$owned" ]; then cat "$2" 2>/dev/null || true; else cat "$owned" 2>/dev/null || true; fi
+  echo '## upstream-file'
+  printf '%s\\n' "$owned"
   echo '## history'
   tail -n 200 "$3" 2>/dev/null || true
 }`;
@@ -201,6 +206,7 @@ export const cutoverScript = remoteScript(
     'line',
     'nginx_pid_file',
     'haproxy_pid_file',
+    'moved_from',
   ],
   `set -eu
 # GNU date gives milliseconds; busybox's has no %N and gives whole seconds.
@@ -219,7 +225,7 @@ put_back() {
 # Until traffic goes to the new container, any failure (a full disk, a refused config, a lost connection) puts the
 # previous files back and exits 3: nothing was switched. A worker has nothing to switch.
 # HAProxy's server port before a runtime switch that an nginx reload must still follow: put back if that fails.
-switched= placed= placed_fragment= switched_from=
+switched= placed= placed_fragment= placed_moved= switched_from=
 [ -n "$upstream" ] || switched=yes
 on_exit() {
   code=$?
@@ -227,6 +233,7 @@ on_exit() {
   if [ "$code" -ne 0 ] && [ -z "$switched" ]; then
     if [ -n "$placed" ]; then put_back "$upstream" nginx-upstream; fi
     if [ -n "$placed_fragment" ]; then put_back "$fragment" haproxy; fi
+    if [ -n "$placed_moved" ]; then mv -f "$root/nginx-upstream-moved.previous" "$moved_from"; fi
     if [ -n "$switched_from" ]; then set_server "$switched_from" >/dev/null 2>&1 || true; fi
     exit 3
   fi
@@ -272,7 +279,7 @@ if [ -n "$upstream" ]; then
   if [ -z "$direct" ]; then haproxy_port=$(sed -n 's/^  server live 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment" 2>/dev/null || true); fi
   # Where traffic goes now, to drain: HAProxy's server, and nginx's when it points straight at a container.
   for p in $haproxy_port \\
-    $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" 2>/dev/null); do
+    $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" \${moved_from:+"$moved_from"} 2>/dev/null); do
     case " $old_ports $listen $port " in *" $p "*) ;; *) old_ports="$old_ports $p" ;; esac
   done
   # Backups and new files stay out of nginx's and HAProxy's config dirs, which may load every file there.
@@ -291,15 +298,24 @@ if [ -n "$upstream" ]; then
   fi
   reload_nginx=
   if [ "$(grep -v '^#' "$root/nginx-upstream.new")" != "$(grep -v '^#' "$upstream" 2>/dev/null)" ]; then reload_nginx=yes; fi
+  # nginx-upstream-file names another file than the last deploy wrote: that one goes in the same checked reload, or
+  # both would define the upstream.
+  moved=
+  if [ -n "$moved_from" ] && [ "$moved_from" != "$upstream" ] && [ -e "$moved_from" ]; then moved=yes reload_nginx=yes; fi
   rm -f "$root/nginx-upstream.previous" "$root/haproxy.previous"
   if [ -e "$upstream" ]; then cp -p "$upstream" "$root/nginx-upstream.previous"; fi
   if [ -z "$direct" ] && [ -e "$fragment" ]; then cp -p "$fragment" "$root/haproxy.previous"; fi
+  if [ -n "$moved" ]; then cp -p "$moved_from" "$root/nginx-upstream-moved.previous"; fi
   placed=yes
   if [ -z "$direct" ]; then
     placed_fragment=yes
     mv -f "$root/haproxy.new" "$fragment"
   fi
   mv -f "$root/nginx-upstream.new" "$upstream"
+  if [ -n "$moved" ]; then
+    placed_moved=yes
+    rm -f "$moved_from"
+  fi
   # Checked before HAProxy changes: a broken nginx config leaves everything as it was.
   if [ -n "$reload_nginx" ]; then
     result=$(nginx -t 2>&1) || fail "$result
@@ -350,6 +366,7 @@ nginx -s reload failed; the previous files are back in place."
   fi
   switched=yes
   echo "switched $(now)"
+  printf '%s\\n' "$upstream" >"$root/upstream-file"
   # Where the release before HAProxy kept its backup and new file: beside the upstream, where conf.d/* would load them.
   rm -f "$upstream.cv-previous" "$upstream.cv-new"
   # The drain and the stop may take minutes: other services' deploys on the host need not wait for them.

@@ -58,6 +58,8 @@ export async function switchRelease(
     envContent: string | undefined;
     /** Told of the new container as soon as it runs: a cutover that fails after switching leaves it serving. */
     onStart: (container: ServiceContainer) => void;
+    /** The upstream file the last deploy wrote, when `settings.upstreamFile` names another: the switch moves it. */
+    upstreamMovedFrom: string | undefined;
   },
 ): Promise<ServiceContainer> {
   const {logger, clock, phases} = tools;
@@ -72,7 +74,7 @@ export async function switchRelease(
     await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
     if (tools.signal.aborted) throw new Cancelled();
     result = await host.cutover({
-      upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version} : undefined,
+      upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: tools.upstreamMovedFrom} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
       old: old?.name,
       historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,

@@ -83,7 +83,11 @@ interface Run {
   calls: string[];
 }
 
-function cutover(shell: string[], port: number, {drain = 5, old = 'svc-v1-aaaaaa'}: {drain?: number; old?: string} = {}): Run {
+function cutover(
+  shell: string[],
+  port: number,
+  {drain = 5, old = 'svc-v1-aaaaaa', movedFrom = ''}: {drain?: number; old?: string; movedFrom?: string} = {},
+): Run {
   rmSync(log, {force: true});
   const [, , source, ...args] = scriptArgv(cutoverScript, {
     service: 'svc',
@@ -100,6 +104,7 @@ function cutover(shell: string[], port: number, {drain = 5, old = 'svc-v1-aaaaaa
     line: `2026-12-03T12:00:00.000Z\tv${port}\timage:v${port}`,
     nginx_pid_file: nginxPid,
     haproxy_pid_file: haproxyPid,
+    moved_from: movedFrom,
   });
   const result = spawnSync(shell[0] as string, [...shell.slice(1), '-c', source as string, ...args], {
     encoding: 'utf8',
@@ -304,6 +309,44 @@ describe.each([
     });
   });
 
+  /** A host the last deploy left with its upstream in another file than `upstream`, as when the input changed. */
+  function deployedToOtherFile(): string {
+    deployedOnce();
+    const other = join(dir, 'nginx-conf.d', 'svc-old-path.conf');
+    spawnSync('mv', [upstream, other]);
+    writeFileSync(join(root, 'upstream-file'), `${other}\n`);
+    return other;
+  }
+
+  it('records the upstream file it wrote', () => {
+    deployedOnce();
+    expect(read(join(root, 'upstream-file'))).toBe(`${upstream}\n`);
+  });
+
+  it('moves the upstream file when nginx-upstream-file names another: the old one goes in the same checked reload', () => {
+    const other = deployedToOtherFile();
+    const run = cutover(shell, 20002, {movedFrom: other});
+    expect({code: run.code, marks: run.marks}).toEqual({code: 0, marks: ['begin', 'switched', 'drained', 'stopped']});
+    expect(read(other)).toBeUndefined();
+    expect(parseUpstreamPort(read(upstream) ?? '')).toBe(20002);
+    expect(read(join(root, 'upstream-file'))).toBe(`${upstream}\n`);
+    expect(steps(run).filter(call => call.startsWith('nginx'))).toEqual(['nginx -t', 'nginx -s reload']);
+  });
+
+  it('when nginx -t fails on a moved upstream file, puts the old one back and reports nothing switched', () => {
+    const other = deployedToOtherFile();
+    const before = read(other);
+    writeFileSync(join(ctl, 'nginx-t-fails'), '');
+    const run = cutover(shell, 20002, {movedFrom: other});
+    expect({code: run.code, marks: run.marks}).toEqual({code: 3, marks: ['begin']});
+    expect({other: read(other), upstream: read(upstream), recorded: read(join(root, 'upstream-file'))}).toEqual({
+      other: before,
+      upstream: undefined,
+      recorded: `${other}\n`,
+    });
+    expect(leftovers()).toEqual([]);
+  });
+
   it('for a worker, switches nothing and stops the old container', () => {
     rmSync(log, {force: true});
     const result = spawnSync(
@@ -328,6 +371,7 @@ describe.each([
           line: 'line',
           nginx_pid_file: '',
           haproxy_pid_file: '',
+          moved_from: '',
         }).slice(4),
       ],
       {encoding: 'utf8', env: {PATH: `${bin}:/usr/bin:/bin`}},

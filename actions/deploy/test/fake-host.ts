@@ -30,6 +30,8 @@ export class FakeHost implements ServiceHost {
   readonly service = 'web';
   containers: ServiceContainer[] = [];
   upstreamPort: number | undefined;
+  /** The upstream file the last deploy recorded writing. */
+  upstreamFile: string | undefined;
   history: Array<Release & {at: string}> = [];
   lockToken: string | undefined;
   lockHolder: Partial<LockHolder> | undefined;
@@ -103,6 +105,7 @@ export class FakeHost implements ServiceHost {
       containers: this.containers.map(container => ({...container})),
       runningPreDeploys: [...this.runningPreDeploys],
       upstreamPort: this.upstreamPort,
+      upstreamFile: this.upstreamFile,
       history: [...this.history],
     };
   }

@@ -50,6 +50,8 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
         'web-v1-abc\tv1\tapp:v1\trunning\t127.0.0.1:20001->3000/tcp\t',
         '## upstream',
         'upstream web { server 127.0.0.1:20001; }',
+        '## upstream-file',
+        '',
         '## history',
         '2026-12-01T00:00:00.000Z\tv1\tapp:v1',
         '',
@@ -58,6 +60,18 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
     const second = await host.run(lockScript, {...values, token: 't2'}, {stdin: '{"actor":"someone else"}'});
     expect(second.stdout).toBe('{"actor":"octocat"}');
     expect(readFileSync(join(values.lock_dir, 'token'), 'utf8')).toBe('t1');
+  });
+
+  it('lock: reads the upstream file the last deploy wrote when the one named is not there yet', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', 'true');
+    const state = join(host.dir, 'web');
+    mkdirSync(state);
+    writeFileSync(join(host.dir, 'old-upstream'), '# container: 127.0.0.1:20001\n');
+    writeFileSync(join(state, 'upstream-file'), `${join(host.dir, 'old-upstream')}\n`);
+    const values = {lock_dir: join(state, 'lock'), token: 't', service: 'web', upstream_file: join(host.dir, 'new-upstream'), history: join(state, 'history')};
+    const {stdout} = await host.run(lockScript, values, {stdin: '{}'});
+    expect(stdout).toContain(`## upstream\n# container: 127.0.0.1:20001\n## upstream-file\n${join(host.dir, 'old-upstream')}\n## history\n`);
   });
 
   it('unlock: releases only the holder’s lock, removing the stopped containers', async () => {

@@ -63,6 +63,19 @@ describe('deploy', () => {
     expect(host.log.some(line => line.startsWith('remove web-v1'))).toBe(false);
   });
 
+  it('moves the upstream file the last deploy wrote when nginx-upstream-file names another, once', async () => {
+    const hosts = threeHosts('v1');
+    const moves: Array<string | undefined> = [];
+    for (const host of hosts) {
+      host.upstreamFile = '/etc/nginx/sites-enabled/web-upstream';
+      host.fail('cutover', (_, args) => void moves.push((args[1] as {upstream: {movedFrom?: string}}).upstream.movedFrom));
+    }
+    (hosts[2] as FakeHost).unhealthy.add('v2');
+    await deployFailure(deploy(fakeInputs(hosts, {batchSize: 1}), fakeCollaborators(hosts)));
+    // web-1 and web-2 move it with their switch; their rollbacks find it where the input says.
+    expect(moves).toEqual(['/etc/nginx/sites-enabled/web-upstream', '/etc/nginx/sites-enabled/web-upstream', undefined, undefined]);
+  });
+
   it('removes stopped leftovers before the switch and running ones only after it', async () => {
     const hosts = threeHosts('v1');
     const [host] = hosts as [FakeHost];
