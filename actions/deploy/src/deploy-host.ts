@@ -2,7 +2,7 @@ import {randomBytes, randomInt} from 'node:crypto';
 import {errorMessage, formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import type {SshConnection} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
-import {labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
+import {type HistoryEntry, labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {
   cutoverScript,
   finishScript,
@@ -33,7 +33,7 @@ export interface HostState {
   upstreamPort: number | undefined;
   /** The upstream file the service's last deploy wrote, when the host recorded one. */
   upstreamFile: string | undefined;
-  history: Array<Release & {at: string}>;
+  history: HistoryEntry[];
 }
 
 export interface LockHolder {
@@ -182,24 +182,32 @@ export class DeployHost {
       'never',
       release.image,
     ];
-    const output = await this.connection.run(
-      `starting ${release.version}`,
-      scriptArgv(
-        startScript,
-        {
-          name,
-          port: appPort === undefined ? '' : String(appPort),
-          env_file: envContent === undefined ? '' : envFile,
-          host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
-        },
-        args,
-      ),
-      {stdin: envContent ?? '', timeoutMs: limitsMs.start},
-    );
+    // A start that timed out or lost its connection may still bring the container up, with a restart policy, beside
+    // the serving one: it goes, as a failed run's does in the script.
+    const discard = async (error: unknown): Promise<never> => {
+      await this.connection.exec(['docker', 'rm', '--force', name], stepLimit).catch(() => undefined);
+      throw error;
+    };
+    const output = await this.connection
+      .run(
+        `starting ${release.version}`,
+        scriptArgv(
+          startScript,
+          {
+            name,
+            port: appPort === undefined ? '' : String(appPort),
+            env_file: envContent === undefined ? '' : envFile,
+            host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
+          },
+          args,
+        ),
+        {stdin: envContent ?? '', timeoutMs: limitsMs.start},
+      )
+      .catch(error => (error instanceof RemoteError && /lost mid-command|did not finish within/.test(error.message) ? discard(error) : Promise.reject(error)));
     // The last line: a login shell may print a banner first.
     const port = appPort === undefined ? undefined : Number(lastLine(output));
     if (appPort !== undefined && !Number.isInteger(port)) {
-      throw new RemoteError(this.label, `started ${name} but could not read its published port`, {remoteOutput: output});
+      await discard(new RemoteError(this.label, `started ${name} but could not read its published port`, {remoteOutput: output}));
     }
     return {name, version: release.version, image: release.image, running: true, port};
   }
@@ -294,8 +302,10 @@ export class DeployHost {
     // The drain, then docker stop's own grace of as long, then the host lock and reloads.
     const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
     const result = await this.connection.exec(argv, {timeoutMs}).catch(error => {
-      // Whether traffic moved is unknown: a rollback starts a fresh container of the old release either way, and the
-      // new one must not be removed as if it had never served.
+      // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
+      // either way, and the new one must not be removed as if it had never served. A command that never started
+      // changed nothing.
+      if (!(error instanceof RemoteError) || !/lost mid-command|did not finish within/.test(error.message)) throw error;
       throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', errorMessage(error));
     });
     const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
@@ -359,7 +369,8 @@ export class CutoverError extends RemoteError {
   }
 }
 
-function parseState(output: string): HostState {
+/** The state and lock scripts' output, as the deploy sees it. */
+export function parseState(output: string): HostState {
   const [, containers = '', upstream = '', upstreamFile = '', history = ''] = output.split(/^## (?:containers|upstream|upstream-file|history)\n/m);
   const rows = containers
     .split('\n')
@@ -367,7 +378,10 @@ function parseState(output: string): HostState {
     .map(line => {
       const [name = '', version = '', image = '', state = '', ports = '', role = ''] = line.split('\t');
       const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
-      return {role, container: {name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port)}};
+      // Restarting or paused is still the service's (the one serving may be restarting after a crash): only a container
+      // that exited, was never started or is dead is a leftover.
+      const running = !['exited', 'created', 'dead'].includes(state);
+      return {role, container: {name, version, image, running, port: port === undefined ? undefined : Number(port)}};
     });
   return {
     containers: rows.filter(row => row.role === '').map(row => row.container),

@@ -1,8 +1,8 @@
-import type {Logger} from '@circuitverse/shared';
+import {errorMessage, type Logger} from '@circuitverse/shared';
 import {CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import type {Clock} from './health-check.js';
 import {type Release, retainedReleases} from './release.js';
-import {type PhaseTimes, type SwitchSettings, switchRelease} from './switch-release.js';
+import {type PhaseTimes, type SwitchSettings, switchRelease, timed} from './switch-release.js';
 
 export interface HostReport {
   host: string;
@@ -27,6 +27,7 @@ export class HostDeployment {
   private containers: ServiceContainer[] = [];
   /** Traffic goes to this deploy's new container: a rollback must move it back. */
   private switched = false;
+  private readonly findingsSaid = new Set<string>();
 
   constructor(
     readonly host: ServiceHost,
@@ -65,16 +66,16 @@ export class HostDeployment {
     this.original = this.serving ? {version: this.serving.version, image: this.serving.image} : last && {version: last.version, image: last.image};
     this.report.before = this.original?.version;
     this.report.after = this.original?.version;
-    for (const finding of describeLeftovers(state, this.serving, this.settings.proxy)) this.tools.logger.warning(`${this.label}: ${finding}`);
+    // Said once: a rollback adopts the state at connect and again under the lock, a lock-wait at every round.
+    for (const finding of describeLeftovers(state, this.serving, this.settings.proxy)) {
+      if (this.findingsSaid.has(finding)) continue;
+      this.findingsSaid.add(finding);
+      this.tools.logger.warning(`${this.label}: ${finding}`);
+    }
   }
 
-  async timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
-    const started = this.tools.clock.now();
-    try {
-      return await work();
-    } finally {
-      this.report.phases[phase] = (this.report.phases[phase] ?? 0) + this.tools.clock.now() - started;
-    }
+  timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
+    return timed(this.report.phases, phase, this.tools.clock, work);
   }
 
   pull(image: string, auth: RegistryAuth | undefined): Promise<void> {
@@ -106,7 +107,7 @@ export class HostDeployment {
   }
 
   /** Starts `release` beside what serves, checks it and switches traffic to it; on success the host serves only it. */
-  async switchTo(release: Release, envContent: string | undefined, signal: AbortSignal): Promise<void> {
+  async switchTo(release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
     const {logger, clock} = this.tools;
     const old = this.serving;
     let started: ServiceContainer | undefined;
@@ -122,6 +123,7 @@ export class HostDeployment {
           started = container;
         },
         upstreamMovedFrom: this.state.upstreamFile === this.settings.upstreamFile ? undefined : this.state.upstreamFile,
+        backFrom,
       });
     } catch (error) {
       if (started && error instanceof CutoverError && error.switched) {
@@ -160,7 +162,7 @@ export class HostDeployment {
       logger.warning(`${this.label}: had no earlier release; it keeps the new one.`);
       return;
     }
-    await this.switchTo(this.original, undefined, new AbortController().signal);
+    await this.switchTo(this.original, undefined, new AbortController().signal, this.report.after);
     this.report.status = 'rolled-back';
     this.switched = false;
     logger.info(`${this.label}: back on ${this.original.version}`);
@@ -191,8 +193,13 @@ export class HostDeployment {
   private async removeUnserved(): Promise<void> {
     for (const container of this.containers.filter(container => container.running && container !== this.serving)) {
       this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
-      await this.host.remove(container.name);
-      this.containers = this.containers.filter(other => other !== container);
+      // The switch succeeded: a container that will not go is for the next deploy to remove, not a reason to go back.
+      try {
+        await this.host.remove(container.name);
+        this.containers = this.containers.filter(other => other !== container);
+      } catch (error) {
+        this.tools.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
+      }
     }
   }
 }

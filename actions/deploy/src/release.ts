@@ -39,18 +39,38 @@ export const labels = {
   role: 'circuitverse.deploy.role',
 };
 
-/** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
-export function parseHistory(text: string): Array<Release & {at: string}> {
+/** A history entry; `backFrom` marks the automatic rollback of a failed deploy, and names the release it left. */
+export type HistoryEntry = Release & {at: string; backFrom?: string};
+
+/** The history file's lines, oldest first: `time<TAB>version<TAB>image[<TAB>back from VERSION]`. */
+export function parseHistory(text: string): HistoryEntry[] {
   return text
     .split('\n')
     .map(line => line.split('\t'))
-    .filter((fields): fields is [string, string, string] => fields.length === 3 && fields.every(field => field !== ''))
-    .map(([at, version, image]) => ({at, version, image}));
+    .filter((fields): fields is [string, string, string, ...string[]] => (fields.length === 3 || fields.length === 4) && fields.every(field => field !== ''))
+    .map(([at, version, image, mark]) => {
+      const backFrom = mark === undefined ? undefined : /^back from (\S+)$/.exec(mark)?.[1];
+      return backFrom === undefined ? {at, version, image} : {at, version, image, backFrom};
+    });
 }
 
-/** The release before the current one: the newest history entry with another version. */
-export function previousRelease(history: Release[], current: string | undefined): Release | undefined {
-  return [...history].reverse().find(release => release.version !== current);
+/** The history line a switch appends. */
+export function historyLine(at: Date, release: Release, backFrom?: string): string {
+  return [at.toISOString(), release.version, release.image, ...(backFrom === undefined ? [] : [`back from ${backFrom}`])].join('\t');
+}
+
+/**
+ * The release before the current one: the newest history entry with another version, where a release that a
+ * failed deploy's automatic rollback left never counts, so that every host names the same one after it. A rollback
+ * asked for by hand is a release like any other: the next rollback goes back to where it came from.
+ */
+export function previousRelease(history: Array<Release & {backFrom?: string}>, current: string | undefined): Release | undefined {
+  const served: Release[] = [];
+  for (const entry of history) {
+    if (entry.backFrom !== undefined && served.at(-1)?.version === entry.backFrom) served.pop();
+    served.push(entry);
+  }
+  return [...served].reverse().find(release => release.version !== current);
 }
 
 /** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */

@@ -76,6 +76,10 @@ if mkdir "$lock_dir" 2>/dev/null; then
   fi
   echo acquired
   read_state "$service" "$upstream_file" "$history"
+elif held=$(cat "$lock_dir/token" 2>/dev/null) && [ "$held" = "$token" ]; then
+  # This deploy's own, kept by a release that failed while it waited for another host's lock.
+  echo acquired
+  read_state "$service" "$upstream_file" "$history"
 else
   cat "$lock_dir/holder" 2>/dev/null || echo '{}'
 fi`,
@@ -173,11 +177,11 @@ exit 1`,
 );
 
 /**
- * The cutover, in one round trip. $1 service, $2 the new container's host port, $3 its version, $4 nginx's upstream
- * file (empty for workers: nothing to switch), $5 the service's HAProxy section file, $6 HAProxy's admin socket, $7
- * ports to try, space-separated, for the service's HAProxy listener when it has none yet, $8 the service's state dir,
- * $9 drain seconds, $10 old container to stop (empty on a first deploy), $11 history file, $12 history line, $13
- * nginx's pid file, $14 HAProxy's.
+ * The cutover, in one round trip. `port` is the new container's host port; `upstream` nginx's upstream file (empty
+ * for workers: nothing to switch); `fragment` the service's HAProxy section file; `listen_ports` ports to try for its
+ * HAProxy listener when it has none yet; `root` the service's state dir; `old` the container to stop (empty on a
+ * first deploy); `moved_from` the upstream file the last deploy wrote, when the input now names another (it goes in
+ * the same checked reload).
  *
  * nginx sends the service to a HAProxy listener on 127.0.0.1 that never changes, and HAProxy (TCP mode) to the live
  * container: a deploy switches HAProxy's server through the admin socket, with no reload. A reload of nginx loses
@@ -188,7 +192,9 @@ exit 1`,
  * or a reboot serves it. The drain waits until no connection to the old container's port is left (and, after an nginx
  * reload, until the old workers exited). Then stops the old container and records the release. Prints each phase's
  * end in milliseconds since the epoch. nginx -t runs before HAProxy changes, and a runtime switch that an nginx reload
- * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back.
+ * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back. A
+ * host without HAProxy set up is switched with an nginx reload, and a `warning` line says so. Once switched, a closed
+ * SSH channel no longer ends the script, and a failure to stop the old container is a `warning` line.
  */
 export const cutoverScript = remoteScript(
   [
@@ -229,19 +235,33 @@ switched= placed= placed_fragment= placed_moved= switched_from=
 [ -n "$upstream" ] || switched=yes
 on_exit() {
   code=$?
+  # Every step of the way back is tried, and a closed SSH channel only loses what is said about it.
+  set +e
+  trap '' PIPE
   rm -f "$root/nginx-upstream.new" "$root/haproxy.new"
   if [ "$code" -ne 0 ] && [ -z "$switched" ]; then
     if [ -n "$placed" ]; then put_back "$upstream" nginx-upstream; fi
     if [ -n "$placed_fragment" ]; then put_back "$fragment" haproxy; fi
     if [ -n "$placed_moved" ]; then mv -f "$root/nginx-upstream-moved.previous" "$moved_from"; fi
-    if [ -n "$switched_from" ]; then set_server "$switched_from" >/dev/null 2>&1 || true; fi
+    if [ -n "$switched_from" ]; then
+      case $(set_server "$switched_from" 2>&1) in
+        *'port changed from'* | *'no need to change the port'*) ;;
+        *)
+          # HAProxy may still send the traffic to the new container: it must stay, and the host be moved back.
+          echo "switched $(now)"
+          echo "HAProxy's admin socket did not switch cv-$service/live back to 127.0.0.1:$switched_from." >&2
+          exit 1
+          ;;
+      esac
+    fi
     exit 3
   fi
 }
 trap on_exit EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 nginx_workers= old_ports=
 if [ -n "$upstream" ]; then
+  command -v ss >/dev/null 2>&1 || fail "ss (Debian's iproute2) is not installed: the drain counts the old container's connections with it."
   mkdir -p "$root"
   # A host without HAProxy set up keeps working as the release before this one did: nginx points straight at the
   # container and reloads, which can drop a request on a fresh connection. It says so, and how to set HAProxy up.
@@ -342,12 +362,17 @@ haproxy -c rejected $fragment; the previous files are back in place."
       sleep 0.02
     done
   elif [ -z "$direct" ]; then
+    # Set first: HAProxy may have switched even when its answer is lost or unknown, and must then be switched back.
+    switched_from=$haproxy_port
     answer=$(set_server "$port") || true
     case $answer in
       *'port changed from'* | *'no need to change the port'*) ;;
-      *) fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer" ;;
+      *'No such'* | *'Unknown command'* | *'Permission denied'* | *'Require '*)
+        switched_from=
+        fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer"
+        ;;
+      *) fail "HAProxy's admin socket $admin gave no answer it knows to the switch of cv-$service/live to 127.0.0.1:$port: \${answer:-nothing}" ;;
     esac
-    switched_from=$haproxy_port
   fi
   if [ -n "$reload_nginx" ]; then
     read -r nginx_master 2>/dev/null <"$nginx_pid_file" || nginx_master=
@@ -365,7 +390,10 @@ nginx -s reload failed; the previous files are back in place."
     fi
   fi
   switched=yes
-  echo "switched $(now)"
+  # From here the old container must be stopped and the release recorded, whether or not anyone still reads the
+  # output: a closed SSH channel no longer ends the script.
+  trap '' PIPE
+  echo "switched $(now)" || true
   printf '%s\\n' "$upstream" >"$root/upstream-file"
   # Where the release before HAProxy kept its backup and new file: beside the upstream, where conf.d/* would load them.
   rm -f "$upstream.cv-previous" "$upstream.cv-new"
@@ -390,13 +418,16 @@ nginx -s reload failed; the previous files are back in place."
   # established, or closing while the last bytes go out.
   connected() { [ -n "$(ss -Htn exclude time-wait "dst 127.0.0.1 and ( $filter )")" ]; }
   if [ -n "$filter" ]; then wait_while connected; fi
-  echo "$drained $(now)"
+  echo "$drained $(now)" || true
 fi
-if [ -n "$old" ]; then docker stop --time "$drain" "$old" >/dev/null; fi
+# Traffic has left the old container: failing to stop it is for the next deploy to mend, not a reason to move back.
+if [ -n "$old" ] && ! result=$(docker stop --time "$drain" "$old" 2>&1 >/dev/null); then
+  echo "warning could not stop $old, which no longer takes traffic: $result; the next deploy removes it." || true
+fi
 mkdir -p "\${history%/*}"
 printf '%s\\n' "$line" >>"$history"
 tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
-echo "stopped $(now)"`,
+echo "stopped $(now)" || true`,
 );
 
 /**

@@ -106,7 +106,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     return outputs;
   } catch (error) {
     const outputs = {
-      version: hosts[0]?.report.after ?? '',
+      version: commonVersion(hosts),
       previousVersion: hosts[0]?.originalRelease?.version,
       hosts: hosts.map(host => host.report),
       rolledBack: hosts.some(host => host.report.status === 'rolled-back'),
@@ -118,6 +118,12 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (locked.length) await logger.group('Unlock', () => unlockAll(locked, token, logger));
     for (const host of hosts) host.close();
   }
+}
+
+/** The version every host ends on; empty when they differ (the hosts output says which runs what). */
+function commonVersion(hosts: HostDeployment[]): string {
+  const versions = new Set(hosts.map(host => host.report.after ?? ''));
+  return versions.size === 1 ? ([...versions][0] as string) : '';
 }
 
 function throwIfCancelled(signal: AbortSignal): void {
@@ -285,7 +291,8 @@ async function lockAll(
       return acquired;
     }
     await unlockAll(acquired, token, logger);
-    if (clock.now() + lockPollMs > deadline || signal.aborted) throw new RemoteError(blocked.host.label, blocked.reason, {next: blocked.next});
+    throwIfCancelled(signal);
+    if (clock.now() + lockPollMs > deadline) throw new RemoteError(blocked.host.label, blocked.reason, {next: blocked.next});
     logger.info(`${blocked.host.label}: ${blocked.reason}; waiting.`);
     await clock.sleep(lockPollMs);
   }

@@ -1,7 +1,7 @@
 import {errorMessage, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
-import type {Release} from './release.js';
+import {historyLine, type Release} from './release.js';
 
 export interface SwitchSettings {
   proxy: 'nginx' | 'none';
@@ -31,7 +31,7 @@ const probeTimeoutMs = 5000;
 const settleMs = 5000;
 const logLines = 20;
 
-async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: () => Promise<T>): Promise<T> {
+export async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: () => Promise<T>): Promise<T> {
   const started = clock.now();
   try {
     return await work();
@@ -42,7 +42,7 @@ async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, work: (
 
 /**
  * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
- * its health check, then the cutover: point nginx at it, let the old workers drain, stop the old container and record
+ * its health check, then the cutover: switch the traffic to it, let the old one's requests drain, stop it and record
  * the release. `envContent`, when given, is written to the release's env file just before the container starts.
  */
 export async function switchRelease(
@@ -60,6 +60,8 @@ export async function switchRelease(
     onStart: (container: ServiceContainer) => void;
     /** The upstream file the last deploy wrote, when `settings.upstreamFile` names another: the switch moves it. */
     upstreamMovedFrom: string | undefined;
+    /** For a failed deploy's automatic rollback: the release it leaves, recorded so that it never counts as one. */
+    backFrom?: string | undefined;
   },
 ): Promise<ServiceContainer> {
   const {logger, clock, phases} = tools;
@@ -77,7 +79,7 @@ export async function switchRelease(
       upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: tools.upstreamMovedFrom} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
       old: old?.name,
-      historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
+      historyLine: historyLine(new Date(clock.now()), release, tools.backFrom),
     });
   } catch (error) {
     // A new container that never took traffic goes, so a re-run starts clean; one that did stays.

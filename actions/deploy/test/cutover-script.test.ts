@@ -37,9 +37,11 @@ case "$command" in
       echo "2 cv-svc 1 live 127.0.0.1 2 0 1 1 0 1 0 2 0 0 0 0 - $port - 0 0 - - 0"
     fi ;;
   'set server '*)
+    if [ -e ${ctl}/socat-silent ]; then exit 1; fi
     if [ -e ${ctl}/socat-refuses ]; then echo 'No such server.'; else echo "no need to change the addr, port changed from '1' to '2' by 'stats socket command'"; fi ;;
 esac`,
-  docker: `echo "docker $*" >>${log}`,
+  docker: `echo "docker $*" >>${log}
+if [ "$1" = stop ] && [ -e ${ctl}/docker-stop-fails ]; then echo 'Error response from daemon: cannot stop container: permission denied' >&2; exit 1; fi`,
   // Listening sockets: none. Connections to the old container: as many polls as ctl/connections says.
   ss: `case "$1" in -Hltn) exit 0 ;; esac
 left=$(cat ${ctl}/connections 2>/dev/null || echo 0)
@@ -260,6 +262,24 @@ describe.each([
     expect({code: run.code, marks: run.marks}).toEqual({code: 3, marks: ['begin']});
     expect(run.stderr).toContain('refused to switch cv-svc/live to 127.0.0.1:20002: No such server.');
     expect({nginx: read(upstream), haproxy: read(fragment)}).toEqual(before);
+  });
+
+  it('when the old container cannot be stopped after the switch, records the release and warns', () => {
+    deployedOnce();
+    writeFileSync(join(ctl, 'docker-stop-fails'), '');
+    const run = cutover(shell, 20002);
+    expect({code: run.code, marks: run.marks}).toEqual({code: 0, marks: ['begin', 'switched', 'drained', 'stopped']});
+    expect(run.stdout).toMatch(/^warning could not stop svc-v1-aaaaaa, which no longer takes traffic: .*permission denied; the next deploy removes it\.$/m);
+    expect(read(join(root, 'history'))?.trim().split('\n').at(-1)).toBe('2026-12-03T12:00:00.000Z\tv20002\timage:v20002');
+  });
+
+  it("when HAProxy's answer to the switch is lost and so is the one to switching back, keeps the new container as serving", () => {
+    deployedOnce();
+    writeFileSync(join(ctl, 'socat-silent'), '');
+    const run = cutover(shell, 20002);
+    // Exit 1 with the switch mark: the deploy moves this host back rather than removing what may take the traffic.
+    expect({code: run.code, marks: run.marks}).toEqual({code: 1, marks: ['begin', 'switched']});
+    expect(run.stderr).toContain('did not switch cv-svc/live back to 127.0.0.1:20001');
   });
 
   it('when the disk is full writing the new files, changes nothing, leaves no temp file and reports nothing switched', () => {

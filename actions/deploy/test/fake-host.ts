@@ -10,7 +10,7 @@ import {
 } from '../src/deploy-host.js';
 import type {Clock, HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
-import type {Release} from '../src/release.js';
+import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
 import type {DeployCollaborators} from '../src/run.js';
 
 type Operation = keyof ServiceHost;
@@ -32,7 +32,7 @@ export class FakeHost implements ServiceHost {
   upstreamPort: number | undefined;
   /** The upstream file the last deploy recorded writing. */
   upstreamFile: string | undefined;
-  history: Array<Release & {at: string}> = [];
+  history: HistoryEntry[] = [];
   lockToken: string | undefined;
   lockHolder: Partial<LockHolder> | undefined;
   runningPreDeploys: string[] = [];
@@ -200,8 +200,7 @@ export class FakeHost implements ServiceHost {
     }
     const old = this.containers.find(container => container.name === request.old);
     if (old) old.running = false;
-    const [, version = '', image = ''] = request.historyLine.split('\t');
-    this.history.push({at: '2026-12-02T00:00:00.000Z', version, image});
+    this.history.push(...parseHistory(request.historyLine));
     return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true, warnings: []};
   }
 

@@ -139,6 +139,22 @@ describe.skipIf(!sandbox)('deploy fault cases end consistent, and the next deplo
     await expectConsistentThenDeployable(version);
   });
 
+  it('the upstream file path changed between deploys: the deploy moves it', async () => {
+    const moved = `/etc/nginx/conf.d/${service}-moved-upstream.conf`;
+    const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string, 'nginx-upstream-file': moved}});
+    expect(run.errors).toEqual([]);
+    expect(await hostStates()).toEqual(consistentOn('v2'));
+    const files = await Promise.all(sandbox.hosts.map(host => hostRun(host, ['sh', '-c', `ls /etc/nginx/conf.d/${service}-*`])));
+    expect(files.map(listing => listing.trim().split('\n').sort())).toEqual(
+      sandbox.hosts.map(() => [`/etc/nginx/conf.d/${service}-moved-upstream.conf`, `/etc/nginx/conf.d/${service}-server.conf`]),
+    );
+    const back = await runAction(action, {inputs: {...inputs, rollback: 'true', 'nginx-upstream-file': moved}});
+    expect(back.errors).toEqual([]);
+    expect(await hostStates()).toEqual(consistentOn('v1'));
+    // And back to the default file with the next deploy.
+    await expectConsistentThenDeployable('v1');
+  });
+
   it('a pre-deploy that outlives the job keeps the next deploy out until it ends', async () => {
     const run = await runAction(action, {
       inputs: {...inputs, image: images.v2 as string, 'pre-deploy': 'sleep 8; echo migrated'},

@@ -19,7 +19,7 @@ describe('deploy bundle', () => {
     const keyBody = key.split('\n')[1] as string;
     const run = await runAction(action, {inputs: {hosts: 'web-1', 'ssh-private-key': key, 'ssh-known-hosts': 'web-1 ssh-ed25519 AAAA', service: 'Bad;Name'}});
     expect(run.exitCode).toBe(1);
-    expect(run.errors[0]).toMatch(/^Input "service" must be lower-case/);
+    expect(run.errors[0]).toMatch(/^Input "service" must be at most 63 lower-case letters/);
     expect(run.rawLog).toContain('::add-mask::');
     expect(run.log).not.toContain(keyBody);
   });

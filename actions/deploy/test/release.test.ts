@@ -1,4 +1,5 @@
 import {describe, expect, it} from 'vitest';
+import {parseState} from '../src/deploy-host.js';
 import {parseHistory, parseUpstreamPort, planBatches, previousRelease, retainedReleases, versionOf} from '../src/release.js';
 
 const digest = `sha256:${'ab12'.repeat(16)}`;
@@ -25,6 +26,35 @@ describe('parseHistory', () => {
 });
 
 const release = (version: string) => ({version, image: `app:${version}`});
+
+describe('previousRelease after a failed deploy’s automatic rollback', () => {
+  // 'v1 back from v2' is v1's entry with the mark, 'v1' one without.
+  const entries = (...versions: string[]) =>
+    parseHistory(
+      versions
+        .map((line, index) => {
+          const [version, ...mark] = line.split(' ');
+          return [`2026-12-0${index + 1}T00:00:00.000Z`, version, `app:${version}`, ...(mark.length ? [mark.join(' ')] : [])].join('\t');
+        })
+        .join('\n'),
+    );
+
+  it.each([
+    ['skips the release it left, on a host that switched and came back', ['v0', 'v1', 'v2', 'v1 back from v2'], 'v1', 'v0'],
+    ['names the same on a host that failed before switching', ['v0', 'v1'], 'v1', 'v0'],
+    ['and on one whose switch was cut short before its history line', ['v0', 'v1', 'v1 back from v2'], 'v1', 'v0'],
+    ['counts the release once deployed again and kept', ['v0', 'v1', 'v2', 'v1 back from v2', 'v2'], 'v2', 'v1'],
+  ])('%s', (_, lines, current, expected) => {
+    expect(previousRelease(entries(...lines), current)?.version).toBe(expected);
+  });
+
+  it('reads the mark, and lines without it as before', () => {
+    expect(entries('v1', 'v1 back from v2')).toEqual([
+      {at: '2026-12-01T00:00:00.000Z', version: 'v1', image: 'app:v1'},
+      {at: '2026-12-02T00:00:00.000Z', version: 'v1', image: 'app:v1', backFrom: 'v2'},
+    ]);
+  });
+});
 
 describe('previousRelease', () => {
   it.each([
@@ -76,5 +106,21 @@ describe('planBatches', () => {
     [['a'], 10, [['a']]],
   ])('splits %j into batches of %d', (hosts, size, expected) => {
     expect(planBatches(hosts, size)).toEqual(expected);
+  });
+});
+
+describe('parseState', () => {
+  const state = (status: string) =>
+    parseState(`acquired\n## containers\nweb-v1-a\tv1\tapp:v1\t${status}\t127.0.0.1:20001->3000/tcp\t\n## upstream\n## upstream-file\n## history\n`);
+
+  it.each([
+    ['running', true],
+    ['restarting', true],
+    ['paused', true],
+    ['exited', false],
+    ['created', false],
+    ['dead', false],
+  ])('takes a %s container as running: %s (only what exited, never started or died is a leftover)', (status, running) => {
+    expect(state(status).containers[0]?.running).toBe(running);
   });
 });

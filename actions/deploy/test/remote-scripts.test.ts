@@ -60,6 +60,8 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
     const second = await host.run(lockScript, {...values, token: 't2'}, {stdin: '{"actor":"someone else"}'});
     expect(second.stdout).toBe('{"actor":"octocat"}');
     expect(readFileSync(join(values.lock_dir, 'token'), 'utf8')).toBe('t1');
+    // Its holder taking it again, as after an unlock that failed while it waited for another host: still its own.
+    expect((await host.run(lockScript, values, {stdin: '{"actor":"octocat"}'})).stdout).toMatch(/^acquired\n## containers\n/);
   });
 
   it('lock: reads the upstream file the last deploy wrote when the one named is not there yet', async () => {

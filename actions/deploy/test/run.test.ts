@@ -76,6 +76,22 @@ describe('deploy', () => {
     expect(moves).toEqual(['/etc/nginx/sites-enabled/web-upstream', '/etc/nginx/sites-enabled/web-upstream', undefined, undefined]);
   });
 
+  it('finishes a deploy whose switch went through when a container that no longer serves will not go', async () => {
+    const hosts = threeHosts('v1');
+    const [host] = hosts as [FakeHost];
+    const orphan = host.addContainer('v9');
+    host.fail('remove', (_, args) => {
+      if (args[0] === orphan.name) throw new Error('web-1: removing failed (exit 1): device or resource busy');
+    });
+    const collaborators = fakeCollaborators(hosts);
+    const outputs = await deploy(fakeInputs(hosts), collaborators);
+    expect(outputs.rolledBack).toBe(false);
+    expect(hosts.map(other => other.live())).toEqual(['v2', 'v2', 'v2']);
+    expect(collaborators.lines).toContain(
+      `warning: web-1: could not remove ${orphan.name} (web-1: removing failed (exit 1): device or resource busy); the next deploy removes it.`,
+    );
+  });
+
   it('removes stopped leftovers before the switch and running ones only after it', async () => {
     const hosts = threeHosts('v1');
     const [host] = hosts as [FakeHost];
@@ -254,6 +270,18 @@ describe('deploy when the job is cancelled', () => {
     expect(error.message).toMatch(/^web-3: v2 failed its health check/);
     expect(error.outputs.rolledBack).toBe(true);
     expect(endState(hosts)).toEqual(consistent(hosts, 'v1'));
+  });
+});
+
+describe('rollback after a failed deploy', () => {
+  it('goes back to the same release on every host, never to the one that failed', async () => {
+    const hosts = threeHosts('v0', 'v1');
+    (hosts[2] as FakeHost).unhealthy.add('v2');
+    await deployFailure(deploy(fakeInputs(hosts, {batchSize: 1}), fakeCollaborators(hosts)));
+    expect(endState(hosts)).toEqual(consistent(hosts, 'v1'));
+    const outputs = await deploy(fakeInputs(hosts, {image: undefined, rollback: true}), fakeCollaborators(hosts));
+    expect(outputs.version).toBe('v0');
+    expect(endState(hosts)).toEqual(consistent(hosts, 'v0'));
   });
 });
 
