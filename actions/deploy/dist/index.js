@@ -23543,9 +23543,11 @@ nacl.setPRNG = function(fn) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  D: () => (/* binding */ CutoverError),
-  K: () => (/* binding */ DeployHost)
+  DB: () => (/* binding */ CutoverError),
+  Kw: () => (/* binding */ DeployHost)
 });
+
+// UNUSED EXPORTS: parseState
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -23570,13 +23572,18 @@ function remoteScript(parameters, body) {
 function scriptArgv(script, values, rest = []) {
     return ['sh', '-c', script.source, 'deploy', ...script.parameters.map(name => values[name]), ...rest];
 }
-// What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file.
+// What runs, what nginx points at, what was released: $1 service, $2 upstream file, $3 history file. When the
+// upstream file the service's last deploy wrote (recorded beside the history) is another, and $2 is not there yet,
+// that one tells what serves: the input moved.
 const readStateFunction = `read_state() {
   echo '## containers'
   docker ps -a --filter "label=circuitverse.deploy.service=$1" \\
     --format '{{.Names}}\t{{.Label "circuitverse.deploy.version"}}\t{{.Label "circuitverse.deploy.image"}}\t{{.State}}\t{{.Ports}}\t{{.Label "circuitverse.deploy.role"}}'
+  owned=$(cat "\${3%/*}/upstream-file" 2>/dev/null || true)
   echo '## upstream'
-  cat "$2" 2>/dev/null || true
+  if [ -e "$2" ] || [ -z "$owned" ]; then cat "$2" 2>/dev/null || true; else cat "$owned" 2>/dev/null || true; fi
+  echo '## upstream-file'
+  printf '%s\\n' "$owned"
   echo '## history'
   tail -n 200 "$3" 2>/dev/null || true
 }`;
@@ -23611,6 +23618,10 @@ if mkdir "$lock_dir" 2>/dev/null; then
     rm -rf "$lock_dir"
     exit 1
   fi
+  echo acquired
+  read_state "$service" "$upstream_file" "$history"
+elif held=$(cat "$lock_dir/token" 2>/dev/null) && [ "$held" = "$token" ]; then
+  # This deploy's own, kept by a release that failed while it waited for another host's lock.
   echo acquired
   read_state "$service" "$upstream_file" "$history"
 else
@@ -23688,11 +23699,11 @@ why=$(printf '%s\\n' "\${output:-}" | grep -m 1 -e 'port is already allocated' -
 printf 'none of the host ports %s is free on 127.0.0.1; the last: %s\\n' "$host_ports" "$why" >&2
 exit 1`);
 /**
- * The cutover, in one round trip. $1 service, $2 the new container's host port, $3 its version, $4 nginx's upstream
- * file (empty for workers: nothing to switch), $5 the service's HAProxy section file, $6 HAProxy's admin socket, $7
- * ports to try, space-separated, for the service's HAProxy listener when it has none yet, $8 the service's state dir,
- * $9 drain seconds, $10 old container to stop (empty on a first deploy), $11 history file, $12 history line, $13
- * nginx's pid file, $14 HAProxy's.
+ * The cutover, in one round trip. `port` is the new container's host port; `upstream` nginx's upstream file (empty
+ * for workers: nothing to switch); `fragment` the service's HAProxy section file; `listen_ports` ports to try for its
+ * HAProxy listener when it has none yet; `root` the service's state dir; `old` the container to stop (empty on a
+ * first deploy); `moved_from` the upstream file the last deploy wrote, when the input now names another (it goes in
+ * the same checked reload).
  *
  * nginx sends the service to a HAProxy listener on 127.0.0.1 that never changes, and HAProxy (TCP mode) to the live
  * container: a deploy switches HAProxy's server through the admin socket, with no reload. A reload of nginx loses
@@ -23703,7 +23714,9 @@ exit 1`);
  * or a reboot serves it. The drain waits until no connection to the old container's port is left (and, after an nginx
  * reload, until the old workers exited). Then stops the old container and records the release. Prints each phase's
  * end in milliseconds since the epoch. nginx -t runs before HAProxy changes, and a runtime switch that an nginx reload
- * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back.
+ * must follow is switched back if the reload fails. Exit 3: nothing was switched, the previous files are back. A
+ * host without HAProxy set up is switched with an nginx reload, and a `warning` line says so. Once switched, a closed
+ * SSH channel no longer ends the script, and a failure to stop the old container is a `warning` line.
  */
 const cutoverScript = remoteScript([
     'service',
@@ -23720,6 +23733,7 @@ const cutoverScript = remoteScript([
     'line',
     'nginx_pid_file',
     'haproxy_pid_file',
+    'moved_from',
 ], `set -eu
 # GNU date gives milliseconds; busybox's has no %N and gives whole seconds.
 now() {
@@ -23737,22 +23751,37 @@ put_back() {
 # Until traffic goes to the new container, any failure (a full disk, a refused config, a lost connection) puts the
 # previous files back and exits 3: nothing was switched. A worker has nothing to switch.
 # HAProxy's server port before a runtime switch that an nginx reload must still follow: put back if that fails.
-switched= placed= placed_fragment= switched_from=
+switched= placed= placed_fragment= placed_moved= switched_from=
 [ -n "$upstream" ] || switched=yes
 on_exit() {
   code=$?
+  # Every step of the way back is tried, and a closed SSH channel only loses what is said about it.
+  set +e
+  trap '' PIPE
   rm -f "$root/nginx-upstream.new" "$root/haproxy.new"
   if [ "$code" -ne 0 ] && [ -z "$switched" ]; then
     if [ -n "$placed" ]; then put_back "$upstream" nginx-upstream; fi
     if [ -n "$placed_fragment" ]; then put_back "$fragment" haproxy; fi
-    if [ -n "$switched_from" ]; then set_server "$switched_from" >/dev/null 2>&1 || true; fi
+    if [ -n "$placed_moved" ]; then mv -f "$root/nginx-upstream-moved.previous" "$moved_from"; fi
+    if [ -n "$switched_from" ]; then
+      case $(set_server "$switched_from" 2>&1) in
+        *'port changed from'* | *'no need to change the port'*) ;;
+        *)
+          # HAProxy may still send the traffic to the new container: it must stay, and the host be moved back.
+          echo "switched $(now)"
+          echo "HAProxy's admin socket did not switch cv-$service/live back to 127.0.0.1:$switched_from." >&2
+          exit 1
+          ;;
+      esac
+    fi
     exit 3
   fi
 }
 trap on_exit EXIT
-trap 'exit 1' HUP INT TERM
+trap 'exit 1' HUP INT TERM PIPE
 nginx_workers= old_ports=
 if [ -n "$upstream" ]; then
+  command -v ss >/dev/null 2>&1 || fail "ss (Debian's iproute2) is not installed: the drain counts the old container's connections with it."
   mkdir -p "$root"
   # A host without HAProxy set up keeps working as the release before this one did: nginx points straight at the
   # container and reloads, which can drop a request on a fresh connection. It says so, and how to set HAProxy up.
@@ -23790,7 +23819,7 @@ if [ -n "$upstream" ]; then
   if [ -z "$direct" ]; then haproxy_port=$(sed -n 's/^  server live 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p' "$fragment" 2>/dev/null || true); fi
   # Where traffic goes now, to drain: HAProxy's server, and nginx's when it points straight at a container.
   for p in $haproxy_port \\
-    $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" 2>/dev/null); do
+    $(sed -n -e 's/^# container: 127\\.0\\.0\\.1:\\([0-9][0-9]*\\).*/\\1/p' -e 's/^ *server 127\\.0\\.0\\.1:\\([0-9][0-9]*\\);.*/\\1/p' "$upstream" \${moved_from:+"$moved_from"} 2>/dev/null); do
     case " $old_ports $listen $port " in *" $p "*) ;; *) old_ports="$old_ports $p" ;; esac
   done
   # Backups and new files stay out of nginx's and HAProxy's config dirs, which may load every file there.
@@ -23809,15 +23838,24 @@ if [ -n "$upstream" ]; then
   fi
   reload_nginx=
   if [ "$(grep -v '^#' "$root/nginx-upstream.new")" != "$(grep -v '^#' "$upstream" 2>/dev/null)" ]; then reload_nginx=yes; fi
+  # nginx-upstream-file names another file than the last deploy wrote: that one goes in the same checked reload, or
+  # both would define the upstream.
+  moved=
+  if [ -n "$moved_from" ] && [ "$moved_from" != "$upstream" ] && [ -e "$moved_from" ]; then moved=yes reload_nginx=yes; fi
   rm -f "$root/nginx-upstream.previous" "$root/haproxy.previous"
   if [ -e "$upstream" ]; then cp -p "$upstream" "$root/nginx-upstream.previous"; fi
   if [ -z "$direct" ] && [ -e "$fragment" ]; then cp -p "$fragment" "$root/haproxy.previous"; fi
+  if [ -n "$moved" ]; then cp -p "$moved_from" "$root/nginx-upstream-moved.previous"; fi
   placed=yes
   if [ -z "$direct" ]; then
     placed_fragment=yes
     mv -f "$root/haproxy.new" "$fragment"
   fi
   mv -f "$root/nginx-upstream.new" "$upstream"
+  if [ -n "$moved" ]; then
+    placed_moved=yes
+    rm -f "$moved_from"
+  fi
   # Checked before HAProxy changes: a broken nginx config leaves everything as it was.
   if [ -n "$reload_nginx" ]; then
     result=$(nginx -t 2>&1) || fail "$result
@@ -23844,12 +23882,17 @@ haproxy -c rejected $fragment; the previous files are back in place."
       sleep 0.02
     done
   elif [ -z "$direct" ]; then
+    # Set first: HAProxy may have switched even when its answer is lost or unknown, and must then be switched back.
+    switched_from=$haproxy_port
     answer=$(set_server "$port") || true
     case $answer in
       *'port changed from'* | *'no need to change the port'*) ;;
-      *) fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer" ;;
+      *'No such'* | *'Unknown command'* | *'Permission denied'* | *'Require '*)
+        switched_from=
+        fail "HAProxy's admin socket $admin refused to switch cv-$service/live to 127.0.0.1:$port: $answer"
+        ;;
+      *) fail "HAProxy's admin socket $admin gave no answer it knows to the switch of cv-$service/live to 127.0.0.1:$port: \${answer:-nothing}" ;;
     esac
-    switched_from=$haproxy_port
   fi
   if [ -n "$reload_nginx" ]; then
     read -r nginx_master 2>/dev/null <"$nginx_pid_file" || nginx_master=
@@ -23867,7 +23910,11 @@ nginx -s reload failed; the previous files are back in place."
     fi
   fi
   switched=yes
-  echo "switched $(now)"
+  # From here the old container must be stopped and the release recorded, whether or not anyone still reads the
+  # output: a closed SSH channel no longer ends the script.
+  trap '' PIPE
+  echo "switched $(now)" || true
+  printf '%s\\n' "$upstream" >"$root/upstream-file"
   # Where the release before HAProxy kept its backup and new file: beside the upstream, where conf.d/* would load them.
   rm -f "$upstream.cv-previous" "$upstream.cv-new"
   # The drain and the stop may take minutes: other services' deploys on the host need not wait for them.
@@ -23891,13 +23938,16 @@ nginx -s reload failed; the previous files are back in place."
   # established, or closing while the last bytes go out.
   connected() { [ -n "$(ss -Htn exclude time-wait "dst 127.0.0.1 and ( $filter )")" ]; }
   if [ -n "$filter" ]; then wait_while connected; fi
-  echo "$drained $(now)"
+  echo "$drained $(now)" || true
 fi
-if [ -n "$old" ]; then docker stop --time "$drain" "$old" >/dev/null; fi
+# Traffic has left the old container: failing to stop it is for the next deploy to mend, not a reason to move back.
+if [ -n "$old" ] && ! result=$(docker stop --time "$drain" "$old" 2>&1 >/dev/null); then
+  echo "warning could not stop $old, which no longer takes traffic: $result; the next deploy removes it." || true
+fi
 mkdir -p "\${history%/*}"
 printf '%s\\n' "$line" >>"$history"
 tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
-echo "stopped $(now)"`);
+echo "stopped $(now)" || true`);
 /**
  * After a successful deploy, in one round trip; then env file names to keep, `--`, and images to remove. Removes the
  * service's stopped containers (the one the cutover stopped, off the switch's critical path), then the env files and
@@ -24027,16 +24077,24 @@ class DeployHost {
             'never',
             release.image,
         ];
-        const output = await this.connection.run(`starting ${release.version}`, scriptArgv(startScript, {
+        // A start that timed out or lost its connection may still bring the container up, with a restart policy, beside
+        // the serving one: it goes, as a failed run's does in the script.
+        const discard = async (error) => {
+            await this.connection.exec(['docker', 'rm', '--force', name], stepLimit).catch(() => undefined);
+            throw error;
+        };
+        const output = await this.connection
+            .run(`starting ${release.version}`, scriptArgv(startScript, {
             name,
             port: appPort === undefined ? '' : String(appPort),
             env_file: envContent === undefined ? '' : envFile,
             host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
-        }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start });
+        }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start })
+            .catch(error => (error instanceof dist/* RemoteError */.Hi && /lost mid-command|did not finish within/.test(error.message) ? discard(error) : Promise.reject(error)));
         // The last line: a login shell may print a banner first.
         const port = appPort === undefined ? undefined : Number((0,dist/* lastLine */.fM)(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
-            throw new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output });
+            await discard(new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output }));
         }
         return { name, version: release.version, image: release.image, running: true, port };
     }
@@ -24113,12 +24171,16 @@ class DeployHost {
             line: request.historyLine,
             nginx_pid_file: nginxPidFile,
             haproxy_pid_file: haproxy.pidFile,
+            moved_from: upstream?.movedFrom ?? '',
         });
         // The drain, then docker stop's own grace of as long, then the host lock and reloads.
         const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
         const result = await this.connection.exec(argv, { timeoutMs }).catch(error => {
-            // Whether traffic moved is unknown: a rollback starts a fresh container of the old release either way, and the
-            // new one must not be removed as if it had never served.
+            // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
+            // either way, and the new one must not be removed as if it had never served. A command that never started
+            // changed nothing.
+            if (!(error instanceof dist/* RemoteError */.Hi) || !/lost mid-command|did not finish within/.test(error.message))
+                throw error;
             throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', (0,dist/* errorMessage */.gJ)(error));
         });
         const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
@@ -24150,20 +24212,25 @@ class CutoverError extends dist/* RemoteError */.Hi {
         this.switched = switched;
     }
 }
+/** The state and lock scripts' output, as the deploy sees it. */
 function parseState(output) {
-    const [, containers = '', upstream = '', history = ''] = output.split(/^## (?:containers|upstream|history)\n/m);
+    const [, containers = '', upstream = '', upstreamFile = '', history = ''] = output.split(/^## (?:containers|upstream|upstream-file|history)\n/m);
     const rows = containers
         .split('\n')
         .filter(line => line.trim() !== '')
         .map(line => {
         const [name = '', version = '', image = '', state = '', ports = '', role = ''] = line.split('\t');
         const port = /127\.0\.0\.1:(\d+)->/.exec(ports)?.[1];
-        return { role, container: { name, version, image, running: state === 'running', port: port === undefined ? undefined : Number(port) } };
+        // Restarting or paused is still the service's (the one serving may be restarting after a crash): only a container
+        // that exited, was never started or is dead is a leftover.
+        const running = !['exited', 'created', 'dead'].includes(state);
+        return { role, container: { name, version, image, running, port: port === undefined ? undefined : Number(port) } };
     });
     return {
         containers: rows.filter(row => row.role === '').map(row => row.container),
         runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
         upstreamPort: (0,src_release/* parseUpstreamPort */.m7)(upstream),
+        upstreamFile: upstreamFile.trim() || undefined,
         history: (0,src_release/* parseHistory */.i6)(history),
     };
 }
@@ -24379,7 +24446,7 @@ try {
         const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_8__/* .deploy */ .gg)(inputs, {
             logger,
             clock: _health_check_js__WEBPACK_IMPORTED_MODULE_5__/* .systemClock */ .ml,
-            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .K(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh), inputs.service),
+            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .Kw(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh), inputs.service),
             origin: {
                 actor: process.env.GITHUB_ACTOR ?? 'unknown',
                 runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
@@ -24419,7 +24486,7 @@ async function releaseLocks(inputs, token, collaborators) {
         try {
             const connection = await collaborators.connect(target);
             try {
-                if (await new _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployHost */ .K(connection, inputs.service).unlock(token))
+                if (await new _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployHost */ .Kw(connection, inputs.service).unlock(token))
                     logger.info(`${target.label}: released the lock the deploy left behind.`);
             }
             finally {
@@ -24442,6 +24509,7 @@ async function releaseLocks(inputs, token, collaborators) {
 /* harmony export */   CU: () => (/* binding */ servicePaths),
 /* harmony export */   E4: () => (/* binding */ versionOf),
 /* harmony export */   Fi: () => (/* binding */ previousRelease),
+/* harmony export */   Jo: () => (/* binding */ historyLine),
 /* harmony export */   WD: () => (/* binding */ labels),
 /* harmony export */   XA: () => (/* binding */ retainedReleases),
 /* harmony export */   i6: () => (/* binding */ parseHistory),
@@ -24482,17 +24550,34 @@ const labels = {
     /** `pre-deploy` on a one-off container, which is not a release. */
     role: 'circuitverse.deploy.role',
 };
-/** The history file's lines, oldest first: `time<TAB>version<TAB>image`. */
+/** The history file's lines, oldest first: `time<TAB>version<TAB>image[<TAB>back from VERSION]`. */
 function parseHistory(text) {
     return text
         .split('\n')
         .map(line => line.split('\t'))
-        .filter((fields) => fields.length === 3 && fields.every(field => field !== ''))
-        .map(([at, version, image]) => ({ at, version, image }));
+        .filter((fields) => (fields.length === 3 || fields.length === 4) && fields.every(field => field !== ''))
+        .map(([at, version, image, mark]) => {
+        const backFrom = mark === undefined ? undefined : /^back from (\S+)$/.exec(mark)?.[1];
+        return backFrom === undefined ? { at, version, image } : { at, version, image, backFrom };
+    });
 }
-/** The release before the current one: the newest history entry with another version. */
+/** The history line a switch appends. */
+function historyLine(at, release, backFrom) {
+    return [at.toISOString(), release.version, release.image, ...(backFrom === undefined ? [] : [`back from ${backFrom}`])].join('\t');
+}
+/**
+ * The release before the current one: the newest history entry with another version, where a release that a
+ * failed deploy's automatic rollback left never counts, so that every host names the same one after it. A rollback
+ * asked for by hand is a release like any other: the next rollback goes back to where it came from.
+ */
 function previousRelease(history, current) {
-    return [...history].reverse().find(release => release.version !== current);
+    const served = [];
+    for (const entry of history) {
+        if (entry.backFrom !== undefined && served.at(-1)?.version === entry.backFrom)
+            served.pop();
+        served.push(entry);
+    }
+    return [...served].reverse().find(release => release.version !== current);
 }
 /** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
 function retainedReleases(history, retain) {
@@ -24551,6 +24636,7 @@ var health_check = __nccwpck_require__(6661);
 
 
 
+
 /** The runner cancelled the job: the deploy stops at the next point where nothing is half done. */
 class Cancelled extends Error {
     name = 'Cancelled';
@@ -24575,7 +24661,7 @@ async function timed(phases, phase, clock, work) {
 }
 /**
  * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
- * its health check, then the cutover: point nginx at it, let the old workers drain, stop the old container and record
+ * its health check, then the cutover: switch the traffic to it, let the old one's requests drain, stop it and record
  * the release. `envContent`, when given, is written to the release's env file just before the container starts.
  */
 async function switchRelease(host, release, old, settings, tools) {
@@ -24593,15 +24679,15 @@ async function switchRelease(host, release, old, settings, tools) {
         if (tools.signal.aborted)
             throw new Cancelled();
         result = await host.cutover({
-            upstream: nginx ? { file: settings.upstreamFile, port: started.port, version: release.version } : undefined,
+            upstream: nginx ? { file: settings.upstreamFile, port: started.port, version: release.version, movedFrom: tools.upstreamMovedFrom } : undefined,
             drainTimeoutMs: settings.drainTimeoutMs,
             old: old?.name,
-            historyLine: `${new Date(clock.now()).toISOString()}\t${release.version}\t${release.image}`,
+            historyLine: (0,src_release/* historyLine */.Jo)(new Date(clock.now()), release, tools.backFrom),
         });
     }
     catch (error) {
         // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
-        if (!(error instanceof deploy_host/* CutoverError */.D && error.switched))
+        if (!(error instanceof deploy_host/* CutoverError */.DB && error.switched))
             await removeUnswitched(host, started, tools);
         throw error;
     }
@@ -24727,6 +24813,7 @@ async function waitSettled(host, container, settings, tools) {
 
 
 
+
 /**
  * One host's part in a deploy, and the one owner of its state: what served before, what serves now, whether traffic
  * has moved, and how to move it back. The orchestrator only calls its phases.
@@ -24736,7 +24823,7 @@ class HostDeployment {
     settings;
     tools;
     report;
-    state = { containers: [], runningPreDeploys: [], upstreamPort: undefined, history: [] };
+    state = { containers: [], runningPreDeploys: [], upstreamPort: undefined, upstreamFile: undefined, history: [] };
     /** The release that served before this deploy: where a rollback of this host goes back to. */
     original;
     /** The container taking the service's traffic, when it is known. */
@@ -24745,6 +24832,7 @@ class HostDeployment {
     containers = [];
     /** Traffic goes to this deploy's new container: a rollback must move it back. */
     switched = false;
+    findingsSaid = new Set();
     constructor(host, settings, tools) {
         this.host = host;
         this.settings = settings;
@@ -24775,17 +24863,16 @@ class HostDeployment {
         this.original = this.serving ? { version: this.serving.version, image: this.serving.image } : last && { version: last.version, image: last.image };
         this.report.before = this.original?.version;
         this.report.after = this.original?.version;
-        for (const finding of describeLeftovers(state, this.serving, this.settings.proxy))
+        // Said once: a rollback adopts the state at connect and again under the lock, a lock-wait at every round.
+        for (const finding of describeLeftovers(state, this.serving, this.settings.proxy)) {
+            if (this.findingsSaid.has(finding))
+                continue;
+            this.findingsSaid.add(finding);
             this.tools.logger.warning(`${this.label}: ${finding}`);
+        }
     }
-    async timed(phase, work) {
-        const started = this.tools.clock.now();
-        try {
-            return await work();
-        }
-        finally {
-            this.report.phases[phase] = (this.report.phases[phase] ?? 0) + this.tools.clock.now() - started;
-        }
+    timed(phase, work) {
+        return timed(this.report.phases, phase, this.tools.clock, work);
     }
     pull(image, auth) {
         return this.timed('pull', () => this.host.pull(image, auth));
@@ -24813,7 +24900,7 @@ class HostDeployment {
         return this.containers.some(container => !container.running);
     }
     /** Starts `release` beside what serves, checks it and switches traffic to it; on success the host serves only it. */
-    async switchTo(release, envContent, signal) {
+    async switchTo(release, envContent, signal, backFrom) {
         const { logger, clock } = this.tools;
         const old = this.serving;
         let started;
@@ -24828,10 +24915,12 @@ class HostDeployment {
                 onStart: container => {
                     started = container;
                 },
+                upstreamMovedFrom: this.state.upstreamFile === this.settings.upstreamFile ? undefined : this.state.upstreamFile,
+                backFrom,
             });
         }
         catch (error) {
-            if (started && error instanceof deploy_host/* CutoverError */.D && error.switched) {
+            if (started && error instanceof deploy_host/* CutoverError */.DB && error.switched) {
                 // Traffic went to the new container before the cutover failed: a rollback must start from there.
                 this.switched = true;
                 this.serving = started;
@@ -24843,6 +24932,8 @@ class HostDeployment {
         }
         this.switched = true;
         this.serving = live;
+        // The switch moved the upstream file, if it had to: a rollback's switch finds it where the input says.
+        this.state = { ...this.state, upstreamFile: this.settings.upstreamFile };
         this.report.status = 'deployed';
         this.report.after = release.version;
         // The cutover stopped the old container; `finish` or the unlock removes it once the deploy is over.
@@ -24863,7 +24954,7 @@ class HostDeployment {
             logger.warning(`${this.label}: had no earlier release; it keeps the new one.`);
             return;
         }
-        await this.switchTo(this.original, undefined, new AbortController().signal);
+        await this.switchTo(this.original, undefined, new AbortController().signal, this.report.after);
         this.report.status = 'rolled-back';
         this.switched = false;
         logger.info(`${this.label}: back on ${this.original.version}`);
@@ -24886,8 +24977,14 @@ class HostDeployment {
     async removeUnserved() {
         for (const container of this.containers.filter(container => container.running && container !== this.serving)) {
             this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
-            await this.host.remove(container.name);
-            this.containers = this.containers.filter(other => other !== container);
+            // The switch succeeded: a container that will not go is for the next deploy to remove, not a reason to go back.
+            try {
+                await this.host.remove(container.name);
+                this.containers = this.containers.filter(other => other !== container);
+            }
+            catch (error) {
+                this.tools.logger.warning(`${this.label}: could not remove ${container.name} (${(0,dist/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
+            }
         }
     }
 }
@@ -25016,7 +25113,7 @@ async function deploy(inputs, collaborators) {
     }
     catch (error) {
         const outputs = {
-            version: hosts[0]?.report.after ?? '',
+            version: commonVersion(hosts),
             previousVersion: hosts[0]?.originalRelease?.version,
             hosts: hosts.map(host => host.report),
             rolledBack: hosts.some(host => host.report.status === 'rolled-back'),
@@ -25031,6 +25128,11 @@ async function deploy(inputs, collaborators) {
         for (const host of hosts)
             host.close();
     }
+}
+/** The version every host ends on; empty when they differ (the hosts output says which runs what). */
+function commonVersion(hosts) {
+    const versions = new Set(hosts.map(host => host.report.after ?? ''));
+    return versions.size === 1 ? [...versions][0] : '';
 }
 function throwIfCancelled(signal) {
     if (signal.aborted)
@@ -25177,7 +25279,8 @@ async function lockAll(hosts, token, inputs, target, collaborators) {
             return acquired;
         }
         await unlockAll(acquired, token, logger);
-        if (clock.now() + lockPollMs > deadline || signal.aborted)
+        throwIfCancelled(signal);
+        if (clock.now() + lockPollMs > deadline)
             throw new dist/* RemoteError */.Hi(blocked.host.label, blocked.reason, { next: blocked.next });
         logger.info(`${blocked.host.label}: ${blocked.reason}; waiting.`);
         await clock.sleep(lockPollMs);
