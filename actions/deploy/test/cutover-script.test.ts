@@ -5,6 +5,7 @@ import {join} from 'node:path';
 import {afterAll, beforeEach, describe, expect, it} from 'vitest';
 import {parseUpstreamPort} from '../src/release.js';
 import {cutoverScript, scriptArgv} from '../src/remote-scripts.js';
+import {shells} from './stub-shell.js';
 
 // The cutover script under the shells hosts have, as an unprivileged user: nginx, HAProxy, socat, docker and ss are
 // stubs that log each call and answer as the test says through files in ctl/.
@@ -86,7 +87,7 @@ interface Run {
 }
 
 function cutover(
-  shell: string[],
+  shell: readonly string[],
   port: number,
   {drain = 5, old = 'svc-v1-aaaaaa', movedFrom = ''}: {drain?: number; old?: string; movedFrom?: string} = {},
 ): Run {
@@ -130,10 +131,7 @@ const leftovers = () => readdirSync(root).filter(name => name.endsWith('.new'));
 // What an earlier release of the action left: nginx pointing straight at the old container.
 const directUpstream = '# Written by circuitverse/actions deploy: svc v1.\nupstream svc {\n  server 127.0.0.1:20001;\n}\n';
 
-describe.each([
-  ['dash', ['sh']],
-  ['busybox sh', ['busybox', 'sh']],
-])('cutoverScript under %s', (_, shell) => {
+describe.each(shells)('cutoverScript under %s', (_, shell) => {
   beforeEach(() => {
     for (const path of [join(dir, 'state'), join(dir, 'nginx-conf.d'), conf, ctl]) rmSync(path, {recursive: true, force: true});
     for (const path of [join(dir, 'nginx-conf.d'), conf, ctl]) mkdirSync(path, {recursive: true});
