@@ -86,12 +86,14 @@ interface Run {
   calls: string[];
 }
 
-function cutover(
-  shell: readonly string[],
-  port: number,
-  {drain = 5, old = 'svc-v1-aaaaaa', movedFrom = ''}: {drain?: number; old?: string; movedFrom?: string} = {},
-): Run {
-  rmSync(log, {force: true});
+interface CutoverOptions {
+  drain?: number;
+  old?: string;
+  movedFrom?: string;
+}
+
+/** The argv of a cutover to `port` on the test's host, under `shell`. */
+function cutoverArgv(shell: readonly string[], port: number, {drain = 5, old = 'svc-v1-aaaaaa', movedFrom = ''}: CutoverOptions): string[] {
   const [, , source, ...args] = scriptArgv(cutoverScript, {
     service: 'svc',
     port: String(port),
@@ -109,7 +111,15 @@ function cutover(
     haproxy_pid_file: haproxyPid,
     moved_from: movedFrom,
   });
-  const result = spawnSync(shell[0] as string, [...shell.slice(1), '-c', source as string, ...args], {
+  return [...shell, '-c', source as string, ...args];
+}
+
+const marksOf = (stdout: string) => [...stdout.matchAll(/^(\w+) \d+$/gm)].map(match => match[1] as string);
+
+function cutover(shell: readonly string[], port: number, options: CutoverOptions = {}): Run {
+  rmSync(log, {force: true});
+  const [command, ...args] = cutoverArgv(shell, port, options);
+  const result = spawnSync(command as string, args, {
     encoding: 'utf8',
     env: {PATH: `${bin}:/usr/bin:/bin`},
     timeout: 20_000,
@@ -118,7 +128,7 @@ function cutover(
     code: result.status,
     stdout: result.stdout,
     stderr: result.stderr,
-    marks: [...result.stdout.matchAll(/^(\w+) \d+$/gm)].map(match => match[1] as string),
+    marks: marksOf(result.stdout),
     calls: existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : [],
   };
 }
@@ -363,6 +373,33 @@ describe.each(shells)('cutoverScript under %s', (_, shell) => {
       recorded: `${other}\n`,
     });
     expect(leftovers()).toEqual([]);
+  });
+
+  it('once switched, stops the old container and records the release though the SSH channel has closed', async () => {
+    deployedOnce();
+    writeFileSync(join(ctl, 'connections'), '5');
+    const [command, ...args] = cutoverArgv(shell, 20002, {});
+    const child = spawn(command as string, args, {env: {PATH: `${bin}:/usr/bin:/bin`}, stdio: ['ignore', 'pipe', 'pipe']});
+    // The runner's connection goes as the switch is reported, as when the job is killed mid-cutover.
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('switched ')) child.stdout.destroy();
+    });
+    child.stderr.resume();
+    await new Promise(resolve => child.on('close', resolve));
+    expect(readFileSync(log, 'utf8')).toContain('docker stop --time 5 svc-v1-aaaaaa');
+    expect(read(join(root, 'history'))?.trim().split('\n').at(-1)).toBe('2026-12-03T12:00:00.000Z\tv20002\timage:v20002');
+  });
+
+  it('waits for a cutover of the service that still runs on the host before it starts', () => {
+    deployedOnce();
+    // An earlier cutover, given up on by its deploy, holding the service's cutover lock for a second more.
+    const holder = spawn('flock', [join(root, 'cutover.lock'), 'sh', '-c', `sleep 1; echo 'earlier cutover ended' >>${log}`], {stdio: 'ignore'});
+    const started = spawnSync('sh', ['-c', `until [ -n "$(fuser ${join(root, 'cutover.lock')} 2>/dev/null)" ]; do sleep 0.02; done`], {timeout: 5000});
+    expect(started.status).toBe(0);
+    const run = cutover(shell, 20002);
+    holder.kill();
+    expect(run.code).toBe(0);
+    expect(run.calls[0]).toBe('earlier cutover ended');
   });
 
   it('for a worker, switches nothing and stops the old container', () => {
