@@ -23742,6 +23742,11 @@ now() {
 }
 echo "begin $(now)"
 fail() { printf '%s\\n' "$1" >&2; exit 3; }
+# One cutover of the service at a time on the host, to its end: one that an earlier deploy gave up on at its time
+# limit may still be draining, and would record its release after this one's.
+mkdir -p "$root"
+exec 8>>"$root/cutover.lock"
+flock -w 60 8 || fail "a cutover of $service that an earlier deploy gave up on still runs on this host; deploy again once it has ended."
 set_server() {
   printf 'set server cv-%s/live addr 127.0.0.1 port %s\\n' "$service" "$1" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1
 }
