@@ -238,9 +238,10 @@ export class DeployHost {
         });
       });
     // The container's own exit code is the script's last line; without it, the script failed before or around it.
-    const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
-    const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
-    return {code: last ? Number(last[1]) : result.code || 1, output};
+    const stdout = result.stdout.trimEnd();
+    const exit = /^exit (\d+)$/.exec(stdout.slice(stdout.lastIndexOf('\n') + 1))?.[1];
+    const output = `${exit === undefined ? result.stdout : stdout.slice(0, stdout.lastIndexOf('\n') + 1)}${result.stderr}`;
+    return {code: exit === undefined ? result.code || 1 : Number(exit), output};
   }
 
   /** One health check of a container's published port, through an SSH tunnel: the port is on the host's loopback. */

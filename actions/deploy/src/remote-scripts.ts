@@ -110,7 +110,8 @@ export const preDeployScript = remoteScript(
 docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
   "$image" sh -c "$command" >/dev/null
 code=$(docker wait "$name")
-docker logs "$name" 2>&1 || true
+# Its output as it wrote it, stdout here and stderr there: docker logs keeps no order between the two.
+docker logs "$name" || true
 docker rm "$name" >/dev/null 2>&1 || true
 echo "exit $code"`,
 );

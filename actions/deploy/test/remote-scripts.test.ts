@@ -104,7 +104,8 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
       command: 'bin/rails db:migrate',
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('== 20261203 CreateUsers: migrating\nexit 1 is not the last line\nexit 3\n');
+    expect(result.stdout).toBe('== 20261203 CreateUsers: migrating\nexit 3\n');
+    expect(result.stderr).toBe('exit 1 is not the last line\n');
     expect(host.calls('docker')).toEqual([
       'run --detach --name web-pre-deploy-abc --label circuitverse.deploy.service=web --label circuitverse.deploy.role=pre-deploy --env-file /var/lib/circuitverse-deploy/web/env/v2.env --pull never app:v2 sh -c bin/rails db:migrate',
       'wait web-pre-deploy-abc',
