@@ -23646,7 +23646,8 @@ const preDeployScript = remoteScript(['name', 'service_label', 'role_label', 'en
 docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
   "$image" sh -c "$command" >/dev/null
 code=$(docker wait "$name")
-docker logs "$name" 2>&1 || true
+# Its output as it wrote it, stdout here and stderr there: docker logs keeps no order between the two.
+docker logs "$name" || true
 docker rm "$name" >/dev/null 2>&1 || true
 echo "exit $code"`);
 const stateScript = remoteScript(['service', 'upstream_file', 'history'], `set -eu
@@ -24127,9 +24128,10 @@ class DeployHost {
             });
         });
         // The container's own exit code is the script's last line; without it, the script failed before or around it.
-        const last = /(?:^|\n)exit (\d+)\n$/.exec(result.stdout);
-        const output = `${last ? result.stdout.slice(0, last.index) : result.stdout}${result.stderr}`;
-        return { code: last ? Number(last[1]) : result.code || 1, output };
+        const stdout = result.stdout.trimEnd();
+        const exit = /^exit (\d+)$/.exec(stdout.slice(stdout.lastIndexOf('\n') + 1))?.[1];
+        const output = `${exit === undefined ? result.stdout : stdout.slice(0, stdout.lastIndexOf('\n') + 1)}${result.stderr}`;
+        return { code: exit === undefined ? result.code || 1 : Number(exit), output };
     }
     /** One health check of a container's published port, through an SSH tunnel: the port is on the host's loopback. */
     checkHealth(port, path, timeoutMs) {
