@@ -393,8 +393,12 @@ describe.each(shells)('cutoverScript under %s', (_, shell) => {
   it('waits for a cutover of the service that still runs on the host before it starts', () => {
     deployedOnce();
     // An earlier cutover, given up on by its deploy, holding the service's cutover lock for a second more.
-    const holder = spawn('flock', [join(root, 'cutover.lock'), 'sh', '-c', `sleep 1; echo 'earlier cutover ended' >>${log}`], {stdio: 'ignore'});
-    const started = spawnSync('sh', ['-c', `until [ -n "$(fuser ${join(root, 'cutover.lock')} 2>/dev/null)" ]; do sleep 0.02; done`], {timeout: 5000});
+    const held = join(dir, 'earlier-cutover-holds-the-lock');
+    rmSync(held, {force: true});
+    const holder = spawn('flock', [join(root, 'cutover.lock'), 'sh', '-c', `touch ${held}; sleep 1; echo 'earlier cutover ended' >>${log}`], {
+      stdio: 'ignore',
+    });
+    const started = spawnSync('sh', ['-c', `until [ -e ${held} ]; do sleep 0.02; done`], {timeout: 5000});
     expect(started.status).toBe(0);
     const run = cutover(shell, 20002);
     holder.kill();
