@@ -1,6 +1,6 @@
 import {randomBytes, randomInt} from 'node:crypto';
 import {errorMessage, formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
-import type {SshConnection} from '@circuitverse/shared/ssh';
+import {type SshConnection, UnfinishedCommand} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
 import {type HistoryEntry, labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {
@@ -203,7 +203,7 @@ export class DeployHost {
         ),
         {stdin: envContent ?? '', timeoutMs: limitsMs.start},
       )
-      .catch(error => (error instanceof RemoteError && /lost mid-command|did not finish within/.test(error.message) ? discard(error) : Promise.reject(error)));
+      .catch(error => (error instanceof UnfinishedCommand ? discard(error) : Promise.reject(error)));
     // The last line: a login shell may print a banner first.
     const port = appPort === undefined ? undefined : Number(lastLine(output));
     if (appPort !== undefined && !Number.isInteger(port)) {
@@ -231,7 +231,7 @@ export class DeployHost {
         {timeoutMs},
       )
       .catch(error => {
-        if (!(error instanceof RemoteError) || !/did not finish within/.test(error.message)) throw error;
+        if (!(error instanceof UnfinishedCommand && error.timedOut)) throw error;
         throw new RemoteError(this.label, `pre-deploy did not finish within ${formatDuration(timeoutMs)}`, {
           cause: error,
           next: `Its container ${name} goes on running, and deploys of ${this.service} wait until it ends: docker logs -f ${name} to follow it, docker stop ${name} to end it.`,
@@ -306,7 +306,7 @@ export class DeployHost {
       // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
       // either way, and the new one must not be removed as if it had never served. A command that never started
       // changed nothing.
-      if (!(error instanceof RemoteError) || !/lost mid-command|did not finish within/.test(error.message)) throw error;
+      if (!(error instanceof UnfinishedCommand)) throw error;
       throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', errorMessage(error));
     });
     const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));

@@ -43,6 +43,22 @@ export interface SshConnection {
   close(): void;
 }
 
+/**
+ * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
+ * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
+ */
+export class UnfinishedCommand extends RemoteError {
+  constructor(
+    where: string,
+    what: string,
+    options: {cause?: unknown; remoteOutput?: string},
+    /** Past its deadline, as opposed to a connection lost under it. */
+    readonly timedOut: boolean,
+  ) {
+    super(where, what, options);
+  }
+}
+
 export interface SshCredentials {
   /** The private key, already checked by `readPrivateKey`. */
   privateKey: ParsedKey;
@@ -201,7 +217,7 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
           const result = {code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8')};
           if (code === null || code === undefined) {
             const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-            reject(new RemoteError(where, 'the SSH connection was lost mid-command', {cause, remoteOutput: result.stderr || errorMessage(cause)}));
+            reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', {cause, remoteOutput: result.stderr || errorMessage(cause)}, false));
           } else {
             resolve(result);
           }
@@ -216,7 +232,7 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
               timedOut = true;
               if (opened) stopCommand(opened);
               const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-              reject(new RemoteError(where, `${what} did not finish within ${formatDuration(timeoutMs)}`, {remoteOutput: output}));
+              reject(new UnfinishedCommand(where, `${what} did not finish within ${formatDuration(timeoutMs)}`, {remoteOutput: output}, true));
             }, timeoutMs);
     });
 

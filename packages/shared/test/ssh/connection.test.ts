@@ -4,7 +4,7 @@ import {generateSshKeyPair} from '@circuitverse/testkit';
 import ssh2, {type ServerChannel} from 'ssh2';
 import {afterEach, describe, expect, it} from 'vitest';
 import {RemoteError} from '../../src/errors.js';
-import {connectSsh, readPrivateKey} from '../../src/ssh/connection.js';
+import {connectSsh, readPrivateKey, UnfinishedCommand} from '../../src/ssh/connection.js';
 import {KnownHosts} from '../../src/ssh/known-hosts.js';
 
 const credentials = {privateKey: readPrivateKey(generateSshKeyPair().private, 'ssh-private-key'), knownHosts: new KnownHosts('')};
@@ -119,12 +119,14 @@ async function connectToStuckServer() {
     client.on('ready', () =>
       client.on('session', accept => {
         const session = accept();
-        session.on('exec', acceptExec => {
+        session.on('exec', (acceptExec, _reject, info) => {
           const channel = acceptExec();
           // Read to the end, or the channel never closes.
           channel.resume().on('close', () => channelsClosed.push(channel));
           channel.write('pulled 1 of 3 layers\n');
           channel.stderr.write('still pulling layer 2\n');
+          // As a dying sshd child would: the channel goes with no exit status.
+          if (info.command.includes('vanish')) channel.close();
         });
       }),
     );
@@ -143,10 +145,20 @@ describe('a command with a deadline', () => {
   it('is killed when it passes, and the call rejects naming what ran and quoting the output so far', async () => {
     const {connection, port, signals, channelsClosed} = await connectToStuckServer();
     const error = await connection.run('pulling the image', ['docker', 'pull', 'app'], {timeoutMs: 200}).catch(caught => caught);
-    expect(error).toBeInstanceOf(RemoteError);
+    // Started and not seen to end: the caller must allow for it still running.
+    expect(error).toBeInstanceOf(UnfinishedCommand);
+    expect(error.timedOut).toBe(true);
     expect(error.message).toBe(`root@127.0.0.1:${port}: pulling the image did not finish within 200ms: still pulling layer 2.`);
     await expect.poll(() => signals).toEqual(['KILL']);
     await expect.poll(() => channelsClosed).toHaveLength(1);
+  });
+
+  it('is unfinished, not timed out, when the channel goes with no exit status', async () => {
+    const {connection, port} = await connectToStuckServer();
+    const error = await connection.exec(['vanish'], {timeoutMs: 5000}).catch(caught => caught);
+    expect(error).toBeInstanceOf(UnfinishedCommand);
+    expect(error.timedOut).toBe(false);
+    expect(error.message).toMatch(new RegExp(`^root@127\\.0\\.0\\.1:${port}: the SSH connection was lost mid-command`));
   });
 
   it('names the command itself when exec is not told what it is', async () => {
