@@ -23553,6 +23553,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
 var dist = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ../../packages/shared/dist/ssh/index.js + 4 modules
+var ssh = __nccwpck_require__(7251);
 // EXTERNAL MODULE: ./src/health-check.ts + 1 modules
 var health_check = __nccwpck_require__(6661);
 // EXTERNAL MODULE: ./src/release.ts
@@ -23980,6 +23982,7 @@ if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`);
 
 
 
+
 /**
  * Host ports to publish a new container on, tried in turn: random, from 20000 to 29999, below Kubernetes' NodePorts
  * (30000-32767) and Linux's and Docker's ephemeral ranges (from 32768), where others pick theirs.
@@ -24096,7 +24099,7 @@ class DeployHost {
             env_file: envContent === undefined ? '' : envFile,
             host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
         }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start })
-            .catch(error => (error instanceof dist/* RemoteError */.Hi && /lost mid-command|did not finish within/.test(error.message) ? discard(error) : Promise.reject(error)));
+            .catch(error => (error instanceof ssh/* UnfinishedCommand */.Hv ? discard(error) : Promise.reject(error)));
         // The last line: a login shell may print a banner first.
         const port = appPort === undefined ? undefined : Number((0,dist/* lastLine */.fM)(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
@@ -24120,7 +24123,7 @@ class DeployHost {
             command,
         }), { timeoutMs })
             .catch(error => {
-            if (!(error instanceof dist/* RemoteError */.Hi) || !/did not finish within/.test(error.message))
+            if (!(error instanceof ssh/* UnfinishedCommand */.Hv && error.timedOut))
                 throw error;
             throw new dist/* RemoteError */.Hi(this.label, `pre-deploy did not finish within ${(0,dist/* formatDuration */.a3)(timeoutMs)}`, {
                 cause: error,
@@ -24186,7 +24189,7 @@ class DeployHost {
             // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
             // either way, and the new one must not be removed as if it had never served. A command that never started
             // changed nothing.
-            if (!(error instanceof dist/* RemoteError */.Hi) || !/lost mid-command|did not finish within/.test(error.message))
+            if (!(error instanceof ssh/* UnfinishedCommand */.Hv))
                 throw error;
             throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', (0,dist/* errorMessage */.gJ)(error));
         });
@@ -24342,7 +24345,7 @@ function readInputs(reader, logger) {
             throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
         return target;
     });
-    const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .F)(reader, 'every host');
+    const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .Fq)(reader, 'every host');
     const service = reader.required('service', 'a name such as web');
     if (!servicePattern.test(service)) {
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
@@ -24440,7 +24443,7 @@ try {
         const token = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token');
         if (token) {
             const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-            await (0,_post_js__WEBPACK_IMPORTED_MODULE_7__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh) });
+            await (0,_post_js__WEBPACK_IMPORTED_MODULE_7__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh) });
         }
     }
     else {
@@ -24453,7 +24456,7 @@ try {
         const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_8__/* .deploy */ .gg)(inputs, {
             logger,
             clock: _health_check_js__WEBPACK_IMPORTED_MODULE_5__/* .systemClock */ .ml,
-            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .Kw(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .L)(target, inputs.ssh), inputs.service),
+            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .Kw(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh), inputs.service),
             origin: {
                 actor: process.env.GITHUB_ACTOR ?? 'unknown',
                 runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
@@ -26866,8 +26869,9 @@ function toShellCommand(argv) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  L: () => (/* reexport */ connectSsh),
-  F: () => (/* reexport */ readSshCredentials)
+  Hv: () => (/* reexport */ UnfinishedCommand),
+  LZ: () => (/* reexport */ connectSsh),
+  Fq: () => (/* reexport */ readSshCredentials)
 });
 
 ;// CONCATENATED MODULE: external "node:net"
@@ -27011,6 +27015,19 @@ const { Client, utils } = lib;
 
 
 
+/**
+ * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
+ * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
+ */
+class UnfinishedCommand extends errors/* RemoteError */.Hi {
+    timedOut;
+    constructor(where, what, options, 
+    /** Past its deadline, as opposed to a connection lost under it. */
+    timedOut) {
+        super(where, what, options);
+        this.timedOut = timedOut;
+    }
+}
 /** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
 function readPrivateKey(text, input) {
     const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
@@ -27155,7 +27172,7 @@ function wrapClient(client, target, where) {
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }));
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
                 }
                 else {
                     resolve(result);
@@ -27171,7 +27188,7 @@ function wrapClient(client, target, where) {
                 if (opened)
                     stopCommand(opened);
                 const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-                reject(new errors/* RemoteError */.Hi(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }));
+                reject(new UnfinishedCommand(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }, true));
             }, timeoutMs);
     });
     return {

@@ -63518,7 +63518,7 @@ async function openBlobSource(inputs) {
         return openNdjsonBlobs(source.path);
     if (tunnel === undefined)
         return openPostgresBlobs(source.url, 'database');
-    const connection = await (0,ssh/* connectSsh */.L)(tunnel.target, tunnel.credentials);
+    const connection = await (0,ssh/* connectSsh */.LZ)(tunnel.target, tunnel.credentials);
     const url = new URL(source.url);
     const forward = await forwardLocalPort(connection, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 5432));
     try {
@@ -63651,7 +63651,7 @@ function readTunnel(reader, source) {
     const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .parseSshTarget */ .vW)(host, 'root');
     if (!target)
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-    return { target, credentials: (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__/* .readSshCredentials */ .F)(reader, 'ssh-host') };
+    return { target, credentials: (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__/* .readSshCredentials */ .Fq)(reader, 'ssh-host') };
 }
 function readRecentSince(reader, now) {
     const text = reader.optional('recent-since');
@@ -74948,9 +74948,11 @@ function toShellCommand(argv) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  L: () => (/* reexport */ connectSsh),
-  F: () => (/* reexport */ readSshCredentials)
+  LZ: () => (/* reexport */ connectSsh),
+  Fq: () => (/* reexport */ readSshCredentials)
 });
+
+// UNUSED EXPORTS: UnfinishedCommand
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
@@ -75093,6 +75095,19 @@ const { Client, utils } = lib;
 
 
 
+/**
+ * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
+ * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
+ */
+class UnfinishedCommand extends errors/* RemoteError */.Hi {
+    timedOut;
+    constructor(where, what, options, 
+    /** Past its deadline, as opposed to a connection lost under it. */
+    timedOut) {
+        super(where, what, options);
+        this.timedOut = timedOut;
+    }
+}
 /** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
 function readPrivateKey(text, input) {
     const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
@@ -75237,7 +75252,7 @@ function wrapClient(client, target, where) {
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }));
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
                 }
                 else {
                     resolve(result);
@@ -75253,7 +75268,7 @@ function wrapClient(client, target, where) {
                 if (opened)
                     stopCommand(opened);
                 const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-                reject(new errors/* RemoteError */.Hi(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }));
+                reject(new UnfinishedCommand(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }, true));
             }, timeoutMs);
     });
     return {
