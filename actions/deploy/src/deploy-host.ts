@@ -6,18 +6,23 @@ import {type HistoryEntry, labels, parseHistory, parseUpstreamPort, type Release
 import {
   cutoverScript,
   finishScript,
+  inspectScript,
   lockScript,
+  memoryScript,
   preDeployScript,
   pullScript,
   scriptArgv,
   startScript,
   stateScript,
+  stopScript,
   unlockScript,
   writePrivateFileScript,
 } from './remote-scripts.js';
 
 export interface ServiceContainer {
   name: string;
+  /** The role label: `''` for a service deployed without roles. */
+  role: string;
   version: string;
   image: string;
   running: boolean;
@@ -26,6 +31,7 @@ export interface ServiceContainer {
 }
 
 export interface HostState {
+  /** The service's release containers, of every role. */
   containers: ServiceContainer[];
   /** Pre-deploy containers still running, from this deploy's predecessors: a migration may be under way. */
   runningPreDeploys: string[];
@@ -45,6 +51,27 @@ export interface LockHolder {
 
 /** What the lock script found: the lock taken with the state it protects, or who holds it. */
 export type LockResult = {state: HostState} | {heldBy: Partial<LockHolder>};
+
+/** What a new container of a role runs with, beside its release. */
+export interface ContainerSpec {
+  /** `''` for a service deployed without roles. */
+  role: string;
+  /** docker run options: the container settings, as argv items. */
+  options: string[];
+  /** Instead of the image's command. */
+  command: string[] | undefined;
+}
+
+/** What a container's exit tells: OOMKilled, or an oom event while it restarted. */
+export interface ContainerState {
+  status: string;
+  health: string | undefined;
+  exitCode: number;
+  restartCount: number;
+  oomKilled: boolean;
+  /** Its memory limit in bytes; 0 for none. */
+  memoryLimit: number;
+}
 
 export interface RegistryAuth {
   username: string;
@@ -163,8 +190,8 @@ export class DeployHost {
    * Starts a container of the release beside the others, first writing its env file when `envContent` is given;
    * returns the container with the host port it was published on.
    */
-  async start(release: Release, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
-    const name = `${this.service}-${release.version}-${randomBytes(3).toString('hex')}`;
+  async start(release: Release, spec: ContainerSpec, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
+    const name = [this.service, spec.role, release.version, randomBytes(3).toString('hex')].filter(part => part !== '').join('-');
     const envFile = this.paths.envFile(release.version);
     const args = [
       '--restart',
@@ -175,12 +202,15 @@ export class DeployHost {
       `${labels.version}=${release.version}`,
       '--label',
       `${labels.image}=${release.image}`,
+      ...(spec.role === '' ? [] : ['--label', `${labels.role}=${spec.role}`]),
       '--env-file',
       envFile,
+      ...spec.options,
       // The image was pulled with the deploy's credentials: never let a missing one be pulled here with the host's.
       '--pull',
       'never',
       release.image,
+      ...(spec.command ?? []),
     ];
     // A start that timed out or lost its connection may still bring the container up, with a restart policy, beside
     // the serving one: it goes, as a failed run's does in the script.
@@ -209,25 +239,43 @@ export class DeployHost {
     if (appPort !== undefined && !Number.isInteger(port)) {
       await discard(new RemoteError(this.label, `started ${name} but could not read its published port`, {remoteOutput: output}));
     }
-    return {name, version: release.version, image: release.image, running: true, port};
+    return {name, role: spec.role, version: release.version, image: release.image, running: true, port};
+  }
+
+  /** Stops a container before its successor starts (a stop-first role), quieting it first when the role says how. */
+  async stop(name: string, quietSignal: string | undefined, stopTimeoutMs: number): Promise<void> {
+    const seconds = Math.ceil(stopTimeoutMs / 1000);
+    await this.connection.run(`stopping ${name}`, scriptArgv(stopScript, {name, quiet: quietSignal ?? '', seconds: String(seconds)}), {
+      timeoutMs: seconds * 1000 + limitsMs.step,
+    });
+  }
+
+  /** The host's available memory and what the named running containers use now, in bytes. */
+  async readMemory(names: string[]): Promise<{availableBytes: number; usage: Map<string, number>}> {
+    const output = await this.connection.run('reading free memory', scriptArgv(memoryScript, {}, names), stepLimit);
+    return parseMemoryReport(output);
   }
 
   /**
    * Runs a one-off container of the release with the release's env file, detached, and waits for it: when this
    * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
    */
-  async runOnce(release: Release, command: string, timeoutMs: number): Promise<{code: number; output: string}> {
+  async runOnce(release: Release, command: string, timeoutMs: number, options: string[]): Promise<{code: number; output: string}> {
     const name = `${this.service}-pre-deploy-${randomBytes(3).toString('hex')}`;
     const result = await this.connection
       .exec(
-        scriptArgv(preDeployScript, {
-          name,
-          service_label: `${labels.service}=${this.service}`,
-          role_label: `${labels.role}=pre-deploy`,
-          env_file: this.paths.envFile(release.version),
-          image: release.image,
-          command,
-        }),
+        scriptArgv(
+          preDeployScript,
+          {
+            name,
+            service_label: `${labels.service}=${this.service}`,
+            role_label: `${labels.role}=pre-deploy`,
+            env_file: this.paths.envFile(release.version),
+            image: release.image,
+            command,
+          },
+          options,
+        ),
         {timeoutMs},
       )
       .catch(error => {
@@ -256,14 +304,20 @@ export class DeployHost {
     this.connection.close();
   }
 
-  async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {
-    const output = await this.connection.run(
-      `inspecting ${name}`,
-      ['docker', 'inspect', '--format', '{{.State.Status}}\t{{if .State.Health}}{{.State.Health.Status}}{{end}}\t{{.State.ExitCode}}', name],
-      stepLimit,
-    );
-    const [status = '', health = '', exitCode = '0'] = output.trim().split('\t');
-    return {status, health: health === '' ? undefined : health, exitCode: Number(exitCode)};
+  async containerState(name: string): Promise<ContainerState> {
+    const output = await this.connection.run(`inspecting ${name}`, scriptArgv(inspectScript, {name}), stepLimit);
+    const [status = '', health = '', exitCode = '0', restartCount = '0', oomKilled = 'false', memoryLimit = '0', oomEvents = '0'] = (
+      lastLine(output) ?? ''
+    ).split('|');
+    return {
+      status,
+      health: health === '' ? undefined : health,
+      exitCode: Number(exitCode),
+      restartCount: Number(restartCount),
+      // Docker clears OOMKilled when its restart policy starts the container again; the oom event stays.
+      oomKilled: oomKilled === 'true' || Number(oomEvents) > 0,
+      memoryLimit: Number(memoryLimit),
+    };
   }
 
   async containerLogs(name: string, lines: number): Promise<string> {
@@ -283,6 +337,7 @@ export class DeployHost {
   async cutover(request: CutoverRequest): Promise<CutoverResult> {
     const upstream = request.upstream;
     const drainSeconds = Math.ceil(request.drainTimeoutMs / 1000);
+    const stopSeconds = Math.ceil(request.stopTimeoutMs / 1000);
     const argv = scriptArgv(cutoverScript, {
       service: this.service,
       port: upstream ? String(upstream.port) : '',
@@ -294,14 +349,16 @@ export class DeployHost {
       root: this.paths.root,
       drain: String(drainSeconds),
       old: request.old ?? '',
+      quiet: request.quietSignal ?? '',
+      stop_timeout: String(stopSeconds),
       history: this.paths.history,
       line: request.historyLine,
       nginx_pid_file: nginxPidFile,
       haproxy_pid_file: haproxy.pidFile,
       moved_from: upstream?.movedFrom ?? '',
     });
-    // The drain, then docker stop's own grace of as long, then the host lock and reloads.
-    const timeoutMs = 2 * drainSeconds * 1000 + limitsMs.step;
+    // The drain, then docker stop's grace, then the host lock and reloads.
+    const timeoutMs = (drainSeconds + stopSeconds) * 1000 + limitsMs.step;
     const result = await this.connection.exec(argv, {timeoutMs}).catch(error => {
       // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
       // either way, and the new one must not be removed as if it had never served. A command that never started
@@ -347,6 +404,9 @@ export interface CutoverRequest {
   drainTimeoutMs: number;
   /** The container to stop once traffic has left it. */
   old: string | undefined;
+  /** Sent to `old` before its stop. */
+  quietSignal: string | undefined;
+  stopTimeoutMs: number;
   historyLine: string;
 }
 
@@ -382,13 +442,26 @@ export function parseState(output: string): HostState {
       // Restarting or paused is still the service's (the one serving may be restarting after a crash): only a container
       // that exited, was never started or is dead is a leftover.
       const running = !['exited', 'created', 'dead'].includes(state);
-      return {role, container: {name, version, image, running, port: port === undefined ? undefined : Number(port)}};
+      return {role, container: {name, role, version, image, running, port: port === undefined ? undefined : Number(port)}};
     });
   return {
-    containers: rows.filter(row => row.role === '').map(row => row.container),
+    containers: rows.filter(row => row.role !== 'pre-deploy').map(row => row.container),
     runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
     upstreamPort: parseUpstreamPort(upstream),
     upstreamFile: upstreamFile.trim() || undefined,
     history: parseHistory(history),
   };
+}
+
+/** The memory script's output: `available BYTES`, then `NAME<TAB>BYTES` per container, or its usage as docker stats gives it. */
+export function parseMemoryReport(output: string): {availableBytes: number; usage: Map<string, number>} {
+  const available = /^available (\d+)$/m.exec(output)?.[1];
+  if (available === undefined) throw new RemoteError('host', 'gave no MemAvailable from /proc/meminfo', {remoteOutput: output});
+  const usage = new Map<string, number>();
+  for (const match of output.matchAll(/^([^\t\n]+)\t([\d.]+)\s*([KMGT]?i?B)?(?:\s|$)/gm)) {
+    const unit = (match[3] ?? 'B').replace('i', '');
+    const scale = {B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4}[unit] ?? 1;
+    usage.set(match[1] as string, Math.round(Number(match[2]) * scale));
+  }
+  return {availableBytes: Number(available), usage};
 }

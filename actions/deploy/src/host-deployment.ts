@@ -1,7 +1,9 @@
-import {errorMessage, type Logger} from '@circuitverse/shared';
-import {CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
+import {errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
+import {formatBytes} from './container-settings.js';
+import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import type {Clock} from './health-check.js';
 import {type Release, retainedReleases} from './release.js';
+import type {Role} from './roles.js';
 import {type PhaseTimes, type SwitchSettings, switchRelease, timed} from './switch-release.js';
 
 export interface HostReport {
@@ -12,29 +14,42 @@ export interface HostReport {
   phases: PhaseTimes;
 }
 
+/** One role on one host: the containers of it that run there, and which of them this deploy started. */
+interface RoleSlot {
+  role: Role;
+  spec: ContainerSpec;
+  /** The role's container that served before this deploy, and where a rollback of the role goes back to. */
+  original: ServiceContainer | undefined;
+  /** The container doing the role's work now, when it is known. */
+  serving: ServiceContainer | undefined;
+  /** What this deploy knows runs of the role on the host: the state it adopted, then what each switch changed. */
+  containers: ServiceContainer[];
+  /** This deploy's release does the role's work (or a stop-first role's old container went): a rollback must undo it. */
+  switched: boolean;
+}
+
 /**
- * One host's part in a deploy, and the one owner of its state: what served before, what serves now, whether traffic
- * has moved, and how to move it back. The orchestrator only calls its phases.
+ * One host's part in a deploy, and the one owner of its state: what served before, what serves now per role, whether
+ * each role has moved, and how to move it back. The orchestrator only calls its phases.
  */
 export class HostDeployment {
   readonly report: HostReport;
   private state: HostState = {containers: [], runningPreDeploys: [], upstreamPort: undefined, upstreamFile: undefined, history: []};
   /** The release that served before this deploy: where a rollback of this host goes back to. */
   private original: Release | undefined;
-  /** The container taking the service's traffic, when it is known. */
-  private serving: ServiceContainer | undefined;
-  /** What this deploy knows runs on the host: the state it adopted, then what each switch changed. */
-  private containers: ServiceContainer[] = [];
-  /** Traffic goes to this deploy's new container: a rollback must move it back. */
-  private switched = false;
+  private readonly slots: RoleSlot[];
+  /** Running containers of roles the deploy no longer has: they go once every role has moved. */
+  private strays: ServiceContainer[] = [];
   private readonly findingsSaid = new Set<string>();
 
   constructor(
     readonly host: ServiceHost,
     private readonly settings: SwitchSettings,
+    roles: ReadonlyArray<{role: Role; spec: ContainerSpec}>,
     private readonly tools: {logger: Logger; clock: Clock},
   ) {
     this.report = {host: host.label, status: 'not-started', before: undefined, after: undefined, phases: {}};
+    this.slots = roles.map(({role, spec}) => ({role, spec, original: undefined, serving: undefined, containers: [], switched: false}));
   }
 
   get label(): string {
@@ -45,8 +60,9 @@ export class HostDeployment {
     return this.state.history;
   }
 
+  /** What serves now: the traffic role's release, or the first role's. */
   get servingVersion(): string | undefined {
-    return this.serving?.version;
+    return (this.slots.find(slot => slot.role.traffic && slot.serving) ?? this.slots.find(slot => slot.serving))?.serving?.version;
   }
 
   get originalRelease(): Release | undefined {
@@ -57,17 +73,42 @@ export class HostDeployment {
     return this.state.runningPreDeploys;
   }
 
+  /** Whether `role` runs on this host. */
+  runs(role: Role): boolean {
+    return this.slots.some(slot => slot.role === role);
+  }
+
   /** Takes what the host runs now as the starting point, and says what an interrupted deploy left behind. */
   adopt(state: HostState): void {
     this.state = state;
-    this.containers = state.containers;
-    this.serving = findServing(state, this.settings.proxy);
+    const claimed = new Set<ServiceContainer>();
+    for (const slot of this.slots) {
+      // A service first deployed without roles has unlabelled containers: they become its traffic role's (or first role's).
+      const legacy = slot === (this.slots.find(other => other.role.traffic) ?? this.slots[0]) ? [''] : [];
+      slot.containers = state.containers.filter(container => container.role === slot.role.name || legacy.includes(container.role));
+      for (const container of slot.containers) claimed.add(container);
+      slot.serving = findServing(state, slot.containers, slot.role.traffic);
+      slot.original = slot.serving;
+    }
+    this.strays = state.containers.filter(container => container.running && !claimed.has(container));
+    const serving =
+      this.servingVersion === undefined ? undefined : this.slots.map(slot => slot.serving).find(container => container?.version === this.servingVersion);
     const last = state.history.at(-1);
-    this.original = this.serving ? {version: this.serving.version, image: this.serving.image} : last && {version: last.version, image: last.image};
+    this.original = serving ? {version: serving.version, image: serving.image} : last && {version: last.version, image: last.image};
     this.report.before = this.original?.version;
-    this.report.after = this.original?.version;
+    this.report.after = this.describeAfter();
+    const findings = [
+      ...this.slots.flatMap(slot =>
+        describeLeftovers(state, slot.containers, slot.serving, slot.role.traffic).map(finding =>
+          slot.role.name === '' ? finding : `${slot.role.name}: ${finding}`,
+        ),
+      ),
+      ...(this.strays.length
+        ? [`${this.strays.map(container => container.name).join(', ')} run a role this deploy does not have; removed once every role has moved`]
+        : []),
+    ];
     // Said once: a rollback adopts the state at connect and again under the lock, a lock-wait at every round.
-    for (const finding of describeLeftovers(state, this.serving, this.settings.proxy)) {
+    for (const finding of findings) {
       if (this.findingsSaid.has(finding)) continue;
       this.findingsSaid.add(finding);
       this.tools.logger.warning(`${this.label}: ${finding}`);
@@ -91,29 +132,65 @@ export class HostDeployment {
   }
 
   /**
+   * What starting each start-first role's new container beside its old one needs, against what the host has free:
+   * the role's memory limit, or without one its serving container's use now and a quarter more. Roles move one at a
+   * time on a host, so the largest need counts; so does the pre-deploy's limit on the host that runs it.
+   */
+  async checkMemory(preDeployLimit: number | undefined): Promise<void> {
+    const starts = this.slots.filter(slot => slot.role.order === 'start-first' || !slot.serving);
+    const measured = starts.filter(slot => slot.role.memoryBytes === undefined && slot.serving).map(slot => (slot.serving as ServiceContainer).name);
+    if (starts.every(slot => slot.role.memoryBytes === undefined && !slot.serving) && preDeployLimit === undefined) return;
+    const {availableBytes, usage} = await this.host.readMemory(measured);
+    const needs = [
+      ...starts.flatMap(slot => {
+        const what = slot.role.name === '' ? 'the new container' : `${slot.role.name}'s new container`;
+        if (slot.role.memoryBytes !== undefined) return [{bytes: slot.role.memoryBytes, why: `${what} (its memory limit)`}];
+        const used = slot.serving && usage.get(slot.serving.name);
+        return used === undefined
+          ? []
+          : [{bytes: Math.ceil(used * 1.25), why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used)} now, and a quarter more)`}];
+      }),
+      ...(preDeployLimit === undefined ? [] : [{bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)'}]),
+    ];
+    const largest = needs.reduce<(typeof needs)[number] | undefined>((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
+    if (largest && largest.bytes > availableBytes) {
+      throw new RemoteError(
+        this.label,
+        `has ${formatBytes(availableBytes)} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes)}`,
+        {
+          next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
+        },
+      );
+    }
+  }
+
+  /**
    * Removes containers that a failed or interrupted deploy left stopped. A running one stays until traffic has moved
    * off it: when nginx's upstream names no container, one of them may be the one it still serves.
    */
   async removeStoppedLeftovers(): Promise<void> {
-    for (const container of this.containers.filter(container => !container.running)) {
-      this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
-      await this.host.remove(container.name);
-      this.containers = this.containers.filter(other => other !== container);
+    for (const slot of this.slots) {
+      for (const container of slot.containers.filter(container => !container.running)) {
+        this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
+        await this.host.remove(container.name);
+        slot.containers = slot.containers.filter(other => other !== container);
+      }
     }
   }
 
   get hasStoppedLeftovers(): boolean {
-    return this.containers.some(container => !container.running);
+    return this.slots.some(slot => slot.containers.some(container => !container.running));
   }
 
-  /** Starts `release` beside what serves, checks it and switches traffic to it; on success the host serves only it. */
-  async switchTo(release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
+  /** Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's work. */
+  async switchTo(role: Role, release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
     const {logger, clock} = this.tools;
-    const old = this.serving;
+    const slot = this.slot(role);
+    const old = slot.serving;
     let started: ServiceContainer | undefined;
     let live: ServiceContainer;
     try {
-      live = await switchRelease(this.host, release, old, this.settings, {
+      live = await switchRelease(this.host, release, old, this.settings, slot, {
         logger,
         clock,
         signal,
@@ -122,54 +199,76 @@ export class HostDeployment {
         onStart: container => {
           started = container;
         },
-        upstreamMovedFrom: this.state.upstreamFile === this.settings.upstreamFile ? undefined : this.state.upstreamFile,
+        onStopped: container => {
+          // A stop-first role has nothing running now: going back means starting its old release again.
+          slot.switched = true;
+          slot.serving = undefined;
+          slot.containers = slot.containers.map(other => (other === container ? {...other, running: false} : other));
+        },
+        upstreamMovedFrom: role.traffic && this.state.upstreamFile !== this.settings.upstreamFile ? this.state.upstreamFile : undefined,
         backFrom,
       });
     } catch (error) {
       if (started && error instanceof CutoverError && error.switched) {
         // Traffic went to the new container before the cutover failed: a rollback must start from there.
-        this.switched = true;
-        this.serving = started;
-        this.containers = [...this.containers, started];
-        this.report.after = release.version;
+        slot.switched = true;
+        slot.serving = started;
+        slot.containers = [...slot.containers, started];
       }
       this.report.status = 'failed';
+      this.report.after = this.describeAfter();
       throw error;
     }
-    this.switched = true;
-    this.serving = live;
+    slot.switched = true;
     // The switch moved the upstream file, if it had to: a rollback's switch finds it where the input says.
-    this.state = {...this.state, upstreamFile: this.settings.upstreamFile};
-    this.report.status = 'deployed';
-    this.report.after = release.version;
+    if (role.traffic) this.state = {...this.state, upstreamFile: this.settings.upstreamFile};
     // The cutover stopped the old container; `finish` or the unlock removes it once the deploy is over.
-    this.containers = [...this.containers.map(container => (container === old ? {...container, running: false} : container)), live];
-    await this.removeUnserved();
+    slot.containers = [...slot.containers.map(container => (container === old ? {...container, running: false} : container)), live];
+    slot.serving = live;
+    if (this.report.status !== 'failed') this.report.status = 'deployed';
+    this.report.after = this.describeAfter();
+    await this.removeUnserved(slot);
   }
 
-  /** Whether traffic has moved to this deploy's release here, so that a rollback has something to undo. */
-  get needsRollback(): boolean {
-    return this.switched;
+  /** Whether `role` has moved to this deploy's release here, so that a rollback has something to undo. */
+  needsRollback(role: Role): boolean {
+    return this.slots.some(slot => slot.role === role && slot.switched);
   }
 
   /**
-   * Moves traffic back to the release that served before, with the same zero-downtime switch. It ignores the deploy's
-   * cancel signal: a rollback stopped half-way would leave the hosts on different versions.
+   * Moves `role` back to what it ran before, with the same zero-downtime switch. It ignores the deploy's cancel
+   * signal: a rollback stopped half-way would leave the hosts on different versions.
    */
-  async rollBack(): Promise<void> {
+  async rollBack(role: Role, from: string): Promise<void> {
     const {logger} = this.tools;
+    const slot = this.slot(role);
+    const where = role.name === '' ? this.label : `${this.label} ${role.name}`;
+    const target = slot.original ? {version: slot.original.version, image: slot.original.image} : role.traffic ? this.original : undefined;
     if (!this.original) {
-      logger.warning(`${this.label}: had no earlier release; it keeps the new one.`);
+      logger.warning(`${where}: had no earlier release; it keeps the new one.`);
       return;
     }
-    await this.switchTo(this.original, undefined, new AbortController().signal, this.report.after);
-    this.report.status = 'rolled-back';
-    this.switched = false;
-    logger.info(`${this.label}: back on ${this.original.version}`);
+    if (!target) {
+      // The role did not run here before this deploy: going back is going without it.
+      for (const container of slot.containers.filter(container => container.running)) await this.host.remove(container.name);
+      slot.containers = [];
+      slot.serving = undefined;
+    } else {
+      await this.switchTo(role, target, undefined, new AbortController().signal, from);
+    }
+    slot.switched = false;
+    this.report.status = this.slots.some(other => other.switched) ? this.report.status : 'rolled-back';
+    this.report.after = this.describeAfter();
+    logger.info(`${where}: back on ${target?.version ?? 'nothing'}`);
   }
 
-  /** After a successful deploy: removes stopped containers, prunes releases beyond `retain`, releases the lock. */
+  /** After a successful deploy: removes stray and stopped containers, prunes releases beyond `retain`, releases the lock. */
   async finish(token: string, target: Release, retain: number): Promise<void> {
+    for (const container of this.strays) {
+      this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
+      await this.host.remove(container.name);
+    }
+    this.strays = [];
     const history = [...this.state.history, target];
     const kept = retainedReleases(history, retain);
     const keptVersions = new Set(kept.map(release => release.version));
@@ -188,15 +287,29 @@ export class HostDeployment {
     this.host.close();
   }
 
-  // Running containers that take no traffic once the new one does: the one nginx served when its upstream named none
-  // of them, or a container an interrupted deploy started and never switched to.
-  private async removeUnserved(): Promise<void> {
-    for (const container of this.containers.filter(container => container.running && container !== this.serving)) {
+  private slot(role: Role): RoleSlot {
+    const slot = this.slots.find(candidate => candidate.role === role);
+    if (!slot) throw new Error(`${role.name} does not run on ${this.label}`);
+    return slot;
+  }
+
+  /** The host's release: one version when every role runs the same, else each role's. */
+  private describeAfter(): string | undefined {
+    const versions = this.slots.map(slot => slot.serving?.version);
+    const distinct = new Set(versions.filter(version => version !== undefined));
+    if (distinct.size <= 1) return [...distinct][0] ?? this.original?.version;
+    return this.slots.map((slot, index) => `${slot.role.name || 'service'} ${versions[index] ?? 'nothing'}`).join(', ');
+  }
+
+  // Running containers of the role that do no work once the new one does: the one nginx served when its upstream named
+  // none of them, or a container an interrupted deploy started and never switched to.
+  private async removeUnserved(slot: RoleSlot): Promise<void> {
+    for (const container of slot.containers.filter(container => container.running && container !== slot.serving)) {
       this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
       // The switch succeeded: a container that will not go is for the next deploy to remove, not a reason to go back.
       try {
         await this.host.remove(container.name);
-        this.containers = this.containers.filter(other => other !== container);
+        slot.containers = slot.containers.filter(other => other !== container);
       } catch (error) {
         this.tools.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
       }
@@ -204,19 +317,19 @@ export class HostDeployment {
   }
 }
 
-/** The container taking the service's traffic: the one nginx points at, or for workers the newest release running. */
-export function findServing(state: HostState, proxy: 'nginx' | 'none'): ServiceContainer | undefined {
-  const running = state.containers.filter(container => container.running);
-  if (proxy === 'nginx') return running.find(container => container.port !== undefined && container.port === state.upstreamPort);
+/** A role's container doing its work: for the traffic role the one nginx points at, else the newest release running. */
+export function findServing(state: HostState, containers: ServiceContainer[], traffic: boolean): ServiceContainer | undefined {
+  const running = containers.filter(container => container.running);
+  if (traffic) return running.find(container => container.port !== undefined && container.port === state.upstreamPort);
   const lastVersion = state.history.at(-1)?.version;
   return running.find(container => container.version === lastVersion) ?? running[0];
 }
 
-/** What an interrupted or hand-made change left on a host, in words, for the log: nothing when it is clean. */
-export function describeLeftovers(state: HostState, serving: ServiceContainer | undefined, proxy: 'nginx' | 'none'): string[] {
+/** What an interrupted or hand-made change left of a role on a host, in words, for the log: nothing when it is clean. */
+export function describeLeftovers(state: HostState, containers: ServiceContainer[], serving: ServiceContainer | undefined, traffic: boolean): string[] {
   const findings: string[] = [];
-  const running = state.containers.filter(container => container.running);
-  if (proxy === 'nginx' && !serving && running.length) {
+  const running = containers.filter(container => container.running);
+  if (traffic && !serving && running.length) {
     const where = state.upstreamPort === undefined ? 'the upstream file names no port on 127.0.0.1' : `the upstream file names port ${state.upstreamPort}`;
     findings.push(
       `${where}, which none of the running containers (${running.map(container => container.name).join(', ')}) publishes; they stay until the new release takes the traffic`,

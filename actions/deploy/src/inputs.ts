@@ -1,5 +1,7 @@
 import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
+import {type ContainerSettings, parseStopSignal, readContainerSettings} from './container-settings.js';
+import {defaultRole, parseRoles, type Role, runsOn} from './roles.js';
 
 export interface DeployInputs {
   hosts: SshTarget[];
@@ -10,7 +12,9 @@ export interface DeployInputs {
   appPort: number;
   healthPath: string;
   healthTimeoutMs: number;
-  proxy: 'nginx' | 'none';
+  /** Every role the service runs, in the order written; one unnamed role when the `roles` input is not given. */
+  roles: Role[];
+  container: ContainerSettings;
   nginxUpstreamFile: string;
   env: Map<string, string>;
   secrets: Map<string, string>;
@@ -89,6 +93,29 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
     throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
   }
+  const container = readContainerSettings(reader);
+  const stopSignalText = reader.optional('stop-signal');
+  const defaults = {
+    traffic: reader.choice('proxy', ['nginx', 'none'] as const, 'nginx') === 'nginx',
+    memoryBytes: container.memoryBytes,
+    cpus: container.cpus,
+    stopSignal: stopSignalText === undefined ? undefined : parseStopSignal('stop-signal', stopSignalText),
+    stopTimeoutMs: reader.duration('stop-timeout', '30s'),
+    sshUser,
+    hosts,
+  };
+  const rolesText = reader.optional('roles');
+  const roles = rolesText === undefined ? [defaultRole(defaults)] : parseRoles(rolesText, defaults);
+  const idle = hosts.find(host => !roles.some(role => runsOn(role, host.label)));
+  if (idle) throw new ConfigError('roles', `gives ${idle.label} no role`, 'Leave hosts out of a role for every host, or take that host out of hosts.');
+  const traffic = roles.find(role => role.traffic);
+  if (traffic && container.network === 'host') {
+    throw new ConfigError(
+      'network',
+      `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`,
+      "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).",
+    );
+  }
   return {
     hosts,
     ssh,
@@ -97,7 +124,8 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     appPort: reader.integer('app-port', 3000, {min: 1, max: 65535}),
     healthPath,
     healthTimeoutMs: reader.duration('health-timeout', '60s'),
-    proxy: reader.choice('proxy', ['nginx', 'none'] as const, 'nginx'),
+    roles,
+    container,
     nginxUpstreamFile,
     env: reader.keyValues('env'),
     secrets,

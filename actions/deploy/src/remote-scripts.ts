@@ -102,18 +102,72 @@ fi`,
 
 /**
  * The container runs detached, so it outlives a deploy that dies under it, where the lock finds it; the last line
- * is its exit code.
+ * is its exit code. Then its docker run options (memory limit, network).
  */
 export const preDeployScript = remoteScript(
   ['name', 'service_label', 'role_label', 'env_file', 'image', 'command'],
   `set -eu
 docker run --detach --name "$name" --label "$service_label" --label "$role_label" --env-file "$env_file" --pull never \\
-  "$image" sh -c "$command" >/dev/null
+  "$@" "$image" sh -c "$command" >/dev/null
 code=$(docker wait "$name")
 # Its output as it wrote it, stdout here and stderr there: docker logs keeps no order between the two.
 docker logs "$name" || true
 docker rm "$name" >/dev/null 2>&1 || true
 echo "exit $code"`,
+);
+
+/**
+ * A container's state in one line: status, health, exit code, restarts, OOMKilled, memory limit, and how many oom
+ * events it had since it was created (Docker clears OOMKilled when its restart policy starts it again).
+ */
+export const inspectScript = remoteScript(
+  ['name'],
+  `set -eu
+state=$(docker inspect --format '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.State.ExitCode}}|{{.RestartCount}}|{{.State.OOMKilled}}|{{.HostConfig.Memory}}|{{.Created}}' "$name")
+IFS='|' read -r status health code restarts oom memory created <<EOF
+$state
+EOF
+ooms=0
+if [ "$status" != running ] || [ "$restarts" != 0 ]; then
+  ooms=$(docker events --since "$created" --until "$(date +%s)" --filter "container=$name" --filter event=oom --format x 2>/dev/null | wc -l)
+fi
+printf '%s|%s|%s|%s|%s|%s|%s\\n' "$status" "$health" "$code" "$restarts" "$oom" "$memory" "$ooms"`,
+);
+
+/** Quiets the container with \`quiet\` (when set), then stops it within \`seconds\`. */
+export const stopScript = remoteScript(
+  ['name', 'quiet', 'seconds'],
+  `set -eu
+if [ -n "$quiet" ]; then docker kill --signal "$quiet" "$name" >/dev/null 2>&1 || true; fi
+docker stop --time "$seconds" "$name" >/dev/null`,
+);
+
+/**
+ * MemAvailable in bytes, then the memory each running container named in "$@" uses, as docker stats counts it (the
+ * cgroup's usage less its inactive file cache), read from its cgroup: docker stats --no-stream takes two samples, a
+ * second or more.
+ */
+export const memoryScript = remoteScript(
+  [],
+  `set -eu
+awk '/^MemAvailable:/ { printf "available %.0f\\n", $2 * 1024 }' /proc/meminfo
+for name in "$@"; do
+  pid=$(docker inspect --format '{{.State.Pid}}' "$name" 2>/dev/null) || continue
+  [ "$pid" != 0 ] || continue
+  v1=$(sed -n 's/^[0-9]*:[^:]*memory[^:]*:\\(.*\\)$/\\1/p' "/proc/$pid/cgroup" 2>/dev/null || true)
+  v2=$(sed -n 's/^0::\\(.*\\)$/\\1/p' "/proc/$pid/cgroup" 2>/dev/null || true)
+  if [ -n "$v1" ] && [ -r "/sys/fs/cgroup/memory$v1/memory.usage_in_bytes" ]; then
+    used=$(cat "/sys/fs/cgroup/memory$v1/memory.usage_in_bytes")
+    cache=$(awk '$1 == "total_inactive_file" { print $2 }' "/sys/fs/cgroup/memory$v1/memory.stat")
+  elif [ -n "$v2" ] && [ -r "/sys/fs/cgroup$v2/memory.current" ]; then
+    used=$(cat "/sys/fs/cgroup$v2/memory.current")
+    cache=$(awk '$1 == "inactive_file" { print $2 }' "/sys/fs/cgroup$v2/memory.stat")
+  else
+    docker stats --no-stream --format '{{.Name}}\t{{.MemUsage}}' "$name"
+    continue
+  fi
+  printf '%s\\t%s\\n' "$name" "$(( used - \${cache:-0} ))"
+done`,
 );
 
 export const stateScript = remoteScript(
@@ -209,6 +263,8 @@ export const cutoverScript = remoteScript(
     'root',
     'drain',
     'old',
+    'quiet',
+    'stop_timeout',
     'history',
     'line',
     'nginx_pid_file',
@@ -427,12 +483,17 @@ nginx -s reload failed; the previous files are back in place."
   echo "$drained $(now)" || true
 fi
 # Traffic has left the old container: failing to stop it is for the next deploy to mend, not a reason to move back.
-if [ -n "$old" ] && ! result=$(docker stop --time "$drain" "$old" 2>&1 >/dev/null); then
+if [ -n "$old" ] && [ -n "$quiet" ]; then docker kill --signal "$quiet" "$old" >/dev/null 2>&1 || true; fi
+if [ -n "$old" ] && ! result=$(docker stop --time "$stop_timeout" "$old" 2>&1 >/dev/null); then
   echo "warning could not stop $old, which no longer takes traffic: $result; the next deploy removes it." || true
 fi
 mkdir -p "\${history%/*}"
-printf '%s\\n' "$line" >>"$history"
-tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
+# Every role's cutover records the release; the host's other roles moving to the same one add no line.
+last=$(tail -n 1 "$history" 2>/dev/null | cut -f 2)
+if [ "$last" != "$(printf '%s' "$line" | cut -f 2)" ]; then
+  printf '%s\\n' "$line" >>"$history"
+  tail -n 200 "$history" >"$history.tmp" && mv -f "$history.tmp" "$history"
+fi
 echo "stopped $(now)" || true`,
 );
 

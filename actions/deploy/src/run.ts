@@ -1,10 +1,12 @@
 import {randomBytes} from 'node:crypto';
 import {ConfigError, errorMessage, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
-import type {LockHolder, ServiceHost} from './deploy-host.js';
+import {dockerRunOptions} from './container-settings.js';
+import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import type {Clock} from './health-check.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
 import {planBatches, previousRelease, type Release, versionOf} from './release.js';
+import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
 import {Cancelled, type SwitchSettings} from './switch-release.js';
 
@@ -75,15 +77,23 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     collaborators.rememberLock(token);
     // The lock also reads what the hosts run now: it may have changed while this deploy waited.
     locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, target, collaborators));
-    logger.info(`${inputs.service}: ${describeServing(hosts)} → ${target.version} on ${hosts.length} host(s)`);
+    logger.info(`${inputs.service}: ${describeServing(hosts)} → ${target.version} on ${hosts.length} host(s)${describeRoles(inputs.roles)}`);
     if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
       throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
     }
     const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
+    const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
+    await logger.group('Check memory', () =>
+      settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)),
+    );
+    throwIfCancelled(signal);
     if (preDeployCommand !== undefined) {
       throwIfCancelled(signal);
       await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
-      await logger.group('Pre-deploy', () => preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, inputs.preDeployTimeoutMs, logger));
+      const options = dockerRunOptions(inputs.container, {memoryBytes: preDeployMemory});
+      await logger.group('Pre-deploy', () =>
+        preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, {timeoutMs: inputs.preDeployTimeoutMs, options}, logger),
+      );
       throwIfCancelled(signal);
     }
     // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
@@ -134,7 +144,7 @@ function throwIfCancelled(signal: AbortSignal): void {
  * Runs `work` on every host and waits for all of them, so that no host is still busy when the caller moves on (to
  * unlock, or to close the connections); then throws the first failure.
  */
-async function settleAll(hosts: HostDeployment[], work: (host: HostDeployment) => Promise<unknown>): Promise<void> {
+async function settleAll(hosts: HostDeployment[], work: (host: HostDeployment, index: number) => Promise<unknown>): Promise<void> {
   const failure = (await Promise.allSettled(hosts.map(work))).find(result => result.status === 'rejected');
   if (failure) throw failure.reason;
 }
@@ -145,7 +155,6 @@ function registryAuth(inputs: DeployInputs) {
 
 function switchSettings(inputs: DeployInputs): SwitchSettings {
   return {
-    proxy: inputs.proxy,
     appPort: inputs.appPort,
     healthPath: inputs.healthPath,
     healthTimeoutMs: inputs.healthTimeoutMs,
@@ -161,7 +170,8 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
   const attempts = await Promise.allSettled(
     inputs.hosts.map(async target => {
       const started = clock.now();
-      const host = new HostDeployment(await collaborators.openHost(target), settings, {logger, clock});
+      const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
+      const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock});
       try {
         // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
         if (rollingBack(inputs)) host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
@@ -181,6 +191,28 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
     throw failure.reason;
   }
   return hosts;
+}
+
+/** What a role's new containers run with: the container settings with the role's own limits. */
+export function containerSpec(inputs: DeployInputs, role: Role): ContainerSpec {
+  return {
+    role: role.name,
+    options: dockerRunOptions(inputs.container, {
+      memoryBytes: role.memoryBytes,
+      cpus: role.cpus,
+      stopSignal: role.stopSignal,
+      stopTimeoutSeconds: Math.ceil(role.stopTimeoutMs / 1000),
+    }),
+    command: role.command,
+  };
+}
+
+function describeRoles(roles: Role[]): string {
+  return roles.length === 1 && roles[0]?.name === ''
+    ? ''
+    : ` (${planRoleOrder(roles)
+        .map(role => role.name)
+        .join(' then ')})`;
 }
 
 function rollingBack(inputs: DeployInputs): boolean {
@@ -310,14 +342,17 @@ function envFileContent(inputs: DeployInputs): string {
   return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-async function preDeploy(host: HostDeployment, target: Release, command: string, timeoutMs: number, logger: Logger): Promise<void> {
-  const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command, timeoutMs));
+async function preDeploy(host: HostDeployment, target: Release, command: string, run: {timeoutMs: number; options: string[]}, logger: Logger): Promise<void> {
+  const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command, run.timeoutMs, run.options));
   // The app's own output: a line of it must not act as a workflow command.
   if (output.trim()) logger.untrusted(output.trimEnd());
   if (code !== 0) throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});
 }
 
-/** Switches batch after batch; on a failure or a cancel, moves switched hosts back (or stops there) and rethrows. */
+/**
+ * Moves role after role (workers that go first, the traffic role, the other workers), each batch after batch; on a
+ * failure or a cancel, moves every role that moved back, the last first (or stops there), and rethrows.
+ */
 async function rollOut(
   hosts: HostDeployment[],
   target: Release,
@@ -325,31 +360,37 @@ async function rollOut(
   tools: {logger: Logger; signal: AbortSignal; envContent: string | undefined},
 ): Promise<void> {
   const {logger, signal} = tools;
-  const batches = planBatches(hosts, inputs.batchSize);
-  for (const [index, batch] of batches.entries()) {
-    const title = batches.length > 1 ? `Switch batch ${index + 1}/${batches.length}` : 'Switch';
-    const results = signal.aborted
-      ? [{status: 'rejected' as const, reason: new Cancelled()}]
-      : await logger.group(title, () =>
-          Promise.allSettled(
-            batch.map(async host => {
-              // A rollback's release kept its env file; one deployed by other means may lack it.
-              const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : tools.envContent;
-              await host.switchTo(target, envContent, signal);
-            }),
-          ),
-        );
-    const failure = results.find(result => result.status === 'rejected');
-    if (!failure) continue;
-    const cause = failure.reason;
-    const switched = hosts.filter(host => host.needsRollback);
-    if (inputs.onFailure === 'rollback' && switched.length) {
-      const failures = await logger.group('Roll back switched hosts', () => rollBack(switched));
-      if (failures.length) throw new RollbackFailed(cause, failures, describeHosts(hosts));
-    } else {
-      logger.error(`Stopped: ${describeHosts(hosts)}.`);
+  const steps = planRoleOrder(inputs.roles);
+  for (const role of steps) {
+    const batches = planBatches(
+      hosts.filter(host => host.runs(role)),
+      inputs.batchSize,
+    );
+    for (const [index, batch] of batches.entries()) {
+      const what = role.name === '' ? 'Switch' : `Switch ${role.name}`;
+      const title = batches.length > 1 ? `${what} batch ${index + 1}/${batches.length}` : what;
+      const results = signal.aborted
+        ? [{status: 'rejected' as const, reason: new Cancelled()}]
+        : await logger.group(title, () =>
+            Promise.allSettled(
+              batch.map(async host => {
+                // A rollback's release kept its env file; one deployed by other means may lack it.
+                const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : tools.envContent;
+                await host.switchTo(role, target, envContent, signal);
+              }),
+            ),
+          );
+      const failure = results.find(result => result.status === 'rejected');
+      if (!failure) continue;
+      const cause = failure.reason;
+      if (inputs.onFailure === 'rollback' && hosts.some(host => steps.some(step => host.runs(step) && host.needsRollback(step)))) {
+        const failures = await logger.group('Roll back what moved', () => rollBack(hosts, steps, target.version));
+        if (failures.length) throw new RollbackFailed(cause, failures, describeHosts(hosts));
+      } else {
+        logger.error(`Stopped: ${describeHosts(hosts)}.`);
+      }
+      throw cause;
     }
-    throw cause;
   }
 }
 
@@ -357,8 +398,18 @@ function describeHosts(hosts: HostDeployment[]): string {
   return hosts.map(host => `${host.label} runs ${host.report.after ?? 'nothing'}`).join(', ');
 }
 
-/** Moves every switched host back, each to the end whatever the others do; returns the hosts that failed. */
-async function rollBack(switched: HostDeployment[]): Promise<Array<{host: string; error: unknown}>> {
-  const results = await Promise.allSettled(switched.map(host => host.rollBack()));
-  return results.flatMap((result, index) => (result.status === 'rejected' ? [{host: (switched[index] as HostDeployment).label, error: result.reason}] : []));
+/**
+ * Moves every role that moved back, the last to move first, each host to the end whatever the others do; returns the
+ * hosts that failed.
+ */
+async function rollBack(hosts: HostDeployment[], steps: Role[], from: string): Promise<Array<{host: string; error: unknown}>> {
+  const failures: Array<{host: string; error: unknown}> = [];
+  for (const role of [...steps].reverse()) {
+    const moved = hosts.filter(host => host.runs(role) && host.needsRollback(role));
+    const results = await Promise.allSettled(moved.map(host => host.rollBack(role, from)));
+    results.forEach((result, index) => {
+      if (result.status === 'rejected') failures.push({host: (moved[index] as HostDeployment).label, error: result.reason});
+    });
+  }
+  return failures;
 }

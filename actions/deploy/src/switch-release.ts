@@ -1,10 +1,12 @@
 import {errorMessage, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
-import {CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
+import {formatBytes} from './container-settings.js';
+import {type ContainerSpec, type ContainerState, CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
 import {historyLine, type Release} from './release.js';
+import type {Role} from './roles.js';
 
+/** The service's settings, the same for every role. */
 export interface SwitchSettings {
-  proxy: 'nginx' | 'none';
   appPort: number;
   healthPath: string;
   healthTimeoutMs: number;
@@ -41,15 +43,18 @@ export async function timed<T>(phases: PhaseTimes, phase: string, clock: Clock, 
 }
 
 /**
- * Moves one host from `old` (if any) to `release` with no gap: start the new container beside the old, wait for
- * its health check, then the cutover: switch the traffic to it, let the old one's requests drain, stop it and record
- * the release. `envContent`, when given, is written to the release's env file just before the container starts.
+ * Moves one role on one host from `old` (if any) to `release`. Start-first, with no gap: start the new container
+ * beside the old, wait for its health check, then the cutover: switch the traffic to it, let the old one's requests
+ * drain, stop it and record the release. Stop-first (a worker on a tight host): the old one is quieted and stopped
+ * before the new one starts. `envContent`, when given, is written to the release's env file just before the container
+ * starts.
  */
 export async function switchRelease(
   host: ServiceHost,
   release: Release,
   old: ServiceContainer | undefined,
   settings: SwitchSettings,
+  role: {role: Role; spec: ContainerSpec},
   tools: {
     logger: Logger;
     clock: Clock;
@@ -58,6 +63,8 @@ export async function switchRelease(
     envContent: string | undefined;
     /** Told of the new container as soon as it runs: a cutover that fails after switching leaves it serving. */
     onStart: (container: ServiceContainer) => void;
+    /** Told when a stop-first role's old container has stopped: from then on the role has nothing running. */
+    onStopped: (container: ServiceContainer) => void;
     /** The upstream file the last deploy wrote, when `settings.upstreamFile` names another: the switch moves it. */
     upstreamMovedFrom: string | undefined;
     /** For a failed deploy's automatic rollback: the release it leaves, recorded so that it never counts as one. */
@@ -65,20 +72,29 @@ export async function switchRelease(
   },
 ): Promise<ServiceContainer> {
   const {logger, clock, phases} = tools;
-  const nginx = settings.proxy === 'nginx';
+  const nginx = role.role.traffic;
+  const phase = (name: string) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
   if (tools.signal.aborted) throw new Cancelled();
+  const stopFirst = role.role.order === 'stop-first' && old !== undefined;
+  if (stopFirst) {
+    await timed(phases, phase('stop'), clock, () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
+    tools.onStopped(old);
+    logger.info(`${host.label}: stopped ${old.name} before its successor starts (stop-first)`);
+  }
   // The start script removes a container whose run failed: one that started is in `started` from here on.
-  const started = await timed(phases, 'start', clock, () => host.start(release, nginx ? settings.appPort : undefined, tools.envContent));
+  const started = await timed(phases, phase('start'), clock, () => host.start(release, role.spec, nginx ? settings.appPort : undefined, tools.envContent));
   logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
   tools.onStart(started);
   let result: CutoverResult;
   try {
-    await timed(phases, 'health', clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
+    await timed(phases, phase('health'), clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
     if (tools.signal.aborted) throw new Cancelled();
     result = await host.cutover({
       upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: tools.upstreamMovedFrom} : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
-      old: old?.name,
+      old: stopFirst ? undefined : old?.name,
+      quietSignal: role.role.quietSignal,
+      stopTimeoutMs: role.role.stopTimeoutMs,
       historyLine: historyLine(new Date(clock.now()), release, tools.backFrom),
     });
   } catch (error) {
@@ -90,16 +106,16 @@ export async function switchRelease(
   const {begin = 0, switched, stopped = 0} = result.marks;
   const drainedAt = result.marks.drained ?? result.marks.timeout;
   if (switched !== undefined && drainedAt !== undefined) {
-    phases.switch = switched - begin;
-    phases.drain = drainedAt - switched;
-    phases.stop = stopped - drainedAt;
+    phases[phase('switch')] = switched - begin;
+    phases[phase('drain')] = drainedAt - switched;
+    phases[phase('stop')] = stopped - drainedAt;
     logger.info(`${host.label}: ${host.service}'s traffic now goes to ${release.version}`);
     if (result.drained) logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
     else logger.warning(`${host.label}: the old container still had requests after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
-  } else {
-    phases.stop = stopped - begin;
+  } else if (!stopFirst) {
+    phases[phase('stop')] = stopped - begin;
   }
-  if (old) logger.info(`${host.label}: stopped ${old.name}`);
+  if (old && !stopFirst) logger.info(`${host.label}: stopped ${old.name}`);
   return started;
 }
 
@@ -165,8 +181,8 @@ async function waitHealthy(
     if (timedOut || clock.now() - inspectedAt >= healthIntervalMs) {
       inspectedAt = clock.now();
       const state = await host.containerState(container.name);
-      if (state.status !== 'running') {
-        await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode}) before its health check passed`, logger, responses);
+      if (state.status !== 'running' || state.restartCount > 0) {
+        await failWithLogs(host, container, `${describeExit(state)} before its health check passed`, logger, responses);
       }
     }
     if (timedOut) {
@@ -204,8 +220,8 @@ async function waitSettled(
   for (;;) {
     if (signal.aborted) throw new Cancelled();
     const state = await host.containerState(container.name);
-    if (state.status !== 'running') {
-      await failWithLogs(host, container, `exited (status ${state.status}, exit code ${state.exitCode})`, logger, []);
+    if (state.status !== 'running' || state.restartCount > 0) {
+      await failWithLogs(host, container, describeExit(state), logger, []);
     }
     const elapsed = clock.now() - started;
     if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy') return;
@@ -214,4 +230,14 @@ async function waitSettled(
     }
     await clock.sleep(healthIntervalMs);
   }
+}
+
+/** Why a new container is not running, in words: out of memory said as such, with its limit. */
+export function describeExit(state: ContainerState): string {
+  const restarts = state.restartCount > 0 ? `, restarted ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}` : '';
+  if (state.oomKilled) {
+    const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit)}` : 'the memory the host had, with no limit set';
+    return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${restarts}); raise its memory or find what it allocates at boot`;
+  }
+  return `exited (status ${state.status}, exit code ${state.exitCode}${restarts})`;
 }

@@ -88,12 +88,18 @@ interface Run {
 
 interface CutoverOptions {
   drain?: number;
+  /** docker stop's grace; the drain's when not given. */
+  stopTimeout?: number;
   old?: string;
   movedFrom?: string;
 }
 
 /** The argv of a cutover to `port` on the test's host, under `shell`. */
-function cutoverArgv(shell: readonly string[], port: number, {drain = 5, old = 'svc-v1-aaaaaa', movedFrom = ''}: CutoverOptions): string[] {
+function cutoverArgv(
+  shell: readonly string[],
+  port: number,
+  {drain = 5, stopTimeout = drain, old = 'svc-v1-aaaaaa', movedFrom = ''}: CutoverOptions,
+): string[] {
   const [, , source, ...args] = scriptArgv(cutoverScript, {
     service: 'svc',
     port: String(port),
@@ -105,6 +111,8 @@ function cutoverArgv(shell: readonly string[], port: number, {drain = 5, old = '
     root,
     drain: String(drain),
     old,
+    quiet: '',
+    stop_timeout: String(stopTimeout),
     history: join(root, 'history'),
     line: `2026-12-03T12:00:00.000Z\tv${port}\timage:v${port}`,
     nginx_pid_file: nginxPid,
@@ -406,37 +414,45 @@ describe.each(shells)('cutoverScript under %s', (_, shell) => {
     expect(run.calls[0]).toBe('earlier cutover ended');
   });
 
-  it('for a worker, switches nothing and stops the old container', () => {
+  it('for a worker, switches nothing, quiets the old container, stops it within its stop timeout, and records the release once', () => {
     rmSync(log, {force: true});
-    const result = spawnSync(
-      shell[0] as string,
-      [
-        ...shell.slice(1),
-        '-c',
-        cutoverScript.source,
-        'deploy',
-        ...scriptArgv(cutoverScript, {
-          service: 'svc',
-          port: '',
-          version: '',
-          upstream: '',
-          fragment: '',
-          admin: '',
-          listen_ports: '',
-          root,
-          drain: '5',
-          old: 'svc-v1-aaaaaa',
-          history: join(root, 'history'),
-          line: 'line',
-          nginx_pid_file: '',
-          haproxy_pid_file: '',
-          moved_from: '',
-        }).slice(4),
-      ],
-      {encoding: 'utf8', env: {PATH: `${bin}:/usr/bin:/bin`}},
-    );
+    const line = '2026-12-03T12:00:00.000Z\tv2\timage:v2';
+    const run = () =>
+      spawnSync(
+        shell[0] as string,
+        [
+          ...shell.slice(1),
+          '-c',
+          cutoverScript.source,
+          'deploy',
+          ...scriptArgv(cutoverScript, {
+            service: 'svc',
+            port: '',
+            version: '',
+            upstream: '',
+            fragment: '',
+            admin: '',
+            listen_ports: '',
+            root,
+            drain: '5',
+            old: 'svc-v1-aaaaaa',
+            quiet: 'SIGTSTP',
+            stop_timeout: '30',
+            history: join(root, 'history'),
+            line,
+            nginx_pid_file: '',
+            haproxy_pid_file: '',
+            moved_from: '',
+          }).slice(4),
+        ],
+        {encoding: 'utf8', env: {PATH: `${bin}:/usr/bin:/bin`}},
+      );
+    const result = run();
     expect(result.status).toBe(0);
     expect([...result.stdout.matchAll(/^(\w+) \d+$/gm)].map(match => match[1])).toEqual(['begin', 'stopped']);
-    expect(readFileSync(log, 'utf8')).toBe('docker stop --time 5 svc-v1-aaaaaa\n');
+    expect(readFileSync(log, 'utf8')).toBe('docker kill --signal SIGTSTP svc-v1-aaaaaa\ndocker stop --time 30 svc-v1-aaaaaa\n');
+    // The host's second role moving to the same release adds no line.
+    expect(run().status).toBe(0);
+    expect(read(join(root, 'history'))).toBe(`${line}\n`);
   });
 });

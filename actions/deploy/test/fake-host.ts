@@ -1,5 +1,7 @@
 import {createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {
+  type ContainerSpec,
+  type ContainerState,
   CutoverError,
   type CutoverRequest,
   type HostState,
@@ -11,6 +13,7 @@ import {
 import type {Clock, HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
 import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
+import {defaultRole} from '../src/roles.js';
 import type {DeployCollaborators} from '../src/run.js';
 
 type Operation = keyof ServiceHost;
@@ -40,6 +43,11 @@ export class FakeHost implements ServiceHost {
   envFiles = new Set<string>();
   /** Versions whose containers answer the health check with 503. */
   unhealthy = new Set<string>();
+  /** Versions whose containers the kernel kills for memory as soon as they start. */
+  outOfMemory = new Set<string>();
+  memoryAvailable = 8 * 1024 ** 3;
+  /** What each running container uses, by name; 100 MiB when not set. */
+  memoryUsage = new Map<string, number>();
   closed = false;
   readonly log: string[] = [];
   private readonly faults = new Map<Operation, Fault>();
@@ -62,8 +70,9 @@ export class FakeHost implements ServiceHost {
     return this;
   }
 
-  addContainer(version: string, running = true): ServiceContainer {
-    const container = {name: `web-${version}-${this.nextPort}`, version, image: imageOf(version), running, port: this.nextPort++};
+  addContainer(version: string, running = true, role = ''): ServiceContainer {
+    const name = ['web', role, version, String(this.nextPort)].filter(part => part !== '').join('-');
+    const container = {name, role, version, image: imageOf(version), running, port: this.nextPort++};
     this.containers.push(container);
     return container;
   }
@@ -82,9 +91,9 @@ export class FakeHost implements ServiceHost {
     return this;
   }
 
-  /** The versions of the containers running now. */
-  running(): string[] {
-    return this.containers.filter(container => container.running).map(container => container.version);
+  /** The versions of the containers running now, of one role when given. */
+  running(role?: string): string[] {
+    return this.containers.filter(container => container.running && (role === undefined || container.role === role)).map(container => container.version);
   }
 
   /** The version nginx sends traffic to. */
@@ -152,13 +161,24 @@ export class FakeHost implements ServiceHost {
     return version;
   }
 
-  async start(release: Release, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
-    await this.enter('start', release.version);
+  async start(release: Release, spec: ContainerSpec, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
+    await this.enter('start', release.version, spec.role);
     if (envContent !== undefined) this.envFiles.add(release.version);
     if (!this.images.has(release.image)) throw new RemoteError(this.label, `starting ${release.version} failed (exit 125)`);
-    const container = this.addContainer(release.version);
+    const container = this.addContainer(release.version, !this.outOfMemory.has(release.version), spec.role);
     if (appPort === undefined) container.port = undefined;
     return {...container};
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.enter('stop', name);
+    const container = this.containers.find(candidate => candidate.name === name);
+    if (container) container.running = false;
+  }
+
+  async readMemory(names: string[]): Promise<{availableBytes: number; usage: Map<string, number>}> {
+    await this.enter('readMemory', ...names);
+    return {availableBytes: this.memoryAvailable, usage: new Map(names.map(name => [name, this.memoryUsage.get(name) ?? 100 * 1024 ** 2]))};
   }
 
   async runOnce(release: Release): Promise<{code: number; output: string}> {
@@ -173,10 +193,18 @@ export class FakeHost implements ServiceHost {
     return this.unhealthy.has(container.version) ? {status: 503, detail: 'Service Unavailable'} : {status: 200, detail: 'OK'};
   }
 
-  async containerState(name: string): Promise<{status: string; health: string | undefined; exitCode: number}> {
+  async containerState(name: string): Promise<ContainerState> {
     await this.enter('containerState', name);
     const container = this.containers.find(candidate => candidate.name === name);
-    return {status: container?.running ? 'running' : 'exited', health: undefined, exitCode: 0};
+    const oom = container !== undefined && this.outOfMemory.has(container.version);
+    return {
+      status: container?.running ? 'running' : 'exited',
+      health: undefined,
+      exitCode: oom ? 137 : 0,
+      restartCount: 0,
+      oomKilled: oom,
+      memoryLimit: oom ? 256 * 1024 ** 2 : 0,
+    };
   }
 
   async containerLogs(name: string): Promise<string> {
@@ -200,7 +228,9 @@ export class FakeHost implements ServiceHost {
     }
     const old = this.containers.find(container => container.name === request.old);
     if (old) old.running = false;
-    this.history.push(...parseHistory(request.historyLine));
+    // As the script does: the host's other roles moving to the same release add no line.
+    const [entry] = parseHistory(request.historyLine);
+    if (entry && this.history.at(-1)?.version !== entry.version) this.history.push(entry);
     return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true, warnings: []};
   }
 
@@ -250,7 +280,8 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     appPort: 3000,
     healthPath: '/up',
     healthTimeoutMs: 5000,
-    proxy: 'nginx',
+    roles: [defaultRole({traffic: true, memoryBytes: undefined, cpus: undefined, stopSignal: undefined, stopTimeoutMs: 30_000, sshUser: 'root', hosts: []})],
+    container: {addHosts: [], volumes: [], labels: new Map(), logOptions: new Map()},
     nginxUpstreamFile: '/etc/nginx/conf.d/web-upstream.conf',
     env: new Map(),
     secrets: new Map(),

@@ -22,7 +22,7 @@ describe('deploy inputs', () => {
       appPort: 3000,
       healthPath: '/up',
       healthTimeoutMs: 60_000,
-      proxy: 'nginx',
+      roles: [{name: '', traffic: true, order: 'start-first', stopTimeoutMs: 30_000, command: undefined, hosts: undefined}],
       nginxUpstreamFile: '/etc/nginx/conf.d/web-upstream.conf',
       batchSize: 1,
       onFailure: 'rollback',

@@ -1,7 +1,20 @@
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {finishScript, lockScript, preDeployScript, pullScript, remoteScript, startScript, unlockScript, writePrivateFileScript} from '../src/remote-scripts.js';
+import {parseMemoryReport} from '../src/deploy-host.js';
+import {
+  finishScript,
+  inspectScript,
+  lockScript,
+  memoryScript,
+  preDeployScript,
+  pullScript,
+  remoteScript,
+  startScript,
+  stopScript,
+  unlockScript,
+  writePrivateFileScript,
+} from '../src/remote-scripts.js';
 import {shells, stubShell} from './stub-shell.js';
 
 describe.each(shells)('remote scripts under %s', (_, shell) => {
@@ -95,19 +108,23 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
   it('pre-deploy: runs the container detached and labelled, waits, prints its log, removes it, ends with its exit code', async () => {
     const host = stubShell(shell);
     host.stub('docker', 'case $1 in wait) echo 3 ;; logs) echo "== 20261203 CreateUsers: migrating"; echo "exit 1 is not the last line" >&2 ;; esac');
-    const result = await host.run(preDeployScript, {
-      name: 'web-pre-deploy-abc',
-      service_label: 'circuitverse.deploy.service=web',
-      role_label: 'circuitverse.deploy.role=pre-deploy',
-      env_file: '/var/lib/circuitverse-deploy/web/env/v2.env',
-      image: 'app:v2',
-      command: 'bin/rails db:migrate',
-    });
+    const result = await host.run(
+      preDeployScript,
+      {
+        name: 'web-pre-deploy-abc',
+        service_label: 'circuitverse.deploy.service=web',
+        role_label: 'circuitverse.deploy.role=pre-deploy',
+        env_file: '/var/lib/circuitverse-deploy/web/env/v2.env',
+        image: 'app:v2',
+        command: 'bin/rails db:migrate',
+      },
+      {rest: ['--memory', '536870912', '--network', 'host']},
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('== 20261203 CreateUsers: migrating\nexit 3\n');
     expect(result.stderr).toBe('exit 1 is not the last line\n');
     expect(host.calls('docker')).toEqual([
-      'run --detach --name web-pre-deploy-abc --label circuitverse.deploy.service=web --label circuitverse.deploy.role=pre-deploy --env-file /var/lib/circuitverse-deploy/web/env/v2.env --pull never app:v2 sh -c bin/rails db:migrate',
+      'run --detach --name web-pre-deploy-abc --label circuitverse.deploy.service=web --label circuitverse.deploy.role=pre-deploy --env-file /var/lib/circuitverse-deploy/web/env/v2.env --pull never --memory 536870912 --network host app:v2 sh -c bin/rails db:migrate',
       'wait web-pre-deploy-abc',
       'logs web-pre-deploy-abc',
       'rm web-pre-deploy-abc',
@@ -158,5 +175,36 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
     await host.run(writePrivateFileScript, {file}, {stdin: 'SECRET=1\n'});
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, 'utf8')).toBe('SECRET=1\n');
+  });
+
+  it('inspect: one line of state, with the oom events of a container that is not running as it should', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', `case $1 in inspect) echo 'restarting||137|2|false|268435456|2026-12-03T00:00:00.5Z' ;; events) echo x; echo x ;; esac`);
+    const result = await host.run(inspectScript, {name: 'web-v2-abc'});
+    expect(result.stdout).toBe('restarting||137|2|false|268435456|2\n');
+    expect(host.calls('docker')[1]).toMatch(/^events --since 2026-12-03T00:00:00\.5Z --until \d+ --filter container=web-v2-abc --filter event=oom --format x$/);
+  });
+
+  it('inspect: asks for no events while the container runs with no restart', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', `echo 'running|healthy|0|0|false|0|2026-12-03T00:00:00Z'`);
+    expect((await host.run(inspectScript, {name: 'web-v2-abc'})).stdout).toBe('running|healthy|0|0|false|0|0\n');
+    expect(host.calls('docker')).toHaveLength(1);
+  });
+
+  it('stop: quiets the container with its signal first, then stops it within the timeout', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', '');
+    await host.run(stopScript, {name: 'web-sidekiq-v1-abc', quiet: 'SIGTSTP', seconds: '30'});
+    expect(host.calls('docker')).toEqual(['kill --signal SIGTSTP web-sidekiq-v1-abc', 'stop --time 30 web-sidekiq-v1-abc']);
+  });
+
+  it('memory: gives MemAvailable in bytes and what each container uses', async () => {
+    const host = stubShell(shell);
+    // A pid with no cgroup to read: docker stats tells instead.
+    host.stub('docker', `case $1 in inspect) echo 999999999 ;; stats) printf 'web-v1-abc\\t85.5MiB / 23.5GiB\\n' ;; esac`);
+    const report = parseMemoryReport((await host.run(memoryScript, {}, {rest: ['web-v1-abc']})).stdout);
+    expect(report.availableBytes).toBeGreaterThan(1024 ** 2);
+    expect(report.usage).toEqual(new Map([['web-v1-abc', Math.round(85.5 * 1024 ** 2)]]));
   });
 });
