@@ -33,6 +33,13 @@ PG_BIN=/usr/lib/postgresql/15/bin
 S3_PORT=4568
 TESTAPP_IMAGE=$REGISTRY_ADDR/testapp
 TESTAPP_TAG=v1
+RAILSAPP_IMAGE=$REGISTRY_ADDR/railsapp
+RAILSAPP_RELEASES=(1 2 3)
+# The app's PostgreSQL and Redis run on this host, as on the first users'
+# server; containers on every host reach them over the sandbox network.
+APP_DB_HOST=host1
+APP_PG_PORT=5432
+APP_REDIS_PORT=6379
 # /usr/local/bin/docker is a newer client that wants a buildx plugin to build;
 # the Debian one matches the engines.
 DOCKER=/usr/bin/docker

@@ -17,7 +17,26 @@ export interface Sandbox {
   hosts: SandboxHost[];
   postgres: {url: string; host: string; port: number; user: string; password: string; database: string};
   s3: {endpoint: string; region: string; accessKeyId: string; secretAccessKey: string};
-  testApp: {context: string; image: string; tag: string};
+  testApp: {context: string; image: string; tag: string; digest: string};
+  railsApp: SandboxRailsApp;
+  /** The Rails app's PostgreSQL, on a sandbox host (its address as containers on every host see it). */
+  appPostgres: {host: string; address: string; port: number; user: string; password: string; database: string; url: string};
+  /** The Rails app's Redis, on the same host. */
+  appRedis: {host: string; address: string; port: number; password: string; url: string};
+}
+
+export type RailsAppRelease = 'v1' | 'v2' | 'v3';
+
+/** `sandbox/railsapp` as `sandbox/up` built and pushed it: v2 adds a column, v3's migration fails. */
+export interface SandboxRailsApp {
+  context: string;
+  /** Repository without tag, e.g. `127.0.0.1:5000/railsapp`. */
+  image: string;
+  /** The debootstrapped base in the root engine, e.g. `cv-rails-base:57a98bc006ed`. */
+  baseImage: string;
+  /** `ref` is `image@digest`, what a deploy should be given. */
+  releases: Record<RailsAppRelease, {tag: string; digest: string; ref: string}>;
+  secretKeyBase: string;
 }
 
 export const sandboxDir = process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox';

@@ -6,10 +6,16 @@ const execFileAsync = promisify(execFile);
 
 /**
  * Runs a command on a sandbox host with the OpenSSH client and strict host key checking against the sandbox's
- * known_hosts: an independent client, so tests of our SSH code do not lean on that same code.
+ * known_hosts: an independent client, so tests of our SSH code do not lean on that same code. `input` becomes the
+ * command's stdin.
  */
-export async function sshRun(sandbox: Sandbox, host: SandboxHost, command: string): Promise<{stdout: string; stderr: string}> {
-  const {stdout, stderr} = await execFileAsync(
+export async function sshRun(
+  sandbox: Sandbox,
+  host: SandboxHost,
+  command: string,
+  options: {input?: string; timeout?: number} = {},
+): Promise<{stdout: string; stderr: string}> {
+  const run = execFileAsync(
     'ssh',
     [
       '-o',
@@ -27,8 +33,11 @@ export async function sshRun(sandbox: Sandbox, host: SandboxHost, command: strin
       `${sandbox.ssh.user}@${host.address}`,
       command,
     ],
-    {maxBuffer: 64 * 1024 * 1024, timeout: 120_000},
+    {maxBuffer: 64 * 1024 * 1024, timeout: options.timeout ?? 120_000},
   );
+  // stdin is how a secret reaches the host without a command line (argv is world-readable there).
+  run.child.stdin?.end(options.input ?? '');
+  const {stdout, stderr} = await run;
   return {stdout, stderr};
 }
 

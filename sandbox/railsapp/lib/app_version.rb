@@ -1,0 +1,17 @@
+# The release baked into the image at build time (Dockerfile: ARG RELEASE).
+module AppVersion
+  RELEASE = File.read(File.expand_path("../RELEASE", __dir__)).strip
+  NAME = "v#{RELEASE}".freeze
+
+  class Header
+    def initialize(app)
+      @app = app
+    end
+
+    def call(env)
+      status, headers, body = @app.call(env)
+      headers["X-App-Version"] = NAME
+      [status, headers, body]
+    end
+  end
+end
