@@ -1,5 +1,7 @@
-// The demo: build-image pushes the test app, deploy ships what it pushed to the three hosts, and verify-attachments
-// proves an uploaded attachment is in the S3 server, each from its bundle (through the CLI's runner), on the sandbox.
+// The demo: build-image builds and pushes the sandbox's Rails app, deploy ships it to the three hosts in the first
+// users' shape (Puma and Sidekiq in one deploy, PostgreSQL and Redis on host1, memory limits, migrations), and
+// verify-attachments proves an uploaded attachment is in the S3 server, each from its bundle (through the CLI's
+// runner), on the sandbox.
 import {createHash} from 'node:crypto';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -40,7 +42,14 @@ async function uploadAttachment(directory) {
 }
 
 const registry = {'registry-username': sandbox.registry.username, 'registry-password': sandbox.registry.password};
-const built = await step('build-image', {image: `${sandbox.registry.address}/demo`, context: 'sandbox/testapp', ...registry});
+const built = await step('build-image', {
+  image: `${sandbox.registry.address}/demo`,
+  context: 'sandbox/railsapp',
+  // The base debootstrapped from Debian's archive that sandbox/up made; release 2 of the app.
+  'build-args': `BASE=${sandbox.railsApp.baseImage}\nRELEASE=2`,
+  ...registry,
+});
+// The same shape as examples/rails-pipeline.yml, with the sandbox's database and Redis on host1.
 await step('deploy', {
   hosts: sandbox.hosts.map(host => host.address).join('\n'),
   'ssh-private-key': readFileSync(sandbox.ssh.privateKeyFile, 'utf8'),
@@ -48,6 +57,14 @@ await step('deploy', {
   service: 'demo',
   image: built['image-ref'],
   ...registry,
+  roles: ['web:', '  cmd: bundle exec puma -C config/puma.rb', 'sidekiq:', '  cmd: bundle exec sidekiq', '  quiet-signal: TSTP', '  stop-timeout: 40s'].join(
+    '\n',
+  ),
+  memory: '512m',
+  'log-options': 'max-size=10m',
+  secrets: `DATABASE_URL=${sandbox.appPostgres.url}\nREDIS_URL=${sandbox.appRedis.url}\nSECRET_KEY_BASE=${sandbox.railsApp.secretKeyBase}`,
+  'pre-deploy': 'bin/rails db:migrate',
+  'health-timeout': '90s',
 });
 const work = mkdtempSync(join(tmpdir(), 'demo-'));
 try {

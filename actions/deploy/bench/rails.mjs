@@ -81,7 +81,22 @@ const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.len
 // A database of the bench's own, migrated by the first deploy's pre-deploy.
 spawnSync(
   '/usr/lib/postgresql/15/bin/psql',
-  ['-X', '-q', '-h', sandbox.appPostgres.address, '-p', String(sandbox.appPostgres.port), '-U', sandbox.appPostgres.user, '-d', 'railsapp', '-c', 'DROP DATABASE IF EXISTS bench_rails WITH (FORCE)', '-c', 'CREATE DATABASE bench_rails'],
+  [
+    '-X',
+    '-q',
+    '-h',
+    sandbox.appPostgres.address,
+    '-p',
+    String(sandbox.appPostgres.port),
+    '-U',
+    sandbox.appPostgres.user,
+    '-d',
+    'railsapp',
+    '-c',
+    'DROP DATABASE IF EXISTS bench_rails WITH (FORCE)',
+    '-c',
+    'CREATE DATABASE bench_rails',
+  ],
   {env: {...process.env, PGPASSWORD: sandbox.appPostgres.password}, stdio: 'inherit'},
 );
 const times = {action1: [], boot1: [], action3: [], boot3: []};

@@ -26022,7 +26022,7 @@ async function rollOut(hosts, target, inputs, tools) {
                 continue;
             const cause = failure.reason;
             if (inputs.onFailure === 'rollback' && hosts.some(host => steps.some(step => host.runs(step) && host.needsRollback(step)))) {
-                const failures = await logger.group('Roll back what moved', () => rollBack(hosts, steps, target.version));
+                const failures = await logger.group('Roll back switched hosts', () => rollBack(hosts, steps, target.version));
                 if (failures.length)
                     throw new RollbackFailed(cause, failures, describeHosts(hosts));
             }

@@ -81,10 +81,23 @@ describe('deploy inputs', () => {
     ['an upstream file with shell metacharacters', {'nginx-upstream-file': '/etc/nginx/x;y'}, 'nginx-upstream-file'],
     ['an upstream file that climbs with ..', {'nginx-upstream-file': '/etc/nginx/../../root/.ssh/authorized_keys'}, 'nginx-upstream-file'],
     ['a registry password without a user', {'registry-password': 'pw'}, 'registry-username'],
+    ['roles that are not YAML', {roles: 'web: ['}, 'roles'],
+    ['a host that runs no role', {hosts: 'web-1, web-2', roles: 'web:\n  hosts: [web-1]'}, 'roles'],
+    ['a role host that is not in hosts', {roles: 'web:\nsidekiq:\n  hosts: [web-9]'}, 'roles (sidekiq.hosts)'],
+    ['network host for a service that takes traffic', {network: 'host'}, 'network'],
+    ['a stop signal that is none', {'stop-signal': 'SIGPAUSE'}, 'stop-signal'],
+    ['a stop timeout without a unit', {'stop-timeout': '30'}, 'stop-timeout'],
+    ['a memory limit below Docker’s floor', {memory: '1m'}, 'memory'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
     expect(error.message).toContain(`Input "${input}"`);
+  });
+
+  it('takes network host for a service of workers, and a stop timeout for its one role', () => {
+    const inputs = read({...valid, proxy: 'none', network: 'host', 'stop-timeout': '40s'});
+    expect(inputs.container.network).toBe('host');
+    expect(inputs.roles).toMatchObject([{name: '', traffic: false, stopTimeoutMs: 40_000}]);
   });
 
   it('takes a service of 63 characters', () => {
