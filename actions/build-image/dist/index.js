@@ -89,7 +89,7 @@ function isPullRequest(context) {
 /* harmony export */   K: () => (/* binding */ readInputs),
 /* harmony export */   Q: () => (/* binding */ registryCredentials)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8994);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3658);
 
 /** The registry login, when the inputs give one. */
 function registryCredentials(inputs) {
@@ -144,7 +144,7 @@ function readInputs(reader, logger) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5334);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8994);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3658);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3299);
 /* harmony import */ var _command_runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6817);
 /* harmony import */ var _github_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6054);
@@ -205,8 +205,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8994);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
+var dist = __nccwpck_require__(3658);
 ;// CONCATENATED MODULE: ./src/auth-challenge.ts
 /**
  * Parses a `WWW-Authenticate` header such as `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/a:pull"`
@@ -466,8 +466,8 @@ var promises_ = __nccwpck_require__(1455);
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8994);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
+var dist = __nccwpck_require__(3658);
 ;// CONCATENATED MODULE: ./src/build-command.ts
 /** The `docker` command line and environment for one build. */
 function planBuildCommand(cli, request) {
@@ -755,23 +755,12 @@ async function pushTag(docker, repository, tag, authconfig, logger) {
 var step_files = __nccwpck_require__(9863);
 ;// CONCATENATED MODULE: ./src/summary.ts
 
-/** Bytes as Docker shows them: decimal units, three significant digits. */
-function formatBytes(bytes) {
-    const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1000 && unit < units.length - 1) {
-        value /= 1000;
-        unit++;
-    }
-    return `${unit === 0 ? value : value.toPrecision(3)} ${units[unit]}`;
-}
 /** The job summary: what was built, where it went, and how long each half took. */
 function formatSummary(report) {
     const rows = [
         ['Tags', report.refs.map(ref => `\`${ref}\``).join('<br>')],
         ['Digest', report.digest ? `\`${report.digest}\`` : 'not pushed'],
-        ['Image', `${formatBytes(report.sizeBytes)}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
+        ['Image', `${(0,dist/* formatBytes */.z3)(report.sizeBytes, 'decimal')}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
         ['Build', (0,dist/* formatDuration */.a3)(report.buildMs)],
         ['Push', report.pushMs === undefined ? 'skipped' : (0,dist/* formatDuration */.a3)(report.pushMs)],
     ];
@@ -2305,7 +2294,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 8994:
+/***/ 3658:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -2315,6 +2304,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   i_: () => (/* reexport */ InputReader),
   Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
+  z3: () => (/* reexport */ formatBytes),
   a3: () => (/* reexport */ duration/* formatDuration */.a),
   Z6: () => (/* reexport */ isRepository),
   dz: () => (/* reexport */ isTag),
@@ -2323,6 +2313,26 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, lastLine, parseDuration, parseSshTarget, quoteShellArgument, timePhase, toShellCommand
 
+;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
+/**
+ * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
+ * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
+ * digits).
+ */
+function formatBytes(bytes, units) {
+    const binary = units === 'binary';
+    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
+    const step = binary ? 1024 : 1000;
+    let value = bytes;
+    let unit = 0;
+    while (value >= step && unit < names.length - 1) {
+        value /= step;
+        unit++;
+    }
+    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
+    return `${shown} ${names[unit]}`;
+}
+//# sourceMappingURL=bytes.js.map
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
 // EXTERNAL MODULE: ../../packages/shared/dist/errors.js
@@ -2531,6 +2541,7 @@ function toShellCommand(argv) {
 }
 //# sourceMappingURL=shell-quote.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 

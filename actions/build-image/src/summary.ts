@@ -1,4 +1,4 @@
-import {formatDuration} from '@circuitverse/shared';
+import {formatBytes, formatDuration} from '@circuitverse/shared';
 
 export interface BuildReport {
   image: string;
@@ -11,24 +11,12 @@ export interface BuildReport {
   pushMs: number | undefined;
 }
 
-/** Bytes as Docker shows them: decimal units, three significant digits. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toPrecision(3)} ${units[unit]}`;
-}
-
 /** The job summary: what was built, where it went, and how long each half took. */
 export function formatSummary(report: BuildReport): string {
   const rows = [
     ['Tags', report.refs.map(ref => `\`${ref}\``).join('<br>')],
     ['Digest', report.digest ? `\`${report.digest}\`` : 'not pushed'],
-    ['Image', `${formatBytes(report.sizeBytes)}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
+    ['Image', `${formatBytes(report.sizeBytes, 'decimal')}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
     ['Build', formatDuration(report.buildMs)],
     ['Push', report.pushMs === undefined ? 'skipped' : formatDuration(report.pushMs)],
   ];

@@ -1,15 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {formatBytes, formatSummary} from '../src/summary.js';
-
-describe('formatBytes', () => {
-  it.each([
-    [512, '512 B'],
-    [2_048_576, '2.05 MB'],
-    [1_234_567_890, '1.23 GB'],
-  ])('shows %d bytes as %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
-  });
-});
+import {formatSummary} from '../src/summary.js';
 
 describe('formatSummary', () => {
   it('tabulates tags, digest, size, layers and durations', () => {

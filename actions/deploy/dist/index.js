@@ -23545,13 +23545,12 @@ nacl.setPRNG = function(fn) {
 /* harmony export */   Pw: () => (/* binding */ parseMemory),
 /* harmony export */   Q5: () => (/* binding */ parseStopSignal),
 /* harmony export */   xX: () => (/* binding */ parseCpus),
-/* harmony export */   yI: () => (/* binding */ dockerRunOptions),
-/* harmony export */   z3: () => (/* binding */ formatBytes)
+/* harmony export */   yI: () => (/* binding */ dockerRunOptions)
 /* harmony export */ });
 /* unused harmony export appOomScoreAdj */
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7030);
 /* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_net__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2546);
 
 
 /**
@@ -23599,22 +23598,11 @@ function parseMemory(input, text) {
     const [, amount = '', unit, unitBeforeB] = match;
     const bytes = Math.floor(Number(amount) * (memoryUnits[(unit ?? unitBeforeB ?? '').toLowerCase()] ?? 1));
     if (bytes < minimumMemoryBytes) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is ${formatBytes(bytes)} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
+        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is ${(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .formatBytes */ .z3)(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
     }
     if (!Number.isSafeInteger(bytes))
         throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
     return bytes;
-}
-/** Bytes for a message: `512 MiB`, `1.5 GiB`, `100 B`. */
-function formatBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${Number(value.toFixed(2))} ${units[unit]}`;
 }
 /** A number of CPUs such as `0.5`, `1` or `1.5`, with at most 3 decimals, normalised (`01.50` is `1.5`). */
 function parseCpus(input, text) {
@@ -23805,8 +23793,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
+var dist = __nccwpck_require__(2546);
 // EXTERNAL MODULE: ../../packages/shared/dist/ssh/index.js + 3 modules
 var ssh = __nccwpck_require__(4730);
 // EXTERNAL MODULE: ./src/health-check.ts + 1 modules
@@ -24603,8 +24591,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 ;// CONCATENATED MODULE: external "node:http"
 const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
+var dist = __nccwpck_require__(2546);
 ;// CONCATENATED MODULE: ./src/health-check.ts
 
 
@@ -24657,7 +24645,7 @@ function isHealthy(attempt) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   K: () => (/* binding */ readInputs)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
 /* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4730);
 /* harmony import */ var _container_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1984);
 /* harmony import */ var _roles_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9082);
@@ -24776,7 +24764,7 @@ function readInputs(reader, logger) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6711);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2546);
 /* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(480);
 /* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4730);
 /* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9875);
@@ -24852,7 +24840,7 @@ __webpack_async_result__();
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   w: () => (/* binding */ releaseLocks)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
 /* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9875);
 
 
@@ -24894,7 +24882,7 @@ async function releaseLocks(inputs, token, collaborators) {
 /* harmony export */   un: () => (/* binding */ planBatches)
 /* harmony export */ });
 /* unused harmony export stateRoot */
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
 
 const stateRoot = '/var/lib/circuitverse-deploy';
 /**
@@ -24996,7 +24984,7 @@ function planBatches(hosts, size) {
 /* harmony export */   o: () => (/* binding */ planRoleOrder),
 /* harmony export */   wI: () => (/* binding */ defaultRole)
 /* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8019);
+/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8293);
 /* harmony import */ var _container_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1984);
 
@@ -25178,8 +25166,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8019);
+// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
+var dist = __nccwpck_require__(2546);
 // EXTERNAL MODULE: ./src/container-settings.ts
 var container_settings = __nccwpck_require__(1984);
 // EXTERNAL MODULE: ./src/deploy-host.ts + 1 modules
@@ -25189,7 +25177,6 @@ var src_release = __nccwpck_require__(7674);
 // EXTERNAL MODULE: ./src/health-check.ts + 1 modules
 var health_check = __nccwpck_require__(6661);
 ;// CONCATENATED MODULE: ./src/switch-release.ts
-
 
 
 
@@ -25380,14 +25367,13 @@ async function waitSettled(host, container, settings, tools) {
 function describeExit(state) {
     const restarts = state.restartCount > 0 ? `, restarted ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}` : '';
     if (state.oomKilled) {
-        const limit = state.memoryLimit > 0 ? `its memory limit of ${(0,container_settings/* formatBytes */.z3)(state.memoryLimit)}` : 'the memory the host had, with no limit set';
+        const limit = state.memoryLimit > 0 ? `its memory limit of ${(0,dist/* formatBytes */.z3)(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
         return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${restarts}); raise its memory or find what it allocates at boot`;
     }
     return `exited (status ${state.status}, exit code ${state.exitCode}${restarts})`;
 }
 
 ;// CONCATENATED MODULE: ./src/host-deployment.ts
-
 
 
 
@@ -25501,13 +25487,18 @@ class HostDeployment {
                 const used = slot.serving && usage.get(slot.serving.name);
                 return used === undefined
                     ? []
-                    : [{ bytes: Math.ceil(used * 1.25), why: `${what} (no memory limit; ${slot.serving?.name} uses ${(0,container_settings/* formatBytes */.z3)(used)} now, and a quarter more)` }];
+                    : [
+                        {
+                            bytes: Math.ceil(used * 1.25),
+                            why: `${what} (no memory limit; ${slot.serving?.name} uses ${(0,dist/* formatBytes */.z3)(used, 'binary')} now, and a quarter more)`,
+                        },
+                    ];
             }),
             ...(preDeployLimit === undefined ? [] : [{ bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)' }]),
         ];
         const largest = needs.reduce((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
         if (largest && largest.bytes > availableBytes) {
-            throw new dist/* RemoteError */.Hi(this.label, `has ${(0,container_settings/* formatBytes */.z3)(availableBytes)} of memory available, and starting ${largest.why} needs ${(0,container_settings/* formatBytes */.z3)(largest.bytes)}`, {
+            throw new dist/* RemoteError */.Hi(this.label, `has ${(0,dist/* formatBytes */.z3)(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${(0,dist/* formatBytes */.z3)(largest.bytes, 'binary')}`, {
                 next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
             });
         }
@@ -35807,7 +35798,7 @@ function errorMessage(error) {
 
 /***/ }),
 
-/***/ 8019:
+/***/ 2546:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35817,6 +35808,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   i_: () => (/* reexport */ InputReader),
   Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
   gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
+  z3: () => (/* reexport */ formatBytes),
   a3: () => (/* reexport */ duration/* formatDuration */.a),
   fM: () => (/* reexport */ errors/* lastLine */.fM),
   E9: () => (/* reexport */ duration/* parseDuration */.E),
@@ -35826,6 +35818,26 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, isRepository, isTag, quoteShellArgument, timePhase, toShellCommand
 
+;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
+/**
+ * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
+ * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
+ * digits).
+ */
+function formatBytes(bytes, units) {
+    const binary = units === 'binary';
+    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
+    const step = binary ? 1024 : 1000;
+    let value = bytes;
+    let unit = 0;
+    while (value >= step && unit < names.length - 1) {
+        value /= step;
+        unit++;
+    }
+    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
+    return `${shown} ${names[unit]}`;
+}
+//# sourceMappingURL=bytes.js.map
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
 // EXTERNAL MODULE: ../../packages/shared/dist/errors.js
@@ -36016,6 +36028,7 @@ function parseSshTarget(text, defaultUser) {
 }
 //# sourceMappingURL=ssh-target.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 

@@ -1,5 +1,5 @@
 import {isIPv4, isIPv6} from 'node:net';
-import {ConfigError, type InputReader} from '@circuitverse/shared';
+import {ConfigError, formatBytes, type InputReader} from '@circuitverse/shared';
 
 // Container settings for `docker run`: each input is checked here, and every value reaches Docker as its own argv
 // item after its flag, never through shell text. Every accepted value starts with a letter, a digit, `_` or `/`, so
@@ -82,24 +82,12 @@ export function parseMemory(input: string, text: string): number {
   if (bytes < minimumMemoryBytes) {
     throw new ConfigError(
       input,
-      `is ${formatBytes(bytes)} (${quote(text)}), below Docker's minimum of 6 MiB`,
+      `is ${formatBytes(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`,
       'Give at least 6m; a number without a unit is bytes.',
     );
   }
   if (!Number.isSafeInteger(bytes)) throw new ConfigError(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
   return bytes;
-}
-
-/** Bytes for a message: `512 MiB`, `1.5 GiB`, `100 B`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toFixed(2))} ${units[unit]}`;
 }
 
 /** A number of CPUs such as `0.5`, `1` or `1.5`, with at most 3 decimals, normalised (`01.50` is `1.5`). */

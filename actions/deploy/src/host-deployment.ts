@@ -1,5 +1,4 @@
-import {errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
-import {formatBytes} from './container-settings.js';
+import {errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import type {Clock} from './health-check.js';
 import {type Release, retainedReleases} from './release.js';
@@ -148,7 +147,12 @@ export class HostDeployment {
         const used = slot.serving && usage.get(slot.serving.name);
         return used === undefined
           ? []
-          : [{bytes: Math.ceil(used * 1.25), why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used)} now, and a quarter more)`}];
+          : [
+              {
+                bytes: Math.ceil(used * 1.25),
+                why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)`,
+              },
+            ];
       }),
       ...(preDeployLimit === undefined ? [] : [{bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)'}]),
     ];
@@ -156,7 +160,7 @@ export class HostDeployment {
     if (largest && largest.bytes > availableBytes) {
       throw new RemoteError(
         this.label,
-        `has ${formatBytes(availableBytes)} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes)}`,
+        `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`,
         {
           next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
         },

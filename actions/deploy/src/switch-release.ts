@@ -1,5 +1,4 @@
-import {errorMessage, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
-import {formatBytes} from './container-settings.js';
+import {errorMessage, formatBytes, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, type ContainerState, CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
 import {historyLine, type Release} from './release.js';
@@ -236,7 +235,7 @@ async function waitSettled(
 export function describeExit(state: ContainerState): string {
   const restarts = state.restartCount > 0 ? `, restarted ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}` : '';
   if (state.oomKilled) {
-    const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit)}` : 'the memory the host had, with no limit set';
+    const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
     return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${restarts}); raise its memory or find what it allocates at boot`;
   }
   return `exited (status ${state.status}, exit code ${state.exitCode}${restarts})`;

@@ -1,15 +1,7 @@
 import {InputReader} from '@circuitverse/shared';
 import {catchConfigError} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
-import {
-  type ContainerSettings,
-  dockerRunOptions,
-  formatBytes,
-  parseCpus,
-  parseMemory,
-  parseStopSignal,
-  readContainerSettings,
-} from '../src/container-settings.js';
+import {type ContainerSettings, dockerRunOptions, parseCpus, parseMemory, parseStopSignal, readContainerSettings} from '../src/container-settings.js';
 
 function read(inputs: Record<string, string>): ContainerSettings {
   const environment = Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value]));
@@ -262,7 +254,7 @@ describe('container settings', () => {
   });
 });
 
-describe('parseMemory, parseCpus, parseStopSignal and formatBytes', () => {
+describe('parseMemory, parseCpus and parseStopSignal', () => {
   it('names the input they are given', () => {
     expect(catchConfigError(() => parseMemory('roles (worker.memory)', '1x')).message).toBe(
       'Input "roles (worker.memory)" is not a size ("1x"). Write a number with a unit b, k, m or g, such as 512m or 1.5g.',
@@ -294,18 +286,6 @@ describe('parseMemory, parseCpus, parseStopSignal and formatBytes', () => {
 
   it.each(['STOP', 'SIGSTOP', '19', '0', '99', 'SIG', 'SIGSIGTERM', 'TERM;reboot', '-TERM', '--privileged', ''])('refuses stop signal %j', text => {
     expect(catchConfigError(() => parseStopSignal('stop-signal', text)).input).toBe('stop-signal');
-  });
-
-  it.each([
-    [100, '100 B'],
-    [1536, '1.5 KiB'],
-    [6 * mib, '6 MiB'],
-    [512 * mib, '512 MiB'],
-    [1536 * mib, '1.5 GiB'],
-    [1.25 * 1024 * mib, '1.25 GiB'],
-    [2 * 1024 ** 4, '2 TiB'],
-  ])('formats %d bytes as %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
   });
 });
 

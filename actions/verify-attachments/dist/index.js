@@ -74616,7 +74616,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   vW: () => (/* reexport */ parseSshTarget)
 });
 
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, formatDuration, inputVariableName, isRepository, isTag, lastLine, parseImageRef, quoteShellArgument, timePhase, toShellCommand
+// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, formatBytes, formatDuration, inputVariableName, isRepository, isTag, lastLine, parseImageRef, quoteShellArgument, timePhase, toShellCommand
 
 // EXTERNAL MODULE: ../../packages/shared/dist/duration.js
 var duration = __nccwpck_require__(2785);
@@ -74808,6 +74808,7 @@ function parseSshTarget(text, defaultUser) {
 }
 //# sourceMappingURL=ssh-target.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 
