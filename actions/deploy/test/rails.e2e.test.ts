@@ -151,6 +151,19 @@ describe.skipIf(!sandbox)('deploy of the real Rails app', () => {
     expect(await jobRuns('during-deploy')).toHaveLength(1);
   }, 900_000);
 
+  it('moves the web back on every host when Sidekiq fails to start after the web switched: no host is left split', async () => {
+    const before = await rolesOnHosts();
+    const {'pre-deploy': _, ...withoutMigration} = inputs;
+    const run = await runAction(action, {
+      inputs: {...withoutMigration, image: release('v2'), roles: roles.replace('cmd: bundle exec sidekiq', 'cmd: [sh, -c, "echo no redis here >&2; exit 3"]')},
+    });
+    expect(run.exitCode).toBe(1);
+    expect(run.errors.at(-1)).toMatch(/v2 exited \(status exited, exit code 3/);
+    expect(run.outputs['rolled-back']).toBe('true');
+    expect(run.log).toMatch(/Switch web/);
+    expect(await rolesOnHosts()).toEqual(before);
+  }, 300_000);
+
   it('refuses a release whose memory limit the hosts cannot hold, with the figures, before anything changes', async () => {
     const before = await rolesOnHosts();
     const run = await runAction(action, {inputs: {...inputs, image: release('v2'), roles: roles.replace('memory: 512m', 'memory: 1000g')}});

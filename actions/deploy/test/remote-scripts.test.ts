@@ -33,6 +33,14 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
     expect(existsSync(readFileSync(join(host.dir, 'config-path'), 'utf8').trim())).toBe(false);
   });
 
+  it('pull: neither logs in nor pulls an image pinned by digest that the host has', async () => {
+    const host = stubShell(shell);
+    host.stub('docker', '');
+    const image = `registry.test/app:v1@sha256:${'a'.repeat(64)}`;
+    expect((await host.run(pullScript, {registry: 'registry.test', user: 'deployer', image}, {stdin: 'hunter2'})).code).toBe(0);
+    expect(host.calls('docker')).toEqual([`image inspect ${image}`]);
+  });
+
   // SIGINT is left out: the test runner's children start with it ignored, and POSIX shells may not trap it then.
   it.each(['SIGHUP', 'SIGTERM'] as const)('pull: removes the registry login when %s ends it mid-pull', async signal => {
     const host = stubShell(shell);

@@ -5,10 +5,9 @@ describe('healthRetryDelay', () => {
   it.each([
     [1, 100],
     [2, 200],
-    [3, 400],
-    [4, 800],
-    [5, 1000],
-    [30, 1000],
+    [3, 250],
+    [4, 250],
+    [30, 250],
   ])('waits after attempt %i: %i ms', (attempt, milliseconds) => {
     expect(healthRetryDelay(attempt)).toBe(milliseconds);
   });
