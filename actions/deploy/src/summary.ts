@@ -5,7 +5,7 @@ const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'he
 
 /** The job summary: per host, the versions before and after and how long each phase took. */
 export function renderSummary(service: string, outputs: DeployOutputs, failure?: string): string {
-  const phases = phaseOrder.filter(phase => outputs.hosts.some(host => host.phases[phase] !== undefined));
+  const phases = orderPhases(outputs.hosts.flatMap(host => Object.keys(host.phases)));
   const header = `| host | status | before | after | ${phases.join(' | ')} |`;
   const rule = `|${' --- |'.repeat(4 + phases.length)}`;
   const rows = outputs.hosts.map(host => {
@@ -16,4 +16,15 @@ export function renderSummary(service: string, outputs: DeployOutputs, failure?:
     ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
     : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${formatDuration(outputs.durationMs)}.`;
   return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
+}
+
+/**
+ * The phases in the order they run: the host's own, then each role's (`web:start`, …) in the order the roles moved,
+ * each in the order of a switch.
+ */
+export function orderPhases(seen: string[]): string[] {
+  const roleOf = (phase: string) => (phase.includes(':') ? phase.slice(0, phase.indexOf(':')) : '');
+  const roles = [...new Set(seen.map(roleOf))];
+  const rank = (phase: string) => phaseOrder.indexOf(phase.slice(phase.indexOf(':') + 1));
+  return [...new Set(seen)].filter(phase => rank(phase) !== -1).sort((a, b) => roles.indexOf(roleOf(a)) - roles.indexOf(roleOf(b)) || rank(a) - rank(b));
 }

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {HostReport} from '../src/run.js';
-import {renderSummary} from '../src/summary.js';
+import {orderPhases, renderSummary} from '../src/summary.js';
 
 describe('renderSummary', () => {
   const hosts: HostReport[] = [
@@ -23,5 +23,11 @@ describe('renderSummary', () => {
       'web-2: v2 failed its health check',
     );
     expect(summary).toContain('**Failed** and rolled back: web-2: v2 failed its health check');
+  });
+
+  it('shows each role’s phases after the host’s own, in the order the roles moved', () => {
+    expect(
+      orderPhases(['connect', 'pull', 'lock', 'web:start', 'web:health', 'web:switch', 'sidekiq:stop', 'sidekiq:start', 'web:stop', 'pre-deploy']),
+    ).toEqual(['connect', 'pull', 'lock', 'pre-deploy', 'web:start', 'web:health', 'web:switch', 'web:stop', 'sidekiq:start', 'sidekiq:stop']);
   });
 });
