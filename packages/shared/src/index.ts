@@ -1,3 +1,4 @@
+export {type Clock, systemClock} from './clock.js';
 export {formatDuration, parseDuration} from './duration.js';
 export {ConfigError, errorMessage, lastLine, RemoteError} from './errors.js';
 export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js';

@@ -1,5 +1,4 @@
-import type {Logger} from '@circuitverse/shared';
-import type {Clock} from '../../src/clock.js';
+import type {Clock, Logger} from '@circuitverse/shared';
 import type {ObjectStore} from '../../src/object-store.js';
 
 /** A clock whose sleeps return at once and are recorded. */
