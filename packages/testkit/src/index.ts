@@ -5,5 +5,6 @@ export {type ActionRun, inputVariable, pushEvent, type RunActionOptions, runActi
 export {findSandbox, type RailsAppRelease, requireSandbox, type Sandbox, type SandboxHost, type SandboxRailsApp, sandboxDir} from './sandbox.js';
 export {hostRun, sshRun} from './ssh.js';
 export {generateSshKeyPair} from './ssh-keys.js';
+export {stub} from './stub.js';
 export {pushTestApp} from './test-app.js';
 export {createLogTranslator, maskedValues, parseFileCommands, parseWorkflowCommand, type WorkflowCommand} from './workflow-commands.js';
