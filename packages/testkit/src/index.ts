@@ -1,4 +1,5 @@
 export {catchConfigError, type ThrownConfigError} from './config-error.js';
+export {type DeclaredInputsCheck, findInputMismatch, type InputMismatch} from './declared-inputs.js';
 export {type LoadFailure, type LoadReport, type LoadResponse, type LoadTarget, startLoad} from './load-client.js';
 export {keyValueLines, type RailsAppOptions, railsAppDeployInputs, railsAppSettings, resetAppDatabase} from './rails-app.js';
 export {type ActionRun, inputVariable, pushEvent, type RunActionOptions, runAction, runActionJob, runPostStep} from './run-action.js';
