@@ -16,7 +16,7 @@ import {homedir, userInfo} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-// The runner emulation the tests use too, from its build (pnpm turbo run build).
+// The runner emulation the tests use too, from its build (pnpm build).
 import {createLogTranslator, inputVariable, runActionJob} from '@circuitverse/testkit';
 import {parse} from 'yaml';
 

@@ -116,7 +116,7 @@ export async function runAction(actionDir: string, options: RunActionOptions = {
   if (!entry) throw new Error(`${actionDir}/action.yml declares no post step.`);
   const script = join(directory, entry);
   // Node would only print "Cannot find module" and exit 1: a test expecting no errors would pass without running.
-  if (!existsSync(script)) throw new Error(`${script} does not exist: build the action first (pnpm turbo run build).`);
+  if (!existsSync(script)) throw new Error(`${script} does not exist: build the action first (pnpm build).`);
   const declared = metadata.inputs ?? {};
   const undeclared = Object.keys(options.inputs ?? {}).filter(name => !(name in declared));
   if (undeclared.length > 0) throw new Error(`${actionDir}/action.yml declares no input ${undeclared.map(name => `"${name}"`).join(', ')}.`);
