@@ -64,7 +64,7 @@ export function parseArguments(argv, metadata) {
   const inputs = {};
   const inline = [];
   for (const [name, value] of Object.entries(values)) {
-    if (!value.startsWith('@') && /\(masked\)/.test(declared[name].description ?? '')) inline.push(name);
+    if (!value.startsWith('@') && /\(masked\b/.test(declared[name].description ?? '')) inline.push(name);
     inputs[name] = readValue(value);
   }
   return {inputs, inline};
