@@ -6,10 +6,10 @@ import {createHash} from 'node:crypto';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {requireSandbox} from '@circuitverse/testkit';
 import {runActionStep} from './cli.mjs';
-import {readSandbox} from './sandbox.mjs';
 
-const sandbox = readSandbox();
+const sandbox = requireSandbox();
 
 async function step(action, inputs, env) {
   console.log(`━━ ${action}`);

@@ -16,29 +16,17 @@
 // Engine and registry, and a built dist/ (pnpm turbo run build).
 import {execFileSync, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {
-  accessSync,
-  appendFileSync,
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import {accessSync, appendFileSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
 import {homedir, tmpdir} from 'node:os';
 import {delimiter, join, resolve} from 'node:path';
 import {parseArgs} from 'node:util';
-import {readSandbox} from '../../../scripts/sandbox.mjs';
+import {pushEvent, requireSandbox, runAction, runPostStep} from '@circuitverse/testkit';
 
 const {values: options} = parseArgs({options: {runs: {type: 'string', default: '9'}, context: {type: 'string'}}});
 const runs = Number(options.runs);
 const repoRoot = resolve(import.meta.dirname, '../../..');
-const action = join(repoRoot, 'actions/build-image/dist/index.js');
-const sandbox = readSandbox();
+const actionDir = join(repoRoot, 'actions/build-image');
+const sandbox = requireSandbox();
 const {address: registry, username, password} = sandbox.registry;
 const repository = `${registry}/bench/build-image`;
 const sha = '5eb1c0de5eb1c0de5eb1c0de5eb1c0de5eb1c0de';
@@ -105,45 +93,26 @@ function runPlainCli(context) {
   });
 }
 
-// As the runner starts a step: INPUT_* and GITHUB_* variables, file commands, an event payload for a push to main.
-function runAction(context) {
-  const temp = mkdtempSync(join(tmpdir(), 'bench-action-'));
-  const files = Object.fromEntries(['output', 'state', 'summary', 'env', 'path', 'event'].map(name => [name, join(temp, name)]));
-  for (const file of Object.values(files)) writeFileSync(file, '');
-  writeFileSync(files.event, JSON.stringify({ref: 'refs/heads/main', after: sha, repository: {name: 'circuitverse', default_branch: 'main'}}));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    DOCKER_CONFIG: dockerConfigs.action,
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'push',
-    GITHUB_EVENT_PATH: files.event,
-    GITHUB_REF: 'refs/heads/main',
-    GITHUB_SHA: sha,
-    GITHUB_REPOSITORY: 'circuitverse/circuitverse',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STATE: files.state,
-    GITHUB_STEP_SUMMARY: files.summary,
-    GITHUB_ENV: files.env,
-    GITHUB_PATH: files.path,
-    RUNNER_TEMP: temp,
-    INPUT_IMAGE: repository,
-    INPUT_CONTEXT: context,
-    'INPUT_REGISTRY-USERNAME': username,
-    'INPUT_REGISTRY-PASSWORD': password,
+// As the runner starts a step, through the tests' own emulation of it: a push to main, INPUT_* variables, the file
+// commands; then the post step with the state the main step saved.
+async function timeAction(context) {
+  const options = {
+    inputs: {image: repository, context, 'registry-username': username, 'registry-password': password},
+    event: pushEvent({after: sha}),
+    env: {DOCKER_CONFIG: dockerConfigs.action},
   };
+  const started = performance.now();
+  const main = await runAction(actionDir, options);
+  const mainMs = performance.now() - started;
   try {
-    const main = time(() => run(process.execPath, [action], env));
-    if (!readFileSync(files.output, 'utf8').includes('digest<<')) throw new Error('The action set no digest.');
+    if (main.exitCode !== 0 || !main.outputs.digest) throw new Error(`The action failed or set no digest:\n${main.log}`);
     // The post step runs at the end of the job; it is timed apart, since it is not part of building and pushing.
-    const state = Object.fromEntries(
-      [...readFileSync(files.state, 'utf8').matchAll(/^([^<\n]+)<<(.+)\n([\s\S]*?)\n\2$/gm)].map(([, name, , value]) => [`STATE_${name}`, value]),
-    );
-    const post = time(() => run(process.execPath, [action], {...env, ...state}));
-    return {main, post};
+    const postStarted = performance.now();
+    const post = await runPostStep(actionDir, main, options);
+    if (post.exitCode !== 0) throw new Error(`The post step failed:\n${post.log}`);
+    return {main: mainMs, post: performance.now() - postStarted};
   } finally {
-    rmSync(temp, {recursive: true, force: true});
+    rmSync(main.jobDirectory, {recursive: true, force: true});
   }
 }
 
@@ -234,7 +203,7 @@ try {
       const times = {action: [], cli: [], post: []};
       if (mode === 'warm') {
         runPlainCli(directory);
-        runAction(directory);
+        await timeAction(directory);
       }
       for (let index = 0; index < runs; index++) {
         // Alternate who goes first, so neither always inherits the other's page cache or registry state.
@@ -245,7 +214,7 @@ try {
           if (who === 'cli') {
             times.cli.push(runPlainCli(directory));
           } else {
-            const {main, post} = runAction(directory);
+            const {main, post} = await timeAction(directory);
             times.action.push(main);
             times.post.push(post);
           }

@@ -1,5 +1,6 @@
 import {PassThrough} from 'node:stream';
 import {createConsoleLogger} from '@circuitverse/shared';
+import {stub} from '@circuitverse/testkit';
 import type Docker from 'dockerode';
 import {describe, expect, it} from 'vitest';
 import {pushAuthFor, pushTag} from '../src/push.js';
@@ -8,16 +9,17 @@ const digest = `sha256:${'c'.repeat(64)}`;
 
 // An Engine whose push answers HTTP 200 with these JSON lines, as the real one does even when the registry refuses.
 function engineAnswering(events: object[], seen: {options?: unknown} = {}): Docker {
-  return {
-    getImage: () => ({
-      push: async (options: unknown) => {
-        seen.options = options;
-        const stream = new PassThrough();
-        stream.end(events.map(event => `${JSON.stringify(event)}\r\n`).join(''));
-        return stream;
-      },
-    }),
-  } as unknown as Docker;
+  return stub<Docker>('docker', {
+    getImage: () =>
+      stub('image', {
+        push: async (options: unknown) => {
+          seen.options = options;
+          const stream = new PassThrough();
+          stream.end(events.map(event => `${JSON.stringify(event)}\r\n`).join(''));
+          return stream;
+        },
+      }),
+  });
 }
 
 describe('pushTag', () => {

@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os';
 import {join, relative} from 'node:path';
 import {PassThrough} from 'node:stream';
 import {createConsoleLogger, type Environment, RemoteError} from '@circuitverse/shared';
-import {catchConfigError} from '@circuitverse/testkit';
+import {catchConfigError, stub} from '@circuitverse/testkit';
 import type Docker from 'dockerode';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {RunCommand} from '../src/command-runner.js';
@@ -29,19 +29,6 @@ const pullRequestContext: GitHubContext = {
   ref: 'refs/pull/7/merge',
   payload: {number: 7, pull_request: {number: 7, head: {sha}}},
 };
-
-/** An object whose every method not given throws, so a call the test did not expect fails loudly. */
-function stub<T>(name: string, methods: Partial<Record<keyof T, unknown>>): T {
-  return new Proxy(methods, {
-    get: (target, property) => {
-      if (property in target) return target[property as keyof typeof target];
-      if (property === 'then') return undefined;
-      return () => {
-        throw new Error(`${name}.${String(property)} was not expected to be called`);
-      };
-    },
-  }) as T;
-}
 
 let workspace: string;
 let calls: string[];

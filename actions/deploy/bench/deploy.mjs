@@ -10,11 +10,11 @@ import {spawn, spawnSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {requireSandbox} from '@circuitverse/testkit';
 import {runActionStep} from '../../../scripts/cli.mjs';
-import {readSandbox} from '../../../scripts/sandbox.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const sandbox = readSandbox();
+const sandbox = requireSandbox();
 const [host] = sandbox.hosts;
 const images = ['v1', 'v2'].map(version => `${sandbox.testApp.image}:${version}`);
 

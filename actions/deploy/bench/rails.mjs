@@ -5,11 +5,11 @@
 // Usage: node actions/deploy/bench/rails.mjs [rounds]   (after sandbox/up and a build)
 import {spawn, spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
+import {requireSandbox} from '@circuitverse/testkit';
 import {runActionStep} from '../../../scripts/cli.mjs';
-import {readSandbox} from '../../../scripts/sandbox.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const sandbox = readSandbox();
+const sandbox = requireSandbox();
 const [host] = sandbox.hosts;
 const images = ['v1', 'v2'].map(tag => `${sandbox.railsApp.image}:${tag}@${sandbox.railsApp.releases[tag].digest}`);
 const database = new URL(sandbox.appPostgres.url);

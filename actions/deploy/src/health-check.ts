@@ -2,22 +2,16 @@ import {request} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {errorMessage} from '@circuitverse/shared';
 
+// The Clock lives in @circuitverse/shared; main.ts and test/fake-host.ts still import it from here until their
+// reworks land (issue 13).
+export {type Clock, systemClock} from '@circuitverse/shared';
+
 export interface HealthAttempt {
   /** HTTP status, or `undefined` when no response came. */
   status: number | undefined;
   /** The reason phrase and the start of the body, or why there was no response. */
   detail: string;
 }
-
-export interface Clock {
-  now(): number;
-  sleep(milliseconds: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: milliseconds => new Promise(resolve => setTimeout(resolve, milliseconds)),
-};
 
 /** One GET over a stream the caller opened (an SSH tunnel to the container's port), with its own deadline. */
 export function probe(stream: Duplex, path: string, timeoutMs: number): Promise<HealthAttempt> {

@@ -1,6 +1,5 @@
-import {errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
-import type {Clock} from './health-check.js';
 import {type Release, retainedReleases} from './release.js';
 import type {Role} from './roles.js';
 import {type PhaseTimes, type SwitchSettings, switchRelease, timed} from './switch-release.js';
@@ -45,7 +44,7 @@ export class HostDeployment {
     readonly host: ServiceHost,
     private readonly settings: SwitchSettings,
     roles: ReadonlyArray<{role: Role; spec: ContainerSpec}>,
-    private readonly tools: {logger: Logger; clock: Clock},
+    private readonly collaborators: {logger: Logger; clock: Clock},
   ) {
     this.report = {host: host.label, status: 'not-started', before: undefined, after: undefined, phases: {}};
     this.slots = roles.map(({role, spec}) => ({role, spec, original: undefined, serving: undefined, containers: [], switched: false}));
@@ -110,12 +109,12 @@ export class HostDeployment {
     for (const finding of findings) {
       if (this.findingsSaid.has(finding)) continue;
       this.findingsSaid.add(finding);
-      this.tools.logger.warning(`${this.label}: ${finding}`);
+      this.collaborators.logger.warning(`${this.label}: ${finding}`);
     }
   }
 
   timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
-    return timed(this.report.phases, phase, this.tools.clock, work);
+    return timed(this.report.phases, phase, this.collaborators.clock, work);
   }
 
   pull(image: string, auth: RegistryAuth | undefined): Promise<void> {
@@ -175,7 +174,7 @@ export class HostDeployment {
   async removeStoppedLeftovers(): Promise<void> {
     for (const slot of this.slots) {
       for (const container of slot.containers.filter(container => !container.running)) {
-        this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
+        this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
         await this.host.remove(container.name);
         slot.containers = slot.containers.filter(other => other !== container);
       }
@@ -188,7 +187,7 @@ export class HostDeployment {
 
   /** Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's work. */
   async switchTo(role: Role, release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
-    const {logger, clock} = this.tools;
+    const {logger, clock} = this.collaborators;
     const slot = this.slot(role);
     const old = slot.serving;
     let started: ServiceContainer | undefined;
@@ -244,7 +243,7 @@ export class HostDeployment {
    * signal: a rollback stopped half-way would leave the hosts on different versions.
    */
   async rollBack(role: Role, from: string): Promise<void> {
-    const {logger} = this.tools;
+    const {logger} = this.collaborators;
     const slot = this.slot(role);
     const where = role.name === '' ? this.label : `${this.label} ${role.name}`;
     const target = slot.original ? {version: slot.original.version, image: slot.original.image} : role.traffic ? this.original : undefined;
@@ -269,7 +268,7 @@ export class HostDeployment {
   /** After a successful deploy: removes stray and stopped containers, prunes releases beyond `retain`, releases the lock. */
   async finish(token: string, target: Release, retain: number): Promise<void> {
     for (const container of this.strays) {
-      this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
+      this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
       await this.host.remove(container.name);
     }
     this.strays = [];
@@ -309,13 +308,13 @@ export class HostDeployment {
   // none of them, or a container an interrupted deploy started and never switched to.
   private async removeUnserved(slot: RoleSlot): Promise<void> {
     for (const container of slot.containers.filter(container => container.running && container !== slot.serving)) {
-      this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
+      this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
       // The switch succeeded: a container that will not go is for the next deploy to remove, not a reason to go back.
       try {
         await this.host.remove(container.name);
         slot.containers = slot.containers.filter(other => other !== container);
       } catch (error) {
-        this.tools.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
+        this.collaborators.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
       }
     }
   }

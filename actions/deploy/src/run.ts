@@ -1,8 +1,7 @@
 import {randomBytes} from 'node:crypto';
-import {ConfigError, errorMessage, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {type Clock, ConfigError, errorMessage, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
-import type {Clock} from './health-check.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
 import {planBatches, previousRelease, type Release, versionOf} from './release.js';
@@ -357,9 +356,9 @@ async function rollOut(
   hosts: HostDeployment[],
   target: Release,
   inputs: DeployInputs,
-  tools: {logger: Logger; signal: AbortSignal; envContent: string | undefined},
+  collaborators: {logger: Logger; signal: AbortSignal; envContent: string | undefined},
 ): Promise<void> {
-  const {logger, signal} = tools;
+  const {logger, signal} = collaborators;
   const steps = planRoleOrder(inputs.roles);
   for (const role of steps) {
     const batches = planBatches(
@@ -375,7 +374,7 @@ async function rollOut(
             Promise.allSettled(
               batch.map(async host => {
                 // A rollback's release kept its env file; one deployed by other means may lack it.
-                const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : tools.envContent;
+                const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
                 await host.switchTo(role, target, envContent, signal);
               }),
             ),

@@ -1,6 +1,6 @@
-import {errorMessage, formatBytes, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, errorMessage, formatBytes, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, type ContainerState, CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
-import {type Clock, type HealthAttempt, isHealthy} from './health-check.js';
+import {type HealthAttempt, isHealthy} from './health-check.js';
 import {historyLine, type Release} from './release.js';
 import type {Role} from './roles.js';
 
@@ -57,7 +57,7 @@ export async function switchRelease(
   old: ServiceContainer | undefined,
   settings: SwitchSettings,
   role: {role: Role; spec: ContainerSpec},
-  tools: {
+  collaborators: {
     logger: Logger;
     clock: Clock;
     signal: AbortSignal;
@@ -73,35 +73,41 @@ export async function switchRelease(
     backFrom?: string | undefined;
   },
 ): Promise<ServiceContainer> {
-  const {logger, clock, phases} = tools;
+  const {logger, clock, phases} = collaborators;
   const nginx = role.role.traffic;
   const phase = (name: string) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
-  if (tools.signal.aborted) throw new Cancelled();
+  if (collaborators.signal.aborted) throw new Cancelled();
   const stopFirst = role.role.order === 'stop-first' && old !== undefined;
   if (stopFirst) {
     await timed(phases, phase('stop'), clock, () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
-    tools.onStopped(old);
+    collaborators.onStopped(old);
     logger.info(`${host.label}: stopped ${old.name} before its successor starts (stop-first)`);
   }
   // The start script removes a container whose run failed: one that started is in `started` from here on.
-  const started = await timed(phases, phase('start'), clock, () => host.start(release, role.spec, nginx ? settings.appPort : undefined, tools.envContent));
+  const started = await timed(phases, phase('start'), clock, () =>
+    host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent),
+  );
   logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
-  tools.onStart(started);
+  collaborators.onStart(started);
   let result: CutoverResult;
   try {
-    await timed(phases, phase('health'), clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
-    if (tools.signal.aborted) throw new Cancelled();
+    await timed(phases, phase('health'), clock, () =>
+      nginx ? waitHealthy(host, started, settings, collaborators) : waitSettled(host, started, settings, collaborators),
+    );
+    if (collaborators.signal.aborted) throw new Cancelled();
     result = await host.cutover({
-      upstream: nginx ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: tools.upstreamMovedFrom} : undefined,
+      upstream: nginx
+        ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: collaborators.upstreamMovedFrom}
+        : undefined,
       drainTimeoutMs: settings.drainTimeoutMs,
       old: stopFirst ? undefined : old?.name,
       quietSignal: role.role.quietSignal,
       stopTimeoutMs: role.role.stopTimeoutMs,
-      historyLine: historyLine(new Date(clock.now()), release, tools.backFrom),
+      historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
     });
   } catch (error) {
     // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
-    if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, tools);
+    if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, collaborators);
     throw error;
   }
   for (const warning of result.warnings) logger.warning(`${host.label}: ${warning}`);
@@ -125,7 +131,7 @@ export async function switchRelease(
 // again within them, and the container must not come back beside the serving one with its restart policy.
 const removalRetriesMs = [1000, 2000, 4000, 8000];
 
-async function removeUnswitched(host: ServiceHost, container: ServiceContainer, tools: {logger: Logger; clock: Clock}): Promise<void> {
+async function removeUnswitched(host: ServiceHost, container: ServiceContainer, collaborators: {logger: Logger; clock: Clock}): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await host.remove(container.name);
@@ -133,12 +139,12 @@ async function removeUnswitched(host: ServiceHost, container: ServiceContainer, 
     } catch (error) {
       const delay = removalRetriesMs[attempt];
       if (delay === undefined) {
-        tools.logger.warning(
+        collaborators.logger.warning(
           `${host.label}: could not remove ${container.name}, which never took traffic (${errorMessage(error)}); the next deploy removes it.`,
         );
         return;
       }
-      await tools.clock.sleep(delay);
+      await collaborators.clock.sleep(delay);
     }
   }
 }
@@ -162,9 +168,9 @@ async function waitHealthy(
   host: ServiceHost,
   container: ServiceContainer,
   settings: SwitchSettings,
-  tools: {logger: Logger; clock: Clock; signal: AbortSignal},
+  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
 ) {
-  const {logger, clock, signal} = tools;
+  const {logger, clock, signal} = collaborators;
   const deadline = clock.now() + settings.healthTimeoutMs;
   const responses: string[] = [];
   let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -221,9 +227,9 @@ async function waitSettled(
   host: ServiceHost,
   container: ServiceContainer,
   settings: SwitchSettings,
-  tools: {logger: Logger; clock: Clock; signal: AbortSignal},
+  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
 ) {
-  const {logger, clock, signal} = tools;
+  const {logger, clock, signal} = collaborators;
   const started = clock.now();
   for (;;) {
     if (signal.aborted) throw new Cancelled();
@@ -242,10 +248,12 @@ async function waitSettled(
 
 /** Why a new container is not running, in words: out of memory said as such, with its limit. */
 export function describeExit(state: ContainerState): string {
-  const restarts = state.restartCount > 0 ? `, restarted ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}` : '';
+  const restarts = `Docker restarted it ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}`;
   if (state.oomKilled) {
     const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
-    return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${restarts}); raise its memory or find what it allocates at boot`;
+    return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates at boot`;
   }
-  return `exited (status ${state.status}, exit code ${state.exitCode}${restarts})`;
+  // Restarted, its exit code is the new run's: the one that ended the last run is in its log.
+  if (state.restartCount > 0) return `keeps exiting: ${restarts} (now ${state.status})`;
+  return `exited (status ${state.status}, exit code ${state.exitCode})`;
 }

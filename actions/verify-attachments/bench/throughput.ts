@@ -8,12 +8,12 @@
 import {createHash, randomBytes} from 'node:crypto';
 import {Agent, request} from 'node:http';
 import {CreateBucketCommand, PutObjectCommand} from '@aws-sdk/client-s3';
+import {systemClock} from '@circuitverse/shared';
 import {findSandbox} from '@circuitverse/testkit';
 import {Sha256} from '@smithy/core/checksum';
 import {SignatureV4} from '@smithy/signature-v4';
 import type {BlobRecord} from '../src/blob.js';
 import {checkBlobs} from '../src/check-blobs.js';
-import {systemClock} from '../src/clock.js';
 import {createS3Store} from '../src/s3-store.js';
 import {deleteBuckets, sandboxS3} from '../test/helpers/sandbox-s3.js';
 

@@ -1,6 +1,6 @@
+import type {Clock} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
 import {judgeBody, judgeHead, parseChecksum, type Status, type Verdict, type VerifyMode} from './checksum-verdict.js';
-import type {Clock} from './clock.js';
 import type {ObjectStore, StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 
@@ -36,7 +36,7 @@ export interface CheckOptions {
 export async function checkBlobs(
   blobs: ReadonlyArray<{blob: BlobRecord; selected: Selection}>,
   options: CheckOptions,
-  deps: {store: ObjectStore; clock: Clock; onChecked?: (done: number) => void},
+  collaborators: {store: ObjectStore; clock: Clock; onChecked?: (done: number) => void},
 ): Promise<BlobResult[]> {
   const results: BlobResult[] = new Array(blobs.length);
   let next = 0;
@@ -45,15 +45,15 @@ export async function checkBlobs(
     while (next < blobs.length) {
       const index = next++;
       const {blob, selected} = blobs[index] as {blob: BlobRecord; selected: Selection};
-      results[index] = await checkBlob(blob, selected, options, deps);
-      deps.onChecked?.(++done);
+      results[index] = await checkBlob(blob, selected, options, collaborators);
+      collaborators.onChecked?.(++done);
     }
   };
   await Promise.all(Array.from({length: Math.min(options.concurrency, blobs.length)}, worker));
   return results;
 }
 
-async function checkBlob(blob: BlobRecord, selected: Selection, options: CheckOptions, deps: {store: ObjectStore; clock: Clock}): Promise<BlobResult> {
+async function checkBlob(blob: BlobRecord, selected: Selection, options: CheckOptions, collaborators: {store: ObjectStore; clock: Clock}): Promise<BlobResult> {
   const bucket = options.services.get(blob.serviceName) ?? options.services.get('');
   const result = (verdict: Verdict, requests: number): BlobResult => ({
     id: blob.id,
@@ -76,13 +76,13 @@ async function checkBlob(blob: BlobRecord, selected: Selection, options: CheckOp
 
   const expected = parseChecksum(blob.checksum);
   const sha256 = options.verify === 'checksum' && 'algorithm' in expected && expected.algorithm === 'sha256';
-  const retry = {policy: storeRetryPolicy, clock: deps.clock};
-  const head = await withRetries(() => deps.store.head(bucket, blob.key, {sha256}), retry);
+  const retry = {policy: storeRetryPolicy, clock: collaborators.clock};
+  const head = await withRetries(() => collaborators.store.head(bucket, blob.key, {sha256}), retry);
   if (!head.ok) return result(failed(head.error, head.attempts), head.attempts);
   const verdict = judgeHead(blob, head.value, options.verify);
   if (verdict !== 'hash-body') return result(verdict, head.attempts);
 
-  const body = await withRetries(() => deps.store.hash(bucket, blob.key), retry);
+  const body = await withRetries(() => collaborators.store.hash(bucket, blob.key), retry);
   const requests = head.attempts + body.attempts;
   if (!body.ok) return result(failed(body.error, body.attempts), requests);
   // judgeHead asks for the body only after a HEAD that found the object.

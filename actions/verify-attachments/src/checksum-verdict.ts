@@ -64,7 +64,10 @@ function compareHead(expected: ExpectedDigest, head: FoundHead): Omit<Verdict, '
     return {status: 'unverifiable', problem: `encrypted with ${head.encryption}, so the ETag is not the MD5; verify: download hashes it`};
   }
   const multipart = /^[0-9a-f]{32}-(\d+)$/i.exec(etag);
-  if (multipart) return {status: 'unverifiable', problem: `uploaded in ${multipart[1]} parts, so the ETag is not the MD5; verify: download hashes it`};
+  if (multipart) {
+    const parts = multipart[1] === '1' ? '1 part' : `${multipart[1]} parts`;
+    return {status: 'unverifiable', problem: `uploaded in ${parts}, so the ETag is not the MD5; verify: download hashes it`};
+  }
   if (!/^[0-9a-f]{32}$/i.test(etag)) return {status: 'unverifiable', problem: `ETag "${etag}" is not an MD5; verify: download hashes it`};
   return compareDigest('MD5', Buffer.from(etag, 'hex'), expected.digest);
 }

@@ -1,14 +1,2 @@
-import {setTimeout as sleep} from 'node:timers/promises';
-
-/** Time, passed in so tests of backoff and durations need not wait. */
-export interface Clock {
-  now(): number;
-  sleep(milliseconds: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: async milliseconds => {
-    await sleep(milliseconds);
-  },
-};
+// The Clock lives in @circuitverse/shared; main.ts still imports it from here until its rework lands (issue 13).
+export {type Clock, systemClock} from '@circuitverse/shared';

@@ -1,4 +1,4 @@
-import type {Clock} from './clock.js';
+import type {Clock} from '@circuitverse/shared';
 import {StoreError} from './object-store.js';
 
 export interface RetryPolicy {

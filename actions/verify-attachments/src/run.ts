@@ -1,10 +1,9 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {ConfigError, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, ConfigError, type Logger, RemoteError} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
 import type {BlobSource} from './blob-source.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
-import type {Clock} from './clock.js';
 import {upperConfidenceBound} from './confidence-bound.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
 import type {ObjectStore} from './object-store.js';

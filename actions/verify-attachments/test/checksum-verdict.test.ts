@@ -64,6 +64,14 @@ describe('judgeHead', () => {
       'uploaded in 3 parts, so the ETag is not the MD5; verify: download hashes it',
     ],
     [
+      'a multipart ETag of one part',
+      blobFor(body),
+      headFor(body, {etag: `"${md5Hex('parts')}-1"`}),
+      'checksum',
+      'unverifiable',
+      'uploaded in 1 part, so the ETag is not the MD5; verify: download hashes it',
+    ],
+    [
       'an SSE-KMS ETag',
       blobFor(body),
       headFor(body, {etag: `"${md5Hex('kms')}"`, encryption: 'aws:kms'}),

@@ -1,4 +1,5 @@
 export {formatBytes} from './bytes.js';
+export {type Clock, systemClock} from './clock.js';
 export {formatDuration, parseDuration} from './duration.js';
 export {ConfigError, errorMessage, lastLine, RemoteError} from './errors.js';
 export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js';

@@ -40,16 +40,23 @@ export interface SandboxRailsApp {
 }
 
 export const sandboxDir = process.env.CV_SANDBOX_DIR ?? '/var/lib/cv-sandbox';
+const sandboxFile = join(sandboxDir, 'sandbox.json');
 
 /**
  * The running sandbox, or `undefined` when there is none. Under `CI=true` a missing sandbox is an error, so an
  * end-to-end test can never pass by skipping.
  */
 export function findSandbox(): Sandbox | undefined {
-  const file = join(sandboxDir, 'sandbox.json');
-  if (!existsSync(file)) {
-    if (process.env.CI === 'true') throw new Error(`No sandbox at ${file}: run sandbox/up before the end-to-end tests.`);
+  if (!existsSync(sandboxFile)) {
+    if (process.env.CI === 'true') throw new Error(`No sandbox at ${sandboxFile}: run sandbox/up before the end-to-end tests.`);
     return undefined;
   }
-  return JSON.parse(readFileSync(file, 'utf8')) as Sandbox;
+  return JSON.parse(readFileSync(sandboxFile, 'utf8')) as Sandbox;
+}
+
+/** The running sandbox, for the demo and the benchmarks, which have nothing to do without one. */
+export function requireSandbox(): Sandbox {
+  const sandbox = findSandbox();
+  if (!sandbox) throw new Error(`No sandbox at ${sandboxFile}: run sandbox/up first.`);
+  return sandbox;
 }

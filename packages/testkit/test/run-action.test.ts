@@ -1,6 +1,10 @@
+import {existsSync} from 'node:fs';
+import {mkdtemp, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {parseFileCommands, pushEvent, runAction, runPostStep} from '../src/run-action.js';
+import {pushEvent, runAction, runActionJob, runPostStep} from '../src/run-action.js';
+import {parseFileCommands} from '../src/workflow-commands.js';
 
 const echoAction = join(import.meta.dirname, 'fixtures/echo-action');
 
@@ -15,6 +19,20 @@ describe('runAction', () => {
 
   it('refuses an input the action does not declare', async () => {
     await expect(runAction(echoAction, {inputs: {'not-declared': 'x'}})).rejects.toThrow('declares no input "not-declared"');
+  });
+
+  it('takes an INPUT_* variable from env over the default, and the input over both', async () => {
+    const fromEnv = await runAction(echoAction, {inputs: {'plain-name': 'x'}, env: {INPUT_WITH_DEFAULT: 'from env', 'INPUT_PLAIN-NAME': 'ignored'}});
+    expect(JSON.parse(fromEnv.outputs.seen as string).inputs).toEqual({'INPUT_PLAIN-NAME': 'x', INPUT_WITH_DEFAULT: 'from env'});
+  });
+
+  it('fails loudly when the bundle is not built, rather than reporting no errors', async () => {
+    const unbuilt = await mkdtemp(join(tmpdir(), 'unbuilt-action-'));
+    await writeFile(
+      join(unbuilt, 'action.yml'),
+      `name: Unbuilt\ndescription: x\nruns:\n  using: node${process.versions.node.split('.')[0]}\n  main: dist/index.js\n`,
+    );
+    await expect(runAction(unbuilt)).rejects.toThrow(`${join(unbuilt, 'dist/index.js')} does not exist: build the action first`);
   });
 
   it('hands over the event payload and name, and ACT=true when asked', async () => {
@@ -54,6 +72,17 @@ describe('runAction', () => {
     expect(main.state).toEqual({phase: 'main'});
     const post = await runPostStep(echoAction, main, {inputs: {'plain-name': 'x'}});
     expect(post.log).toContain('post step sees state main');
+    expect(post.environment.RUNNER_TEMP).toBe(main.environment.RUNNER_TEMP);
+    expect(post.environment.GITHUB_OUTPUT).not.toBe(main.environment.GITHUB_OUTPUT);
+  });
+
+  it('runs a job of main and post step, then removes its directory', async () => {
+    const lines: string[] = [];
+    const {main, post} = await runActionJob(echoAction, {inputs: {'plain-name': 'x'}, onLine: line => lines.push(line)});
+    expect(main.exitCode).toBe(0);
+    expect(post?.exitCode).toBe(0);
+    expect(lines).toContain('post step sees state main');
+    expect(existsSync(main.jobDirectory)).toBe(false);
   });
 });
 

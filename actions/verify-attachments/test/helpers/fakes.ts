@@ -1,5 +1,5 @@
-import type {Logger} from '@circuitverse/shared';
-import type {Clock} from '../../src/clock.js';
+import type {Clock, Logger} from '@circuitverse/shared';
+import {stub} from '@circuitverse/testkit';
 import type {ObjectStore} from '../../src/object-store.js';
 
 /** A clock whose sleeps return at once and are recorded. */
@@ -16,17 +16,9 @@ export function fakeClock(): Clock & {slept: number[]} {
   };
 }
 
-/** A store whose every method throws unless given: a test states exactly what it relies on. */
+/** A store whose every method throws unless given (but close, which every run calls): a test states what it relies on. */
 export function stubStore(methods: Partial<ObjectStore> = {}): ObjectStore {
-  const missing = (name: string) => () => {
-    throw new Error(`ObjectStore.${name} not stubbed`);
-  };
-  return {
-    checkBucket: methods.checkBucket ?? missing('checkBucket'),
-    head: methods.head ?? missing('head'),
-    hash: methods.hash ?? missing('hash'),
-    close: methods.close ?? (() => {}),
-  };
+  return stub<ObjectStore>('ObjectStore', {close: () => {}, ...methods});
 }
 
 /** A logger that keeps what it is told. */
