@@ -51,6 +51,9 @@ export function failStep(error: unknown): void {
   if (error instanceof RemoteError && error.cause !== undefined) core.debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
   // Redacted before the lines are joined: a secret quoted whole is hidden whole.
   core.setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+  // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
+  // @github/local-action swaps in only records the failure.
+  process.exitCode = 1;
 }
 
 /** What an action's step does: `main` returns what `outputs` turns into the step's outputs. */
