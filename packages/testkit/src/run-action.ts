@@ -76,7 +76,7 @@ async function readMetadata(actionDir: string): Promise<ActionMetadata> {
 }
 
 // The runner names each input's variable this way (actions/runner: upper case, spaces to "_", hyphens kept).
-function inputVariable(name: string): string {
+export function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
