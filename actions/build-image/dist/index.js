@@ -1,1274 +1,439 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
-/***/ 6817:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  d: () => (/* binding */ runCommand)
-});
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:readline"
-var external_node_readline_ = __nccwpck_require__(481);
-;// CONCATENATED MODULE: ./src/command-runner.ts
-
-
-// A build log can be long; only its tail is ever quoted.
-const keptLines = 200;
-// The runner hands the step its inputs (the registry password and the build secrets among them) and its saved state
-// as INPUT_* and STATE_* variables. They are ours, not docker's: a build reaches the secrets it is given as files.
-const stepOnly = /^(INPUT|STATE)_/;
-/** Runs a program without a shell, so no argument is ever parsed a second time. */
-const runCommand = (argv, options = {}) => new Promise((resolve, reject) => {
-    const [program = '', ...args] = argv;
-    const inherited = Object.entries(process.env).filter(([name]) => !stepOnly.test(name));
-    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { env: { ...Object.fromEntries(inherited), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lines = [];
-    const streams = [child.stdout, child.stderr].map(input => new Promise(done => (0,external_node_readline_.createInterface)({ input, crlfDelay: Number.POSITIVE_INFINITY })
-        .on('line', line => {
-        options.onLine?.(line);
-        lines.push(line);
-        if (lines.length > keptLines)
-            lines.shift();
-    })
-        .on('close', done)));
-    child.on('error', reject);
-    child.on('close', async (code) => {
-        await Promise.all(streams);
-        resolve({ exitCode: code ?? 1, output: lines.join('\n') });
-    });
-});
-
-
-/***/ }),
-
-/***/ 6054:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ readGitHubContext),
-/* harmony export */   r: () => (/* binding */ isPullRequest)
-/* harmony export */ });
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
-/* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
-
-function requireVariable(environment, name) {
-    const value = environment[name];
-    if (!value)
-        throw new Error(`${name} is not set: build-image takes its tags and labels from the GitHub Actions context.`);
-    return value;
-}
-/** Reads the run's context without `@actions/github`, so the planners can be tested from plain files. */
-function readGitHubContext(environment) {
-    const eventPath = environment.GITHUB_EVENT_PATH;
-    return {
-        eventName: requireVariable(environment, 'GITHUB_EVENT_NAME'),
-        ref: environment.GITHUB_REF ?? '',
-        sha: requireVariable(environment, 'GITHUB_SHA'),
-        repository: requireVariable(environment, 'GITHUB_REPOSITORY'),
-        serverUrl: environment.GITHUB_SERVER_URL ?? 'https://github.com',
-        payload: eventPath ? JSON.parse((0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(eventPath, 'utf8')) : {},
-    };
-}
-/** `pull_request_target` counts too: it builds a contributor's code, which must not land on a shared tag. */
-function isPullRequest(context) {
-    return context.eventName === 'pull_request' || context.eventName === 'pull_request_target';
-}
-
-
-/***/ }),
-
-/***/ 5286:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ readInputs),
-/* harmony export */   Q: () => (/* binding */ registryCredentials)
-/* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3658);
-
-/** The registry login, when the inputs give one. */
-function registryCredentials(inputs) {
-    const { registryUsername: username, registryPassword: password } = inputs;
-    return username === undefined || password === undefined ? undefined : { username, password };
-}
-const labelKey = { pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, description: 'letters, digits, ".", "_", "/" or "-", such as org.example.team' };
-const secretId = { pattern: /^[A-Za-z0-9_.-]+$/, description: 'letters, digits, "_", "." or "-", as used in RUN --mount=type=secret,id=...' };
-/** Parses and checks every input; masks secrets before anything else can log them. */
-function readInputs(reader, logger) {
-    const registryPassword = reader.optional('registry-password');
-    if (registryPassword)
-        logger.mask(registryPassword);
-    const secrets = reader.keyValues('secrets', { key: secretId, secret: true });
-    for (const value of secrets.values())
-        logger.mask(value);
-    const image = reader.required('image', 'the image repository without a tag, e.g. ghcr.io/circuitverse/circuitverse');
-    if (!(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .isRepository */ .Z6)(image)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('image', `is not an image repository ("${image}")`, 'Use lower case [registry/]path/name without a tag or digest, e.g. ghcr.io/circuitverse/circuitverse.');
-    }
-    const tags = reader.list('tags');
-    const badTag = tags.find(tag => !(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .isTag */ .dz)(tag));
-    if (badTag !== undefined) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('tags', `has an invalid tag "${badTag}"`, 'A tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-".');
-    }
-    const registryUsername = reader.optional('registry-username');
-    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-        const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
-    }
-    return {
-        image,
-        context: reader.optional('context') ?? '.',
-        file: reader.optional('file'),
-        target: reader.optional('target'),
-        buildArgs: reader.keyValues('build-args'),
-        secrets,
-        tags,
-        labels: reader.keyValues('labels', { key: labelKey }),
-        push: reader.optional('push') === undefined ? undefined : reader.boolean('push', true),
-        registryUsername,
-        registryPassword,
-        cacheFrom: reader.list('cache-from'),
-    };
-}
-
-
-/***/ }),
-
-/***/ 1490:
+/***/ 7935:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5334);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3658);
-/* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3299);
-/* harmony import */ var _command_runner_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6817);
-/* harmony import */ var _github_context_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6054);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5286);
-/* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4013);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(9261);
-/* harmony import */ var _step_files_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9863);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3308);
 
-
-
-
-
-
-
-
-
-const logger = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .createActionsLogger */ .Ml)();
-try {
-    if ((0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .isPostStep */ .pq)()) {
-        if (await (0,_step_files_js__WEBPACK_IMPORTED_MODULE_8__/* .removeStepDirectory */ .kG)((0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)(_step_files_js__WEBPACK_IMPORTED_MODULE_8__/* .stepDirectoryState */ .LI)))
-            logger.info('Removed the registry login and secrets the build step left behind.');
-    }
-    else {
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .expectPostStep */ .Qb)();
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-        // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
-        const { default: Docker } = await __nccwpck_require__.e(/* import() */ 879).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2879, 23));
-        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_7__/* .buildImage */ ._)(inputs, (0,_github_context_js__WEBPACK_IMPORTED_MODULE_4__/* .readGitHubContext */ .L)(process.env), {
-            docker: new Docker(),
-            runCommand: _command_runner_js__WEBPACK_IMPORTED_MODULE_3__/* .runCommand */ .d,
-            registry: new _registry_js__WEBPACK_IMPORTED_MODULE_6__/* .RegistryClient */ .b(inputs.image, (0,_inputs_js__WEBPACK_IMPORTED_MODULE_5__/* .registryCredentials */ .Q)(inputs)),
-            clock: Date,
-            logger,
-            saveState: _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU,
-            environment: process.env,
-        });
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)({ digest: outputs.digest, 'image-ref': outputs.imageRef, tags: outputs.tags.join('\n'), version: outputs.version, metadata: outputs.metadata });
-    }
-}
-catch (error) {
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error);
-}
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 4013:
+/***/ 3308:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  b: () => (/* binding */ RegistryClient),
-  E: () => (/* binding */ authServerAddress)
+  e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
-var dist = __nccwpck_require__(3658);
-;// CONCATENATED MODULE: ./src/auth-challenge.ts
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
+// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
+// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
+// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
+
+
+const commonJsGlobals = globalThis;
+commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
+commonJsGlobals.__dirname ??= (0,external_node_path_namespaceObject.dirname)(commonJsGlobals.__filename);
+//# sourceMappingURL=bundle-globals.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
 /**
- * Parses a `WWW-Authenticate` header such as `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/a:pull"`
- * (RFC 7235: quoted values may hold commas, as scopes do). `undefined` when the header is missing or has no scheme.
+ * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
+ * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
+ * digits).
  */
-function parseAuthChallenge(header) {
-    const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header ?? '');
-    if (!match)
+function formatBytes(bytes, units) {
+    const binary = units === 'binary';
+    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
+    const step = binary ? 1024 : 1000;
+    let value = bytes;
+    let unit = 0;
+    while (value >= step && unit < names.length - 1) {
+        value /= step;
+        unit++;
+    }
+    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
+    return `${shown} ${names[unit]}`;
+}
+//# sourceMappingURL=bytes.js.map
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ../../packages/shared/dist/clock.js
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (milliseconds) => {
+        await (0,promises_namespaceObject.setTimeout)(milliseconds);
+    },
+};
+//# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/duration.js
+const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
+ * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
+ * Returns `undefined` when the text is not a duration.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
         return undefined;
-    const params = {};
-    for (const [, name = '', quoted, token] of (match[2] ?? '').matchAll(/([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g)) {
-        params[name.toLowerCase()] = quoted === undefined ? (token ?? '') : quoted.replace(/\\(.)/g, '$1');
+    let total = 0;
+    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
+        total += Number(amount) * unitMilliseconds[unit];
     }
-    return { scheme: match[1].toLowerCase(), params };
+    return Math.round(total);
 }
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-;// CONCATENATED MODULE: external "node:https"
-const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/http-exchange.ts
-
-
-const redirectStatuses = new Set([301, 302, 303, 307, 308]);
-const maxRedirects = 5;
+/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
+function formatDuration(milliseconds) {
+    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
+    if (Math.round(milliseconds) < 1000)
+        return `${Math.round(milliseconds)}ms`;
+    if (Math.round(milliseconds / 100) < 600)
+        return `${(milliseconds / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(milliseconds / 1000);
+    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+}
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
 /**
- * A request over node:http(s), following redirects as fetch would. Not fetch: its first call loads Node's bundled
- * undici, which cost this action about 40 ms of a 0.4 s build and push (measured), most of it before the build.
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
  */
-async function exchange(url, request) {
-    let target = new URL(url);
-    let headers = request.headers;
-    for (let redirects = 0;; redirects++) {
-        const answer = await exchangeOnce(target, { ...request, headers });
-        const location = answer.header('location');
-        if (!redirectStatuses.has(answer.status) || location === undefined)
-            return answer;
-        const next = new URL(location, target);
-        // Without its query: a redirect to storage may carry a signature in it.
-        if (redirects === maxRedirects)
-            throw new Error(`more than ${maxRedirects} redirects, the last to ${next.origin}${next.pathname}`);
-        // As fetch does: a login meant for one origin is not handed on to another.
-        if (next.origin !== target.origin)
-            headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
-        target = next;
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
     }
-}
-function exchangeOnce(url, request) {
-    const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_namespaceObject.request;
-    return new Promise((resolve, reject) => {
-        const call = send(url, { method: request.method, headers: request.headers }, (response) => {
-            const chunks = [];
-            response.on('data', (chunk) => chunks.push(chunk));
-            response.on('error', error => {
-                clearTimeout(timer);
-                reject(error);
-            });
-            response.on('end', () => {
-                clearTimeout(timer);
-                const status = response.statusCode ?? 0;
-                resolve({
-                    status,
-                    ok: status >= 200 && status < 300,
-                    header: name => {
-                        const value = response.headers[name.toLowerCase()];
-                        return Array.isArray(value) ? value.join(', ') : value;
-                    },
-                    body: Buffer.concat(chunks),
-                });
-            });
-        });
-        // The whole exchange, not only the silences: a registry that trickles its answer is cut off too.
-        const timer = setTimeout(() => call.destroy(new Error(`no answer within ${request.timeoutMs / 1000}s`)), request.timeoutMs);
-        call.on('error', error => {
-            clearTimeout(timer);
-            reject(error);
-        });
-        call.end();
-    });
-}
-
-;// CONCATENATED MODULE: ./src/registry.ts
-
-
-
-
-// Everything a single-platform or multi-platform push can leave behind a tag, Docker's and OCI's.
-const manifestTypes = [
-    'application/vnd.oci.image.index.v1+json',
-    'application/vnd.oci.image.manifest.v1+json',
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-    'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-const requestTimeoutMs = 30_000;
-/** The name a registry is known by in Docker's config and in push auth: Docker Hub keeps its historical index URL. */
-function authServerAddress(registry) {
-    return registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
-}
-// The Docker Engine itself talks plain HTTP to loopback registries and HTTPS to every other one.
-function endpointOf(registry) {
-    if (registry === 'docker.io')
-        return 'https://registry-1.docker.io';
-    const host = registry.replace(/:\d+$/, '');
-    const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-    return `${loopback ? 'http' : 'https'}://${registry}`;
-}
-// `ghcr.io/o/app` is `o/app` on ghcr.io; Docker Hub puts official images under `library/`.
-function pathOf(repository, registry) {
-    const path = repository.startsWith(`${registry}/`) ? repository.slice(registry.length + 1) : repository;
-    return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
-}
-// Registries answer {"errors":[{"code","message"}]}; Docker Hub's token server {"details"}; anything else is quoted short.
-function describeAnswer(response) {
-    const text = response.body.toString('utf8');
-    try {
-        const body = JSON.parse(text);
-        const first = body.errors?.[0];
-        if (first)
-            return [first.code, first.message].filter(Boolean).join(': ');
-        if (body.details ?? body.message)
-            return (body.details ?? body.message);
-    }
-    catch {
-        // not JSON: fall through to the status line
-    }
-    const snippet = text.trim().split('\n')[0]?.slice(0, 200);
-    return `HTTP ${response.status}${snippet ? ` ${snippet}` : ''}`;
 }
 /**
- * One repository on a registry, over the Registry HTTP API v2 as `docker login` and `docker pull` use it: Basic
- * auth, or a Bearer token fetched from the realm the registry's `WWW-Authenticate` challenge names.
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
  */
-class RegistryClient {
-    repository;
-    credentials;
-    registry;
-    endpoint;
-    path;
-    authorization;
-    constructor(repository, credentials) {
-        this.repository = repository;
-        this.credentials = credentials;
-        const ref = (0,dist/* parseImageRef */.Q)(repository);
-        if (!ref)
-            throw new Error(`${repository} is not an image repository.`);
-        this.registry = ref.registry;
-        this.endpoint = endpointOf(ref.registry);
-        this.path = pathOf(repository, ref.registry);
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
     }
-    /** Logs in as `docker login` does, asking for push access to the repository; throws the registry's answer if it refuses. */
-    async checkPushAccess() {
-        const response = await this.send('GET', '/v2/', `repository:${this.path}:pull,push`);
-        if (!response.ok)
-            throw this.refusal(response, '/v2/');
-    }
-    /** The manifest digest a tag resolves to, or `undefined` when the registry has no such tag. */
-    async readDigest(tag) {
-        const path = `/v2/${this.path}/manifests/${tag}`;
-        const head = await this.send('HEAD', path, `repository:${this.path}:pull`, { Accept: manifestTypes });
-        if (head.status === 404)
-            return undefined;
-        if (!head.ok)
-            throw this.refusal(head, path);
-        const digest = head.header('docker-content-digest');
-        if (digest)
-            return digest;
-        // A registry may leave the header off; the digest is then the SHA-256 of the manifest exactly as served.
-        const get = await this.send('GET', path, `repository:${this.path}:pull`, { Accept: manifestTypes });
-        if (!get.ok)
-            throw this.refusal(get, path);
-        return `sha256:${(0,external_node_crypto_.createHash)('sha256').update(get.body).digest('hex')}`;
-    }
-    async send(method, path, scope, headers = {}) {
-        const sentWith = this.authorization;
-        const response = await this.request(`${this.endpoint}${path}`, { method, headers: { ...headers, ...this.authorizationHeader() } });
-        if (response.status !== 401)
-            return response;
-        const challenge = parseAuthChallenge(response.header('www-authenticate') ?? null);
-        // Without credentials, or with Basic ones already refused, there is nothing better to answer the challenge with.
-        const answerable = (challenge?.scheme === 'bearer' && challenge.params.realm !== undefined) ||
-            (challenge?.scheme === 'basic' && this.credentials !== undefined && sentWith === undefined);
-        if (!challenge || !answerable)
-            return response;
-        await this.authenticate(challenge, scope);
-        return this.request(`${this.endpoint}${path}`, { method, headers: { ...headers, ...this.authorizationHeader() } });
-    }
-    async authenticate(challenge, scope) {
-        const basic = this.credentials && `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
-        if (challenge.scheme === 'basic') {
-            this.authorization = basic;
-            return;
-        }
-        const url = new URL(challenge.params.realm);
-        if (challenge.params.service)
-            url.searchParams.set('service', challenge.params.service);
-        url.searchParams.set('scope', challenge.params.scope ?? scope);
-        const answer = await this.request(url.href, { method: 'GET', headers: basic ? { Authorization: basic } : {} });
-        if (!answer.ok)
-            throw this.refusal(answer, url.pathname);
-        let body = {};
-        try {
-            body = JSON.parse(answer.body.toString('utf8'));
-        }
-        catch {
-            // not JSON: there is no token in it, said below
-        }
-        const token = body.token ?? body.access_token;
-        if (!token)
-            throw new dist/* RemoteError */.Hi(`Registry ${this.registry}`, `gave no token from ${url.origin}${url.pathname}`);
-        this.authorization = `Bearer ${token}`;
-    }
-    authorizationHeader() {
-        return this.authorization ? { Authorization: this.authorization } : {};
-    }
-    async request(url, init) {
-        try {
-            return await exchange(url, { ...init, timeoutMs: requestTimeoutMs });
-        }
-        catch (error) {
-            throw new dist/* RemoteError */.Hi(`Registry ${this.registry}`, `cannot be reached at ${new URL(url).origin}`, {
-                cause: error,
-                remoteOutput: (0,dist/* errorMessage */.gJ)(error) || error.code,
-                next: 'Check the registry in "image" and that it is up.',
-            });
-        }
-    }
-    refusal(response, path) {
-        const answer = describeAnswer(response);
-        if (response.status === 401 && !this.credentials) {
-            return new dist/* RemoteError */.Hi(`Registry ${this.registry}`, 'requires a login', { remoteOutput: answer, next: 'Set registry-username and registry-password.' });
-        }
-        if (response.status === 401 || response.status === 403) {
-            return new dist/* RemoteError */.Hi(`Registry ${this.registry}`, `refused the login of "${this.credentials?.username}" (HTTP ${response.status})`, {
-                remoteOutput: answer,
-                next: 'Check registry-username and registry-password.',
-            });
-        }
-        return new dist/* RemoteError */.Hi(`Registry ${this.registry}`, `answered HTTP ${response.status} to ${path}`, { remoteOutput: answer });
-    }
-}
-
-
-/***/ }),
-
-/***/ 9261:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  _: () => (/* binding */ buildImage)
-});
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
-var dist = __nccwpck_require__(3658);
-;// CONCATENATED MODULE: ./src/build-command.ts
-/** The `docker` command line and environment for one build. */
-function planBuildCommand(cli, request) {
-    const argv = cli.kind === 'buildx' ? [cli.path, 'buildx', 'build', '--load'] : [cli.path, 'build'];
-    argv.push('--progress=plain', '--iidfile', request.iidFile, '--file', request.dockerfile);
-    if (request.target)
-        argv.push('--target', request.target);
-    for (const [key, value] of request.buildArgs)
-        argv.push('--build-arg', `${key}=${value}`);
-    for (const [key, value] of request.labels)
-        argv.push('--label', `${key}=${value}`);
-    for (const ref of request.refs)
-        argv.push('--tag', ref);
-    for (const ref of request.cacheFrom)
-        argv.push('--cache-from', ref);
-    for (const [id, file] of request.secretFiles)
-        argv.push('--secret', `id=${id},src=${file}`);
-    argv.push(request.context);
-    const env = {};
-    if (cli.kind === 'builtin')
-        env.DOCKER_BUILDKIT = '1';
-    if (request.dockerConfig)
-        env.DOCKER_CONFIG = request.dockerConfig;
-    return { argv, env };
-}
-
-;// CONCATENATED MODULE: ./src/build-progress.ts
-
-/** A build that failed at a Dockerfile instruction: one line for the step, and the output that led to it for the log. */
-class BuildError extends dist/* RemoteError */.Hi {
-    step;
-    lastLines;
-    constructor(step, lastLines, reason) {
-        // RemoteError ends the quote with its own period.
-        super('Docker build', `${step} failed ${reason}`, { remoteOutput: lastLines.join('\n').replace(/\.\s*$/, '') });
-        this.step = step;
-        this.lastLines = lastLines;
-    }
-}
-const quotedLines = 10;
-const longestStepName = 100;
-/**
- * Follows BuildKit's `--progress=plain` output, which numbers each step: `#7 [build 4/4] RUN make` names it, then
- * `#7 0.270 <output>` lines and at last `#7 DONE 1.2s`, `#7 CACHED` or `#7 ERROR: <why>`.
- */
-class BuildProgress {
-    steps = new Map();
-    failed;
-    read(line) {
-        const [, id = '', text = ''] = /^#(\d+) (.*)$/.exec(line) ?? [];
-        if (id === '')
-            return;
-        const step = this.steps.get(id);
-        if (!step) {
-            this.steps.set(id, { name: text, output: [] });
-            return;
-        }
-        const error = /^ERROR: (.*)$/.exec(text);
-        // Once one step fails, BuildKit cancels the others and they report errors too; the first is the cause.
-        if (error)
-            this.failed ??= { id, error: error[1] };
-        const output = /^\d+\.\d+(?: (.*))?$/.exec(text);
-        if (output) {
-            step.output.push(output[1] ?? '');
-            if (step.output.length > quotedLines)
-                step.output.shift();
-        }
-    }
-    /** The error for a build that exited non-zero; `cliOutput` explains it when no step failed (a Dockerfile syntax error, say). */
-    failure(cliOutput) {
-        const step = this.failed && this.steps.get(this.failed.id);
-        if (!this.failed || !step)
-            return new dist/* RemoteError */.Hi('Docker build', 'failed', { remoteOutput: cliOutput });
-        const name = step.name.length > longestStepName ? `${step.name.slice(0, longestStepName - 1)}…` : step.name;
-        const exitCode = /exit code: (\d+)/.exec(this.failed.error)?.[1];
-        return new BuildError(name, step.output, exitCode === undefined ? `(${this.failed.error})` : `with exit code ${exitCode}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/build.ts
-
-
-
-/** Builds with the docker CLI, streaming its log, and returns the image ID; throws naming the step that failed. */
-async function runBuild(cli, request, runCommand, logger) {
-    const { argv, env } = planBuildCommand(cli, request);
-    const progress = new BuildProgress();
-    const result = await runCommand(argv, {
-        env,
-        onLine: line => {
-            // What a RUN instruction prints is the build's, not ours: a line of it must not act as a workflow command.
-            logger.untrusted(line);
-            progress.read(line);
-        },
-    });
-    if (result.exitCode !== 0)
-        throw progress.failure(result.output);
-    return (await (0,promises_.readFile)(request.iidFile, 'utf8')).trim();
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: ./src/docker-cli.ts
-
-
-
-/** Each `docker` on PATH, in PATH order, each file once however many links lead to it. */
-function findDockerExecutables(pathVariable) {
-    const found = new Map();
-    for (const directory of pathVariable.split(external_node_path_.delimiter).filter(Boolean)) {
-        const candidate = (0,external_node_path_.join)(directory, 'docker');
-        if (!isExecutable(candidate))
-            continue;
-        const real = (0,external_node_fs_.realpathSync)(candidate);
-        if (!found.has(real))
-            found.set(real, candidate);
-    }
-    return [...found.values()];
-}
-// Besides the config directory's cli-plugins and the config file's cliPluginsExtraDirs, docker/cli's plugin manager
-// looks in these.
-const systemPluginDirectories = [
-    '/usr/local/lib/docker/cli-plugins',
-    '/usr/local/libexec/docker/cli-plugins',
-    '/usr/lib/docker/cli-plugins',
-    '/usr/libexec/docker/cli-plugins',
-];
-/** Whether a `docker-buildx` plugin is where the docker CLI looks for one, given its config directory (DOCKER_CONFIG). */
-function hasBuildxPlugin(configDirectory, systemDirectories = systemPluginDirectories) {
-    let extraDirectories;
-    try {
-        extraDirectories = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(configDirectory, 'config.json'), 'utf8')).cliPluginsExtraDirs;
-    }
-    catch {
-        // no config file, or not JSON: the CLI then looks in the default places alone
-    }
-    const directories = [(0,external_node_path_.join)(configDirectory, 'cli-plugins'), ...(Array.isArray(extraDirectories) ? extraDirectories.map(String) : []), ...systemDirectories];
-    return directories.some(directory => isExecutable((0,external_node_path_.join)(directory, 'docker-buildx')));
-}
-function isExecutable(path) {
-    try {
-        (0,external_node_fs_.accessSync)(path, external_node_fs_.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-// Each probe is a docker process (two for buildx, which runs its plugin), so each docker is asked one thing at a time.
-async function probeBuildx(runCommand, path) {
-    const buildx = await runCommand([path, 'buildx', 'version']);
-    return buildx.exitCode === 0 ? { path, kind: 'buildx', version: buildx.output.trim() } : undefined;
-}
-async function probeBuiltinBuildKit(runCommand, path) {
-    const client = await runCommand([path, '--version']);
-    const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
-    return client.exitCode === 0 && major >= 20 && major < 23 ? { path, kind: 'builtin', version: client.output.trim() } : undefined;
-}
-async function firstFound(candidates, probe) {
-    const probed = await Promise.all(candidates.map(probe));
-    return probed.find(found => found !== undefined);
 }
 /**
- * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs). When the buildx
- * plugin is where `hasBuildxPlugin` looks, the first docker that runs it; else the first client old enough to carry
- * BuildKit itself (20.10 to 22.x); else, for a plugin kept elsewhere, the first docker that runs buildx after all.
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
  */
-async function findBuildCli(runCommand, pathVariable, buildxPluginFound) {
-    const candidates = findDockerExecutables(pathVariable);
-    const cli = (buildxPluginFound ? await firstFound(candidates, path => probeBuildx(runCommand, path)) : undefined) ??
-        (await firstFound(candidates, path => probeBuiltinBuildKit(runCommand, path))) ??
-        (buildxPluginFound ? undefined : await firstFound(candidates, path => probeBuildx(runCommand, path)));
-    if (cli)
-        return cli;
-    const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
-    throw new dist/* RemoteError */.Hi('Docker CLI', looked, { next: 'Install the buildx plugin (docker/setup-buildx-action does), or put a Docker 20.10 client on PATH.' });
-}
-
-// EXTERNAL MODULE: ./src/github-context.ts
-var github_context = __nccwpck_require__(6054);
-;// CONCATENATED MODULE: ./src/image-metadata.ts
-
-// The grammar from semver.org, after the `v` git tags usually carry. Build metadata (`+...`) never reaches a tag.
-const semverPattern = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
-/** docker/metadata-action's rule: each run of characters a tag cannot hold becomes one `-` (`feature/x` → `feature-x`). */
-function sanitizeTag(text) {
-    // Docker also refuses a leading `.` or `-` and more than 128 characters; metadata-action leaves those to fail at push.
-    return text
-        .replace(/[^a-zA-Z0-9._-]+/g, '-')
-        .replace(/^[.-]+/, '')
-        .slice(0, 128);
-}
-// A release gets every version a user may pin to; a pre-release only its own, so `1` never moves to an rc.
-function versionTags(gitTag) {
-    const match = semverPattern.exec(gitTag);
-    if (!match)
-        return [sanitizeTag(gitTag)];
-    const [, major, minor, patch, prerelease] = match;
-    if (prerelease)
-        return [`${major}.${minor}.${patch}-${prerelease}`];
-    return [`${major}.${minor}.${patch}`, `${major}.${minor}`, `${major}`];
-}
-function refTags(context) {
-    if ((0,github_context/* isPullRequest */.r)(context)) {
-        const number = context.payload.pull_request?.number ?? context.payload.number;
-        return number === undefined ? [] : [`pr-${number}`];
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
     }
-    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
-    if (branch !== undefined) {
-        const isDefault = branch === context.payload.repository?.default_branch;
-        return isDefault ? [sanitizeTag(branch), 'latest'] : [sanitizeTag(branch)];
-    }
-    const gitTag = /^refs\/tags\/(.+)$/.exec(context.ref)?.[1];
-    return gitTag === undefined ? [] : versionTags(gitTag);
 }
-/** Tags and OCI labels for the run, with docker/metadata-action's semantics; `now` is the build time. */
-function planImageMetadata(context, inputs, now) {
-    // On a pull request GITHUB_SHA is a merge commit nobody can check out later; the head commit is what was reviewed.
-    const commit = ((0,github_context/* isPullRequest */.r)(context) && context.payload.pull_request?.head?.sha) || context.sha;
-    const tags = [...new Set([commit, ...refTags(context), ...inputs.tags])].filter(tag => tag !== '');
-    const repositoryUrl = `${context.serverUrl}/${context.repository}`;
-    const labels = new Map([
-        ['org.opencontainers.image.source', repositoryUrl],
-        ['org.opencontainers.image.url', repositoryUrl],
-        ['org.opencontainers.image.revision', commit],
-        ['org.opencontainers.image.version', commit],
-        ['org.opencontainers.image.created', now.toISOString()],
-        ['org.opencontainers.image.title', context.payload.repository?.name ?? context.repository.split('/').at(-1) ?? context.repository],
-        ...inputs.labels,
-    ]);
-    return { version: commit, tags, refs: tags.map(tag => `${inputs.image}:${tag}`), labels };
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
 }
-
-// EXTERNAL MODULE: ./src/inputs.ts
-var src_inputs = __nccwpck_require__(5286);
-// EXTERNAL MODULE: external "node:readline"
-var external_node_readline_ = __nccwpck_require__(481);
-// EXTERNAL MODULE: ./src/registry.ts + 4 modules
-var src_registry = __nccwpck_require__(4013);
-;// CONCATENATED MODULE: ./src/push.ts
-
-
-
-/** The Engine's push credentials for a registry. */
-function pushAuthFor(registry, credentials) {
-    return { username: credentials.username, password: credentials.password, serveraddress: (0,src_registry/* authServerAddress */.E)(registry) };
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
 }
-// The one status each layer ends with; the rest (Preparing, Waiting, Pushing 3MB/9MB) is progress bar noise.
-const finalLayerStatus = /^(Pushed|Layer already exists|Mounted from .+)$/;
-/**
- * Pushes one tag through the Docker Engine API and returns the manifest digest the Engine reports. The Engine answers
- * HTTP 200 even when the registry refuses, and puts the refusal in the stream, so every line is read.
- */
-async function pushTag(docker, repository, tag, authconfig, logger) {
-    const where = `Push of ${repository}:${tag}`;
-    let stream;
-    try {
-        stream = await docker.getImage(repository).push({ tag, authconfig });
-    }
-    catch (error) {
-        throw new dist/* RemoteError */.Hi(where, 'was refused by the Docker Engine', { cause: error, remoteOutput: (0,dist/* errorMessage */.gJ)(error) });
-    }
+//# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
+// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
+// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
+function splitRegistry(repository) {
+    const match = repositoryPattern.exec(repository);
+    const first = match?.[1];
+    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
+    if (first && looksLikeHost(first))
+        return first;
+    return 'docker.io';
+}
+/** True when the text is a repository name with no tag or digest. */
+function isRepository(text) {
+    return text.length <= 255 && repositoryPattern.test(text);
+}
+/** True when the text is a valid tag. */
+function isTag(text) {
+    return tagPattern.test(text);
+}
+/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
+function parseImageRef(text) {
+    let rest = text;
     let digest;
-    let failure;
-    for await (const line of (0,external_node_readline_.createInterface)({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
-        if (line.trim() === '')
-            continue;
-        const event = JSON.parse(line);
-        if (event.error !== undefined || event.errorDetail !== undefined)
-            failure = event.errorDetail?.message ?? event.error;
-        else if (event.aux?.Digest)
-            digest = event.aux.Digest;
-        else if (event.id && event.status && finalLayerStatus.test(event.status))
-            logger.info(`${tag}: layer ${event.id} ${event.status.toLowerCase()}`);
+    const at = rest.indexOf('@');
+    if (at !== -1) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!digestPattern.test(digest))
+            return undefined;
     }
-    if (failure !== undefined)
-        throw new dist/* RemoteError */.Hi(where, 'failed', { remoteOutput: failure });
-    if (digest === undefined)
-        throw new dist/* RemoteError */.Hi(where, 'ended without a digest from the Docker Engine');
-    logger.info(`${tag}: pushed ${digest}`);
-    return digest;
-}
-
-// EXTERNAL MODULE: ./src/step-files.ts
-var step_files = __nccwpck_require__(9863);
-;// CONCATENATED MODULE: ./src/summary.ts
-
-/** The job summary: what was built, where it went, and how long each half took. */
-function formatSummary(report) {
-    const rows = [
-        ['Tags', report.refs.map(ref => `\`${ref}\``).join('<br>')],
-        ['Digest', report.digest ? `\`${report.digest}\`` : 'not pushed'],
-        ['Image', `${(0,dist/* formatBytes */.z3)(report.sizeBytes, 'decimal')}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
-        ['Build', (0,dist/* formatDuration */.a3)(report.buildMs)],
-        ['Push', report.pushMs === undefined ? 'skipped' : (0,dist/* formatDuration */.a3)(report.pushMs)],
-    ];
-    return [
-        `### ${report.digest ? 'Pushed' : 'Built'} \`${report.image}\``,
-        '',
-        '| | |',
-        '| --- | --- |',
-        ...rows.map(([name, value]) => `| ${name} | ${value} |`),
-        '',
-    ].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/run.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-function userDockerConfig(environment) {
-    // Docker reads a relative DOCKER_CONFIG from the working directory; the links made to it live in another one.
-    return (0,external_node_path_.resolve)(environment.DOCKER_CONFIG || (0,external_node_path_.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker'));
-}
-// buildx keeps its state under BUILDX_CONFIG when that is set, where the build finds it without a link.
-function buildStateToLink(cli, environment) {
-    return cli.kind === 'buildx' && environment.BUILDX_CONFIG ? undefined : cli.kind;
-}
-// Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
-async function checkBuildFiles(inputs) {
-    const context = await (0,promises_.stat)(inputs.context).catch(() => undefined);
-    if (!context?.isDirectory()) {
-        throw new dist/* ConfigError */.xL('context', `is not a directory ("${inputs.context}")`, 'Set it to the directory to build, relative to the workspace.');
+    let tag;
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon > rest.lastIndexOf('/')) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+        if (!isTag(tag))
+            return undefined;
     }
-    const dockerfile = inputs.file ?? (0,external_node_path_.join)(inputs.context, 'Dockerfile');
-    const file = await (0,promises_.stat)(dockerfile).catch(() => undefined);
-    if (file?.isFile())
-        return dockerfile;
-    if (inputs.file)
-        throw new dist/* ConfigError */.xL('file', `names no file ("${inputs.file}")`, 'Set it to the Dockerfile path, relative to the workspace.');
-    throw new dist/* ConfigError */.xL('file', `is not set, and the context has no Dockerfile ("${dockerfile}")`, 'Add one, or set file to the Dockerfile path.');
+    if (!isRepository(rest))
+        return undefined;
+    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
 }
-async function checkEngineCliAndRegistry(push, collaborators) {
-    const { docker, runCommand, registry, logger, environment } = collaborators;
-    const [engine, cli] = await Promise.all([
-        docker.version().catch((error) => {
-            throw new dist/* RemoteError */.Hi('Docker Engine', 'cannot be reached', {
-                cause: error,
-                remoteOutput: (0,dist/* errorMessage */.gJ)(error),
-                next: 'Check DOCKER_HOST, or that dockerd runs.',
-            });
-        }),
-        findBuildCli(runCommand, environment.PATH ?? '', hasBuildxPlugin(userDockerConfig(environment))),
-        push ? registry.checkPushAccess() : undefined,
-    ]);
-    logger.info(`Docker Engine ${engine.Version} (API ${engine.ApiVersion}) on ${engine.Os}/${engine.Arch}`);
-    logger.info(`Building with ${cli.path}: ${cli.kind === 'buildx' ? cli.version : `${cli.version}, its own BuildKit (DOCKER_BUILDKIT=1)`}`);
-    if (push)
-        logger.info(`Registry ${registry.registry} accepts the login`);
-    return cli;
+//# sourceMappingURL=image-ref.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
+
+
+/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
+function inputVariableName(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
-async function verifyTags(registry, tags, digest, logger) {
-    const resolved = await Promise.all(tags.map(async (tag) => ({ tag, digest: await registry.readDigest(tag) })));
-    const wrong = resolved.filter(found => found.digest !== digest);
-    if (wrong.length > 0) {
-        const answers = wrong.map(found => `${found.tag} → ${found.digest ?? 'no such tag'}`).join(', ');
-        throw new dist/* RemoteError */.Hi(`Registry ${registry.registry}`, `does not serve the pushed digest ${digest}`, { remoteOutput: answers });
+const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
+const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
+/**
+ * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
+ * Every problem is a `ConfigError` that names the input and says how to fix it.
+ */
+class InputReader {
+    environment;
+    constructor(environment) {
+        this.environment = environment;
     }
-    for (const found of resolved)
-        logger.info(`${registry.repository}:${found.tag} → ${found.digest}`);
+    /** The trimmed value, or `undefined` when the input is unset or blank. */
+    optional(name) {
+        const value = this.environment[inputVariableName(name)]?.trim();
+        return value === '' ? undefined : value;
+    }
+    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
+    required(name, expected) {
+        const value = this.optional(name);
+        if (value === undefined)
+            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+        return value;
+    }
+    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
+    boolean(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = booleanSpellings[value];
+        if (parsed === undefined)
+            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+        return parsed;
+    }
+    /** Items separated by newlines or commas, trimmed, blanks dropped. */
+    list(name) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return [];
+        return value
+            .split(/[\n,]/)
+            .map(item => item.trim())
+            .filter(item => item !== '');
+    }
+    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
+    duration(name, fallback) {
+        const value = this.optional(name) ?? fallback;
+        const milliseconds = parseDuration(value);
+        if (milliseconds === undefined) {
+            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+        }
+        return milliseconds;
+    }
+    /** A whole number within bounds. */
+    integer(name, fallback, bounds) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
+            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+        }
+        return parsed;
+    }
+    /** One of a fixed set of words. */
+    choice(name, choices, fallback) {
+        const value = this.optional(name) ?? fallback;
+        if (!choices.includes(value)) {
+            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+        }
+        return value;
+    }
+    /**
+     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
+     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
+     */
+    keyValues(name, options = {}) {
+        const key = options.key ?? environmentKey;
+        const pairs = new Map();
+        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
+        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
+        lines.forEach((rawLine, index) => {
+            const line = rawLine.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const where = `line ${index + 1}`;
+            const separator = line.indexOf('=');
+            if (separator === -1) {
+                const shown = options.secret ? '' : ` ("${line}")`;
+                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+            }
+            const pairKey = line.slice(0, separator).trim();
+            if (!key.pattern.test(pairKey)) {
+                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
+                const shownKey = options.secret ? '' : ` "${pairKey}"`;
+                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+            }
+            if (pairs.has(pairKey))
+                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+            pairs.set(pairKey, line.slice(separator + 1).trim());
+        });
+        return pairs;
+    }
 }
-/** Builds, tags and labels the image, pushes every tag and checks the registry serves the pushed digest for each. */
-async function buildImage(inputs, context, collaborators) {
-    const { docker, runCommand, registry, clock, logger, saveState, environment } = collaborators;
-    const push = inputs.push ?? !(0,github_context/* isPullRequest */.r)(context);
-    const metadata = planImageMetadata(context, inputs, new Date(clock.now()));
-    const credentials = (0,src_inputs/* registryCredentials */.Q)(inputs);
-    const dockerfile = await checkBuildFiles(inputs);
-    logger.info(`Tags: ${metadata.tags.join(', ')}${push ? '' : ' (built only, not pushed)'}`);
-    const cli = await logger.group('Check the Docker Engine, the docker CLI and the registry', () => checkEngineCliAndRegistry(push, collaborators));
-    const buildStarted = clock.now();
-    const directory = await (0,step_files/* createStepDirectory */.MM)(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), saveState);
-    let imageId;
+//# sourceMappingURL=inputs.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/logger.js
+
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
+/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
+class SecretRedactor {
+    secrets = new Set();
+    add(secret) {
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
+    }
+    redact(text) {
+        let redacted = text;
+        // Longest first, so a secret that contains another is hidden whole.
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            redacted = redacted.split(secret).join('***');
+        }
+        return redacted;
+    }
+}
+/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
+async function timePhase(title, phase, write, now = Date.now) {
+    const started = now();
     try {
-        const request = {
-            context: inputs.context,
-            dockerfile,
-            target: inputs.target,
-            buildArgs: inputs.buildArgs,
-            labels: metadata.labels,
-            refs: metadata.refs,
-            cacheFrom: inputs.cacheFrom,
-            secretFiles: await (0,step_files/* writeSecretFiles */.Bd)(directory, inputs.secrets),
-            iidFile: (0,external_node_path_.join)(directory, 'image-id'),
-            dockerConfig: credentials && (await (0,step_files/* writeDockerConfig */._D)(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
-        };
-        imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
+        const result = await phase();
+        write(`✓ ${title} (${formatDuration(now() - started)})`);
+        return result;
     }
     catch (error) {
-        // The group is folded by now; the lines that explain the failure go right above the error.
-        if (error instanceof BuildError) {
-            logger.info(`Last output of ${error.step}:`);
-            for (const line of error.lastLines)
-                logger.untrusted(`  ${line}`);
-        }
+        write(`✗ ${title} failed after ${formatDuration(now() - started)}`);
         throw error;
     }
-    finally {
-        // The login and the secrets stay on disk only while the build runs; the post step is there for a killed step.
-        await (0,step_files/* removeStepDirectory */.kG)(directory);
-    }
-    const buildMs = clock.now() - buildStarted;
-    const image = await docker.getImage(imageId).inspect();
-    let digest;
-    let pushMs;
-    if (push) {
-        const pushStarted = clock.now();
-        const auth = credentials && pushAuthFor(registry.registry, credentials);
-        // The Engine uploads a layer once however many tags ask for it at the same time.
-        const digests = await logger.group(`Push ${metadata.tags.length} tags to ${registry.registry}`, () => Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))));
-        digest = digests[0];
-        if (digests.some(other => other !== digest))
-            throw new dist/* RemoteError */.Hi('Docker Engine', 'pushed one image under different digests', { remoteOutput: digests.join(', ') });
-        pushMs = clock.now() - pushStarted;
-        await logger.group(`Check the registry serves ${digest} for every tag`, () => verifyTags(registry, metadata.tags, digest, logger));
-    }
-    const layers = image.RootFS.Layers?.length ?? 0;
-    await logger.summary(formatSummary({ image: inputs.image, refs: metadata.refs, digest, sizeBytes: image.Size, layers, buildMs, pushMs }));
-    const imageRef = digest && `${inputs.image}@${digest}`;
+}
+/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
+function createConsoleLogger(options = {}) {
+    const redactor = new SecretRedactor();
+    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    const emit = (line) => write(redactor.redact(line));
     return {
-        digest,
-        imageRef,
-        tags: metadata.refs,
-        version: metadata.version,
-        metadata: JSON.stringify({
-            image: inputs.image,
-            imageId,
-            digest,
-            imageRef,
-            version: metadata.version,
-            tags: metadata.refs,
-            labels: Object.fromEntries(metadata.labels),
-            pushed: push,
-            size: image.Size,
-            layers,
-            buildMs,
-            pushMs,
-        }),
+        info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
+        debug: message => {
+            if (options.debug)
+                emit(`debug: ${message}`);
+        },
+        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        group: (title, phase) => {
+            emit(`▸ ${title}`);
+            return timePhase(title, phase, emit);
+        },
+        mask: secret => redactor.add(secret),
+        summary: async (markdown) => emit(`\n${markdown}`),
     };
 }
-
-
-/***/ }),
-
-/***/ 9863:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Bd: () => (/* binding */ writeSecretFiles),
-/* harmony export */   LI: () => (/* binding */ stepDirectoryState),
-/* harmony export */   MM: () => (/* binding */ createStepDirectory),
-/* harmony export */   _D: () => (/* binding */ writeDockerConfig),
-/* harmony export */   kG: () => (/* binding */ removeStepDirectory)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1455);
-/* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _registry_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4013);
-
-
-
-
-/** The step-state name under which the main step leaves its private directory to the post step. */
-const stepDirectoryState = 'step-directory';
-const prefix = 'build-image-';
-/**
- * Makes the step's private directory (mkdtemp makes it 0700) and records it for the post step before anything secret
- * is written into it, so that even a killed step leaves nothing behind.
- */
-async function createStepDirectory(root, saveState) {
-    const directory = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdtemp)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(root, prefix));
-    saveState(stepDirectoryState, directory);
-    return directory;
+//# sourceMappingURL=logger.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/shell-quote.js
+// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
+// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
+const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
+/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
+function quoteShellArgument(argument) {
+    if (argument.includes('\0'))
+        throw new Error('A shell argument cannot contain a NUL byte.');
+    if (plainWord.test(argument))
+        return argument;
+    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
+    return `'${argument.replace(/'/g, `'\\''`)}'`;
 }
-/** Writes each secret to its own 0600 file for `--secret id=...,src=...`; returns id → file. */
-async function writeSecretFiles(directory, secrets) {
-    const files = new Map();
-    if (secrets.size === 0)
-        return files;
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(directory, 'secrets'), { mode: 0o700 });
-    for (const [id, value] of secrets) {
-        const file = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(directory, 'secrets', id);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(file, value, { mode: 0o600, flag: 'wx' });
-        files.set(id, file);
-    }
-    return files;
+// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
+const reservedWords = new Set([
+    'case',
+    'coproc',
+    'do',
+    'done',
+    'elif',
+    'else',
+    'esac',
+    'fi',
+    'for',
+    'function',
+    'if',
+    'in',
+    'select',
+    'then',
+    'time',
+    'until',
+    'while',
+]);
+/** Joins an argv array into one command line for `sh -c` on a remote host. */
+function toShellCommand(argv) {
+    if (argv.length === 0)
+        throw new Error('A command needs at least one word.');
+    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
 }
-/**
- * A DOCKER_CONFIG for the build: a copy of the user's config with the registry login added, so that logins made by
- * earlier steps (for base images) still apply, and links to the user's plugins, contexts and build state, so that the
- * buildx found on probing (setup-buildx-action may have put it in ~/.docker/cli-plugins) and its builder are the ones
- * that build. The user's own config file is never written to.
- */
-async function writeDockerConfig(directory, registry, credentials, userConfigDirectory, 
-/** Whose build state to link; none when BUILDX_CONFIG keeps buildx's elsewhere. */
-buildState) {
-    const config = (await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.readFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, 'config.json'), 'utf8')
-        .then(text => JSON.parse(text))
-        .catch(() => ({})));
-    const server = (0,_registry_js__WEBPACK_IMPORTED_MODULE_3__/* .authServerAddress */ .E)(registry);
-    config.auths = { ...config.auths, [server]: { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') } };
-    // A credential store is asked before the auths entry and would answer with some other login; without it this build
-    // loses only the logins kept in that store.
-    delete config.credsStore;
-    if (config.credHelpers)
-        delete config.credHelpers[server];
-    const configDirectory = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(directory, 'docker-config');
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(configDirectory, { mode: 0o700 });
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, 'config.json'), JSON.stringify(config), { mode: 0o600, flag: 'wx' });
-    for (const name of ['cli-plugins', 'contexts']) {
-        const target = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, name);
-        if (await exists(target))
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(target, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, name));
-    }
-    if (buildState)
-        await linkBuildState(buildState, userConfigDirectory, configDirectory);
-    return configDirectory;
-}
-// Where each CLI keeps its build state in DOCKER_CONFIG: a 20.10 to 22.x client the `.buildNodeID` file, buildx a
-// directory holding its own `.buildNodeID` and its builders.
-const buildStateEntry = { builtin: '.buildNodeID', buildx: 'buildx' };
-/**
- * The CLI names its BuildKit session after `.buildNodeID`, and BuildKit asks a session it knows only for the files that
- * changed since its last context. Under a new name each run a 43 MB context went over whole: 0.96 s a build against
- * 0.60 s. So the build state is kept where the CLI keeps it, and made there as the CLI would make it.
- */
-async function linkBuildState(cliKind, userConfigDirectory, configDirectory) {
-    const entry = (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(userConfigDirectory, buildStateEntry[cliKind]);
-    try {
-        if (cliKind === 'buildx')
-            await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)(entry, { recursive: true, mode: 0o700 });
-        else
-            await makeBuildNodeId(entry);
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.symlink)(entry, (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(configDirectory, buildStateEntry[cliKind]));
-    }
-    catch {
-        // An unwritable home costs the build its incremental context transfer, nothing more.
-    }
-}
-// Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
-async function makeBuildNodeId(file) {
-    if (await exists(file))
-        return;
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.mkdir)((0,node_path__WEBPACK_IMPORTED_MODULE_2__.dirname)(file), { recursive: true, mode: 0o700 });
-    const draft = `${file}-${(0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(8).toString('hex')}`;
-    await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.writeFile)(draft, (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' });
-    try {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.link)(draft, file).catch((error) => {
-            if (error.code !== 'EEXIST')
-                throw error;
-        });
-    }
-    finally {
-        await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(draft, { force: true });
-    }
-}
-function exists(path) {
-    return (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.access)(path).then(() => true, () => false);
-}
-/** Removes a directory `createStepDirectory` made; false when there was none left. */
-async function removeStepDirectory(directory) {
-    // The path comes back through step state; never remove anything this step could not have made.
-    if (!directory || !(0,node_path__WEBPACK_IMPORTED_MODULE_2__.basename)(directory).startsWith(prefix))
-        return false;
-    const existed = await (0,node_fs_promises__WEBPACK_IMPORTED_MODULE_1__.rm)(directory, { recursive: true }).then(() => true, (error) => {
-        if (error.code === 'ENOENT')
-            return false;
-        throw error;
-    });
-    return existed;
-}
+//# sourceMappingURL=shell-quote.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
 
 
-/***/ }),
 
-/***/ 2613:
-/***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
-/***/ }),
 
-/***/ 181:
-/***/ ((module) => {
 
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
-/***/ }),
 
-/***/ 5317:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
-
-/***/ }),
-
-/***/ 9140:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
-
-/***/ }),
-
-/***/ 6982:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
-
-/***/ }),
-
-/***/ 2250:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
-
-/***/ }),
-
-/***/ 4434:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
-
-/***/ }),
-
-/***/ 9896:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
-
-/***/ }),
-
-/***/ 8611:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
-
-/***/ }),
-
-/***/ 5675:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http2");
-
-/***/ }),
-
-/***/ 5692:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
-
-/***/ }),
-
-/***/ 9278:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-
-/***/ }),
-
-/***/ 1455:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-
-/***/ }),
-
-/***/ 6760:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-
-/***/ }),
-
-/***/ 481:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
-
-/***/ }),
-
-/***/ 857:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-
-/***/ }),
-
-/***/ 6928:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
-
-/***/ }),
-
-/***/ 932:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
-
-/***/ }),
-
-/***/ 3480:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
-
-/***/ }),
-
-/***/ 2203:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-
-/***/ }),
-
-/***/ 3193:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
-
-/***/ }),
-
-/***/ 4756:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
-
-/***/ }),
-
-/***/ 2018:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
-
-/***/ }),
-
-/***/ 7016:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
-
-/***/ }),
-
-/***/ 9023:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
-
-/***/ }),
-
-/***/ 3106:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
-
-/***/ }),
-
-/***/ 3299:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Ml: () => (/* reexport */ createActionsLogger),
-  Qb: () => (/* reexport */ expectPostStep),
-  vy: () => (/* reexport */ failStep),
-  pq: () => (/* reexport */ isPostStep),
-  C_: () => (/* reexport */ readStepState),
-  jU: () => (/* reexport */ saveStepState),
-  n0: () => (/* reexport */ setOutputs)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
@@ -2039,14 +1204,12 @@ const _summary = new Summary();
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
 const summary = _summary;
 //# sourceMappingURL=summary.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
 
 
 
 // One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
-const redactor = new logger/* SecretRedactor */.pE();
+const redactor = new SecretRedactor();
 /** Hides every secret that a logger of this step was asked to mask. */
 function redactSecrets(text) {
     return redactor.redact(text);
@@ -2057,7 +1220,7 @@ let stopToken;
 function writeUntrusted(text) {
     if (stopToken === undefined) {
         // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
-        stopToken = (0,external_node_crypto_.randomUUID)();
+        stopToken = (0,external_node_crypto_namespaceObject.randomUUID)();
         info(`::stop-commands::${stopToken}`);
     }
     info(redactor.redact(text));
@@ -2089,7 +1252,7 @@ function createActionsLogger(environment = process.env) {
             resumeCommands();
             startGroup(title);
             try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
+                return await timePhase(title, phase, resumeBefore(info));
             }
             finally {
                 resumeCommands();
@@ -2099,7 +1262,7 @@ function createActionsLogger(environment = process.env) {
         mask: resumeBefore(secret => {
             // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
             // not split. It masks any value that is not blank, however short, so every line goes as it is.
-            for (const part of (0,logger/* secretParts */.Bm)(secret))
+            for (const part of secretParts(secret))
                 setSecret(part);
             redactor.add(secret);
         }),
@@ -2117,8 +1280,6 @@ function createActionsLogger(environment = process.env) {
     };
 }
 //# sourceMappingURL=logger.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
 
 
@@ -2161,386 +1322,809 @@ function setOutputs(outputs) {
  */
 function failStep(error) {
     resumeCommands();
-    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
+    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
         debug(redactSecrets(error.stack));
     }
-    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
+    if (error instanceof RemoteError && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
     // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
+    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
+    // @github/local-action swaps in only records the failure.
+    process.exitCode = 1;
+}
+/**
+ * Runs the step the runner started, main or post, and is the one place that fails it: an error fails the step in
+ * one line, and a failure that carries outputs sets them first, so later steps read how far it got.
+ */
+async function runStep(frame) {
+    try {
+        if (frame.post && isPostStep()) {
+            await frame.post();
+        }
+        else {
+            if (frame.post)
+                expectPostStep();
+            setOutputs(frame.outputs(await frame.main()));
+        }
+    }
+    catch (error) {
+        if (error instanceof FailureWithOutputs) {
+            setOutputs(frame.outputs(error.outputs));
+            failStep(error.cause);
+        }
+        else {
+            failStep(error);
+        }
+    }
 }
 //# sourceMappingURL=step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
 
 
 //# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 5334:
-/***/ ((__unused_webpack___webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
-// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
-// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
-// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:readline"
+const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
+;// CONCATENATED MODULE: ./src/command-runner.ts
 
 
-const commonJsGlobals = globalThis;
-commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
-commonJsGlobals.__dirname ??= (0,external_node_path_.dirname)(commonJsGlobals.__filename);
-//# sourceMappingURL=bundle-globals.js.map
-
-/***/ }),
-
-/***/ 2785:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseDuration),
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
- * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
- * Returns `undefined` when the text is not a duration.
- */
-function parseDuration(text) {
-    const trimmed = text.trim();
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
-        return undefined;
-    let total = 0;
-    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
-        total += Number(amount) * unitMilliseconds[unit];
-    }
-    return Math.round(total);
-}
-/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
-function formatDuration(milliseconds) {
-    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
-    if (Math.round(milliseconds) < 1000)
-        return `${Math.round(milliseconds)}ms`;
-    if (Math.round(milliseconds / 100) < 600)
-        return `${(milliseconds / 1000).toFixed(1)}s`;
-    const totalSeconds = Math.round(milliseconds / 1000);
-    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
-}
-//# sourceMappingURL=duration.js.map
-
-/***/ }),
-
-/***/ 6246:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hi: () => (/* binding */ RemoteError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   xL: () => (/* binding */ ConfigError)
-/* harmony export */ });
-/* unused harmony export lastLine */
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
-
-/***/ }),
-
-/***/ 3658:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  xL: () => (/* reexport */ errors/* ConfigError */.xL),
-  i_: () => (/* reexport */ InputReader),
-  Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
-  gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
-  z3: () => (/* reexport */ formatBytes),
-  a3: () => (/* reexport */ duration/* formatDuration */.a),
-  Z6: () => (/* reexport */ isRepository),
-  dz: () => (/* reexport */ isTag),
-  Q: () => (/* reexport */ parseImageRef)
+// A build log can be long; only its tail is ever quoted.
+const keptLines = 200;
+// The runner hands the step its inputs (the registry password and the build secrets among them) and its saved state
+// as INPUT_* and STATE_* variables. They are ours, not docker's: a build reaches the secrets it is given as files.
+const stepOnly = /^(INPUT|STATE)_/;
+/** Runs a program without a shell, so no argument is ever parsed a second time. */
+const runCommand = (argv, options = {}) => new Promise((resolve, reject) => {
+    const [program = '', ...args] = argv;
+    const inherited = Object.entries(process.env).filter(([name]) => !stepOnly.test(name));
+    const child = (0,external_node_child_process_namespaceObject.spawn)(program, args, { env: { ...Object.fromEntries(inherited), ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines = [];
+    const streams = [child.stdout, child.stderr].map(input => new Promise(done => (0,external_node_readline_namespaceObject.createInterface)({ input, crlfDelay: Number.POSITIVE_INFINITY })
+        .on('line', line => {
+        options.onLine?.(line);
+        lines.push(line);
+        if (lines.length > keptLines)
+            lines.shift();
+    })
+        .on('close', done)));
+    child.on('error', reject);
+    child.on('close', async (code) => {
+        await Promise.all(streams);
+        resolve({ exitCode: code ?? 1, output: lines.join('\n') });
+    });
 });
 
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, lastLine, parseDuration, parseSshTarget, quoteShellArgument, timePhase, toShellCommand
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/github-context.ts
 
-;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
+function requireVariable(environment, name) {
+    const value = environment[name];
+    if (!value)
+        throw new Error(`${name} is not set: build-image takes its tags and labels from the GitHub Actions context.`);
+    return value;
+}
+/** Reads the run's context without `@actions/github`, so the planners can be tested from plain files. */
+function readGitHubContext(environment) {
+    const eventPath = environment.GITHUB_EVENT_PATH;
+    return {
+        eventName: requireVariable(environment, 'GITHUB_EVENT_NAME'),
+        ref: environment.GITHUB_REF ?? '',
+        sha: requireVariable(environment, 'GITHUB_SHA'),
+        repository: requireVariable(environment, 'GITHUB_REPOSITORY'),
+        serverUrl: environment.GITHUB_SERVER_URL ?? 'https://github.com',
+        payload: eventPath ? JSON.parse((0,external_node_fs_namespaceObject.readFileSync)(eventPath, 'utf8')) : {},
+    };
+}
+/** `pull_request_target` counts too: it builds a contributor's code, which must not land on a shared tag. */
+function isPullRequest(context) {
+    return context.eventName === 'pull_request' || context.eventName === 'pull_request_target';
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+
+/** The registry login, when the inputs give one. */
+function registryCredentials(inputs) {
+    const { registryUsername: username, registryPassword: password } = inputs;
+    return username === undefined || password === undefined ? undefined : { username, password };
+}
+const labelKey = { pattern: /^[A-Za-z0-9][A-Za-z0-9._/-]*$/, description: 'letters, digits, ".", "_", "/" or "-", such as org.example.team' };
+const secretId = { pattern: /^[A-Za-z0-9_.-]+$/, description: 'letters, digits, "_", "." or "-", as used in RUN --mount=type=secret,id=...' };
+/** Parses and checks every input; masks secrets before anything else can log them. */
+function readInputs(reader, logger) {
+    const registryPassword = reader.optional('registry-password');
+    if (registryPassword)
+        logger.mask(registryPassword);
+    const secrets = reader.keyValues('secrets', { key: secretId, secret: true });
+    for (const value of secrets.values())
+        logger.mask(value);
+    const image = reader.required('image', 'the image repository without a tag, e.g. ghcr.io/circuitverse/circuitverse');
+    if (!isRepository(image)) {
+        throw new ConfigError('image', `is not an image repository ("${image}")`, 'Use lower case [registry/]path/name without a tag or digest, e.g. ghcr.io/circuitverse/circuitverse.');
+    }
+    const tags = reader.list('tags');
+    const badTag = tags.find(tag => !isTag(tag));
+    if (badTag !== undefined) {
+        throw new ConfigError('tags', `has an invalid tag "${badTag}"`, 'A tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-".');
+    }
+    const registryUsername = reader.optional('registry-username');
+    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+        const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
+        throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
+    }
+    return {
+        image,
+        context: reader.optional('context') ?? '.',
+        file: reader.optional('file'),
+        target: reader.optional('target'),
+        buildArgs: reader.keyValues('build-args'),
+        secrets,
+        tags,
+        labels: reader.keyValues('labels', { key: labelKey }),
+        push: reader.optional('push') === undefined ? undefined : reader.boolean('push', true),
+        registryUsername,
+        registryPassword,
+        cacheFrom: reader.list('cache-from'),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/auth-challenge.ts
 /**
- * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
- * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
- * digits).
+ * Parses a `WWW-Authenticate` header such as `Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:o/a:pull"`
+ * (RFC 7235: quoted values may hold commas, as scopes do). `undefined` when the header is missing or has no scheme.
  */
-function formatBytes(bytes, units) {
-    const binary = units === 'binary';
-    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
-    const step = binary ? 1024 : 1000;
-    let value = bytes;
-    let unit = 0;
-    while (value >= step && unit < names.length - 1) {
-        value /= step;
-        unit++;
-    }
-    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
-    return `${shown} ${names[unit]}`;
-}
-//# sourceMappingURL=bytes.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
-var duration = __nccwpck_require__(2785);
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
-// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
-const tagPattern = /^[\w][\w.-]{0,127}$/;
-const digestPattern = /^sha256:[a-f0-9]{64}$/;
-// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
-// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
-function splitRegistry(repository) {
-    const match = repositoryPattern.exec(repository);
-    const first = match?.[1];
-    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
-    if (first && looksLikeHost(first))
-        return first;
-    return 'docker.io';
-}
-/** True when the text is a repository name with no tag or digest. */
-function isRepository(text) {
-    return text.length <= 255 && repositoryPattern.test(text);
-}
-/** True when the text is a valid tag. */
-function isTag(text) {
-    return tagPattern.test(text);
-}
-/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
-function parseImageRef(text) {
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at !== -1) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!digestPattern.test(digest))
-            return undefined;
-    }
-    let tag;
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon > rest.lastIndexOf('/')) {
-        tag = rest.slice(lastColon + 1);
-        rest = rest.slice(0, lastColon);
-        if (!isTag(tag))
-            return undefined;
-    }
-    if (!isRepository(rest))
+function parseAuthChallenge(header) {
+    const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header ?? '');
+    if (!match)
         return undefined;
-    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+    const params = {};
+    for (const [, name = '', quoted, token] of (match[2] ?? '').matchAll(/([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]*))/g)) {
+        params[name.toLowerCase()] = quoted === undefined ? (token ?? '') : quoted.replace(/\\(.)/g, '$1');
+    }
+    return { scheme: match[1].toLowerCase(), params };
 }
-//# sourceMappingURL=image-ref.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
+
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: external "node:https"
+const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+;// CONCATENATED MODULE: ./src/http-exchange.ts
 
 
-/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
-function inputVariableName(name) {
-    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
-const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
+const maxRedirects = 5;
 /**
- * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
- * Every problem is a `ConfigError` that names the input and says how to fix it.
+ * A request over node:http(s), following redirects as fetch would. Not fetch: its first call loads Node's bundled
+ * undici, which cost this action about 40 ms of a 0.4 s build and push (measured), most of it before the build.
  */
-class InputReader {
-    environment;
-    constructor(environment) {
-        this.environment = environment;
+async function exchange(url, request) {
+    let target = new URL(url);
+    let headers = request.headers;
+    for (let redirects = 0;; redirects++) {
+        const answer = await exchangeOnce(target, { ...request, headers });
+        const location = answer.header('location');
+        if (!redirectStatuses.has(answer.status) || location === undefined)
+            return answer;
+        const next = new URL(location, target);
+        // Without its query: a redirect to storage may carry a signature in it.
+        if (redirects === maxRedirects)
+            throw new Error(`more than ${maxRedirects} redirects, the last to ${next.origin}${next.pathname}`);
+        // As fetch does: a login meant for one origin is not handed on to another.
+        if (next.origin !== target.origin)
+            headers = Object.fromEntries(Object.entries(headers).filter(([name]) => name.toLowerCase() !== 'authorization'));
+        target = next;
     }
-    /** The trimmed value, or `undefined` when the input is unset or blank. */
-    optional(name) {
-        const value = this.environment[inputVariableName(name)]?.trim();
-        return value === '' ? undefined : value;
-    }
-    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
-    required(name, expected) {
-        const value = this.optional(name);
-        if (value === undefined)
-            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
-        return value;
-    }
-    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
-    boolean(name, fallback) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = booleanSpellings[value];
-        if (parsed === undefined)
-            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
-        return parsed;
-    }
-    /** Items separated by newlines or commas, trimmed, blanks dropped. */
-    list(name) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return [];
-        return value
-            .split(/[\n,]/)
-            .map(item => item.trim())
-            .filter(item => item !== '');
-    }
-    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
-    duration(name, fallback) {
-        const value = this.optional(name) ?? fallback;
-        const milliseconds = (0,duration/* parseDuration */.E)(value);
-        if (milliseconds === undefined) {
-            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
-        }
-        return milliseconds;
-    }
-    /** A whole number within bounds. */
-    integer(name, fallback, bounds) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
-        }
-        return parsed;
-    }
-    /** One of a fixed set of words. */
-    choice(name, choices, fallback) {
-        const value = this.optional(name) ?? fallback;
-        if (!choices.includes(value)) {
-            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
-        }
-        return value;
-    }
-    /**
-     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
-     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
-     */
-    keyValues(name, options = {}) {
-        const key = options.key ?? environmentKey;
-        const pairs = new Map();
-        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
-        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
-        lines.forEach((rawLine, index) => {
-            const line = rawLine.trim();
-            if (line === '' || line.startsWith('#'))
-                return;
-            const where = `line ${index + 1}`;
-            const separator = line.indexOf('=');
-            if (separator === -1) {
-                const shown = options.secret ? '' : ` ("${line}")`;
-                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
-            }
-            const pairKey = line.slice(0, separator).trim();
-            if (!key.pattern.test(pairKey)) {
-                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
-                const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
-            }
-            if (pairs.has(pairKey))
-                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
-            pairs.set(pairKey, line.slice(separator + 1).trim());
+}
+function exchangeOnce(url, request) {
+    const send = url.protocol === 'https:' ? external_node_https_namespaceObject.request : external_node_http_namespaceObject.request;
+    return new Promise((resolve, reject) => {
+        const call = send(url, { method: request.method, headers: request.headers }, (response) => {
+            const chunks = [];
+            response.on('data', (chunk) => chunks.push(chunk));
+            response.on('error', error => {
+                clearTimeout(timer);
+                reject(error);
+            });
+            response.on('end', () => {
+                clearTimeout(timer);
+                const status = response.statusCode ?? 0;
+                resolve({
+                    status,
+                    ok: status >= 200 && status < 300,
+                    header: name => {
+                        const value = response.headers[name.toLowerCase()];
+                        return Array.isArray(value) ? value.join(', ') : value;
+                    },
+                    body: Buffer.concat(chunks),
+                });
+            });
         });
-        return pairs;
+        // The whole exchange, not only the silences: a registry that trickles its answer is cut off too.
+        const timer = setTimeout(() => call.destroy(new Error(`no answer within ${request.timeoutMs / 1000}s`)), request.timeoutMs);
+        call.on('error', error => {
+            clearTimeout(timer);
+            reject(error);
+        });
+        call.end();
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry.ts
+
+
+
+
+// Everything a single-platform or multi-platform push can leave behind a tag, Docker's and OCI's.
+const manifestTypes = [
+    'application/vnd.oci.image.index.v1+json',
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json',
+    'application/vnd.docker.distribution.manifest.v2+json',
+].join(', ');
+const requestTimeoutMs = 30_000;
+/** The name a registry is known by in Docker's config and in push auth: Docker Hub keeps its historical index URL. */
+function authServerAddress(registry) {
+    return registry === 'docker.io' ? 'https://index.docker.io/v1/' : registry;
+}
+// The Docker Engine itself talks plain HTTP to loopback registries and HTTPS to every other one.
+function endpointOf(registry) {
+    if (registry === 'docker.io')
+        return 'https://registry-1.docker.io';
+    const host = registry.replace(/:\d+$/, '');
+    const loopback = host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+    return `${loopback ? 'http' : 'https'}://${registry}`;
+}
+// `ghcr.io/o/app` is `o/app` on ghcr.io; Docker Hub puts official images under `library/`.
+function pathOf(repository, registry) {
+    const path = repository.startsWith(`${registry}/`) ? repository.slice(registry.length + 1) : repository;
+    return registry === 'docker.io' && !path.includes('/') ? `library/${path}` : path;
+}
+// Registries answer {"errors":[{"code","message"}]}; Docker Hub's token server {"details"}; anything else is quoted short.
+function describeAnswer(response) {
+    const text = response.body.toString('utf8');
+    try {
+        const body = JSON.parse(text);
+        const first = body.errors?.[0];
+        if (first)
+            return [first.code, first.message].filter(Boolean).join(': ');
+        if (body.details ?? body.message)
+            return (body.details ?? body.message);
+    }
+    catch {
+        // not JSON: fall through to the status line
+    }
+    const snippet = text.trim().split('\n')[0]?.slice(0, 200);
+    return `HTTP ${response.status}${snippet ? ` ${snippet}` : ''}`;
+}
+/**
+ * One repository on a registry, over the Registry HTTP API v2 as `docker login` and `docker pull` use it: Basic
+ * auth, or a Bearer token fetched from the realm the registry's `WWW-Authenticate` challenge names.
+ */
+class RegistryClient {
+    repository;
+    credentials;
+    registry;
+    endpoint;
+    path;
+    authorization;
+    constructor(repository, credentials) {
+        this.repository = repository;
+        this.credentials = credentials;
+        const ref = parseImageRef(repository);
+        if (!ref)
+            throw new Error(`${repository} is not an image repository.`);
+        this.registry = ref.registry;
+        this.endpoint = endpointOf(ref.registry);
+        this.path = pathOf(repository, ref.registry);
+    }
+    /** Logs in as `docker login` does, asking for push access to the repository; throws the registry's answer if it refuses. */
+    async checkPushAccess() {
+        const response = await this.send('GET', '/v2/', `repository:${this.path}:pull,push`);
+        if (!response.ok)
+            throw this.refusal(response, '/v2/');
+    }
+    /** The manifest digest a tag resolves to, or `undefined` when the registry has no such tag. */
+    async readDigest(tag) {
+        const path = `/v2/${this.path}/manifests/${tag}`;
+        const head = await this.send('HEAD', path, `repository:${this.path}:pull`, { Accept: manifestTypes });
+        if (head.status === 404)
+            return undefined;
+        if (!head.ok)
+            throw this.refusal(head, path);
+        const digest = head.header('docker-content-digest');
+        if (digest)
+            return digest;
+        // A registry may leave the header off; the digest is then the SHA-256 of the manifest exactly as served.
+        const get = await this.send('GET', path, `repository:${this.path}:pull`, { Accept: manifestTypes });
+        if (!get.ok)
+            throw this.refusal(get, path);
+        return `sha256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(get.body).digest('hex')}`;
+    }
+    async send(method, path, scope, headers = {}) {
+        const sentWith = this.authorization;
+        const response = await this.request(`${this.endpoint}${path}`, { method, headers: { ...headers, ...this.authorizationHeader() } });
+        if (response.status !== 401)
+            return response;
+        const challenge = parseAuthChallenge(response.header('www-authenticate') ?? null);
+        // Without credentials, or with Basic ones already refused, there is nothing better to answer the challenge with.
+        const answerable = (challenge?.scheme === 'bearer' && challenge.params.realm !== undefined) ||
+            (challenge?.scheme === 'basic' && this.credentials !== undefined && sentWith === undefined);
+        if (!challenge || !answerable)
+            return response;
+        await this.authenticate(challenge, scope);
+        return this.request(`${this.endpoint}${path}`, { method, headers: { ...headers, ...this.authorizationHeader() } });
+    }
+    async authenticate(challenge, scope) {
+        const basic = this.credentials && `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+        if (challenge.scheme === 'basic') {
+            this.authorization = basic;
+            return;
+        }
+        const url = new URL(challenge.params.realm);
+        if (challenge.params.service)
+            url.searchParams.set('service', challenge.params.service);
+        url.searchParams.set('scope', challenge.params.scope ?? scope);
+        const answer = await this.request(url.href, { method: 'GET', headers: basic ? { Authorization: basic } : {} });
+        if (!answer.ok)
+            throw this.refusal(answer, url.pathname);
+        let body = {};
+        try {
+            body = JSON.parse(answer.body.toString('utf8'));
+        }
+        catch {
+            // not JSON: there is no token in it, said below
+        }
+        const token = body.token ?? body.access_token;
+        if (!token)
+            throw new RemoteError(`Registry ${this.registry}`, `gave no token from ${url.origin}${url.pathname}`);
+        this.authorization = `Bearer ${token}`;
+    }
+    authorizationHeader() {
+        return this.authorization ? { Authorization: this.authorization } : {};
+    }
+    async request(url, init) {
+        try {
+            return await exchange(url, { ...init, timeoutMs: requestTimeoutMs });
+        }
+        catch (error) {
+            throw new RemoteError(`Registry ${this.registry}`, `cannot be reached at ${new URL(url).origin}`, {
+                cause: error,
+                remoteOutput: errorMessage(error) || error.code,
+                next: 'Check the registry in "image" and that it is up.',
+            });
+        }
+    }
+    refusal(response, path) {
+        const answer = describeAnswer(response);
+        if (response.status === 401 && !this.credentials) {
+            return new RemoteError(`Registry ${this.registry}`, 'requires a login', { remoteOutput: answer, next: 'Set registry-username and registry-password.' });
+        }
+        if (response.status === 401 || response.status === 403) {
+            return new RemoteError(`Registry ${this.registry}`, `refused the login of "${this.credentials?.username}" (HTTP ${response.status})`, {
+                remoteOutput: answer,
+                next: 'Check registry-username and registry-password.',
+            });
+        }
+        return new RemoteError(`Registry ${this.registry}`, `answered HTTP ${response.status} to ${path}`, { remoteOutput: answer });
     }
 }
-//# sourceMappingURL=inputs.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
-;// CONCATENATED MODULE: ../../packages/shared/dist/shell-quote.js
-// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
-// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
-const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
-/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
-function quoteShellArgument(argument) {
-    if (argument.includes('\0'))
-        throw new Error('A shell argument cannot contain a NUL byte.');
-    if (plainWord.test(argument))
-        return argument;
-    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
-    return `'${argument.replace(/'/g, `'\\''`)}'`;
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const external_node_fs_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/build-command.ts
+/** The `docker` command line and environment for one build. */
+function planBuildCommand(cli, request) {
+    const argv = cli.kind === 'buildx' ? [cli.path, 'buildx', 'build', '--load'] : [cli.path, 'build'];
+    argv.push('--progress=plain', '--iidfile', request.iidFile, '--file', request.dockerfile);
+    if (request.target)
+        argv.push('--target', request.target);
+    for (const [key, value] of request.buildArgs)
+        argv.push('--build-arg', `${key}=${value}`);
+    for (const [key, value] of request.labels)
+        argv.push('--label', `${key}=${value}`);
+    for (const ref of request.refs)
+        argv.push('--tag', ref);
+    for (const ref of request.cacheFrom)
+        argv.push('--cache-from', ref);
+    for (const [id, file] of request.secretFiles)
+        argv.push('--secret', `id=${id},src=${file}`);
+    argv.push(request.context);
+    const env = {};
+    if (cli.kind === 'builtin')
+        env.DOCKER_BUILDKIT = '1';
+    if (request.dockerConfig)
+        env.DOCKER_CONFIG = request.dockerConfig;
+    return { argv, env };
 }
-// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
-const reservedWords = new Set([
-    'case',
-    'coproc',
-    'do',
-    'done',
-    'elif',
-    'else',
-    'esac',
-    'fi',
-    'for',
-    'function',
-    'if',
-    'in',
-    'select',
-    'then',
-    'time',
-    'until',
-    'while',
-]);
-/** Joins an argv array into one command line for `sh -c` on a remote host. */
-function toShellCommand(argv) {
-    if (argv.length === 0)
-        throw new Error('A command needs at least one word.');
-    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
+
+;// CONCATENATED MODULE: ./src/build-progress.ts
+
+/** A build that failed at a Dockerfile instruction: one line for the step, and the output that led to it for the log. */
+class BuildError extends RemoteError {
+    step;
+    lastLines;
+    constructor(step, lastLines, reason) {
+        // RemoteError ends the quote with its own period.
+        super('Docker build', `${step} failed ${reason}`, { remoteOutput: lastLines.join('\n').replace(/\.\s*$/, '') });
+        this.step = step;
+        this.lastLines = lastLines;
+    }
 }
-//# sourceMappingURL=shell-quote.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+const quotedLines = 10;
+const longestStepName = 100;
+/**
+ * Follows BuildKit's `--progress=plain` output, which numbers each step: `#7 [build 4/4] RUN make` names it, then
+ * `#7 0.270 <output>` lines and at last `#7 DONE 1.2s`, `#7 CACHED` or `#7 ERROR: <why>`.
+ */
+class BuildProgress {
+    steps = new Map();
+    failed;
+    read(line) {
+        const [, id = '', text = ''] = /^#(\d+) (.*)$/.exec(line) ?? [];
+        if (id === '')
+            return;
+        const step = this.steps.get(id);
+        if (!step) {
+            this.steps.set(id, { name: text, output: [] });
+            return;
+        }
+        const error = /^ERROR: (.*)$/.exec(text);
+        // Once one step fails, BuildKit cancels the others and they report errors too; the first is the cause.
+        if (error)
+            this.failed ??= { id, error: error[1] };
+        const output = /^\d+\.\d+(?: (.*))?$/.exec(text);
+        if (output) {
+            step.output.push(output[1] ?? '');
+            if (step.output.length > quotedLines)
+                step.output.shift();
+        }
+    }
+    /** The error for a build that exited non-zero; `cliOutput` explains it when no step failed (a Dockerfile syntax error, say). */
+    failure(cliOutput) {
+        const step = this.failed && this.steps.get(this.failed.id);
+        if (!this.failed || !step)
+            return new RemoteError('Docker build', 'failed', { remoteOutput: cliOutput });
+        const name = step.name.length > longestStepName ? `${step.name.slice(0, longestStepName - 1)}…` : step.name;
+        const exitCode = /exit code: (\d+)/.exec(this.failed.error)?.[1];
+        return new BuildError(name, step.output, exitCode === undefined ? `(${this.failed.error})` : `with exit code ${exitCode}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/build.ts
+
+
+
+/** Builds with the docker CLI, streaming its log, and returns the image ID; throws naming the step that failed. */
+async function runBuild(cli, request, runCommand, logger) {
+    const { argv, env } = planBuildCommand(cli, request);
+    const progress = new BuildProgress();
+    const result = await runCommand(argv, {
+        env,
+        onLine: line => {
+            // What a RUN instruction prints is the build's, not ours: a line of it must not act as a workflow command.
+            logger.untrusted(line);
+            progress.read(line);
+        },
+    });
+    if (result.exitCode !== 0)
+        throw progress.failure(result.output);
+    return (await (0,external_node_fs_promises_namespaceObject.readFile)(request.iidFile, 'utf8')).trim();
+}
+
+;// CONCATENATED MODULE: ./src/docker-cli.ts
+
+
+
+/** Each `docker` on PATH, in PATH order, each file once however many links lead to it. */
+function findDockerExecutables(pathVariable) {
+    const found = new Map();
+    for (const directory of pathVariable.split(external_node_path_namespaceObject.delimiter).filter(Boolean)) {
+        const candidate = (0,external_node_path_namespaceObject.join)(directory, 'docker');
+        if (!isExecutable(candidate))
+            continue;
+        const real = (0,external_node_fs_namespaceObject.realpathSync)(candidate);
+        if (!found.has(real))
+            found.set(real, candidate);
+    }
+    return [...found.values()];
+}
+// Besides the config directory's cli-plugins and the config file's cliPluginsExtraDirs, docker/cli's plugin manager
+// looks in these.
+const systemPluginDirectories = [
+    '/usr/local/lib/docker/cli-plugins',
+    '/usr/local/libexec/docker/cli-plugins',
+    '/usr/lib/docker/cli-plugins',
+    '/usr/libexec/docker/cli-plugins',
+];
+/** Whether a `docker-buildx` plugin is where the docker CLI looks for one, given its config directory (DOCKER_CONFIG). */
+function hasBuildxPlugin(configDirectory, systemDirectories = systemPluginDirectories) {
+    let extraDirectories;
+    try {
+        extraDirectories = JSON.parse((0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.join)(configDirectory, 'config.json'), 'utf8')).cliPluginsExtraDirs;
+    }
+    catch {
+        // no config file, or not JSON: the CLI then looks in the default places alone
+    }
+    const directories = [(0,external_node_path_namespaceObject.join)(configDirectory, 'cli-plugins'), ...(Array.isArray(extraDirectories) ? extraDirectories.map(String) : []), ...systemDirectories];
+    return directories.some(directory => isExecutable((0,external_node_path_namespaceObject.join)(directory, 'docker-buildx')));
+}
+function isExecutable(path) {
+    try {
+        (0,external_node_fs_namespaceObject.accessSync)(path, external_node_fs_namespaceObject.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+// Each probe is a docker process (two for buildx, which runs its plugin), so each docker is asked one thing at a time.
+async function probeBuildx(runCommand, path) {
+    const buildx = await runCommand([path, 'buildx', 'version']);
+    return buildx.exitCode === 0 ? { path, kind: 'buildx', version: buildx.output.trim() } : undefined;
+}
+async function probeBuiltinBuildKit(runCommand, path) {
+    const client = await runCommand([path, '--version']);
+    const major = Number(/^Docker version (\d+)\./.exec(client.output)?.[1]);
+    return client.exitCode === 0 && major >= 20 && major < 23 ? { path, kind: 'builtin', version: client.output.trim() } : undefined;
+}
+async function firstFound(candidates, probe) {
+    const probed = await Promise.all(candidates.map(probe));
+    return probed.find(found => found !== undefined);
+}
+/**
+ * The first `docker` on PATH that can build with BuildKit (which `RUN --mount=type=secret` needs). When the buildx
+ * plugin is where `hasBuildxPlugin` looks, the first docker that runs it; else the first client old enough to carry
+ * BuildKit itself (20.10 to 22.x); else, for a plugin kept elsewhere, the first docker that runs buildx after all.
+ */
+async function findBuildCli(runCommand, pathVariable, buildxPluginFound) {
+    const candidates = findDockerExecutables(pathVariable);
+    const cli = (buildxPluginFound ? await firstFound(candidates, path => probeBuildx(runCommand, path)) : undefined) ??
+        (await firstFound(candidates, path => probeBuiltinBuildKit(runCommand, path))) ??
+        (buildxPluginFound ? undefined : await firstFound(candidates, path => probeBuildx(runCommand, path)));
+    if (cli)
+        return cli;
+    const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
+    throw new RemoteError('Docker CLI', looked, { next: 'Install the buildx plugin (docker/setup-buildx-action does), or put a Docker 20.10 client on PATH.' });
+}
+
+;// CONCATENATED MODULE: ./src/image-metadata.ts
+
+// The grammar from semver.org, after the `v` git tags usually carry. Build metadata (`+...`) never reaches a tag.
+const semverPattern = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*)?$/;
+/** docker/metadata-action's rule: each run of characters a tag cannot hold becomes one `-` (`feature/x` → `feature-x`). */
+function sanitizeTag(text) {
+    // Docker also refuses a leading `.` or `-` and more than 128 characters; metadata-action leaves those to fail at push.
+    return text
+        .replace(/[^a-zA-Z0-9._-]+/g, '-')
+        .replace(/^[.-]+/, '')
+        .slice(0, 128);
+}
+// A release gets every version a user may pin to; a pre-release only its own, so `1` never moves to an rc.
+function versionTags(gitTag) {
+    const match = semverPattern.exec(gitTag);
+    if (!match)
+        return [sanitizeTag(gitTag)];
+    const [, major, minor, patch, prerelease] = match;
+    if (prerelease)
+        return [`${major}.${minor}.${patch}-${prerelease}`];
+    return [`${major}.${minor}.${patch}`, `${major}.${minor}`, `${major}`];
+}
+function refTags(context) {
+    if (isPullRequest(context)) {
+        const number = context.payload.pull_request?.number ?? context.payload.number;
+        return number === undefined ? [] : [`pr-${number}`];
+    }
+    const branch = /^refs\/heads\/(.+)$/.exec(context.ref)?.[1];
+    if (branch !== undefined) {
+        const isDefault = branch === context.payload.repository?.default_branch;
+        return isDefault ? [sanitizeTag(branch), 'latest'] : [sanitizeTag(branch)];
+    }
+    const gitTag = /^refs\/tags\/(.+)$/.exec(context.ref)?.[1];
+    return gitTag === undefined ? [] : versionTags(gitTag);
+}
+/** Tags and OCI labels for the run, with docker/metadata-action's semantics; `now` is the build time. */
+function planImageMetadata(context, inputs, now) {
+    // On a pull request GITHUB_SHA is a merge commit nobody can check out later; the head commit is what was reviewed.
+    const commit = (isPullRequest(context) && context.payload.pull_request?.head?.sha) || context.sha;
+    const tags = [...new Set([commit, ...refTags(context), ...inputs.tags])].filter(tag => tag !== '');
+    const repositoryUrl = `${context.serverUrl}/${context.repository}`;
+    const labels = new Map([
+        ['org.opencontainers.image.source', repositoryUrl],
+        ['org.opencontainers.image.url', repositoryUrl],
+        ['org.opencontainers.image.revision', commit],
+        ['org.opencontainers.image.version', commit],
+        ['org.opencontainers.image.created', now.toISOString()],
+        ['org.opencontainers.image.title', context.payload.repository?.name ?? context.repository.split('/').at(-1) ?? context.repository],
+        ...inputs.labels,
+    ]);
+    return { version: commit, tags, refs: tags.map(tag => `${inputs.image}:${tag}`), labels };
+}
+
+;// CONCATENATED MODULE: ./src/push.ts
+
+
+
+/** The Engine's push credentials for a registry. */
+function pushAuthFor(registry, credentials) {
+    return { username: credentials.username, password: credentials.password, serveraddress: authServerAddress(registry) };
+}
+// The one status each layer ends with; the rest (Preparing, Waiting, Pushing 3MB/9MB) is progress bar noise.
+const finalLayerStatus = /^(Pushed|Layer already exists|Mounted from .+)$/;
+/**
+ * Pushes one tag through the Docker Engine API and returns the manifest digest the Engine reports. The Engine answers
+ * HTTP 200 even when the registry refuses, and puts the refusal in the stream, so every line is read.
+ */
+async function pushTag(docker, repository, tag, authconfig, logger) {
+    const where = `Push of ${repository}:${tag}`;
+    let stream;
+    try {
+        stream = await docker.getImage(repository).push({ tag, authconfig });
+    }
+    catch (error) {
+        throw new RemoteError(where, 'was refused by the Docker Engine', { cause: error, remoteOutput: errorMessage(error) });
+    }
+    let digest;
+    let failure;
+    for await (const line of (0,external_node_readline_namespaceObject.createInterface)({ input: stream, crlfDelay: Number.POSITIVE_INFINITY })) {
+        if (line.trim() === '')
+            continue;
+        const event = JSON.parse(line);
+        if (event.error !== undefined || event.errorDetail !== undefined)
+            failure = event.errorDetail?.message ?? event.error;
+        else if (event.aux?.Digest)
+            digest = event.aux.Digest;
+        else if (event.id && event.status && finalLayerStatus.test(event.status))
+            logger.info(`${tag}: layer ${event.id} ${event.status.toLowerCase()}`);
+    }
+    if (failure !== undefined)
+        throw new RemoteError(where, 'failed', { remoteOutput: failure });
+    if (digest === undefined)
+        throw new RemoteError(where, 'ended without a digest from the Docker Engine');
+    logger.info(`${tag}: pushed ${digest}`);
+    return digest;
+}
+
+;// CONCATENATED MODULE: ./src/step-files.ts
+
+
+
+
+/** The step-state name under which the main step leaves its private directory to the post step. */
+const stepDirectoryState = 'step-directory';
+const prefix = 'build-image-';
+/**
+ * Makes the step's private directory (mkdtemp makes it 0700) and records it for the post step before anything secret
+ * is written into it, so that even a killed step leaves nothing behind.
+ */
+async function createStepDirectory(root, saveState) {
+    const directory = await (0,external_node_fs_promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(root, prefix));
+    saveState(stepDirectoryState, directory);
+    return directory;
+}
+/** Writes each secret to its own 0600 file for `--secret id=...,src=...`; returns id → file. */
+async function writeSecretFiles(directory, secrets) {
+    const files = new Map();
+    if (secrets.size === 0)
+        return files;
+    await (0,external_node_fs_promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(directory, 'secrets'), { mode: 0o700 });
+    for (const [id, value] of secrets) {
+        const file = (0,external_node_path_namespaceObject.join)(directory, 'secrets', id);
+        await (0,external_node_fs_promises_namespaceObject.writeFile)(file, value, { mode: 0o600, flag: 'wx' });
+        files.set(id, file);
+    }
+    return files;
+}
+/**
+ * A DOCKER_CONFIG for the build: a copy of the user's config with the registry login added, so that logins made by
+ * earlier steps (for base images) still apply, and links to the user's plugins, contexts and build state, so that the
+ * buildx found on probing (setup-buildx-action may have put it in ~/.docker/cli-plugins) and its builder are the ones
+ * that build. The user's own config file is never written to.
+ */
+async function writeDockerConfig(directory, registry, credentials, userConfigDirectory, 
+/** Whose build state to link; none when BUILDX_CONFIG keeps buildx's elsewhere. */
+buildState) {
+    const config = (await (0,external_node_fs_promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(userConfigDirectory, 'config.json'), 'utf8')
+        .then(text => JSON.parse(text))
+        .catch(() => ({})));
+    const server = authServerAddress(registry);
+    config.auths = { ...config.auths, [server]: { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') } };
+    // A credential store is asked before the auths entry and would answer with some other login; without it this build
+    // loses only the logins kept in that store.
+    delete config.credsStore;
+    if (config.credHelpers)
+        delete config.credHelpers[server];
+    const configDirectory = (0,external_node_path_namespaceObject.join)(directory, 'docker-config');
+    await (0,external_node_fs_promises_namespaceObject.mkdir)(configDirectory, { mode: 0o700 });
+    await (0,external_node_fs_promises_namespaceObject.writeFile)((0,external_node_path_namespaceObject.join)(configDirectory, 'config.json'), JSON.stringify(config), { mode: 0o600, flag: 'wx' });
+    for (const name of ['cli-plugins', 'contexts']) {
+        const target = (0,external_node_path_namespaceObject.join)(userConfigDirectory, name);
+        if (await exists(target))
+            await (0,external_node_fs_promises_namespaceObject.symlink)(target, (0,external_node_path_namespaceObject.join)(configDirectory, name));
+    }
+    if (buildState)
+        await linkBuildState(buildState, userConfigDirectory, configDirectory);
+    return configDirectory;
+}
+// Where each CLI keeps its build state in DOCKER_CONFIG: a 20.10 to 22.x client the `.buildNodeID` file, buildx a
+// directory holding its own `.buildNodeID` and its builders.
+const buildStateEntry = { builtin: '.buildNodeID', buildx: 'buildx' };
+/**
+ * The CLI names its BuildKit session after `.buildNodeID`, and BuildKit asks a session it knows only for the files that
+ * changed since its last context. Under a new name each run a 43 MB context went over whole: 0.96 s a build against
+ * 0.60 s. So the build state is kept where the CLI keeps it, and made there as the CLI would make it.
+ */
+async function linkBuildState(cliKind, userConfigDirectory, configDirectory) {
+    const entry = (0,external_node_path_namespaceObject.join)(userConfigDirectory, buildStateEntry[cliKind]);
+    try {
+        if (cliKind === 'buildx')
+            await (0,external_node_fs_promises_namespaceObject.mkdir)(entry, { recursive: true, mode: 0o700 });
+        else
+            await makeBuildNodeId(entry);
+        await (0,external_node_fs_promises_namespaceObject.symlink)(entry, (0,external_node_path_namespaceObject.join)(configDirectory, buildStateEntry[cliKind]));
+    }
+    catch {
+        // An unwritable home costs the build its incremental context transfer, nothing more.
+    }
+}
+// Written whole under another name, then linked into place: a job starting at the same moment never reads half an ID.
+async function makeBuildNodeId(file) {
+    if (await exists(file))
+        return;
+    await (0,external_node_fs_promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(file), { recursive: true, mode: 0o700 });
+    const draft = `${file}-${(0,external_node_crypto_namespaceObject.randomBytes)(8).toString('hex')}`;
+    await (0,external_node_fs_promises_namespaceObject.writeFile)(draft, (0,external_node_crypto_namespaceObject.randomBytes)(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+    try {
+        await (0,external_node_fs_promises_namespaceObject.link)(draft, file).catch((error) => {
+            if (error.code !== 'EEXIST')
+                throw error;
+        });
+    }
+    finally {
+        await (0,external_node_fs_promises_namespaceObject.rm)(draft, { force: true });
+    }
+}
+function exists(path) {
+    return (0,external_node_fs_promises_namespaceObject.access)(path).then(() => true, () => false);
+}
+/** Removes a directory `createStepDirectory` made; false when there was none left. */
+async function removeStepDirectory(directory) {
+    // The path comes back through step state; never remove anything this step could not have made.
+    if (!directory || !(0,external_node_path_namespaceObject.basename)(directory).startsWith(prefix))
+        return false;
+    const existed = await (0,external_node_fs_promises_namespaceObject.rm)(directory, { recursive: true }).then(() => true, (error) => {
+        if (error.code === 'ENOENT')
+            return false;
+        throw error;
+    });
+    return existed;
+}
+
+;// CONCATENATED MODULE: ./src/summary.ts
+
+/** The job summary: what was built, where it went, and how long each half took. */
+function formatSummary(report) {
+    const rows = [
+        ['Tags', report.refs.map(ref => `\`${ref}\``).join('<br>')],
+        ['Digest', report.digest ? `\`${report.digest}\`` : 'not pushed'],
+        ['Image', `${formatBytes(report.sizeBytes, 'decimal')}, ${report.layers} ${report.layers === 1 ? 'layer' : 'layers'}`],
+        ['Build', formatDuration(report.buildMs)],
+        ['Push', report.pushMs === undefined ? 'skipped' : formatDuration(report.pushMs)],
+    ];
+    return [
+        `### ${report.digest ? 'Pushed' : 'Built'} \`${report.image}\``,
+        '',
+        '| | |',
+        '| --- | --- |',
+        ...rows.map(([name, value]) => `| ${name} | ${value} |`),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/run.ts
 
 
 
@@ -2549,81 +2133,345 @@ function toShellCommand(argv) {
 
 
 
-//# sourceMappingURL=index.js.map
+
+
+
+
+
+function userDockerConfig(environment) {
+    // Docker reads a relative DOCKER_CONFIG from the working directory; the links made to it live in another one.
+    return (0,external_node_path_namespaceObject.resolve)(environment.DOCKER_CONFIG || (0,external_node_path_namespaceObject.join)(environment.HOME || (0,external_node_os_namespaceObject.homedir)(), '.docker'));
+}
+// buildx keeps its state under BUILDX_CONFIG when that is set, where the build finds it without a link.
+function buildStateToLink(cli, environment) {
+    return cli.kind === 'buildx' && environment.BUILDX_CONFIG ? undefined : cli.kind;
+}
+// Both are checked before anything touches the Engine or the registry, so a typo costs seconds, not a build.
+async function checkBuildFiles(inputs) {
+    const context = await (0,external_node_fs_promises_namespaceObject.stat)(inputs.context).catch(() => undefined);
+    if (!context?.isDirectory()) {
+        throw new ConfigError('context', `is not a directory ("${inputs.context}")`, 'Set it to the directory to build, relative to the workspace.');
+    }
+    const dockerfile = inputs.file ?? (0,external_node_path_namespaceObject.join)(inputs.context, 'Dockerfile');
+    const file = await (0,external_node_fs_promises_namespaceObject.stat)(dockerfile).catch(() => undefined);
+    if (file?.isFile())
+        return dockerfile;
+    if (inputs.file)
+        throw new ConfigError('file', `names no file ("${inputs.file}")`, 'Set it to the Dockerfile path, relative to the workspace.');
+    throw new ConfigError('file', `is not set, and the context has no Dockerfile ("${dockerfile}")`, 'Add one, or set file to the Dockerfile path.');
+}
+async function checkEngineCliAndRegistry(push, collaborators) {
+    const { docker, runCommand, registry, logger, environment } = collaborators;
+    const [engine, cli] = await Promise.all([
+        docker.version().catch((error) => {
+            throw new RemoteError('Docker Engine', 'cannot be reached', {
+                cause: error,
+                remoteOutput: errorMessage(error),
+                next: 'Check DOCKER_HOST, or that dockerd runs.',
+            });
+        }),
+        findBuildCli(runCommand, environment.PATH ?? '', hasBuildxPlugin(userDockerConfig(environment))),
+        push ? registry.checkPushAccess() : undefined,
+    ]);
+    logger.info(`Docker Engine ${engine.Version} (API ${engine.ApiVersion}) on ${engine.Os}/${engine.Arch}`);
+    logger.info(`Building with ${cli.path}: ${cli.kind === 'buildx' ? cli.version : `${cli.version}, its own BuildKit (DOCKER_BUILDKIT=1)`}`);
+    if (push)
+        logger.info(`Registry ${registry.registry} accepts the login`);
+    return cli;
+}
+async function verifyTags(registry, tags, digest, logger) {
+    const resolved = await Promise.all(tags.map(async (tag) => ({ tag, digest: await registry.readDigest(tag) })));
+    const wrong = resolved.filter(found => found.digest !== digest);
+    if (wrong.length > 0) {
+        const answers = wrong.map(found => `${found.tag} → ${found.digest ?? 'no such tag'}`).join(', ');
+        throw new RemoteError(`Registry ${registry.registry}`, `does not serve the pushed digest ${digest}`, { remoteOutput: answers });
+    }
+    for (const found of resolved)
+        logger.info(`${registry.repository}:${found.tag} → ${found.digest}`);
+}
+/** Builds, tags and labels the image, pushes every tag and checks the registry serves the pushed digest for each. */
+async function buildImage(inputs, context, collaborators) {
+    const { docker, runCommand, registry, clock, logger, saveState, environment } = collaborators;
+    const push = inputs.push ?? !isPullRequest(context);
+    const metadata = planImageMetadata(context, inputs, new Date(clock.now()));
+    const credentials = registryCredentials(inputs);
+    const dockerfile = await checkBuildFiles(inputs);
+    logger.info(`Tags: ${metadata.tags.join(', ')}${push ? '' : ' (built only, not pushed)'}`);
+    const cli = await logger.group('Check the Docker Engine, the docker CLI and the registry', () => checkEngineCliAndRegistry(push, collaborators));
+    const buildStarted = clock.now();
+    const directory = await createStepDirectory(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), saveState);
+    let imageId;
+    try {
+        const request = {
+            context: inputs.context,
+            dockerfile,
+            target: inputs.target,
+            buildArgs: inputs.buildArgs,
+            labels: metadata.labels,
+            refs: metadata.refs,
+            cacheFrom: inputs.cacheFrom,
+            secretFiles: await writeSecretFiles(directory, inputs.secrets),
+            iidFile: (0,external_node_path_namespaceObject.join)(directory, 'image-id'),
+            dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
+        };
+        imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
+    }
+    catch (error) {
+        // The group is folded by now; the lines that explain the failure go right above the error.
+        if (error instanceof BuildError) {
+            logger.info(`Last output of ${error.step}:`);
+            for (const line of error.lastLines)
+                logger.untrusted(`  ${line}`);
+        }
+        throw error;
+    }
+    finally {
+        // The login and the secrets stay on disk only while the build runs; the post step is there for a killed step.
+        await removeStepDirectory(directory);
+    }
+    const buildMs = clock.now() - buildStarted;
+    const image = await docker.getImage(imageId).inspect();
+    let digest;
+    let pushMs;
+    if (push) {
+        const pushStarted = clock.now();
+        const auth = credentials && pushAuthFor(registry.registry, credentials);
+        // The Engine uploads a layer once however many tags ask for it at the same time.
+        const digests = await logger.group(`Push ${metadata.tags.length} tags to ${registry.registry}`, () => Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))));
+        digest = digests[0];
+        if (digests.some(other => other !== digest))
+            throw new RemoteError('Docker Engine', 'pushed one image under different digests', { remoteOutput: digests.join(', ') });
+        pushMs = clock.now() - pushStarted;
+        await logger.group(`Check the registry serves ${digest} for every tag`, () => verifyTags(registry, metadata.tags, digest, logger));
+    }
+    const layers = image.RootFS.Layers?.length ?? 0;
+    await logger.summary(formatSummary({ image: inputs.image, refs: metadata.refs, digest, sizeBytes: image.Size, layers, buildMs, pushMs }));
+    const imageRef = digest && `${inputs.image}@${digest}`;
+    return {
+        digest,
+        imageRef,
+        tags: metadata.refs,
+        version: metadata.version,
+        metadata: JSON.stringify({
+            image: inputs.image,
+            imageId,
+            digest,
+            imageRef,
+            version: metadata.version,
+            tags: metadata.refs,
+            labels: Object.fromEntries(metadata.labels),
+            pushed: push,
+            size: image.Size,
+            layers,
+            buildMs,
+            pushMs,
+        }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+/** The build step, or its post step that removes what the build left on the runner. */
+async function run() {
+    const logger = createActionsLogger();
+    await runStep({
+        main: async () => {
+            const inputs = readInputs(new InputReader(process.env), logger);
+            // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
+            const { default: Docker } = await __nccwpck_require__.e(/* import() */ 879).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2879, 23));
+            return buildImage(inputs, readGitHubContext(process.env), {
+                docker: new Docker(),
+                runCommand: runCommand,
+                registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
+                clock: Date,
+                logger,
+                saveState: saveStepState,
+                environment: process.env,
+            });
+        },
+        outputs: (outputs) => ({
+            digest: outputs.digest,
+            'image-ref': outputs.imageRef,
+            tags: outputs.tags.join('\n'),
+            version: outputs.version,
+            metadata: outputs.metadata,
+        }),
+        post: async () => {
+            if (await removeStepDirectory(readStepState(stepDirectoryState)))
+                logger.info('Removed the registry login and secrets the build step left behind.');
+        },
+    });
+}
+
 
 /***/ }),
 
-/***/ 2353:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+/***/ 2613:
+/***/ ((module) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Bm: () => (/* binding */ secretParts),
-/* harmony export */   Jv: () => (/* binding */ timePhase),
-/* harmony export */   pE: () => (/* binding */ SecretRedactor)
-/* harmony export */ });
-/* unused harmony export createConsoleLogger */
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
 
-/**
- * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
- * a key, a log splits it across lines.
- */
-function secretParts(secret) {
-    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
-}
-/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
-class SecretRedactor {
-    secrets = new Set();
-    add(secret) {
-        for (const part of secretParts(secret))
-            this.secrets.add(part);
-    }
-    redact(text) {
-        let redacted = text;
-        // Longest first, so a secret that contains another is hidden whole.
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            redacted = redacted.split(secret).join('***');
-        }
-        return redacted;
-    }
-}
-/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
-async function timePhase(title, phase, write, now = Date.now) {
-    const started = now();
-    try {
-        const result = await phase();
-        write(`✓ ${title} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)})`);
-        return result;
-    }
-    catch (error) {
-        write(`✗ ${title} failed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)}`);
-        throw error;
-    }
-}
-/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
-function createConsoleLogger(options = {}) {
-    const redactor = new SecretRedactor();
-    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
-    const emit = (line) => write(redactor.redact(line));
-    return {
-        info: message => emit(message),
-        // A terminal runs no workflow commands.
-        untrusted: text => emit(text),
-        debug: message => {
-            if (options.debug)
-                emit(`debug: ${message}`);
-        },
-        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        group: (title, phase) => {
-            emit(`▸ ${title}`);
-            return timePhase(title, phase, emit);
-        },
-        mask: secret => redactor.add(secret),
-        summary: async (markdown) => emit(`\n${markdown}`),
-    };
-}
-//# sourceMappingURL=logger.js.map
+/***/ }),
+
+/***/ 181:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
+
+/***/ }),
+
+/***/ 5317:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("child_process");
+
+/***/ }),
+
+/***/ 9140:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("constants");
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 2250:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 8611:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http");
+
+/***/ }),
+
+/***/ 5675:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("http2");
+
+/***/ }),
+
+/***/ 5692:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
+/***/ 932:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 3480:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("querystring");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 2018:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tty");
+
+/***/ }),
+
+/***/ 7016:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("url");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ })
 
@@ -2732,18 +2580,6 @@ function createConsoleLogger(options = {}) {
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
-/******/ 	};
-/******/ })();
-/******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 
@@ -2895,6 +2731,6 @@ function createConsoleLogger(options = {}) {
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(1490);
+/******/ var __webpack_exports__ = __nccwpck_require__(7935);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -1,33 +1,40 @@
 import '@circuitverse/shared/bundle-globals';
 import {InputReader} from '@circuitverse/shared';
-import {createActionsLogger, expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from '@circuitverse/shared/actions';
+import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
 import {runCommand} from './command-runner.js';
 import {readGitHubContext} from './github-context.js';
 import {readInputs, registryCredentials} from './inputs.js';
 import {RegistryClient} from './registry.js';
-import {buildImage} from './run.js';
+import {type BuildImageOutputs, buildImage} from './run.js';
 import {removeStepDirectory, stepDirectoryState} from './step-files.js';
 
-const logger = createActionsLogger();
-try {
-  if (isPostStep()) {
-    if (await removeStepDirectory(readStepState(stepDirectoryState))) logger.info('Removed the registry login and secrets the build step left behind.');
-  } else {
-    expectPostStep();
-    const inputs = readInputs(new InputReader(process.env), logger);
-    // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
-    const {default: Docker} = await import('dockerode');
-    const outputs = await buildImage(inputs, readGitHubContext(process.env), {
-      docker: new Docker(),
-      runCommand,
-      registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
-      clock: Date,
-      logger,
-      saveState: saveStepState,
-      environment: process.env,
-    });
-    setOutputs({digest: outputs.digest, 'image-ref': outputs.imageRef, tags: outputs.tags.join('\n'), version: outputs.version, metadata: outputs.metadata});
-  }
-} catch (error) {
-  failStep(error);
+/** The build step, or its post step that removes what the build left on the runner. */
+export async function run(): Promise<void> {
+  const logger = createActionsLogger();
+  await runStep({
+    main: async () => {
+      const inputs = readInputs(new InputReader(process.env), logger);
+      // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
+      const {default: Docker} = await import('dockerode');
+      return buildImage(inputs, readGitHubContext(process.env), {
+        docker: new Docker(),
+        runCommand,
+        registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
+        clock: Date,
+        logger,
+        saveState: saveStepState,
+        environment: process.env,
+      });
+    },
+    outputs: (outputs: BuildImageOutputs) => ({
+      digest: outputs.digest,
+      'image-ref': outputs.imageRef,
+      tags: outputs.tags.join('\n'),
+      version: outputs.version,
+      metadata: outputs.metadata,
+    }),
+    post: async () => {
+      if (await removeStepDirectory(readStepState(stepDirectoryState))) logger.info('Removed the registry login and secrets the build step left behind.');
+    },
+  });
 }

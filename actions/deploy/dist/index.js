@@ -23537,270 +23537,1894 @@ nacl.setPRNG = function(fn) {
 
 /***/ }),
 
-/***/ 1984:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+/***/ 7935:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   B_: () => (/* binding */ readContainerSettings),
-/* harmony export */   Pw: () => (/* binding */ parseMemory),
-/* harmony export */   Q5: () => (/* binding */ parseStopSignal),
-/* harmony export */   xX: () => (/* binding */ parseCpus),
-/* harmony export */   yI: () => (/* binding */ dockerRunOptions)
-/* harmony export */ });
-/* unused harmony export appOomScoreAdj */
-/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7030);
-/* harmony import */ var node_net__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_net__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2546);
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8892);
 
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
-/**
- * The kernel's OOM killer picks the process with the highest score. App containers get +500 so that, when the host
- * runs out of memory, a Puma or Sidekiq process (which Docker restarts) goes before PostgreSQL or Redis on the same
- * host, which run at 0 or below. Raising a score needs no privilege, so this works for rootless Docker too.
- */
-const appOomScoreAdj = 500;
-/** Docker's floor: the daemon refuses a smaller `--memory` ("Minimum memory limit allowed is 6MB"). */
-const minimumMemoryBytes = 6 * 1024 * 1024;
-// Docker reads every unit as binary (`m` and `mb` alike are MiB), as here.
-const memoryUnits = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
-const memoryPattern = /^(\d+(?:\.\d+)?)(?:([bkmg])|([kmg])(?:i?b))?$/i;
-// 0.01 is a CFS quota of 1 ms per 100 ms period, the kernel's smallest: runc fails to start a container with less.
-const cpusPattern = /^(\d{1,4})(?:\.(\d{1,3}))?$/;
-// Linux's numbers, as on x86-64 and arm64 hosts.
-const stopSignals = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, TSTP: 20, WINCH: 28 };
-// Docker's rule for network names.
-const networkPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-// Docker's rule for local volume names: at least two characters. (A one-letter `x:/data` is not refused by the
-// Docker CLI but read as a Windows drive: an anonymous volume at `x:/data`.)
-const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
-const pathSegmentPattern = /^[A-Za-z0-9._-]+$/;
-const volumeOptions = ['ro', 'rw', 'z', 'Z'];
-// RFC 1123: labels of letters, digits and inner hyphens, joined by dots.
-const hostLabelPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-// Docker's guideline for label keys: lower case, reverse-DNS style.
-const labelKey = { pattern: /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, description: 'lower-case letters, digits, ".", "_" and "-", such as com.example.team' };
-/** The action's own labels, which find the service's containers: a user's label there would confuse that. */
-const reservedLabelPrefix = 'circuitverse.deploy.';
-const logDriverPattern = /^[a-z0-9][a-z0-9_.-]*$/;
-const logOptionKey = { pattern: /^[a-z0-9][a-z0-9_.-]*$/, description: 'lower-case letters, digits, ".", "_" and "-", such as max-size' };
-const userPart = '(?:[a-z_][a-z0-9_-]{0,31}|\\d{1,10})';
-const userPattern = new RegExp(`^${userPart}(?::${userPart})?$`);
-/** A value for an error line: quoted, on one line, and cut short when long. */
-function quote(text) {
-    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
-}
-/** A size such as `512m`, `512mb`, `768MiB` or `1.5g` (binary units, as Docker reads them), in bytes. */
-function parseMemory(input, text) {
-    const match = memoryPattern.exec(text);
-    if (!match) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is not a size (${quote(text)})`, 'Write a number with a unit b, k, m or g, such as 512m or 1.5g.');
-    }
-    const [, amount = '', unit, unitBeforeB] = match;
-    const bytes = Math.floor(Number(amount) * (memoryUnits[(unit ?? unitBeforeB ?? '').toLowerCase()] ?? 1));
-    if (bytes < minimumMemoryBytes) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is ${(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .formatBytes */ .z3)(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
-    }
-    if (!Number.isSafeInteger(bytes))
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
-    return bytes;
-}
-/** A number of CPUs such as `0.5`, `1` or `1.5`, with at most 3 decimals, normalised (`01.50` is `1.5`). */
-function parseCpus(input, text) {
-    const match = cpusPattern.exec(text);
-    const normalised = match ? `${Number(match[1])}${match[2] && Number(match[2]) > 0 ? `.${match[2].replace(/0+$/, '')}` : ''}` : undefined;
-    if (normalised === undefined || Number(normalised) < 0.01) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is not a number of CPUs from 0.01 up (${quote(text)})`, 'Write a number with at most 3 decimals, such as 0.5, 1 or 1.5.');
-    }
-    return normalised;
-}
-/** `SIGTERM`, `TERM`, `term` or `15` (Linux's numbers), from the signals an app stops on, as `SIGTERM`. */
-function parseStopSignal(input, text) {
-    const upper = text.toUpperCase();
-    const name = /^\d+$/.test(text)
-        ? Object.keys(stopSignals).find(signal => stopSignals[signal] === Number(text))
-        : Object.keys(stopSignals).find(signal => upper === signal || upper === `SIG${signal}`);
-    if (name === undefined) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `is not a stop signal (${quote(text)})`, `Use one of ${Object.keys(stopSignals).join(', ')}, such as TERM or SIGTERM.`);
-    }
-    return `SIG${name}`;
-}
-/**
- * `bridge` is Docker's default, so `undefined`. Under `host` and `none` Docker publishes no port (host: with a
- * warning; none: silently), so those suit only containers nobody sends traffic to.
- */
-function readNetwork(reader) {
-    const network = reader.optional('network');
-    if (network === undefined || network === 'bridge')
-        return undefined;
-    if (network.startsWith('container:')) {
-        // Docker refuses a published port in another container's network namespace, and two releases side by side
-        // cannot both listen there.
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('network', `cannot join another container's network (${quote(network)}): the app's port could not be published`, 'Use bridge, host, none or a network made with docker network create.');
-    }
-    if (!networkPattern.test(network)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('network', `is not a network name (${quote(network)})`, 'Use bridge, host, none or the name of a network made with docker network create: letters, digits, "_", "." and "-".');
-    }
-    return network;
-}
-function readAddHosts(reader) {
-    return reader.list('add-hosts').map(entry => {
-        const separator = entry.search(/[:=]/);
-        const name = separator === -1 ? '' : entry.slice(0, separator);
-        const bracketed = /^\[(.*)\]$/.exec(entry.slice(separator + 1));
-        const address = bracketed ? (bracketed[1] ?? '') : entry.slice(separator + 1);
-        if (separator === -1 || !isHostname(name)) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('add-hosts', `has an entry that is not name:address (${quote(entry)})`, 'Write a hostname, ":" and an address, such as db:10.0.0.5.');
-        }
-        // No IPv6 zone (`%eth0`): Docker refuses one.
-        if (address !== 'host-gateway' && !(0,node_net__WEBPACK_IMPORTED_MODULE_0__.isIPv4)(address) && !((0,node_net__WEBPACK_IMPORTED_MODULE_0__.isIPv6)(address) && !address.includes('%'))) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('add-hosts', `has an address that is not an IP address or host-gateway (${quote(entry)})`, 'Give an IPv4 or IPv6 address, or host-gateway for the host itself, such as db:host-gateway.');
-        }
-        return `${name}:${address}`;
-    });
-}
-function isHostname(name) {
-    return name.length <= 253 && name.split('.').every(label => hostLabelPattern.test(label));
-}
-/** An absolute path with no `.` or `..` segments and no empty ones; nothing Docker's `-v` syntax reads (`:`, `,`). */
-function isPlainAbsolutePath(path) {
-    if (path === '/')
-        return true;
-    const [first, ...segments] = path.split('/');
-    return first === '' && segments.every(segment => pathSegmentPattern.test(segment) && segment !== '.' && segment !== '..');
-}
-function readVolumes(reader) {
-    // Lines, not reader.list: options are comma-separated (`ro,z`).
-    const lines = (reader.optional('volumes') ?? '').split(/\r?\n/).map(line => line.trim());
-    const targets = new Set();
-    return lines
-        .filter(line => line !== '' && !line.startsWith('#'))
-        .map(line => {
-        const [source = '', target = '', options, ...rest] = line.split(':');
-        const fix = 'Write source:target[:ro], with an absolute host path or a volume name as source, such as /srv/uploads:/rails/public/uploads.';
-        if (rest.length > 0 || target === '')
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('volumes', `has a line that is not source:target[:options] (${quote(line)})`, fix);
-        if (source.startsWith('/') ? !isPlainAbsolutePath(source) : !volumeNamePattern.test(source)) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('volumes', `has a source that is neither a plain absolute path nor a volume name (${quote(line)})`, 'Use an absolute host path of letters, digits, "_", "." and "-" (no ".."), or a volume name of two or more such characters.');
-        }
-        if (target === '/' || !isPlainAbsolutePath(target)) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('volumes', `has a target that is not a plain absolute path below / (${quote(line)})`, 'Use an absolute container path of letters, digits, "_", "." and "-" (no ".."), such as /rails/storage.');
-        }
-        if (options !== undefined) {
-            const words = options.split(',');
-            const has = (...choices) => words.filter(word => choices.includes(word)).length;
-            if (!words.every(word => volumeOptions.includes(word)) || has('ro', 'rw') > 1 || has('z', 'Z') > 1) {
-                throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('volumes', `has options other than ro or rw, and z or Z (${quote(line)})`, 'Write :ro for read-only, or leave the options out.');
-            }
-        }
-        if (targets.has(target))
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('volumes', `mounts two volumes at ${target}`, 'Keep one line per target.');
-        targets.add(target);
-        return line;
-    });
-}
-function readLabels(reader) {
-    const labels = reader.keyValues('labels', { key: labelKey });
-    for (const key of labels.keys()) {
-        if (key.startsWith(reservedLabelPrefix)) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('labels', `sets "${key}", one of the action's own labels`, `Use a key outside ${reservedLabelPrefix}, such as com.example.team.`);
-        }
-    }
-    return labels;
-}
-function readLogDriver(reader) {
-    const driver = reader.optional('log-driver');
-    if (driver !== undefined && !logDriverPattern.test(driver)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('log-driver', `is not a logging driver name (${quote(driver)})`, 'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".');
-    }
-    return driver;
-}
-function readUser(reader) {
-    const user = reader.optional('user');
-    if (user !== undefined && !userPattern.test(user)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('user', `is not user[:group] (${quote(user)})`, 'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.');
-    }
-    return user;
-}
-/** Parses and checks the container inputs. */
-function readContainerSettings(reader) {
-    const memory = reader.optional('memory');
-    const cpus = reader.optional('cpus');
-    return {
-        network: readNetwork(reader),
-        addHosts: readAddHosts(reader),
-        volumes: readVolumes(reader),
-        memoryBytes: memory === undefined ? undefined : parseMemory('memory', memory),
-        cpus: cpus === undefined ? undefined : parseCpus('cpus', cpus),
-        labels: readLabels(reader),
-        logDriver: readLogDriver(reader),
-        logOptions: reader.keyValues('log-options', { key: logOptionKey }),
-        user: readUser(reader),
-    };
-}
-/**
- * `docker run` options (argv items, no shell) for one container: the settings with its overrides of memory and
- * cpus, and its stop signal and timeout. Always `--oom-score-adj` (see `appOomScoreAdj`).
- */
-function dockerRunOptions(settings, container) {
-    const options = [];
-    if (settings.network !== undefined)
-        options.push('--network', settings.network);
-    for (const host of settings.addHosts)
-        options.push('--add-host', host);
-    for (const volume of settings.volumes)
-        options.push('--volume', volume);
-    if (settings.user !== undefined)
-        options.push('--user', settings.user);
-    const memoryBytes = container.memoryBytes ?? settings.memoryBytes;
-    // Swap equal to the limit: no swap beyond it, so the limit is the memory the container has.
-    if (memoryBytes !== undefined)
-        options.push('--memory', String(memoryBytes), '--memory-swap', String(memoryBytes));
-    const cpus = container.cpus ?? settings.cpus;
-    if (cpus !== undefined)
-        options.push('--cpus', cpus);
-    options.push('--oom-score-adj', String(appOomScoreAdj));
-    if (container.stopSignal !== undefined)
-        options.push('--stop-signal', container.stopSignal);
-    if (container.stopTimeoutSeconds !== undefined) {
-        if (!Number.isSafeInteger(container.stopTimeoutSeconds) || container.stopTimeoutSeconds < 0) {
-            throw new Error(`Not a stop timeout in whole seconds: ${container.stopTimeoutSeconds}`);
-        }
-        options.push('--stop-timeout', String(container.stopTimeoutSeconds));
-    }
-    if (settings.logDriver !== undefined)
-        options.push('--log-driver', settings.logDriver);
-    for (const [key, value] of settings.logOptions)
-        options.push('--log-opt', `${key}=${value}`);
-    for (const [key, value] of settings.labels)
-        options.push('--label', `${key}=${value}`);
-    return options;
-}
-
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9875:
+/***/ 8892:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  DB: () => (/* binding */ CutoverError),
-  Kw: () => (/* binding */ DeployHost)
+  e: () => (/* binding */ run)
 });
 
-// UNUSED EXPORTS: parseMemoryReport, parseState
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
+// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
+// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
+// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
-var dist = __nccwpck_require__(2546);
-// EXTERNAL MODULE: ../../packages/shared/dist/ssh/index.js + 3 modules
-var ssh = __nccwpck_require__(4730);
-// EXTERNAL MODULE: ./src/health-check.ts + 1 modules
-var health_check = __nccwpck_require__(6661);
-// EXTERNAL MODULE: ./src/release.ts
-var src_release = __nccwpck_require__(7674);
+
+const commonJsGlobals = globalThis;
+commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
+commonJsGlobals.__dirname ??= (0,external_node_path_namespaceObject.dirname)(commonJsGlobals.__filename);
+//# sourceMappingURL=bundle-globals.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
+/**
+ * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
+ * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
+ * digits).
+ */
+function formatBytes(bytes, units) {
+    const binary = units === 'binary';
+    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
+    const step = binary ? 1024 : 1000;
+    let value = bytes;
+    let unit = 0;
+    while (value >= step && unit < names.length - 1) {
+        value /= step;
+        unit++;
+    }
+    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
+    return `${shown} ${names[unit]}`;
+}
+//# sourceMappingURL=bytes.js.map
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ../../packages/shared/dist/clock.js
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (milliseconds) => {
+        await (0,promises_namespaceObject.setTimeout)(milliseconds);
+    },
+};
+//# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/duration.js
+const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
+ * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
+ * Returns `undefined` when the text is not a duration.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
+        return undefined;
+    let total = 0;
+    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
+        total += Number(amount) * unitMilliseconds[unit];
+    }
+    return Math.round(total);
+}
+/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
+function formatDuration(milliseconds) {
+    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
+    if (Math.round(milliseconds) < 1000)
+        return `${Math.round(milliseconds)}ms`;
+    if (Math.round(milliseconds / 100) < 600)
+        return `${(milliseconds / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(milliseconds / 1000);
+    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+}
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
+/**
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
+ */
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+    }
+}
+/**
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
+ */
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
+    }
+}
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
+}
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+//# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
+// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
+// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
+function splitRegistry(repository) {
+    const match = repositoryPattern.exec(repository);
+    const first = match?.[1];
+    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
+    if (first && looksLikeHost(first))
+        return first;
+    return 'docker.io';
+}
+/** True when the text is a repository name with no tag or digest. */
+function isRepository(text) {
+    return text.length <= 255 && repositoryPattern.test(text);
+}
+/** True when the text is a valid tag. */
+function isTag(text) {
+    return tagPattern.test(text);
+}
+/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
+function parseImageRef(text) {
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at !== -1) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!digestPattern.test(digest))
+            return undefined;
+    }
+    let tag;
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon > rest.lastIndexOf('/')) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+        if (!isTag(tag))
+            return undefined;
+    }
+    if (!isRepository(rest))
+        return undefined;
+    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+}
+//# sourceMappingURL=image-ref.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
+
+
+/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
+function inputVariableName(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
+const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
+/**
+ * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
+ * Every problem is a `ConfigError` that names the input and says how to fix it.
+ */
+class InputReader {
+    environment;
+    constructor(environment) {
+        this.environment = environment;
+    }
+    /** The trimmed value, or `undefined` when the input is unset or blank. */
+    optional(name) {
+        const value = this.environment[inputVariableName(name)]?.trim();
+        return value === '' ? undefined : value;
+    }
+    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
+    required(name, expected) {
+        const value = this.optional(name);
+        if (value === undefined)
+            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+        return value;
+    }
+    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
+    boolean(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = booleanSpellings[value];
+        if (parsed === undefined)
+            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+        return parsed;
+    }
+    /** Items separated by newlines or commas, trimmed, blanks dropped. */
+    list(name) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return [];
+        return value
+            .split(/[\n,]/)
+            .map(item => item.trim())
+            .filter(item => item !== '');
+    }
+    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
+    duration(name, fallback) {
+        const value = this.optional(name) ?? fallback;
+        const milliseconds = parseDuration(value);
+        if (milliseconds === undefined) {
+            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+        }
+        return milliseconds;
+    }
+    /** A whole number within bounds. */
+    integer(name, fallback, bounds) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
+            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+        }
+        return parsed;
+    }
+    /** One of a fixed set of words. */
+    choice(name, choices, fallback) {
+        const value = this.optional(name) ?? fallback;
+        if (!choices.includes(value)) {
+            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+        }
+        return value;
+    }
+    /**
+     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
+     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
+     */
+    keyValues(name, options = {}) {
+        const key = options.key ?? environmentKey;
+        const pairs = new Map();
+        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
+        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
+        lines.forEach((rawLine, index) => {
+            const line = rawLine.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const where = `line ${index + 1}`;
+            const separator = line.indexOf('=');
+            if (separator === -1) {
+                const shown = options.secret ? '' : ` ("${line}")`;
+                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+            }
+            const pairKey = line.slice(0, separator).trim();
+            if (!key.pattern.test(pairKey)) {
+                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
+                const shownKey = options.secret ? '' : ` "${pairKey}"`;
+                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+            }
+            if (pairs.has(pairKey))
+                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+            pairs.set(pairKey, line.slice(separator + 1).trim());
+        });
+        return pairs;
+    }
+}
+//# sourceMappingURL=inputs.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/logger.js
+
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
+/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
+class SecretRedactor {
+    secrets = new Set();
+    add(secret) {
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
+    }
+    redact(text) {
+        let redacted = text;
+        // Longest first, so a secret that contains another is hidden whole.
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            redacted = redacted.split(secret).join('***');
+        }
+        return redacted;
+    }
+}
+/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
+async function timePhase(title, phase, write, now = Date.now) {
+    const started = now();
+    try {
+        const result = await phase();
+        write(`✓ ${title} (${formatDuration(now() - started)})`);
+        return result;
+    }
+    catch (error) {
+        write(`✗ ${title} failed after ${formatDuration(now() - started)}`);
+        throw error;
+    }
+}
+/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
+function createConsoleLogger(options = {}) {
+    const redactor = new SecretRedactor();
+    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    const emit = (line) => write(redactor.redact(line));
+    return {
+        info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
+        debug: message => {
+            if (options.debug)
+                emit(`debug: ${message}`);
+        },
+        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        group: (title, phase) => {
+            emit(`▸ ${title}`);
+            return timePhase(title, phase, emit);
+        },
+        mask: secret => redactor.add(secret),
+        summary: async (markdown) => emit(`\n${markdown}`),
+    };
+}
+//# sourceMappingURL=logger.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/shell-quote.js
+// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
+// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
+const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
+/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
+function quoteShellArgument(argument) {
+    if (argument.includes('\0'))
+        throw new Error('A shell argument cannot contain a NUL byte.');
+    if (plainWord.test(argument))
+        return argument;
+    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
+    return `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
+const reservedWords = new Set([
+    'case',
+    'coproc',
+    'do',
+    'done',
+    'elif',
+    'else',
+    'esac',
+    'fi',
+    'for',
+    'function',
+    'if',
+    'in',
+    'select',
+    'then',
+    'time',
+    'until',
+    'while',
+]);
+/** Joins an argv array into one command line for `sh -c` on a remote host. */
+function toShellCommand(argv) {
+    if (argv.length === 0)
+        throw new Error('A command needs at least one word.');
+    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
+}
+//# sourceMappingURL=shell-quote.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
+const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
+const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
+const ipv6Pattern = /^[0-9a-f:.]+(%[\w.-]+)?$/i;
+/** Parses `[user@]host[:port]`, with IPv6 addresses in brackets; `undefined` when it is not one. */
+function parseSshTarget(text, defaultUser) {
+    const match = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, user = defaultUser, rawHost = '', rawPort] = match;
+    const port = rawPort === undefined ? 22 : Number(rawPort);
+    if (!userPattern.test(user) || port < 1 || port > 65535)
+        return undefined;
+    const bracketed = rawHost.startsWith('[');
+    const host = bracketed ? rawHost.slice(1, -1) : rawHost;
+    if (bracketed ? !ipv6Pattern.test(host) || !host.includes(':') : !hostNamePattern.test(host))
+        return undefined;
+    return { user, host, port, label: text.trim() };
+}
+//# sourceMappingURL=ssh-target.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
+
+
+
+
+
+
+
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/core.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return __awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return __awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
+
+
+
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new SecretRedactor();
+/** Hides every secret that a logger of this step was asked to mask. */
+function redactSecrets(text) {
+    return redactor.redact(text);
+}
+// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
+// streamed log costs one pair of marker lines, not a pair per line.
+let stopToken;
+function writeUntrusted(text) {
+    if (stopToken === undefined) {
+        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
+        stopToken = (0,external_node_crypto_namespaceObject.randomUUID)();
+        info(`::stop-commands::${stopToken}`);
+    }
+    info(redactor.redact(text));
+}
+/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
+function resumeCommands() {
+    if (stopToken === undefined)
+        return;
+    info(`::${stopToken}::`);
+    stopToken = undefined;
+}
+/** `write`, run once the runner reads workflow commands again. */
+function resumeBefore(write) {
+    return (...args) => {
+        resumeCommands();
+        write(...args);
+    };
+}
+/** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
+function createActionsLogger(environment = process.env) {
+    let summaryWarned = false;
+    return {
+        info: resumeBefore(message => info(redactor.redact(message))),
+        untrusted: writeUntrusted,
+        debug: resumeBefore(message => debug(redactor.redact(message))),
+        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
+        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
+        group: async (title, phase) => {
+            resumeCommands();
+            startGroup(title);
+            try {
+                return await timePhase(title, phase, resumeBefore(info));
+            }
+            finally {
+                resumeCommands();
+                endGroup();
+            }
+        },
+        mask: resumeBefore(secret => {
+            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+            // not split. It masks any value that is not blank, however short, so every line goes as it is.
+            for (const part of secretParts(secret))
+                setSecret(part);
+            redactor.add(secret);
+        }),
+        summary: async (markdown) => {
+            resumeCommands();
+            // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
+            if (!environment.GITHUB_STEP_SUMMARY) {
+                if (!summaryWarned)
+                    warning(`No job summary here${environment.ACT ? ' (act discards them)' : ''}; the summary is skipped.`);
+                summaryWarned = true;
+                return;
+            }
+            await summary.addRaw(redactor.redact(markdown), true).write();
+        },
+    };
+}
+//# sourceMappingURL=logger.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
+
+
+
+const postMarker = 'isPost';
+/**
+ * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
+ * step state; the runner hands it back to the post step as `STATE_isPost`.
+ */
+function isPostStep() {
+    return getState(postMarker) === 'true';
+}
+/** Marks that a post step must follow, for actions that declare `runs.post`. */
+function expectPostStep() {
+    resumeCommands();
+    saveState(postMarker, 'true');
+}
+/** Saves a value for this action's post step. */
+function saveStepState(name, value) {
+    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+    resumeCommands();
+    saveState(name, value);
+}
+/** Reads a value the main step saved. */
+function readStepState(name) {
+    return getState(name);
+}
+/** Sets every output; `undefined` values are left unset. */
+function setOutputs(outputs) {
+    resumeCommands();
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            setOutput(name, value);
+    }
+}
+/**
+ * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
+ */
+function failStep(error) {
+    resumeCommands();
+    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+        debug(redactSecrets(error.stack));
+    }
+    if (error instanceof RemoteError && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
+    // @github/local-action swaps in only records the failure.
+    process.exitCode = 1;
+}
+/**
+ * Runs the step the runner started, main or post, and is the one place that fails it: an error fails the step in
+ * one line, and a failure that carries outputs sets them first, so later steps read how far it got.
+ */
+async function runStep(frame) {
+    try {
+        if (frame.post && isPostStep()) {
+            await frame.post();
+        }
+        else {
+            if (frame.post)
+                expectPostStep();
+            setOutputs(frame.outputs(await frame.main()));
+        }
+    }
+    catch (error) {
+        if (error instanceof FailureWithOutputs) {
+            setOutputs(frame.outputs(error.outputs));
+            failStep(error.cause);
+        }
+        else {
+            failStep(error);
+        }
+    }
+}
+//# sourceMappingURL=step.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
+
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+// EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(7004);
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/known-hosts.js
+
+/** The host name as known_hosts writes it: bare on port 22, `[host]:port` otherwise. */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64. */
+function fingerprint(key) {
+    return `SHA256:${(0,external_node_crypto_namespaceObject.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
+// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
+function matchesPattern(name, pattern) {
+    let at = 0;
+    let next = 0;
+    let star = -1;
+    let starAt = 0;
+    while (at < name.length) {
+        if (pattern[next] === '*') {
+            star = next++;
+            starAt = at;
+        }
+        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
+            next++;
+            at++;
+        }
+        else if (star >= 0) {
+            next = star + 1;
+            at = ++starAt;
+        }
+        else {
+            return false;
+        }
+    }
+    while (pattern[next] === '*')
+        next++;
+    return next === pattern.length;
+}
+function matchesLine(line, name) {
+    if (line.hashed) {
+        const digest = (0,external_node_crypto_namespaceObject.createHmac)('sha1', line.hashed.salt).update(name).digest();
+        return digest.equals(line.hashed.hash);
+    }
+    let matched = false;
+    for (const pattern of line.patterns) {
+        if (pattern.startsWith('!')) {
+            if (matchesPattern(name, pattern.slice(1)))
+                return false;
+        }
+        else if (matchesPattern(name, pattern)) {
+            matched = true;
+        }
+    }
+    return matched;
+}
+/** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
+class KnownHosts {
+    lines = [];
+    /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
+    invalidLines = [];
+    constructor(text) {
+        text.split(/\r?\n/).forEach((raw, index) => {
+            const line = raw.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const fields = line.split(/\s+/);
+            const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
+            const [names, type, base64] = fields;
+            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+                this.invalidLines.push(index + 1);
+                return;
+            }
+            const hostKey = { type, key: Buffer.from(base64, 'base64') };
+            const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
+            this.lines.push({
+                patterns: hashed ? [] : names.toLowerCase().split(','),
+                ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
+                marker,
+                hostKey,
+            });
+        });
+    }
+    /** The keys known for a host, revoked ones and certificate authorities excluded. */
+    keysFor(host, port) {
+        return this.linesFor(host, port)
+            .filter(line => line.marker === undefined)
+            .map(line => line.hostKey);
+    }
+    /**
+     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+     */
+    verify(host, port, offered) {
+        const lines = this.linesFor(host, port);
+        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
+            return 'revoked';
+        const known = lines.filter(line => line.marker === undefined);
+        if (known.length === 0)
+            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
+        return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+    }
+    linesFor(host, port) {
+        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
+        const name = knownHostsName(host.toLowerCase(), port);
+        return this.lines.filter(line => matchesLine(line, name));
+    }
+}
+// What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
+const hostKeyAlgorithms = {
+    'ssh-ed25519': ['ssh-ed25519'],
+    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+/** The host key algorithms to offer for the keys we know, like OpenSSH preferring known host key types. */
+function hostKeyAlgorithmsFor(keys) {
+    return [...new Set(keys.flatMap(key => hostKeyAlgorithms[key.type] ?? []))];
+}
+//# sourceMappingURL=known-hosts.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
+
+
+// ssh2 is CommonJS: Node's ES module loader only sees its default export.
+const { Client, utils } = lib;
+
+
+
+
+/**
+ * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
+ * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
+ */
+class UnfinishedCommand extends RemoteError {
+    timedOut;
+    constructor(where, what, options, 
+    /** Past its deadline, as opposed to a connection lost under it. */
+    timedOut) {
+        super(where, what, options);
+        this.timedOut = timedOut;
+    }
+}
+/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
+function readPrivateKey(text, input) {
+    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
+    if (parsed instanceof Error) {
+        const encrypted = /encrypted|passphrase/i.test(parsed.message);
+        throw new ConfigError(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
+            ? 'Use a deploy key without a passphrase, kept in a secret.'
+            : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
+    }
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key?.isPrivateKey())
+        throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+    return key;
+}
+/**
+ * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
+ * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
+ * (connecting, the handshake and logging in), and leaves no socket open when it fails.
+ */
+function connectSsh(target, credentials, options = {}) {
+    const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
+    const where = `${target.user}@${knownHostsLabel(target)}`;
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
+    const client = new Client();
+    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
+    const socket = (0,external_node_net_namespaceObject.createConnection)({ host: target.host, port: target.port });
+    let hostKeyProblem;
+    let serverMethods;
+    return new Promise((resolve, reject) => {
+        const fail = (error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(error);
+        };
+        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
+        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
+        const timer = setTimeout(() => fail(new RemoteError(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new RemoteError(where, 'the SSH connection closed before the handshake finished'));
+        const onError = (error) => {
+            if (hostKeyProblem) {
+                fail(new RemoteError(where, hostKeyProblem, { cause: error }));
+            }
+            else if (error.level === 'client-authentication') {
+                const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
+                fail(new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                    cause: error,
+                    next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
+                }));
+            }
+            else {
+                fail(new RemoteError(where, 'could not connect', { cause: error, remoteOutput: errorMessage(error) }));
+            }
+        };
+        client.on('error', onError).on('end', onClosed).on('close', onClosed);
+        client.on('ready', () => {
+            clearTimeout(timer);
+            client.off('error', onError).off('end', onClosed).off('close', onClosed);
+            resolve(wrapClient(client, target, where));
+        });
+        client.connect({
+            sock: socket,
+            username: target.user,
+            // Ours covers the whole connect, above.
+            readyTimeout: 0,
+            keepaliveInterval: 5_000,
+            keepaliveCountMax: 3,
+            // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
+            ...(knownKeys.length ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownKeys) } } : {}),
+            hostVerifier: (offered) => {
+                const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
+                if (verdict === 'known')
+                    return true;
+                const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
+                hostKeyProblem = {
+                    'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
+                    mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
+                    revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
+                }[verdict];
+                return false;
+            },
+            authHandler: (methodsLeft, _partialSuccess, next) => {
+                if (methodsLeft === null) {
+                    next({ type: 'publickey', username: target.user, key: credentials.privateKey });
+                }
+                else {
+                    serverMethods = methodsLeft;
+                    next(false);
+                }
+            },
+        });
+        // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
+        // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
+        socket.setNoDelay(true);
+    });
+}
+function knownHostsLabel(target) {
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    return target.port === 22 ? host : `${host}:${target.port}`;
+}
+// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
+function keyType(blob) {
+    const length = blob.readUInt32BE(0);
+    return blob.subarray(4, 4 + length).toString('ascii');
+}
+function wrapClient(client, target, where) {
+    let lost;
+    client.on('close', () => {
+        lost ??= new Error('connection closed');
+    });
+    client.on('error', error => {
+        lost = error;
+    });
+    // `what` names the command in the error when `timeoutMs` passes.
+    const execute = (argv, options, what) => new Promise((resolve, reject) => {
+        if (lost) {
+            reject(new RemoteError(where, 'the SSH connection was lost', { cause: lost, remoteOutput: errorMessage(lost) }));
+            return;
+        }
+        const stdout = [];
+        const stderr = [];
+        let opened;
+        let timedOut = false;
+        client.exec(toShellCommand(argv), (error, channel) => {
+            if (error) {
+                clearTimeout(timer);
+                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
+                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
+                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new RemoteError(where, problem, { cause: error, remoteOutput: errorMessage(error) }));
+                return;
+            }
+            if (timedOut) {
+                stopCommand(channel);
+                return;
+            }
+            opened = channel;
+            channel.on('data', (chunk) => stdout.push(chunk));
+            channel.stderr.on('data', (chunk) => stderr.push(chunk));
+            channel.on('close', (code, signal) => {
+                clearTimeout(timer);
+                const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+                if (code === null || code === undefined) {
+                    const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || errorMessage(cause) }, false));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            channel.end(options.stdin ?? '');
+        });
+        const { timeoutMs } = options;
+        const timer = timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                if (opened)
+                    stopCommand(opened);
+                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
+                reject(new UnfinishedCommand(where, `${what} did not finish within ${formatDuration(timeoutMs)}`, { remoteOutput: output }, true));
+            }, timeoutMs);
+    });
+    return {
+        target,
+        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
+        async run(what, argv, options = {}) {
+            const result = await execute(argv, options, what);
+            if (result.code !== 0) {
+                throw new RemoteError(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
+            }
+            return result.stdout;
+        },
+        openTunnel: (host, port) => new Promise((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+                if (error)
+                    reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: errorMessage(error) }));
+                else
+                    resolve(channel);
+            });
+        }),
+        close: () => client.end(),
+    };
+}
+// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
+// does not fill the error.
+function describeCommand(argv) {
+    const [firstLine = ''] = toShellCommand(argv).split('\n');
+    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
+}
+/**
+ * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
+ * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
+ * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
+ * next writes to its closed output.
+ */
+function stopCommand(channel) {
+    const internals = channel;
+    const { id, state } = internals.outgoing;
+    if (state === 'open' || state === 'eof')
+        internals._client._protocol.signal(id, 'KILL');
+    channel.close();
+}
+//# sourceMappingURL=connection.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
+
+
+
+/**
+ * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
+ * the known_hosts lines are for, in the error when they are missing.
+ */
+function readSshCredentials(reader, hosts) {
+    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
+    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
+    if (knownHosts.invalidLines.length > 0) {
+        throw new ConfigError('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+    }
+    return { privateKey, knownHosts };
+}
+//# sourceMappingURL=credentials-input.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
+// Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
+
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:http"
+const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
+;// CONCATENATED MODULE: ./src/health-check.ts
+
+
+// The Clock lives in @circuitverse/shared; main.ts and test/fake-host.ts still import it from here until their
+// reworks land (issue 13).
+
+/** One GET over a stream the caller opened (an SSH tunnel to the container's port), with its own deadline. */
+function probe(stream, path, timeoutMs) {
+    return new Promise(resolve => {
+        const call = (0,external_node_http_namespaceObject.request)({ createConnection: () => stream, path, method: 'GET', headers: { Host: 'localhost', Connection: 'close' } });
+        const timer = setTimeout(() => {
+            call.destroy();
+            resolve({ status: undefined, detail: `no answer within ${timeoutMs}ms` });
+        }, timeoutMs);
+        call.on('response', response => {
+            let body = '';
+            response.setEncoding('utf8');
+            response.on('data', (chunk) => {
+                if (body.length < 200)
+                    body += chunk;
+            });
+            response.on('end', () => {
+                clearTimeout(timer);
+                resolve({ status: response.statusCode, detail: `${response.statusMessage ?? ''} ${JSON.stringify(body.trim().slice(0, 120))}`.trim() });
+            });
+            response.on('error', error => {
+                clearTimeout(timer);
+                resolve({ status: response.statusCode, detail: errorMessage(error) });
+            });
+        });
+        call.on('error', error => {
+            clearTimeout(timer);
+            resolve({ status: undefined, detail: errorMessage(error) });
+        });
+        call.end();
+    });
+}
+/** A 2xx answers "healthy", as Kamal and kamal-proxy accept any 2xx. */
+function isHealthy(attempt) {
+    return attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300;
+}
+
+;// CONCATENATED MODULE: ./src/release.ts
+
+const stateRoot = '/var/lib/circuitverse-deploy';
+/**
+ * The version a deploy records for an image: its tag, or for an image pinned only by digest the first 12 hex
+ * digits of the digest. Both are safe in container names, labels and file names.
+ */
+function versionOf(image) {
+    const ref = parseImageRef(image);
+    if (!ref)
+        throw new Error(`Not an image reference: ${image}`);
+    if (ref.tag !== undefined)
+        return ref.tag;
+    return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+/** Where a service keeps its lock, history and env files on a host. */
+function servicePaths(service) {
+    const root = `${stateRoot}/${service}`;
+    return {
+        root,
+        lock: `${root}/lock`,
+        history: `${root}/history`,
+        envFile: (version) => `${root}/env/${version}.env`,
+    };
+}
+/** Labels that mark a container as one of the service's releases. */
+const labels = {
+    service: 'circuitverse.deploy.service',
+    version: 'circuitverse.deploy.version',
+    image: 'circuitverse.deploy.image',
+    /** `pre-deploy` on a one-off container, which is not a release. */
+    role: 'circuitverse.deploy.role',
+};
+/** The history file's lines, oldest first: `time<TAB>version<TAB>image[<TAB>back from VERSION]`. */
+function parseHistory(text) {
+    return text
+        .split('\n')
+        .map(line => line.split('\t'))
+        .filter((fields) => (fields.length === 3 || fields.length === 4) && fields.every(field => field !== ''))
+        .map(([at, version, image, mark]) => {
+        const backFrom = mark === undefined ? undefined : /^back from (\S+)$/.exec(mark)?.[1];
+        return backFrom === undefined ? { at, version, image } : { at, version, image, backFrom };
+    });
+}
+/** The history line a switch appends. */
+function historyLine(at, release, backFrom) {
+    return [at.toISOString(), release.version, release.image, ...(backFrom === undefined ? [] : [`back from ${backFrom}`])].join('\t');
+}
+/**
+ * The release before the current one: the newest history entry with another version, where a release that a
+ * failed deploy's automatic rollback left never counts, so that every host names the same one after it. A rollback
+ * asked for by hand is a release like any other: the next rollback goes back to where it came from.
+ */
+function previousRelease(history, current) {
+    const served = [];
+    for (const entry of history) {
+        if (entry.backFrom !== undefined && served.at(-1)?.version === entry.backFrom)
+            served.pop();
+        served.push(entry);
+    }
+    return [...served].reverse().find(release => release.version !== current);
+}
+/** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
+function retainedReleases(history, retain) {
+    const kept = new Map();
+    for (const release of [...history].reverse()) {
+        if (kept.size >= retain)
+            break;
+        if (!kept.has(release.version))
+            kept.set(release.version, release);
+    }
+    return [...kept.values()];
+}
+/**
+ * The live container's host port, from the upstream file the action owns: its `# container:` line, which the cutover
+ * writes while nginx's server line names the service's HAProxy listener, or for a host an earlier release deployed
+ * the server line itself, which named the container. `undefined` when there is neither.
+ */
+function parseUpstreamPort(text) {
+    const match = /^# container: 127\.0\.0\.1:(\d+)/m.exec(text) ?? /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
+    return match ? Number(match[1]) : undefined;
+}
+/** Hosts in batches of `size`, in the order given. */
+function planBatches(hosts, size) {
+    const batches = [];
+    for (let index = 0; index < hosts.length; index += size)
+        batches.push(hosts.slice(index, index + size));
+    return batches;
+}
+
 ;// CONCATENATED MODULE: ./src/remote-scripts.ts
 // Shell scripts run on the hosts with `sh -c SCRIPT deploy ARG…`. They are constants: every value from the user
 // travels as a positional argument (quoted by toShellCommand) or on stdin, never spliced into script text.
@@ -24281,7 +25905,7 @@ if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`);
  * (30000-32767) and Linux's and Docker's ephemeral ranges (from 32768), where others pick theirs.
  */
 function hostPortCandidates() {
-    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(20_000, 30_000));
+    return Array.from({ length: 8 }, () => (0,external_node_crypto_namespaceObject.randomInt)(20_000, 30_000));
 }
 /**
  * How long a host may take over one command, so that a hung Docker Engine or a stalled pull fails the deploy instead
@@ -24303,7 +25927,7 @@ const nginxPidFile = '/run/nginx.pid';
  * random, from 10000 to 19999, below the containers' host ports.
  */
 function listenerPortCandidates() {
-    return Array.from({ length: 8 }, () => (0,external_node_crypto_.randomInt)(10_000, 20_000));
+    return Array.from({ length: 8 }, () => (0,external_node_crypto_namespaceObject.randomInt)(10_000, 20_000));
 }
 /** One host of a deploy: the service's operations there, each one SSH command. */
 class DeployHost {
@@ -24313,13 +25937,13 @@ class DeployHost {
     constructor(connection, service) {
         this.connection = connection;
         this.service = service;
-        this.paths = (0,src_release/* servicePaths */.CU)(service);
+        this.paths = servicePaths(service);
     }
     get label() {
         return this.connection.target.label;
     }
     async pull(image, auth) {
-        const registry = (0,dist/* parseImageRef */.Q)(image)?.registry ?? '';
+        const registry = parseImageRef(image)?.registry ?? '';
         await this.connection.run(`pulling ${image}`, scriptArgv(pullScript, { registry, user: auth?.username ?? '', image }), {
             stdin: auth?.password ?? '',
             timeoutMs: limitsMs.pull,
@@ -24361,18 +25985,18 @@ class DeployHost {
      * returns the container with the host port it was published on.
      */
     async start(release, spec, appPort, envContent) {
-        const name = [this.service, spec.role, release.version, (0,external_node_crypto_.randomBytes)(3).toString('hex')].filter(part => part !== '').join('-');
+        const name = [this.service, spec.role, release.version, (0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')].filter(part => part !== '').join('-');
         const envFile = this.paths.envFile(release.version);
         const args = [
             '--restart',
             'unless-stopped',
             '--label',
-            `${src_release/* labels */.WD.service}=${this.service}`,
+            `${labels.service}=${this.service}`,
             '--label',
-            `${src_release/* labels */.WD.version}=${release.version}`,
+            `${labels.version}=${release.version}`,
             '--label',
-            `${src_release/* labels */.WD.image}=${release.image}`,
-            ...(spec.role === '' ? [] : ['--label', `${src_release/* labels */.WD.role}=${spec.role}`]),
+            `${labels.image}=${release.image}`,
+            ...(spec.role === '' ? [] : ['--label', `${labels.role}=${spec.role}`]),
             '--env-file',
             envFile,
             ...spec.options,
@@ -24395,11 +26019,11 @@ class DeployHost {
             env_file: envContent === undefined ? '' : envFile,
             host_ports: appPort === undefined ? '' : hostPortCandidates().join(' '),
         }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start })
-            .catch(error => (error instanceof ssh/* UnfinishedCommand */.Hv ? discard(error) : Promise.reject(error)));
+            .catch(error => (error instanceof UnfinishedCommand ? discard(error) : Promise.reject(error)));
         // The last line: a login shell may print a banner first.
-        const port = appPort === undefined ? undefined : Number((0,dist/* lastLine */.fM)(output));
+        const port = appPort === undefined ? undefined : Number(lastLine(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
-            await discard(new dist/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output }));
+            await discard(new RemoteError(this.label, `started ${name} but could not read its published port`, { remoteOutput: output }));
         }
         return { name, role: spec.role, version: release.version, image: release.image, running: true, port };
     }
@@ -24420,20 +26044,20 @@ class DeployHost {
      * deploy dies, the container goes on, and the lock script sees it and lets no other deploy start meanwhile.
      */
     async runOnce(release, command, timeoutMs, options) {
-        const name = `${this.service}-pre-deploy-${(0,external_node_crypto_.randomBytes)(3).toString('hex')}`;
+        const name = `${this.service}-pre-deploy-${(0,external_node_crypto_namespaceObject.randomBytes)(3).toString('hex')}`;
         const result = await this.connection
             .exec(scriptArgv(preDeployScript, {
             name,
-            service_label: `${src_release/* labels */.WD.service}=${this.service}`,
-            role_label: `${src_release/* labels */.WD.role}=pre-deploy`,
+            service_label: `${labels.service}=${this.service}`,
+            role_label: `${labels.role}=pre-deploy`,
             env_file: this.paths.envFile(release.version),
             image: release.image,
             command,
         }, options), { timeoutMs })
             .catch(error => {
-            if (!(error instanceof ssh/* UnfinishedCommand */.Hv && error.timedOut))
+            if (!(error instanceof UnfinishedCommand && error.timedOut))
                 throw error;
-            throw new dist/* RemoteError */.Hi(this.label, `pre-deploy did not finish within ${(0,dist/* formatDuration */.a3)(timeoutMs)}`, {
+            throw new RemoteError(this.label, `pre-deploy did not finish within ${formatDuration(timeoutMs)}`, {
                 cause: error,
                 next: `Its container ${name} goes on running, and deploys of ${this.service} wait until it ends: docker logs -f ${name} to follow it, docker stop ${name} to end it.`,
             });
@@ -24448,7 +26072,7 @@ class DeployHost {
     checkHealth(port, path, timeoutMs) {
         return this.connection
             .openTunnel('127.0.0.1', port)
-            .then(stream => (0,health_check/* probe */.dy)(stream, path, timeoutMs))
+            .then(stream => probe(stream, path, timeoutMs))
             .catch(error => ({ status: undefined, detail: String(error.message) }));
     }
     close() {
@@ -24456,7 +26080,7 @@ class DeployHost {
     }
     async containerState(name) {
         const output = await this.connection.run(`inspecting ${name}`, scriptArgv(inspectScript, { name }), stepLimit);
-        const [status = '', health = '', exitCode = '0', restartCount = '0', oomKilled = 'false', memoryLimit = '0', oomEvents = '0'] = ((0,dist/* lastLine */.fM)(output) ?? '').split('|');
+        const [status = '', health = '', exitCode = '0', restartCount = '0', oomKilled = 'false', memoryLimit = '0', oomEvents = '0'] = (lastLine(output) ?? '').split('|');
         return {
             status,
             health: health === '' ? undefined : health,
@@ -24508,9 +26132,9 @@ class DeployHost {
             // Once the script ran, whether traffic moved is unknown: a rollback starts a fresh container of the old release
             // either way, and the new one must not be removed as if it had never served. A command that never started
             // changed nothing.
-            if (!(error instanceof ssh/* UnfinishedCommand */.Hv))
+            if (!(error instanceof UnfinishedCommand))
                 throw error;
-            throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', (0,dist/* errorMessage */.gJ)(error));
+            throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', errorMessage(error));
         });
         const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
         const warnings = [...result.stdout.matchAll(/^warning (.+)$/gm)].map(match => match[1]);
@@ -24534,7 +26158,7 @@ class DeployHost {
     }
 }
 /** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
-class CutoverError extends dist/* RemoteError */.Hi {
+class CutoverError extends RemoteError {
     switched;
     constructor(host, switched, what, remoteOutput) {
         super(host, what, { remoteOutput });
@@ -24558,16 +26182,16 @@ function parseState(output) {
     return {
         containers: rows.filter(row => row.role !== 'pre-deploy').map(row => row.container),
         runningPreDeploys: rows.filter(row => row.role === 'pre-deploy' && row.container.running).map(row => row.container.name),
-        upstreamPort: (0,src_release/* parseUpstreamPort */.m7)(upstream),
+        upstreamPort: parseUpstreamPort(upstream),
         upstreamFile: upstreamFile.trim() || undefined,
-        history: (0,src_release/* parseHistory */.i6)(history),
+        history: parseHistory(history),
     };
 }
 /** The memory script's output: `available BYTES`, then `NAME<TAB>BYTES` per container, or its usage as docker stats gives it. */
 function parseMemoryReport(output) {
     const available = /^available (\d+)$/m.exec(output)?.[1];
     if (available === undefined)
-        throw new dist/* RemoteError */.Hi('host', 'gave no MemAvailable from /proc/meminfo', { remoteOutput: output });
+        throw new RemoteError('host', 'gave no MemAvailable from /proc/meminfo', { remoteOutput: output });
     const usage = new Map();
     for (const match of output.matchAll(/^([^\t\n]+)\t([\d.]+)\s*([KMGT]?i?B)?(?:\s|$)/gm)) {
         const unit = (match[3] ?? 'B').replace('i', '');
@@ -24577,418 +26201,235 @@ function parseMemoryReport(output) {
     return { availableBytes: Number(available), usage };
 }
 
-
-/***/ }),
-
-/***/ 6661:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+;// CONCATENATED MODULE: ./src/container-settings.ts
 
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Wr: () => (/* binding */ isHealthy),
-  dy: () => (/* binding */ probe),
-  ml: () => (/* binding */ systemClock)
-});
-
-;// CONCATENATED MODULE: external "node:http"
-const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http");
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
-var dist = __nccwpck_require__(2546);
-;// CONCATENATED MODULE: ./src/health-check.ts
-
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: milliseconds => new Promise(resolve => setTimeout(resolve, milliseconds)),
-};
-/** One GET over a stream the caller opened (an SSH tunnel to the container's port), with its own deadline. */
-function probe(stream, path, timeoutMs) {
-    return new Promise(resolve => {
-        const call = (0,external_node_http_namespaceObject.request)({ createConnection: () => stream, path, method: 'GET', headers: { Host: 'localhost', Connection: 'close' } });
-        const timer = setTimeout(() => {
-            call.destroy();
-            resolve({ status: undefined, detail: `no answer within ${timeoutMs}ms` });
-        }, timeoutMs);
-        call.on('response', response => {
-            let body = '';
-            response.setEncoding('utf8');
-            response.on('data', (chunk) => {
-                if (body.length < 200)
-                    body += chunk;
-            });
-            response.on('end', () => {
-                clearTimeout(timer);
-                resolve({ status: response.statusCode, detail: `${response.statusMessage ?? ''} ${JSON.stringify(body.trim().slice(0, 120))}`.trim() });
-            });
-            response.on('error', error => {
-                clearTimeout(timer);
-                resolve({ status: response.statusCode, detail: (0,dist/* errorMessage */.gJ)(error) });
-            });
-        });
-        call.on('error', error => {
-            clearTimeout(timer);
-            resolve({ status: undefined, detail: (0,dist/* errorMessage */.gJ)(error) });
-        });
-        call.end();
+/**
+ * The kernel's OOM killer picks the process with the highest score. App containers get +500 so that, when the host
+ * runs out of memory, a Puma or Sidekiq process (which Docker restarts) goes before PostgreSQL or Redis on the same
+ * host, which run at 0 or below. Raising a score needs no privilege, so this works for rootless Docker too.
+ */
+const appOomScoreAdj = 500;
+/** Docker's floor: the daemon refuses a smaller `--memory` ("Minimum memory limit allowed is 6MB"). */
+const minimumMemoryBytes = 6 * 1024 * 1024;
+// Docker reads every unit as binary (`m` and `mb` alike are MiB), as here.
+const memoryUnits = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+const memoryPattern = /^(\d+(?:\.\d+)?)(?:([bkmg])|([kmg])(?:i?b))?$/i;
+// 0.01 is a CFS quota of 1 ms per 100 ms period, the kernel's smallest: runc fails to start a container with less.
+const cpusPattern = /^(\d{1,4})(?:\.(\d{1,3}))?$/;
+// Linux's numbers, as on x86-64 and arm64 hosts.
+const stopSignals = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, TSTP: 20, WINCH: 28 };
+// Docker's rule for network names.
+const networkPattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+// Docker's rule for local volume names: at least two characters. (A one-letter `x:/data` is not refused by the
+// Docker CLI but read as a Windows drive: an anonymous volume at `x:/data`.)
+const volumeNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const pathSegmentPattern = /^[A-Za-z0-9._-]+$/;
+const volumeOptions = ['ro', 'rw', 'z', 'Z'];
+// RFC 1123: labels of letters, digits and inner hyphens, joined by dots.
+const hostLabelPattern = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+// Docker's guideline for label keys: lower case, reverse-DNS style.
+const labelKey = { pattern: /^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, description: 'lower-case letters, digits, ".", "_" and "-", such as com.example.team' };
+/** The action's own labels, which find the service's containers: a user's label there would confuse that. */
+const reservedLabelPrefix = 'circuitverse.deploy.';
+const logDriverPattern = /^[a-z0-9][a-z0-9_.-]*$/;
+const logOptionKey = { pattern: /^[a-z0-9][a-z0-9_.-]*$/, description: 'lower-case letters, digits, ".", "_" and "-", such as max-size' };
+const userPart = '(?:[a-z_][a-z0-9_-]{0,31}|\\d{1,10})';
+const container_settings_userPattern = new RegExp(`^${userPart}(?::${userPart})?$`);
+/** A value for an error line: quoted, on one line, and cut short when long. */
+function quote(text) {
+    return JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text);
+}
+/** A size such as `512m`, `512mb`, `768MiB` or `1.5g` (binary units, as Docker reads them), in bytes. */
+function parseMemory(input, text) {
+    const match = memoryPattern.exec(text);
+    if (!match) {
+        throw new ConfigError(input, `is not a size (${quote(text)})`, 'Write a number with a unit b, k, m or g, such as 512m or 1.5g.');
+    }
+    const [, amount = '', unit, unitBeforeB] = match;
+    const bytes = Math.floor(Number(amount) * (memoryUnits[(unit ?? unitBeforeB ?? '').toLowerCase()] ?? 1));
+    if (bytes < minimumMemoryBytes) {
+        throw new ConfigError(input, `is ${formatBytes(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
+    }
+    if (!Number.isSafeInteger(bytes))
+        throw new ConfigError(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
+    return bytes;
+}
+/** A number of CPUs such as `0.5`, `1` or `1.5`, with at most 3 decimals, normalised (`01.50` is `1.5`). */
+function parseCpus(input, text) {
+    const match = cpusPattern.exec(text);
+    const normalised = match ? `${Number(match[1])}${match[2] && Number(match[2]) > 0 ? `.${match[2].replace(/0+$/, '')}` : ''}` : undefined;
+    if (normalised === undefined || Number(normalised) < 0.01) {
+        throw new ConfigError(input, `is not a number of CPUs from 0.01 up (${quote(text)})`, 'Write a number with at most 3 decimals, such as 0.5, 1 or 1.5.');
+    }
+    return normalised;
+}
+/** `SIGTERM`, `TERM`, `term` or `15` (Linux's numbers), from the signals an app stops on, as `SIGTERM`. */
+function parseStopSignal(input, text) {
+    const upper = text.toUpperCase();
+    const name = /^\d+$/.test(text)
+        ? Object.keys(stopSignals).find(signal => stopSignals[signal] === Number(text))
+        : Object.keys(stopSignals).find(signal => upper === signal || upper === `SIG${signal}`);
+    if (name === undefined) {
+        throw new ConfigError(input, `is not a stop signal (${quote(text)})`, `Use one of ${Object.keys(stopSignals).join(', ')}, such as TERM or SIGTERM.`);
+    }
+    return `SIG${name}`;
+}
+/**
+ * `bridge` is Docker's default, so `undefined`. Under `host` and `none` Docker publishes no port (host: with a
+ * warning; none: silently), so those suit only containers nobody sends traffic to.
+ */
+function readNetwork(reader) {
+    const network = reader.optional('network');
+    if (network === undefined || network === 'bridge')
+        return undefined;
+    if (network.startsWith('container:')) {
+        // Docker refuses a published port in another container's network namespace, and two releases side by side
+        // cannot both listen there.
+        throw new ConfigError('network', `cannot join another container's network (${quote(network)}): the app's port could not be published`, 'Use bridge, host, none or a network made with docker network create.');
+    }
+    if (!networkPattern.test(network)) {
+        throw new ConfigError('network', `is not a network name (${quote(network)})`, 'Use bridge, host, none or the name of a network made with docker network create: letters, digits, "_", "." and "-".');
+    }
+    return network;
+}
+function readAddHosts(reader) {
+    return reader.list('add-hosts').map(entry => {
+        const separator = entry.search(/[:=]/);
+        const name = separator === -1 ? '' : entry.slice(0, separator);
+        const bracketed = /^\[(.*)\]$/.exec(entry.slice(separator + 1));
+        const address = bracketed ? (bracketed[1] ?? '') : entry.slice(separator + 1);
+        if (separator === -1 || !isHostname(name)) {
+            throw new ConfigError('add-hosts', `has an entry that is not name:address (${quote(entry)})`, 'Write a hostname, ":" and an address, such as db:10.0.0.5.');
+        }
+        // No IPv6 zone (`%eth0`): Docker refuses one.
+        if (address !== 'host-gateway' && !(0,external_node_net_namespaceObject.isIPv4)(address) && !((0,external_node_net_namespaceObject.isIPv6)(address) && !address.includes('%'))) {
+            throw new ConfigError('add-hosts', `has an address that is not an IP address or host-gateway (${quote(entry)})`, 'Give an IPv4 or IPv6 address, or host-gateway for the host itself, such as db:host-gateway.');
+        }
+        return `${name}:${address}`;
     });
 }
-/** A 2xx answers "healthy", as Kamal and kamal-proxy accept any 2xx. */
-function isHealthy(attempt) {
-    return attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300;
+function isHostname(name) {
+    return name.length <= 253 && name.split('.').every(label => hostLabelPattern.test(label));
 }
-
-
-/***/ }),
-
-/***/ 5286:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ readInputs)
-/* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
-/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4730);
-/* harmony import */ var _container_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1984);
-/* harmony import */ var _roles_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9082);
-
-
-
-
-// 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
-const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-// A URL path with an optional query, and nothing a shell or nginx would read specially.
-const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
-const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
-/** Parses and checks every input; masks secrets before anything else can log them. */
-function readInputs(reader, logger) {
-    for (const secretInput of ['ssh-private-key', 'registry-password']) {
-        const value = reader.optional(secretInput);
-        if (value)
-            logger.mask(value);
-    }
-    const registryPassword = reader.optional('registry-password');
-    const secrets = reader.keyValues('secrets', { secret: true });
-    for (const value of secrets.values())
-        logger.mask(value);
-    const sshUser = reader.optional('ssh-user') ?? 'root';
-    const hostTexts = reader.list('hosts');
-    if (hostTexts.length === 0)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('hosts', 'is required', 'List the hosts, one [user@]host[:port] per line.');
-    const hosts = hostTexts.map(text => {
-        const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseSshTarget */ .vW)(text, sshUser);
-        if (!target)
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-        return target;
-    });
-    const ssh = (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_1__/* .readSshCredentials */ .Fq)(reader, 'every host');
-    const service = reader.required('service', 'a name such as web');
-    if (!servicePattern.test(service)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
-    }
-    const rollback = reader.boolean('rollback', false);
-    const rollbackTo = reader.optional('rollback-to');
-    const image = reader.optional('image');
-    if (image === undefined && !rollback && rollbackTo === undefined) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('image', 'is required unless rolling back', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
-    }
-    if (image !== undefined) {
-        const ref = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseImageRef */ .Q)(image);
-        if (!ref || (ref.tag === undefined && ref.digest === undefined)) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('image', `is not an image reference with a tag or digest ("${image}")`, 'Use registry/name:tag or registry/name@sha256:...');
+/** An absolute path with no `.` or `..` segments and no empty ones; nothing Docker's `-v` syntax reads (`:`, `,`). */
+function isPlainAbsolutePath(path) {
+    if (path === '/')
+        return true;
+    const [first, ...segments] = path.split('/');
+    return first === '' && segments.every(segment => pathSegmentPattern.test(segment) && segment !== '.' && segment !== '..');
+}
+function readVolumes(reader) {
+    // Lines, not reader.list: options are comma-separated (`ro,z`).
+    const lines = (reader.optional('volumes') ?? '').split(/\r?\n/).map(line => line.trim());
+    const targets = new Set();
+    return lines
+        .filter(line => line !== '' && !line.startsWith('#'))
+        .map(line => {
+        const [source = '', target = '', options, ...rest] = line.split(':');
+        const fix = 'Write source:target[:ro], with an absolute host path or a volume name as source, such as /srv/uploads:/rails/public/uploads.';
+        if (rest.length > 0 || target === '')
+            throw new ConfigError('volumes', `has a line that is not source:target[:options] (${quote(line)})`, fix);
+        if (source.startsWith('/') ? !isPlainAbsolutePath(source) : !volumeNamePattern.test(source)) {
+            throw new ConfigError('volumes', `has a source that is neither a plain absolute path nor a volume name (${quote(line)})`, 'Use an absolute host path of letters, digits, "_", "." and "-" (no ".."), or a volume name of two or more such characters.');
         }
-    }
-    const healthPath = reader.optional('health-path') ?? '/up';
-    if (!healthPathPattern.test(healthPath)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
-    }
-    const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
-    if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('nginx-upstream-file', `is not a plain absolute path ("${nginxUpstreamFile}")`, 'Use a path such as /etc/nginx/conf.d/web-upstream.conf.');
-    }
-    const registryUsername = reader.optional('registry-username');
-    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-        const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
-    }
-    const container = (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .readContainerSettings */ .B_)(reader);
-    const stopSignalText = reader.optional('stop-signal');
-    const defaults = {
-        traffic: reader.choice('proxy', ['nginx', 'none'], 'nginx') === 'nginx',
-        memoryBytes: container.memoryBytes,
-        cpus: container.cpus,
-        stopSignal: stopSignalText === undefined ? undefined : (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .parseStopSignal */ .Q5)('stop-signal', stopSignalText),
-        stopTimeoutMs: reader.duration('stop-timeout', '30s'),
-        sshUser,
-        hosts,
-    };
-    const rolesText = reader.optional('roles');
-    const roles = rolesText === undefined ? [(0,_roles_js__WEBPACK_IMPORTED_MODULE_3__/* .defaultRole */ .wI)(defaults)] : (0,_roles_js__WEBPACK_IMPORTED_MODULE_3__/* .parseRoles */ .fF)(rolesText, defaults);
-    const idle = hosts.find(host => !roles.some(role => (0,_roles_js__WEBPACK_IMPORTED_MODULE_3__/* .runsOn */ .k8)(role, host.label)));
-    if (idle)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `gives ${idle.label} no role`, 'Leave hosts out of a role for every host, or take that host out of hosts.');
-    const traffic = roles.find(role => role.traffic);
-    if (traffic && container.network === 'host') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('network', `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`, "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).");
-    }
-    return {
-        hosts,
-        ssh,
-        service,
-        image,
-        appPort: reader.integer('app-port', 3000, { min: 1, max: 65535 }),
-        healthPath,
-        healthTimeoutMs: reader.duration('health-timeout', '60s'),
-        roles,
-        container,
-        nginxUpstreamFile,
-        env: reader.keyValues('env'),
-        secrets,
-        registryUsername,
-        registryPassword,
-        preDeploy: reader.optional('pre-deploy'),
-        preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
-        batchSize: reader.integer('batch-size', hosts.length, { min: 1, max: 10_000 }),
-        onFailure: reader.choice('on-failure', ['rollback', 'stop'], 'rollback'),
-        drainTimeoutMs: reader.duration('drain-timeout', '30s'),
-        retain: reader.integer('retain', 5, { min: 1, max: 100 }),
-        lockWaitMs: reader.duration('lock-wait', '0s'),
-        rollback,
-        rollbackTo,
-    };
-}
-
-
-/***/ }),
-
-/***/ 1490:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6711);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2546);
-/* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(480);
-/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4730);
-/* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9875);
-/* harmony import */ var _health_check_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6661);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5286);
-/* harmony import */ var _post_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6421);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4281);
-
-
-
-
-
-
-
-
-
-function toOutputs(outputs) {
-    return {
-        version: outputs.version,
-        'previous-version': outputs.previousVersion,
-        // Versions a host never had are null, not missing: consumers read the same keys for every host.
-        hosts: JSON.stringify(outputs.hosts, (_key, value) => value ?? null),
-        'rolled-back': String(outputs.rolledBack),
-        'duration-ms': String(outputs.durationMs),
-    };
-}
-const logger = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .createActionsLogger */ .Ml)();
-try {
-    if ((0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .isPostStep */ .pq)()) {
-        // The safety net: a cancelled or killed main step may have left its lock on some host.
-        const token = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .readStepState */ .C_)('lock-token');
-        if (token) {
-            const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-            await (0,_post_js__WEBPACK_IMPORTED_MODULE_7__/* .releaseLocks */ .w)(inputs, token, { logger, connect: target => (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh) });
+        if (target === '/' || !isPlainAbsolutePath(target)) {
+            throw new ConfigError('volumes', `has a target that is not a plain absolute path below / (${quote(line)})`, 'Use an absolute container path of letters, digits, "_", "." and "-" (no ".."), such as /rails/storage.');
         }
-    }
-    else {
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .expectPostStep */ .Qb)();
-        const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .InputReader */ .i_(process.env), logger);
-        // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
-        const cancellation = new AbortController();
-        for (const signal of ['SIGINT', 'SIGTERM'])
-            process.on(signal, () => cancellation.abort());
-        const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_8__/* .deploy */ .gg)(inputs, {
-            logger,
-            clock: _health_check_js__WEBPACK_IMPORTED_MODULE_5__/* .systemClock */ .ml,
-            openHost: async (target) => new _deploy_host_js__WEBPACK_IMPORTED_MODULE_4__/* .DeployHost */ .Kw(await (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_3__/* .connectSsh */ .LZ)(target, inputs.ssh), inputs.service),
-            origin: {
-                actor: process.env.GITHUB_ACTOR ?? 'unknown',
-                runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
-            },
-            signal: cancellation.signal,
-            rememberLock: token => (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU)('lock-token', token),
-            forgetLock: () => (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .saveStepState */ .jU)('lock-token', ''),
-        });
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(outputs));
-    }
-}
-catch (error) {
-    if (error instanceof _run_js__WEBPACK_IMPORTED_MODULE_8__/* .DeployError */ .sH)
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .setOutputs */ .n0)(toOutputs(error.outputs));
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_2__/* .failStep */ .vy)(error instanceof _run_js__WEBPACK_IMPORTED_MODULE_8__/* .DeployError */ .sH ? error.cause : error);
-}
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 6421:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   w: () => (/* binding */ releaseLocks)
-/* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
-/* harmony import */ var _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9875);
-
-
-/** Releases the locks this run's main step took, on every host where it still holds them. */
-async function releaseLocks(inputs, token, collaborators) {
-    const { logger } = collaborators;
-    await Promise.all(inputs.hosts.map(async (target) => {
-        try {
-            const connection = await collaborators.connect(target);
-            try {
-                if (await new _deploy_host_js__WEBPACK_IMPORTED_MODULE_1__/* .DeployHost */ .Kw(connection, inputs.service).unlock(token))
-                    logger.info(`${target.label}: released the lock the deploy left behind.`);
-            }
-            finally {
-                connection.close();
+        if (options !== undefined) {
+            const words = options.split(',');
+            const has = (...choices) => words.filter(word => choices.includes(word)).length;
+            if (!words.every(word => volumeOptions.includes(word)) || has('ro', 'rw') > 1 || has('z', 'Z') > 1) {
+                throw new ConfigError('volumes', `has options other than ro or rw, and z or Z (${quote(line)})`, 'Write :ro for read-only, or leave the options out.');
             }
         }
-        catch (error) {
-            logger.warning(`${target.label}: could not check the deploy lock (${(0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)}).`);
-        }
-    }));
-}
-
-
-/***/ }),
-
-/***/ 7674:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   CU: () => (/* binding */ servicePaths),
-/* harmony export */   E4: () => (/* binding */ versionOf),
-/* harmony export */   Fi: () => (/* binding */ previousRelease),
-/* harmony export */   Jo: () => (/* binding */ historyLine),
-/* harmony export */   WD: () => (/* binding */ labels),
-/* harmony export */   XA: () => (/* binding */ retainedReleases),
-/* harmony export */   i6: () => (/* binding */ parseHistory),
-/* harmony export */   m7: () => (/* binding */ parseUpstreamPort),
-/* harmony export */   un: () => (/* binding */ planBatches)
-/* harmony export */ });
-/* unused harmony export stateRoot */
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
-
-const stateRoot = '/var/lib/circuitverse-deploy';
-/**
- * The version a deploy records for an image: its tag, or for an image pinned only by digest the first 12 hex
- * digits of the digest. Both are safe in container names, labels and file names.
- */
-function versionOf(image) {
-    const ref = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseImageRef */ .Q)(image);
-    if (!ref)
-        throw new Error(`Not an image reference: ${image}`);
-    if (ref.tag !== undefined)
-        return ref.tag;
-    return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
-}
-/** Where a service keeps its lock, history and env files on a host. */
-function servicePaths(service) {
-    const root = `${stateRoot}/${service}`;
-    return {
-        root,
-        lock: `${root}/lock`,
-        history: `${root}/history`,
-        envFile: (version) => `${root}/env/${version}.env`,
-    };
-}
-/** Labels that mark a container as one of the service's releases. */
-const labels = {
-    service: 'circuitverse.deploy.service',
-    version: 'circuitverse.deploy.version',
-    image: 'circuitverse.deploy.image',
-    /** `pre-deploy` on a one-off container, which is not a release. */
-    role: 'circuitverse.deploy.role',
-};
-/** The history file's lines, oldest first: `time<TAB>version<TAB>image[<TAB>back from VERSION]`. */
-function parseHistory(text) {
-    return text
-        .split('\n')
-        .map(line => line.split('\t'))
-        .filter((fields) => (fields.length === 3 || fields.length === 4) && fields.every(field => field !== ''))
-        .map(([at, version, image, mark]) => {
-        const backFrom = mark === undefined ? undefined : /^back from (\S+)$/.exec(mark)?.[1];
-        return backFrom === undefined ? { at, version, image } : { at, version, image, backFrom };
+        if (targets.has(target))
+            throw new ConfigError('volumes', `mounts two volumes at ${target}`, 'Keep one line per target.');
+        targets.add(target);
+        return line;
     });
 }
-/** The history line a switch appends. */
-function historyLine(at, release, backFrom) {
-    return [at.toISOString(), release.version, release.image, ...(backFrom === undefined ? [] : [`back from ${backFrom}`])].join('\t');
+function readLabels(reader) {
+    const labels = reader.keyValues('labels', { key: labelKey });
+    for (const key of labels.keys()) {
+        if (key.startsWith(reservedLabelPrefix)) {
+            throw new ConfigError('labels', `sets "${key}", one of the action's own labels`, `Use a key outside ${reservedLabelPrefix}, such as com.example.team.`);
+        }
+    }
+    return labels;
+}
+function readLogDriver(reader) {
+    const driver = reader.optional('log-driver');
+    if (driver !== undefined && !logDriverPattern.test(driver)) {
+        throw new ConfigError('log-driver', `is not a logging driver name (${quote(driver)})`, 'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".');
+    }
+    return driver;
+}
+function readUser(reader) {
+    const user = reader.optional('user');
+    if (user !== undefined && !container_settings_userPattern.test(user)) {
+        throw new ConfigError('user', `is not user[:group] (${quote(user)})`, 'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.');
+    }
+    return user;
+}
+/** Parses and checks the container inputs. */
+function readContainerSettings(reader) {
+    const memory = reader.optional('memory');
+    const cpus = reader.optional('cpus');
+    return {
+        network: readNetwork(reader),
+        addHosts: readAddHosts(reader),
+        volumes: readVolumes(reader),
+        memoryBytes: memory === undefined ? undefined : parseMemory('memory', memory),
+        cpus: cpus === undefined ? undefined : parseCpus('cpus', cpus),
+        labels: readLabels(reader),
+        logDriver: readLogDriver(reader),
+        logOptions: reader.keyValues('log-options', { key: logOptionKey }),
+        user: readUser(reader),
+    };
 }
 /**
- * The release before the current one: the newest history entry with another version, where a release that a
- * failed deploy's automatic rollback left never counts, so that every host names the same one after it. A rollback
- * asked for by hand is a release like any other: the next rollback goes back to where it came from.
+ * `docker run` options (argv items, no shell) for one container: the settings with its overrides of memory and
+ * cpus, and its stop signal and timeout. Always `--oom-score-adj` (see `appOomScoreAdj`).
  */
-function previousRelease(history, current) {
-    const served = [];
-    for (const entry of history) {
-        if (entry.backFrom !== undefined && served.at(-1)?.version === entry.backFrom)
-            served.pop();
-        served.push(entry);
+function dockerRunOptions(settings, container) {
+    const options = [];
+    if (settings.network !== undefined)
+        options.push('--network', settings.network);
+    for (const host of settings.addHosts)
+        options.push('--add-host', host);
+    for (const volume of settings.volumes)
+        options.push('--volume', volume);
+    if (settings.user !== undefined)
+        options.push('--user', settings.user);
+    const memoryBytes = container.memoryBytes ?? settings.memoryBytes;
+    // Swap equal to the limit: no swap beyond it, so the limit is the memory the container has.
+    if (memoryBytes !== undefined)
+        options.push('--memory', String(memoryBytes), '--memory-swap', String(memoryBytes));
+    const cpus = container.cpus ?? settings.cpus;
+    if (cpus !== undefined)
+        options.push('--cpus', cpus);
+    options.push('--oom-score-adj', String(appOomScoreAdj));
+    if (container.stopSignal !== undefined)
+        options.push('--stop-signal', container.stopSignal);
+    if (container.stopTimeoutSeconds !== undefined) {
+        if (!Number.isSafeInteger(container.stopTimeoutSeconds) || container.stopTimeoutSeconds < 0) {
+            throw new Error(`Not a stop timeout in whole seconds: ${container.stopTimeoutSeconds}`);
+        }
+        options.push('--stop-timeout', String(container.stopTimeoutSeconds));
     }
-    return [...served].reverse().find(release => release.version !== current);
-}
-/** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
-function retainedReleases(history, retain) {
-    const kept = new Map();
-    for (const release of [...history].reverse()) {
-        if (kept.size >= retain)
-            break;
-        if (!kept.has(release.version))
-            kept.set(release.version, release);
-    }
-    return [...kept.values()];
-}
-/**
- * The live container's host port, from the upstream file the action owns: its `# container:` line, which the cutover
- * writes while nginx's server line names the service's HAProxy listener, or for a host an earlier release deployed
- * the server line itself, which named the container. `undefined` when there is neither.
- */
-function parseUpstreamPort(text) {
-    const match = /^# container: 127\.0\.0\.1:(\d+)/m.exec(text) ?? /^\s*server\s+127\.0\.0\.1:(\d+)\s*;/m.exec(text);
-    return match ? Number(match[1]) : undefined;
-}
-/** Hosts in batches of `size`, in the order given. */
-function planBatches(hosts, size) {
-    const batches = [];
-    for (let index = 0; index < hosts.length; index += size)
-        batches.push(hosts.slice(index, index + size));
-    return batches;
+    if (settings.logDriver !== undefined)
+        options.push('--log-driver', settings.logDriver);
+    for (const [key, value] of settings.logOptions)
+        options.push('--log-opt', `${key}=${value}`);
+    for (const [key, value] of settings.labels)
+        options.push('--label', `${key}=${value}`);
+    return options;
 }
 
-
-/***/ }),
-
-/***/ 9082:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   fF: () => (/* binding */ parseRoles),
-/* harmony export */   k8: () => (/* binding */ runsOn),
-/* harmony export */   o: () => (/* binding */ planRoleOrder),
-/* harmony export */   wI: () => (/* binding */ defaultRole)
-/* harmony export */ });
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2546);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8293);
-/* harmony import */ var _container_settings_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1984);
+// EXTERNAL MODULE: ../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8293);
+;// CONCATENATED MODULE: ./src/roles.ts
 
 
 
@@ -25017,37 +26458,37 @@ function defaultRole(defaults) {
  * `web` takes the traffic unless it says otherwise; at most one role does.
  */
 function parseRoles(text, defaults) {
-    const document = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parseDocument */ .Tp)(text, { uniqueKeys: true });
+    const document = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true });
     if (document.errors.length) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `is not valid YAML (${document.errors[0].message.split('\n')[0]})`, `Write a map of roles, e.g. ${example}.`);
+        throw new ConfigError('roles', `is not valid YAML (${document.errors[0].message.split('\n')[0]})`, `Write a map of roles, e.g. ${example}.`);
     }
     const root = document.contents;
-    if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(root) || root.items.length === 0)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', 'is not a map of role names to settings', `Write e.g. ${example}.`);
+    if (!(0,dist/* isMap */.jh)(root) || root.items.length === 0)
+        throw new ConfigError('roles', 'is not a map of role names to settings', `Write e.g. ${example}.`);
     const roles = root.items.map(pair => {
-        const name = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(pair.key) ? String(pair.key.value) : '';
+        const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
         if (!roleNamePattern.test(name) || name === 'pre-deploy') {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `has a role named "${name.slice(0, 40)}"`, 'Name roles with up to 30 lower-case letters, digits and "-" (pre-deploy is taken), such as web or sidekiq.');
+            throw new ConfigError('roles', `has a role named "${name.slice(0, 40)}"`, 'Name roles with up to 30 lower-case letters, digits and "-" (pre-deploy is taken), such as web or sidekiq.');
         }
         const value = pair.value;
         const settings = new Map();
-        if ((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(value)) {
+        if ((0,dist/* isMap */.jh)(value)) {
             for (const item of value.items) {
-                const key = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(item.key) ? String(item.key.value) : '';
+                const key = (0,dist/* isScalar */.jn)(item.key) ? String(item.key.value) : '';
                 if (!roleKeys.includes(key)) {
-                    throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `gives ${name} an unknown setting "${key.slice(0, 40)}"`, `A role takes ${roleKeys.join(', ')}.`);
+                    throw new ConfigError('roles', `gives ${name} an unknown setting "${key.slice(0, 40)}"`, `A role takes ${roleKeys.join(', ')}.`);
                 }
-                settings.set(key, (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(item.value) ? item.value.value : (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isSeq */ .oP)(item.value) ? item.value.toJSON() : item.value?.toJSON());
+                settings.set(key, (0,dist/* isScalar */.jn)(item.value) ? item.value.value : (0,dist/* isSeq */.oP)(item.value) ? item.value.toJSON() : item.value?.toJSON());
             }
         }
-        else if (!((0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(value) && value.value === null) && value !== null) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `gives ${name} settings that are not a map`, `Write e.g. ${example}.`);
+        else if (!((0,dist/* isScalar */.jn)(value) && value.value === null) && value !== null) {
+            throw new ConfigError('roles', `gives ${name} settings that are not a map`, `Write e.g. ${example}.`);
         }
         return readRole(name, settings, defaults);
     });
     const traffic = roles.filter(role => role.traffic);
     if (traffic.length > 1) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL('roles', `has more than one role that takes traffic (${traffic.map(role => role.name).join(', ')})`, 'A service has one front: set traffic: false on the others, or deploy them as a service of their own.');
+        throw new ConfigError('roles', `has more than one role that takes traffic (${traffic.map(role => role.name).join(', ')})`, 'A service has one front: set traffic: false on the others, or deploy them as a service of their own.');
     }
     return roles;
 }
@@ -25058,31 +26499,31 @@ function readRole(name, settings, defaults) {
         if (value === undefined || value === null)
             return undefined;
         if (typeof value === 'object')
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where(key), 'is not a single value', 'Write one value, such as 512m or 30s.');
+            throw new ConfigError(where(key), 'is not a single value', 'Write one value, such as 512m or 30s.');
         return String(value).trim();
     };
     const trafficText = text('traffic');
     if (trafficText !== undefined && trafficText !== 'true' && trafficText !== 'false') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('traffic'), `must be true or false, not "${trafficText}"`, 'Write traffic: true for the role behind nginx.');
+        throw new ConfigError(where('traffic'), `must be true or false, not "${trafficText}"`, 'Write traffic: true for the role behind nginx.');
     }
     const traffic = trafficText === undefined ? name === 'web' && defaults.traffic : trafficText === 'true';
     if (traffic && !defaults.traffic) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('traffic'), 'is true while proxy is none', 'Set proxy: nginx, or traffic: false for this role.');
+        throw new ConfigError(where('traffic'), 'is true while proxy is none', 'Set proxy: nginx, or traffic: false for this role.');
     }
     const stopTimeoutText = text('stop-timeout');
-    const stopTimeoutMs = stopTimeoutText === undefined ? defaults.stopTimeoutMs : (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseDuration */ .E9)(stopTimeoutText);
+    const stopTimeoutMs = stopTimeoutText === undefined ? defaults.stopTimeoutMs : parseDuration(stopTimeoutText);
     if (stopTimeoutMs === undefined)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('stop-timeout'), `is not a duration ("${stopTimeoutText}")`, 'Write e.g. 30s or 2m.');
+        throw new ConfigError(where('stop-timeout'), `is not a duration ("${stopTimeoutText}")`, 'Write e.g. 30s or 2m.');
     const order = text('order') ?? 'start-first';
     if (order !== 'start-first' && order !== 'stop-first') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('order'), `must be start-first or stop-first, not "${order}"`, 'stop-first bounds the peak memory of a worker.');
+        throw new ConfigError(where('order'), `must be start-first or stop-first, not "${order}"`, 'stop-first bounds the peak memory of a worker.');
     }
     if (traffic && order === 'stop-first') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('order'), 'is stop-first for the role that takes traffic', 'It must be start-first, so that no request finds nothing.');
+        throw new ConfigError(where('order'), 'is stop-first for the role that takes traffic', 'It must be start-first, so that no request finds nothing.');
     }
     const replace = text('replace') ?? 'after-traffic';
     if (replace !== 'before-traffic' && replace !== 'after-traffic') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(where('replace'), `must be before-traffic or after-traffic, not "${replace}"`, 'after-traffic is the usual choice.');
+        throw new ConfigError(where('replace'), `must be before-traffic or after-traffic, not "${replace}"`, 'after-traffic is the usual choice.');
     }
     const memory = text('memory');
     const cpus = text('cpus');
@@ -25093,10 +26534,10 @@ function readRole(name, settings, defaults) {
         command: readCommand(where('cmd'), settings.get('cmd')),
         traffic,
         hosts: readHosts(where('hosts'), settings.get('hosts'), defaults),
-        memoryBytes: memory === undefined ? defaults.memoryBytes : (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .parseMemory */ .Pw)(where('memory'), memory),
-        cpus: cpus === undefined ? defaults.cpus : (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .parseCpus */ .xX)(where('cpus'), cpus),
-        stopSignal: stopSignal === undefined ? defaults.stopSignal : (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .parseStopSignal */ .Q5)(where('stop-signal'), stopSignal),
-        quietSignal: quietSignal === undefined ? undefined : (0,_container_settings_js__WEBPACK_IMPORTED_MODULE_2__/* .parseStopSignal */ .Q5)(where('quiet-signal'), quietSignal),
+        memoryBytes: memory === undefined ? defaults.memoryBytes : parseMemory(where('memory'), memory),
+        cpus: cpus === undefined ? defaults.cpus : parseCpus(where('cpus'), cpus),
+        stopSignal: stopSignal === undefined ? defaults.stopSignal : parseStopSignal(where('stop-signal'), stopSignal),
+        quietSignal: quietSignal === undefined ? undefined : parseStopSignal(where('quiet-signal'), quietSignal),
         stopTimeoutMs,
         order,
         replace,
@@ -25108,12 +26549,12 @@ function readCommand(input, value) {
         return undefined;
     const words = Array.isArray(value) ? value.map(item => String(item)) : typeof value === 'string' ? value.trim().split(/\s+/) : undefined;
     if (!words || words.length === 0 || words[0] === '')
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(input, 'is empty or not a command', 'Write e.g. cmd: bundle exec sidekiq.');
+        throw new ConfigError(input, 'is empty or not a command', 'Write e.g. cmd: bundle exec sidekiq.');
     if (!Array.isArray(value) && /["'\\$`]/.test(value)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(input, 'has quotes or shell characters, which no shell reads here', 'Write it as a list, one argument per item: [bundle, exec, sidekiq].');
+        throw new ConfigError(input, 'has quotes or shell characters, which no shell reads here', 'Write it as a list, one argument per item: [bundle, exec, sidekiq].');
     }
     if (words.some(word => word.includes('\n') || word.includes('\0')))
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(input, 'has a line break in an argument', 'Keep each argument on one line.');
+        throw new ConfigError(input, 'has a line break in an argument', 'Keep each argument on one line.');
     return words;
 }
 function readHosts(input, value, defaults) {
@@ -25127,15 +26568,15 @@ function readHosts(input, value, defaults) {
         .map(item => item.trim())
         .filter(item => item !== '')
         .map(item => {
-        const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .parseSshTarget */ .vW)(item, defaults.sshUser);
+        const target = parseSshTarget(item, defaults.sshUser);
         const label = target && known.get(key(target));
         if (label === undefined) {
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(input, `names "${item}", which is not one of the hosts`, 'List hosts that the hosts input names, as written there.');
+            throw new ConfigError(input, `names "${item}", which is not one of the hosts`, 'List hosts that the hosts input names, as written there.');
         }
         return label;
     });
     if (labels.length === 0)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_0__/* .ConfigError */ .xL(input, 'is empty', 'List at least one host, or leave hosts out for every host.');
+        throw new ConfigError(input, 'is empty', 'List at least one host, or leave hosts out for every host.');
     return [...new Set(labels)];
 }
 /** The roles in the order they move: workers that go first, the traffic role, then the other workers; as written. */
@@ -25151,33 +26592,137 @@ function runsOn(role, hostLabel) {
     return role.hosts === undefined || role.hosts.includes(hostLabel);
 }
 
-
-/***/ }),
-
-/***/ 4281:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+;// CONCATENATED MODULE: ./src/inputs.ts
 
 
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  sH: () => (/* binding */ DeployError),
-  gg: () => (/* binding */ deploy)
-});
 
-// UNUSED EXPORTS: RollbackFailed, containerSpec, describeServing
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 4 modules
-var dist = __nccwpck_require__(2546);
-// EXTERNAL MODULE: ./src/container-settings.ts
-var container_settings = __nccwpck_require__(1984);
-// EXTERNAL MODULE: ./src/deploy-host.ts + 1 modules
-var deploy_host = __nccwpck_require__(9875);
-// EXTERNAL MODULE: ./src/release.ts
-var src_release = __nccwpck_require__(7674);
-// EXTERNAL MODULE: ./src/health-check.ts + 1 modules
-var health_check = __nccwpck_require__(6661);
+// 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
+const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
+// A URL path with an optional query, and nothing a shell or nginx would read specially.
+const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
+const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
+/** Parses and checks every input; masks secrets before anything else can log them. */
+function readInputs(reader, logger) {
+    for (const secretInput of ['ssh-private-key', 'registry-password']) {
+        const value = reader.optional(secretInput);
+        if (value)
+            logger.mask(value);
+    }
+    const registryPassword = reader.optional('registry-password');
+    const secrets = reader.keyValues('secrets', { secret: true });
+    for (const value of secrets.values())
+        logger.mask(value);
+    const sshUser = reader.optional('ssh-user') ?? 'root';
+    const hostTexts = reader.list('hosts');
+    if (hostTexts.length === 0)
+        throw new ConfigError('hosts', 'is required', 'List the hosts, one [user@]host[:port] per line.');
+    const hosts = hostTexts.map(text => {
+        const target = parseSshTarget(text, sshUser);
+        if (!target)
+            throw new ConfigError('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
+        return target;
+    });
+    const ssh = readSshCredentials(reader, 'every host');
+    const service = reader.required('service', 'a name such as web');
+    if (!servicePattern.test(service)) {
+        throw new ConfigError('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
+    }
+    const rollback = reader.boolean('rollback', false);
+    const rollbackTo = reader.optional('rollback-to');
+    const image = reader.optional('image');
+    if (image === undefined && !rollback && rollbackTo === undefined) {
+        throw new ConfigError('image', 'is required unless rolling back', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
+    }
+    if (image !== undefined) {
+        const ref = parseImageRef(image);
+        if (!ref || (ref.tag === undefined && ref.digest === undefined)) {
+            throw new ConfigError('image', `is not an image reference with a tag or digest ("${image}")`, 'Use registry/name:tag or registry/name@sha256:...');
+        }
+    }
+    const healthPath = reader.optional('health-path') ?? '/up';
+    if (!healthPathPattern.test(healthPath)) {
+        throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
+    }
+    const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
+    if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
+        throw new ConfigError('nginx-upstream-file', `is not a plain absolute path ("${nginxUpstreamFile}")`, 'Use a path such as /etc/nginx/conf.d/web-upstream.conf.');
+    }
+    const registryUsername = reader.optional('registry-username');
+    if ((registryUsername === undefined) !== (registryPassword === undefined)) {
+        const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
+        throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
+    }
+    const container = readContainerSettings(reader);
+    const stopSignalText = reader.optional('stop-signal');
+    const defaults = {
+        traffic: reader.choice('proxy', ['nginx', 'none'], 'nginx') === 'nginx',
+        memoryBytes: container.memoryBytes,
+        cpus: container.cpus,
+        stopSignal: stopSignalText === undefined ? undefined : parseStopSignal('stop-signal', stopSignalText),
+        stopTimeoutMs: reader.duration('stop-timeout', '30s'),
+        sshUser,
+        hosts,
+    };
+    const rolesText = reader.optional('roles');
+    const roles = rolesText === undefined ? [defaultRole(defaults)] : parseRoles(rolesText, defaults);
+    const idle = hosts.find(host => !roles.some(role => runsOn(role, host.label)));
+    if (idle)
+        throw new ConfigError('roles', `gives ${idle.label} no role`, 'Leave hosts out of a role for every host, or take that host out of hosts.');
+    const traffic = roles.find(role => role.traffic);
+    if (traffic && container.network === 'host') {
+        throw new ConfigError('network', `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`, "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).");
+    }
+    return {
+        hosts,
+        ssh,
+        service,
+        image,
+        appPort: reader.integer('app-port', 3000, { min: 1, max: 65535 }),
+        healthPath,
+        healthTimeoutMs: reader.duration('health-timeout', '60s'),
+        roles,
+        container,
+        nginxUpstreamFile,
+        env: reader.keyValues('env'),
+        secrets,
+        registryUsername,
+        registryPassword,
+        preDeploy: reader.optional('pre-deploy'),
+        preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
+        batchSize: reader.integer('batch-size', hosts.length, { min: 1, max: 10_000 }),
+        onFailure: reader.choice('on-failure', ['rollback', 'stop'], 'rollback'),
+        drainTimeoutMs: reader.duration('drain-timeout', '30s'),
+        retain: reader.integer('retain', 5, { min: 1, max: 100 }),
+        lockWaitMs: reader.duration('lock-wait', '0s'),
+        rollback,
+        rollbackTo,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/post.ts
+
+
+/** Releases the locks this run's main step took, on every host where it still holds them. */
+async function releaseLocks(inputs, token, collaborators) {
+    const { logger } = collaborators;
+    await Promise.all(inputs.hosts.map(async (target) => {
+        try {
+            const connection = await collaborators.connect(target);
+            try {
+                if (await new DeployHost(connection, inputs.service).unlock(token))
+                    logger.info(`${target.label}: released the lock the deploy left behind.`);
+            }
+            finally {
+                connection.close();
+            }
+        }
+        catch (error) {
+            logger.warning(`${target.label}: could not check the deploy lock (${errorMessage(error)}).`);
+        }
+    }));
+}
+
 ;// CONCATENATED MODULE: ./src/switch-release.ts
 
 
@@ -25215,40 +26760,42 @@ async function timed(phases, phase, clock, work) {
  * before the new one starts. `envContent`, when given, is written to the release's env file just before the container
  * starts.
  */
-async function switchRelease(host, release, old, settings, role, tools) {
-    const { logger, clock, phases } = tools;
+async function switchRelease(host, release, old, settings, role, collaborators) {
+    const { logger, clock, phases } = collaborators;
     const nginx = role.role.traffic;
     const phase = (name) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
-    if (tools.signal.aborted)
+    if (collaborators.signal.aborted)
         throw new Cancelled();
     const stopFirst = role.role.order === 'stop-first' && old !== undefined;
     if (stopFirst) {
         await timed(phases, phase('stop'), clock, () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
-        tools.onStopped(old);
+        collaborators.onStopped(old);
         logger.info(`${host.label}: stopped ${old.name} before its successor starts (stop-first)`);
     }
     // The start script removes a container whose run failed: one that started is in `started` from here on.
-    const started = await timed(phases, phase('start'), clock, () => host.start(release, role.spec, nginx ? settings.appPort : undefined, tools.envContent));
+    const started = await timed(phases, phase('start'), clock, () => host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent));
     logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
-    tools.onStart(started);
+    collaborators.onStart(started);
     let result;
     try {
-        await timed(phases, phase('health'), clock, () => (nginx ? waitHealthy(host, started, settings, tools) : waitSettled(host, started, settings, tools)));
-        if (tools.signal.aborted)
+        await timed(phases, phase('health'), clock, () => nginx ? waitHealthy(host, started, settings, collaborators) : waitSettled(host, started, settings, collaborators));
+        if (collaborators.signal.aborted)
             throw new Cancelled();
         result = await host.cutover({
-            upstream: nginx ? { file: settings.upstreamFile, port: started.port, version: release.version, movedFrom: tools.upstreamMovedFrom } : undefined,
+            upstream: nginx
+                ? { file: settings.upstreamFile, port: started.port, version: release.version, movedFrom: collaborators.upstreamMovedFrom }
+                : undefined,
             drainTimeoutMs: settings.drainTimeoutMs,
             old: stopFirst ? undefined : old?.name,
             quietSignal: role.role.quietSignal,
             stopTimeoutMs: role.role.stopTimeoutMs,
-            historyLine: (0,src_release/* historyLine */.Jo)(new Date(clock.now()), release, tools.backFrom),
+            historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
         });
     }
     catch (error) {
         // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
-        if (!(error instanceof deploy_host/* CutoverError */.DB && error.switched))
-            await removeUnswitched(host, started, tools);
+        if (!(error instanceof CutoverError && error.switched))
+            await removeUnswitched(host, started, collaborators);
         throw error;
     }
     for (const warning of result.warnings)
@@ -25263,7 +26810,7 @@ async function switchRelease(host, release, old, settings, role, tools) {
         if (result.drained)
             logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
         else
-            logger.warning(`${host.label}: the old container still had requests after ${(0,dist/* formatDuration */.a3)(settings.drainTimeoutMs)}; went on.`);
+            logger.warning(`${host.label}: the old container still had requests after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
     }
     else if (!stopFirst) {
         phases[phase('stop')] = stopped - begin;
@@ -25275,7 +26822,7 @@ async function switchRelease(host, release, old, settings, role, tools) {
 // Seconds between tries to remove a container that never took traffic: a Docker Engine that is restarting answers
 // again within them, and the container must not come back beside the serving one with its restart policy.
 const removalRetriesMs = [1000, 2000, 4000, 8000];
-async function removeUnswitched(host, container, tools) {
+async function removeUnswitched(host, container, collaborators) {
     for (let attempt = 0;; attempt++) {
         try {
             await host.remove(container.name);
@@ -25284,10 +26831,10 @@ async function removeUnswitched(host, container, tools) {
         catch (error) {
             const delay = removalRetriesMs[attempt];
             if (delay === undefined) {
-                tools.logger.warning(`${host.label}: could not remove ${container.name}, which never took traffic (${(0,dist/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
+                collaborators.logger.warning(`${host.label}: could not remove ${container.name}, which never took traffic (${errorMessage(error)}); the next deploy removes it.`);
                 return;
             }
-            await tools.clock.sleep(delay);
+            await collaborators.clock.sleep(delay);
         }
     }
 }
@@ -25301,13 +26848,13 @@ async function failWithLogs(host, container, what, logger, lastResponses) {
         .split('\n')
         .filter(line => line.trim() !== '')
         .at(-1);
-    throw new dist/* RemoteError */.Hi(host.label, `${container.version} ${what}`, {
+    throw new RemoteError(host.label, `${container.version} ${what}`, {
         ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
         next: 'Its last log lines and health responses are in the log above.',
     });
 }
-async function waitHealthy(host, container, settings, tools) {
-    const { logger, clock, signal } = tools;
+async function waitHealthy(host, container, settings, collaborators) {
+    const { logger, clock, signal } = collaborators;
     const deadline = clock.now() + settings.healthTimeoutMs;
     const responses = [];
     let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -25322,12 +26869,12 @@ async function waitHealthy(host, container, settings, tools) {
         if (responses.length > 5)
             responses.shift();
         // Each new answer, and the same one once a second: four lines a second of "connection refused" tell nothing more.
-        if ((0,health_check/* isHealthy */.Wr)(result) || answer !== logged.answer || clock.now() - logged.at >= healthIntervalMs) {
+        if (isHealthy(result) || answer !== logged.answer || clock.now() - logged.at >= healthIntervalMs) {
             logged = { answer, at: clock.now() };
             // The reason phrase and body are the app's: the runner reads ##[…] anywhere in a line as a command.
             logger.untrusted(`${host.label}: GET ${settings.healthPath} ${line}`);
         }
-        if ((0,health_check/* isHealthy */.Wr)(result))
+        if (isHealthy(result))
             return;
         const delay = healthRetryDelay(attempt);
         const timedOut = clock.now() + delay > deadline;
@@ -25341,7 +26888,7 @@ async function waitHealthy(host, container, settings, tools) {
         }
         if (timedOut) {
             const last = result.status === undefined ? result.detail : `${result.status} ${result.detail}`;
-            await failWithLogs(host, container, `failed its health check at ${settings.healthPath} for ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
+            await failWithLogs(host, container, `failed its health check at ${settings.healthPath} for ${formatDuration(settings.healthTimeoutMs)} (last: ${last})`, logger, responses);
         }
         await clock.sleep(delay);
     }
@@ -25355,8 +26902,8 @@ function healthRetryDelay(attempt) {
     return Math.min(healthRetryCapMs, firstHealthRetryMs * 2 ** (attempt - 1));
 }
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
-async function waitSettled(host, container, settings, tools) {
-    const { logger, clock, signal } = tools;
+async function waitSettled(host, container, settings, collaborators) {
+    const { logger, clock, signal } = collaborators;
     const started = clock.now();
     for (;;) {
         if (signal.aborted)
@@ -25369,19 +26916,22 @@ async function waitSettled(host, container, settings, tools) {
         if (state.health === undefined ? elapsed >= settleMs : state.health === 'healthy')
             return;
         if (elapsed > settings.healthTimeoutMs) {
-            await failWithLogs(host, container, `is not healthy after ${(0,dist/* formatDuration */.a3)(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
+            await failWithLogs(host, container, `is not healthy after ${formatDuration(settings.healthTimeoutMs)} (Docker says ${state.health})`, logger, []);
         }
         await clock.sleep(healthIntervalMs);
     }
 }
 /** Why a new container is not running, in words: out of memory said as such, with its limit. */
 function describeExit(state) {
-    const restarts = state.restartCount > 0 ? `, restarted ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}` : '';
+    const restarts = `Docker restarted it ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}`;
     if (state.oomKilled) {
-        const limit = state.memoryLimit > 0 ? `its memory limit of ${(0,dist/* formatBytes */.z3)(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
-        return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${restarts}); raise its memory or find what it allocates at boot`;
+        const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
+        return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates at boot`;
     }
-    return `exited (status ${state.status}, exit code ${state.exitCode}${restarts})`;
+    // Restarted, its exit code is the new run's: the one that ended the last run is in its log.
+    if (state.restartCount > 0)
+        return `keeps exiting: ${restarts} (now ${state.status})`;
+    return `exited (status ${state.status}, exit code ${state.exitCode})`;
 }
 
 ;// CONCATENATED MODULE: ./src/host-deployment.ts
@@ -25396,7 +26946,7 @@ function describeExit(state) {
 class HostDeployment {
     host;
     settings;
-    tools;
+    collaborators;
     report;
     state = { containers: [], runningPreDeploys: [], upstreamPort: undefined, upstreamFile: undefined, history: [] };
     /** The release that served before this deploy: where a rollback of this host goes back to. */
@@ -25405,10 +26955,10 @@ class HostDeployment {
     /** Running containers of roles the deploy no longer has: they go once every role has moved. */
     strays = [];
     findingsSaid = new Set();
-    constructor(host, settings, roles, tools) {
+    constructor(host, settings, roles, collaborators) {
         this.host = host;
         this.settings = settings;
-        this.tools = tools;
+        this.collaborators = collaborators;
         this.report = { host: host.label, status: 'not-started', before: undefined, after: undefined, phases: {} };
         this.slots = roles.map(({ role, spec }) => ({ role, spec, original: undefined, serving: undefined, containers: [], switched: false }));
     }
@@ -25462,11 +27012,11 @@ class HostDeployment {
             if (this.findingsSaid.has(finding))
                 continue;
             this.findingsSaid.add(finding);
-            this.tools.logger.warning(`${this.label}: ${finding}`);
+            this.collaborators.logger.warning(`${this.label}: ${finding}`);
         }
     }
     timed(phase, work) {
-        return timed(this.report.phases, phase, this.tools.clock, work);
+        return timed(this.report.phases, phase, this.collaborators.clock, work);
     }
     pull(image, auth) {
         return this.timed('pull', () => this.host.pull(image, auth));
@@ -25501,7 +27051,7 @@ class HostDeployment {
                     : [
                         {
                             bytes: Math.ceil(used * 1.25),
-                            why: `${what} (no memory limit; ${slot.serving?.name} uses ${(0,dist/* formatBytes */.z3)(used, 'binary')} now, and a quarter more)`,
+                            why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)`,
                         },
                     ];
             }),
@@ -25509,7 +27059,7 @@ class HostDeployment {
         ];
         const largest = needs.reduce((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
         if (largest && largest.bytes > availableBytes) {
-            throw new dist/* RemoteError */.Hi(this.label, `has ${(0,dist/* formatBytes */.z3)(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${(0,dist/* formatBytes */.z3)(largest.bytes, 'binary')}`, {
+            throw new RemoteError(this.label, `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`, {
                 next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
             });
         }
@@ -25521,7 +27071,7 @@ class HostDeployment {
     async removeStoppedLeftovers() {
         for (const slot of this.slots) {
             for (const container of slot.containers.filter(container => !container.running)) {
-                this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
+                this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}, stopped), left over from an earlier deploy`);
                 await this.host.remove(container.name);
                 slot.containers = slot.containers.filter(other => other !== container);
             }
@@ -25532,7 +27082,7 @@ class HostDeployment {
     }
     /** Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's work. */
     async switchTo(role, release, envContent, signal, backFrom) {
-        const { logger, clock } = this.tools;
+        const { logger, clock } = this.collaborators;
         const slot = this.slot(role);
         const old = slot.serving;
         let started;
@@ -25558,7 +27108,7 @@ class HostDeployment {
             });
         }
         catch (error) {
-            if (started && error instanceof deploy_host/* CutoverError */.DB && error.switched) {
+            if (started && error instanceof CutoverError && error.switched) {
                 // Traffic went to the new container before the cutover failed: a rollback must start from there.
                 slot.switched = true;
                 slot.serving = started;
@@ -25589,7 +27139,7 @@ class HostDeployment {
      * signal: a rollback stopped half-way would leave the hosts on different versions.
      */
     async rollBack(role, from) {
-        const { logger } = this.tools;
+        const { logger } = this.collaborators;
         const slot = this.slot(role);
         const where = role.name === '' ? this.label : `${this.label} ${role.name}`;
         const target = slot.original ? { version: slot.original.version, image: slot.original.image } : role.traffic ? this.original : undefined;
@@ -25615,12 +27165,12 @@ class HostDeployment {
     /** After a successful deploy: removes stray and stopped containers, prunes releases beyond `retain`, releases the lock. */
     async finish(token, target, retain) {
         for (const container of this.strays) {
-            this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
+            this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
             await this.host.remove(container.name);
         }
         this.strays = [];
         const history = [...this.state.history, target];
-        const kept = (0,src_release/* retainedReleases */.XA)(history, retain);
+        const kept = retainedReleases(history, retain);
         const keptVersions = new Set(kept.map(release => release.version));
         await this.host.finish(token, kept, history.filter(release => !keptVersions.has(release.version)));
     }
@@ -25648,14 +27198,14 @@ class HostDeployment {
     // none of them, or a container an interrupted deploy started and never switched to.
     async removeUnserved(slot) {
         for (const container of slot.containers.filter(container => container.running && container !== slot.serving)) {
-            this.tools.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
+            this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), which no longer takes traffic`);
             // The switch succeeded: a container that will not go is for the next deploy to remove, not a reason to go back.
             try {
                 await this.host.remove(container.name);
                 slot.containers = slot.containers.filter(other => other !== container);
             }
             catch (error) {
-                this.tools.logger.warning(`${this.label}: could not remove ${container.name} (${(0,dist/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
+                this.collaborators.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
             }
         }
     }
@@ -25687,24 +27237,32 @@ function describeLeftovers(state, containers, serving, traffic) {
     return findings;
 }
 
-// EXTERNAL MODULE: ./src/roles.ts
-var src_roles = __nccwpck_require__(9082);
 ;// CONCATENATED MODULE: ./src/summary.ts
 
 const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
 /** The job summary: per host, the versions before and after and how long each phase took. */
 function renderSummary(service, outputs, failure) {
-    const phases = phaseOrder.filter(phase => outputs.hosts.some(host => host.phases[phase] !== undefined));
+    const phases = orderPhases(outputs.hosts.flatMap(host => Object.keys(host.phases)));
     const header = `| host | status | before | after | ${phases.join(' | ')} |`;
     const rule = `|${' --- |'.repeat(4 + phases.length)}`;
     const rows = outputs.hosts.map(host => {
-        const times = phases.map(phase => (host.phases[phase] === undefined ? '' : (0,dist/* formatDuration */.a3)(host.phases[phase])));
+        const times = phases.map(phase => (host.phases[phase] === undefined ? '' : formatDuration(host.phases[phase])));
         return `| ${host.host} | ${host.status} | ${host.before ?? '—'} | ${host.after ?? '—'} | ${times.join(' | ')} |`;
     });
     const outcome = failure
         ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
-        : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${(0,dist/* formatDuration */.a3)(outputs.durationMs)}.`;
+        : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${formatDuration(outputs.durationMs)}.`;
     return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
+}
+/**
+ * The phases in the order they run: the host's own, then each role's (`web:start`, …) in the order the roles moved,
+ * each in the order of a switch.
+ */
+function orderPhases(seen) {
+    const roleOf = (phase) => (phase.includes(':') ? phase.slice(0, phase.indexOf(':')) : '');
+    const roles = [...new Set(seen.map(roleOf))];
+    const rank = (phase) => phaseOrder.indexOf(phase.slice(phase.indexOf(':') + 1));
+    return [...new Set(seen)].filter(phase => rank(phase) !== -1).sort((a, b) => roles.indexOf(roleOf(a)) - roles.indexOf(roleOf(b)) || rank(a) - rank(b));
 }
 
 ;// CONCATENATED MODULE: ./src/run.ts
@@ -25717,22 +27275,15 @@ function renderSummary(service, outputs, failure) {
 
 
 /** A deploy that failed, with the outputs as far as it got (which hosts run what, whether it rolled back). */
-class DeployError extends Error {
-    cause;
-    outputs;
-    constructor(cause, outputs) {
-        super((0,dist/* errorMessage */.gJ)(cause), { cause });
-        this.cause = cause;
-        this.outputs = outputs;
-    }
+class DeployError extends FailureWithOutputs {
 }
 /** The deploy failed, and so did moving some hosts back: the first failure stays the cause, the others are named. */
 class RollbackFailed extends Error {
     cause;
     failures;
     constructor(cause, failures, where) {
-        const which = failures.map(failure => `${failure.host} (${(0,dist/* errorMessage */.gJ)(failure.error)})`).join('; ');
-        super(`${(0,dist/* errorMessage */.gJ)(cause)} Rolling back then failed on ${which}. Now: ${where}. Deploy again, or roll back, once the cause is fixed.`, { cause });
+        const which = failures.map(failure => `${failure.host} (${errorMessage(failure.error)})`).join('; ');
+        super(`${errorMessage(cause)} Rolling back then failed on ${which}. Now: ${where}. Deploy again, or roll back, once the cause is fixed.`, { cause });
         this.cause = cause;
         this.failures = failures;
     }
@@ -25743,7 +27294,7 @@ async function deploy(inputs, collaborators) {
     const { logger, clock, signal } = collaborators;
     const started = clock.now();
     const hosts = await logger.group('Connect', () => connectAll(inputs, collaborators));
-    const token = (0,external_node_crypto_.randomBytes)(16).toString('hex');
+    const token = (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex');
     let locked = [];
     try {
         const target = resolveTarget(inputs, hosts);
@@ -25759,7 +27310,7 @@ async function deploy(inputs, collaborators) {
         locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, target, collaborators));
         logger.info(`${inputs.service}: ${describeServing(hosts)} → ${target.version} on ${hosts.length} host(s)${describeRoles(inputs.roles)}`);
         if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
-            throw new dist/* RemoteError */.Hi(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
+            throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
         }
         const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
         const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
@@ -25768,7 +27319,7 @@ async function deploy(inputs, collaborators) {
         if (preDeployCommand !== undefined) {
             throwIfCancelled(signal);
             await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
-            const options = (0,container_settings/* dockerRunOptions */.yI)(inputs.container, { memoryBytes: preDeployMemory });
+            const options = dockerRunOptions(inputs.container, { memoryBytes: preDeployMemory });
             await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, { timeoutMs: inputs.preDeployTimeoutMs, options }, logger));
             throwIfCancelled(signal);
         }
@@ -25799,7 +27350,7 @@ async function deploy(inputs, collaborators) {
             rolledBack: hosts.some(host => host.report.status === 'rolled-back'),
             durationMs: clock.now() - started,
         };
-        await logger.summary(renderSummary(inputs.service, outputs, (0,dist/* errorMessage */.gJ)(error)));
+        await logger.summary(renderSummary(inputs.service, outputs, errorMessage(error)));
         throw new DeployError(error, outputs);
     }
     finally {
@@ -25845,7 +27396,7 @@ async function connectAll(inputs, collaborators) {
     const settings = switchSettings(inputs);
     const attempts = await Promise.allSettled(inputs.hosts.map(async (target) => {
         const started = clock.now();
-        const roles = inputs.roles.filter(role => (0,src_roles/* runsOn */.k8)(role, target.label)).map(role => ({ role, spec: containerSpec(inputs, role) }));
+        const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({ role, spec: containerSpec(inputs, role) }));
         const host = new HostDeployment(await collaborators.openHost(target), settings, roles, { logger, clock });
         try {
             // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
@@ -25873,7 +27424,7 @@ async function connectAll(inputs, collaborators) {
 function containerSpec(inputs, role) {
     return {
         role: role.name,
-        options: (0,container_settings/* dockerRunOptions */.yI)(inputs.container, {
+        options: dockerRunOptions(inputs.container, {
             memoryBytes: role.memoryBytes,
             cpus: role.cpus,
             stopSignal: role.stopSignal,
@@ -25885,7 +27436,7 @@ function containerSpec(inputs, role) {
 function describeRoles(roles) {
     return roles.length === 1 && roles[0]?.name === ''
         ? ''
-        : ` (${(0,src_roles/* planRoleOrder */.o)(roles)
+        : ` (${planRoleOrder(roles)
             .map(role => role.name)
             .join(' then ')})`;
 }
@@ -25902,33 +27453,33 @@ function describeServing(hosts) {
 function resolveTarget(inputs, hosts) {
     if (!rollingBack(inputs)) {
         const image = inputs.image;
-        return { version: (0,src_release/* versionOf */.E4)(image), image };
+        return { version: versionOf(image), image };
     }
     const targets = hosts.map(host => {
         const release = inputs.rollbackTo
             ? [...host.history].reverse().find(entry => entry.version === inputs.rollbackTo)
-            : (0,src_release/* previousRelease */.Fi)(host.history, host.originalRelease?.version ?? host.history.at(-1)?.version);
+            : previousRelease(host.history, host.originalRelease?.version ?? host.history.at(-1)?.version);
         if (!release) {
             const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
             const what = inputs.rollbackTo
                 ? `names ${inputs.rollbackTo}, which ${host.label} never ran`
                 : `has nothing to go back to: ${host.label} has no earlier release of ${inputs.service}`;
             const known = host.history.map(entry => entry.version);
-            throw new dist/* ConfigError */.xL(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
+            throw new ConfigError(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
         }
         return release;
     });
     const first = targets[0];
     const disagreeing = targets.findIndex(release => release.version !== first.version);
     if (disagreeing !== -1) {
-        throw new dist/* ConfigError */.xL('rollback', `is ambiguous: ${hosts[0]?.label} would go back to ${first.version}, ${hosts[disagreeing]?.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
+        throw new ConfigError('rollback', `is ambiguous: ${hosts[0]?.label} would go back to ${first.version}, ${hosts[disagreeing]?.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
     }
     return first;
 }
 async function checkRetained(hosts, target) {
     const missing = (await Promise.all(hosts.map(async (host) => ((await host.host.hasImage(target.image)) ? [] : [host.label])))).flat();
     if (missing.length) {
-        throw new dist/* ConfigError */.xL('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
+        throw new ConfigError('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
     }
 }
 async function lockAll(hosts, token, inputs, target, collaborators) {
@@ -25981,13 +27532,13 @@ async function lockAll(hosts, token, inputs, target, collaborators) {
         await unlockAll(acquired, token, logger);
         throwIfCancelled(signal);
         if (clock.now() + lockPollMs > deadline)
-            throw new dist/* RemoteError */.Hi(blocked.host.label, blocked.reason, { next: blocked.next });
+            throw new RemoteError(blocked.host.label, blocked.reason, { next: blocked.next });
         logger.info(`${blocked.host.label}: ${blocked.reason}; waiting.`);
         await clock.sleep(lockPollMs);
     }
 }
 async function unlockAll(hosts, token, logger) {
-    await Promise.all(hosts.map(host => host.unlock(token).catch(error => logger.warning(`${host.label}: could not release the lock (${(0,dist/* errorMessage */.gJ)(error)}); the post step will try again.`))));
+    await Promise.all(hosts.map(host => host.unlock(token).catch(error => logger.warning(`${host.label}: could not release the lock (${errorMessage(error)}); the post step will try again.`))));
 }
 function envFileContent(inputs) {
     return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
@@ -25998,17 +27549,17 @@ async function preDeploy(host, target, command, run, logger) {
     if (output.trim())
         logger.untrusted(output.trimEnd());
     if (code !== 0)
-        throw new dist/* RemoteError */.Hi(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
+        throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
 }
 /**
  * Moves role after role (workers that go first, the traffic role, the other workers), each batch after batch; on a
  * failure or a cancel, moves every role that moved back, the last first (or stops there), and rethrows.
  */
-async function rollOut(hosts, target, inputs, tools) {
-    const { logger, signal } = tools;
-    const steps = (0,src_roles/* planRoleOrder */.o)(inputs.roles);
+async function rollOut(hosts, target, inputs, collaborators) {
+    const { logger, signal } = collaborators;
+    const steps = planRoleOrder(inputs.roles);
     for (const role of steps) {
-        const batches = (0,src_release/* planBatches */.un)(hosts.filter(host => host.runs(role)), inputs.batchSize);
+        const batches = planBatches(hosts.filter(host => host.runs(role)), inputs.batchSize);
         for (const [index, batch] of batches.entries()) {
             const what = role.name === '' ? 'Switch' : `Switch ${role.name}`;
             const title = batches.length > 1 ? `${what} batch ${index + 1}/${batches.length}` : what;
@@ -26016,7 +27567,7 @@ async function rollOut(hosts, target, inputs, tools) {
                 ? [{ status: 'rejected', reason: new Cancelled() }]
                 : await logger.group(title, () => Promise.allSettled(batch.map(async (host) => {
                     // A rollback's release kept its env file; one deployed by other means may lack it.
-                    const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : tools.envContent;
+                    const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
                     await host.switchTo(role, target, envContent, signal);
                 })));
             const failure = results.find(result => result.status === 'rejected');
@@ -26053,6 +27604,61 @@ async function rollBack(hosts, steps, from) {
         });
     }
     return failures;
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+function toOutputs(outputs) {
+    return {
+        version: outputs.version,
+        'previous-version': outputs.previousVersion,
+        // Versions a host never had are null, not missing: consumers read the same keys for every host.
+        hosts: JSON.stringify(outputs.hosts, (_key, value) => value ?? null),
+        'rolled-back': String(outputs.rolledBack),
+        'duration-ms': String(outputs.durationMs),
+    };
+}
+/** The deploy step, or its post step that releases a lock a cancelled deploy left behind. */
+async function run() {
+    const logger = createActionsLogger();
+    await runStep({
+        main: () => {
+            const inputs = readInputs(new InputReader(process.env), logger);
+            // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+            const cancellation = new AbortController();
+            for (const signal of ['SIGINT', 'SIGTERM'])
+                process.on(signal, () => cancellation.abort());
+            return deploy(inputs, {
+                logger,
+                clock: systemClock,
+                openHost: async (target) => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
+                origin: {
+                    actor: process.env.GITHUB_ACTOR ?? 'unknown',
+                    runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+                },
+                signal: cancellation.signal,
+                rememberLock: token => saveStepState('lock-token', token),
+                forgetLock: () => saveStepState('lock-token', ''),
+            });
+        },
+        outputs: toOutputs,
+        post: async () => {
+            // The safety net: a cancelled or killed main step may have left its lock on some host.
+            const token = readStepState('lock-token');
+            if (token) {
+                const inputs = readInputs(new InputReader(process.env), logger);
+                await releaseLocks(inputs, token, { logger, connect: target => connectSsh(target, inputs.ssh) });
+            }
+        },
+    });
 }
 
 
@@ -26141,20 +27747,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("https");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
-
-/***/ }),
-
-/***/ 7598:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
@@ -34767,1807 +36359,6 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 480:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Ml: () => (/* reexport */ createActionsLogger),
-  Qb: () => (/* reexport */ expectPostStep),
-  vy: () => (/* reexport */ failStep),
-  pq: () => (/* reexport */ isPostStep),
-  C_: () => (/* reexport */ readStepState),
-  jU: () => (/* reexport */ saveStepState),
-  n0: () => (/* reexport */ setOutputs)
-});
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/core.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return __awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
-    }
-    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return __awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
-
-
-
-// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
-const redactor = new logger/* SecretRedactor */.pE();
-/** Hides every secret that a logger of this step was asked to mask. */
-function redactSecrets(text) {
-    return redactor.redact(text);
-}
-// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
-// streamed log costs one pair of marker lines, not a pair per line.
-let stopToken;
-function writeUntrusted(text) {
-    if (stopToken === undefined) {
-        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
-        stopToken = (0,external_node_crypto_.randomUUID)();
-        info(`::stop-commands::${stopToken}`);
-    }
-    info(redactor.redact(text));
-}
-/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
-function resumeCommands() {
-    if (stopToken === undefined)
-        return;
-    info(`::${stopToken}::`);
-    stopToken = undefined;
-}
-/** `write`, run once the runner reads workflow commands again. */
-function resumeBefore(write) {
-    return (...args) => {
-        resumeCommands();
-        write(...args);
-    };
-}
-/** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
-function createActionsLogger(environment = process.env) {
-    let summaryWarned = false;
-    return {
-        info: resumeBefore(message => info(redactor.redact(message))),
-        untrusted: writeUntrusted,
-        debug: resumeBefore(message => debug(redactor.redact(message))),
-        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
-        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
-        group: async (title, phase) => {
-            resumeCommands();
-            startGroup(title);
-            try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
-            }
-            finally {
-                resumeCommands();
-                endGroup();
-            }
-        },
-        mask: resumeBefore(secret => {
-            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
-            // not split. It masks any value that is not blank, however short, so every line goes as it is.
-            for (const part of (0,logger/* secretParts */.Bm)(secret))
-                setSecret(part);
-            redactor.add(secret);
-        }),
-        summary: async (markdown) => {
-            resumeCommands();
-            // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
-            if (!environment.GITHUB_STEP_SUMMARY) {
-                if (!summaryWarned)
-                    warning(`No job summary here${environment.ACT ? ' (act discards them)' : ''}; the summary is skipped.`);
-                summaryWarned = true;
-                return;
-            }
-            await summary.addRaw(redactor.redact(markdown), true).write();
-        },
-    };
-}
-//# sourceMappingURL=logger.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
-
-
-
-const postMarker = 'isPost';
-/**
- * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
- * step state; the runner hands it back to the post step as `STATE_isPost`.
- */
-function isPostStep() {
-    return getState(postMarker) === 'true';
-}
-/** Marks that a post step must follow, for actions that declare `runs.post`. */
-function expectPostStep() {
-    resumeCommands();
-    saveState(postMarker, 'true');
-}
-/** Saves a value for this action's post step. */
-function saveStepState(name, value) {
-    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
-    resumeCommands();
-    saveState(name, value);
-}
-/** Reads a value the main step saved. */
-function readStepState(name) {
-    return getState(name);
-}
-/** Sets every output; `undefined` values are left unset. */
-function setOutputs(outputs) {
-    resumeCommands();
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            setOutput(name, value);
-    }
-}
-/**
- * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
- * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
- */
-function failStep(error) {
-    resumeCommands();
-    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
-        debug(redactSecrets(error.stack));
-    }
-    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
-    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
-}
-//# sourceMappingURL=step.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 6711:
-/***/ (() => {
-
-
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
-// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
-// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
-// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
-
-
-const commonJsGlobals = globalThis;
-commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
-commonJsGlobals.__dirname ??= (0,external_node_path_namespaceObject.dirname)(commonJsGlobals.__filename);
-//# sourceMappingURL=bundle-globals.js.map
-
-/***/ }),
-
-/***/ 2785:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseDuration),
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
- * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
- * Returns `undefined` when the text is not a duration.
- */
-function parseDuration(text) {
-    const trimmed = text.trim();
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
-        return undefined;
-    let total = 0;
-    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
-        total += Number(amount) * unitMilliseconds[unit];
-    }
-    return Math.round(total);
-}
-/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
-function formatDuration(milliseconds) {
-    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
-    if (Math.round(milliseconds) < 1000)
-        return `${Math.round(milliseconds)}ms`;
-    if (Math.round(milliseconds / 100) < 600)
-        return `${(milliseconds / 1000).toFixed(1)}s`;
-    const totalSeconds = Math.round(milliseconds / 1000);
-    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
-}
-//# sourceMappingURL=duration.js.map
-
-/***/ }),
-
-/***/ 6246:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hi: () => (/* binding */ RemoteError),
-/* harmony export */   fM: () => (/* binding */ lastLine),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   xL: () => (/* binding */ ConfigError)
-/* harmony export */ });
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
-
-/***/ }),
-
-/***/ 2546:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  xL: () => (/* reexport */ errors/* ConfigError */.xL),
-  i_: () => (/* reexport */ InputReader),
-  Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
-  gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
-  z3: () => (/* reexport */ formatBytes),
-  a3: () => (/* reexport */ duration/* formatDuration */.a),
-  fM: () => (/* reexport */ errors/* lastLine */.fM),
-  E9: () => (/* reexport */ duration/* parseDuration */.E),
-  Q: () => (/* reexport */ parseImageRef),
-  vW: () => (/* reexport */ parseSshTarget)
-});
-
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, inputVariableName, isRepository, isTag, quoteShellArgument, timePhase, toShellCommand
-
-;// CONCATENATED MODULE: ../../packages/shared/dist/bytes.js
-/**
- * Bytes for a message, in the units the figure is known by: `binary` (KiB, MiB: memory, as Docker's limits and the
- * kernel count it; two decimals at most) or `decimal` (kB, MB: image sizes, as Docker shows them; three significant
- * digits).
- */
-function formatBytes(bytes, units) {
-    const binary = units === 'binary';
-    const names = binary ? ['B', 'KiB', 'MiB', 'GiB', 'TiB'] : ['B', 'kB', 'MB', 'GB', 'TB'];
-    const step = binary ? 1024 : 1000;
-    let value = bytes;
-    let unit = 0;
-    while (value >= step && unit < names.length - 1) {
-        value /= step;
-        unit++;
-    }
-    const shown = binary ? Number(value.toFixed(2)) : unit === 0 ? value : value.toPrecision(3);
-    return `${shown} ${names[unit]}`;
-}
-//# sourceMappingURL=bytes.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
-var duration = __nccwpck_require__(2785);
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
-// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
-const tagPattern = /^[\w][\w.-]{0,127}$/;
-const digestPattern = /^sha256:[a-f0-9]{64}$/;
-// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
-// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
-function splitRegistry(repository) {
-    const match = repositoryPattern.exec(repository);
-    const first = match?.[1];
-    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
-    if (first && looksLikeHost(first))
-        return first;
-    return 'docker.io';
-}
-/** True when the text is a repository name with no tag or digest. */
-function isRepository(text) {
-    return text.length <= 255 && repositoryPattern.test(text);
-}
-/** True when the text is a valid tag. */
-function isTag(text) {
-    return tagPattern.test(text);
-}
-/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
-function parseImageRef(text) {
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at !== -1) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!digestPattern.test(digest))
-            return undefined;
-    }
-    let tag;
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon > rest.lastIndexOf('/')) {
-        tag = rest.slice(lastColon + 1);
-        rest = rest.slice(0, lastColon);
-        if (!isTag(tag))
-            return undefined;
-    }
-    if (!isRepository(rest))
-        return undefined;
-    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
-}
-//# sourceMappingURL=image-ref.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
-
-
-/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
-function inputVariableName(name) {
-    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
-const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
-/**
- * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
- * Every problem is a `ConfigError` that names the input and says how to fix it.
- */
-class InputReader {
-    environment;
-    constructor(environment) {
-        this.environment = environment;
-    }
-    /** The trimmed value, or `undefined` when the input is unset or blank. */
-    optional(name) {
-        const value = this.environment[inputVariableName(name)]?.trim();
-        return value === '' ? undefined : value;
-    }
-    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
-    required(name, expected) {
-        const value = this.optional(name);
-        if (value === undefined)
-            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
-        return value;
-    }
-    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
-    boolean(name, fallback) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = booleanSpellings[value];
-        if (parsed === undefined)
-            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
-        return parsed;
-    }
-    /** Items separated by newlines or commas, trimmed, blanks dropped. */
-    list(name) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return [];
-        return value
-            .split(/[\n,]/)
-            .map(item => item.trim())
-            .filter(item => item !== '');
-    }
-    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
-    duration(name, fallback) {
-        const value = this.optional(name) ?? fallback;
-        const milliseconds = (0,duration/* parseDuration */.E)(value);
-        if (milliseconds === undefined) {
-            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
-        }
-        return milliseconds;
-    }
-    /** A whole number within bounds. */
-    integer(name, fallback, bounds) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
-        }
-        return parsed;
-    }
-    /** One of a fixed set of words. */
-    choice(name, choices, fallback) {
-        const value = this.optional(name) ?? fallback;
-        if (!choices.includes(value)) {
-            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
-        }
-        return value;
-    }
-    /**
-     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
-     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
-     */
-    keyValues(name, options = {}) {
-        const key = options.key ?? environmentKey;
-        const pairs = new Map();
-        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
-        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
-        lines.forEach((rawLine, index) => {
-            const line = rawLine.trim();
-            if (line === '' || line.startsWith('#'))
-                return;
-            const where = `line ${index + 1}`;
-            const separator = line.indexOf('=');
-            if (separator === -1) {
-                const shown = options.secret ? '' : ` ("${line}")`;
-                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
-            }
-            const pairKey = line.slice(0, separator).trim();
-            if (!key.pattern.test(pairKey)) {
-                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
-                const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
-            }
-            if (pairs.has(pairKey))
-                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
-            pairs.set(pairKey, line.slice(separator + 1).trim());
-        });
-        return pairs;
-    }
-}
-//# sourceMappingURL=inputs.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
-// EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
-var shell_quote = __nccwpck_require__(4038);
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
-const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
-const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
-const ipv6Pattern = /^[0-9a-f:.]+(%[\w.-]+)?$/i;
-/** Parses `[user@]host[:port]`, with IPv6 addresses in brackets; `undefined` when it is not one. */
-function parseSshTarget(text, defaultUser) {
-    const match = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
-    if (!match)
-        return undefined;
-    const [, user = defaultUser, rawHost = '', rawPort] = match;
-    const port = rawPort === undefined ? 22 : Number(rawPort);
-    if (!userPattern.test(user) || port < 1 || port > 65535)
-        return undefined;
-    const bracketed = rawHost.startsWith('[');
-    const host = bracketed ? rawHost.slice(1, -1) : rawHost;
-    if (bracketed ? !ipv6Pattern.test(host) || !host.includes(':') : !hostNamePattern.test(host))
-        return undefined;
-    return { user, host, port, label: text.trim() };
-}
-//# sourceMappingURL=ssh-target.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
-
-
-
-
-
-
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 2353:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Bm: () => (/* binding */ secretParts),
-/* harmony export */   Jv: () => (/* binding */ timePhase),
-/* harmony export */   pE: () => (/* binding */ SecretRedactor)
-/* harmony export */ });
-/* unused harmony export createConsoleLogger */
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
-
-/**
- * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
- * a key, a log splits it across lines.
- */
-function secretParts(secret) {
-    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
-}
-/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
-class SecretRedactor {
-    secrets = new Set();
-    add(secret) {
-        for (const part of secretParts(secret))
-            this.secrets.add(part);
-    }
-    redact(text) {
-        let redacted = text;
-        // Longest first, so a secret that contains another is hidden whole.
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            redacted = redacted.split(secret).join('***');
-        }
-        return redacted;
-    }
-}
-/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
-async function timePhase(title, phase, write, now = Date.now) {
-    const started = now();
-    try {
-        const result = await phase();
-        write(`✓ ${title} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)})`);
-        return result;
-    }
-    catch (error) {
-        write(`✗ ${title} failed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)}`);
-        throw error;
-    }
-}
-/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
-function createConsoleLogger(options = {}) {
-    const redactor = new SecretRedactor();
-    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
-    const emit = (line) => write(redactor.redact(line));
-    return {
-        info: message => emit(message),
-        // A terminal runs no workflow commands.
-        untrusted: text => emit(text),
-        debug: message => {
-            if (options.debug)
-                emit(`debug: ${message}`);
-        },
-        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        group: (title, phase) => {
-            emit(`▸ ${title}`);
-            return timePhase(title, phase, emit);
-        },
-        mask: secret => redactor.add(secret),
-        summary: async (markdown) => emit(`\n${markdown}`),
-    };
-}
-//# sourceMappingURL=logger.js.map
-
-/***/ }),
-
-/***/ 4038:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ toShellCommand)
-/* harmony export */ });
-/* unused harmony export quoteShellArgument */
-// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
-// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
-const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
-/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
-function quoteShellArgument(argument) {
-    if (argument.includes('\0'))
-        throw new Error('A shell argument cannot contain a NUL byte.');
-    if (plainWord.test(argument))
-        return argument;
-    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
-    return `'${argument.replace(/'/g, `'\\''`)}'`;
-}
-// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
-const reservedWords = new Set([
-    'case',
-    'coproc',
-    'do',
-    'done',
-    'elif',
-    'else',
-    'esac',
-    'fi',
-    'for',
-    'function',
-    'if',
-    'in',
-    'select',
-    'then',
-    'time',
-    'until',
-    'while',
-]);
-/** Joins an argv array into one command line for `sh -c` on a remote host. */
-function toShellCommand(argv) {
-    if (argv.length === 0)
-        throw new Error('A command needs at least one word.');
-    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
-}
-//# sourceMappingURL=shell-quote.js.map
-
-/***/ }),
-
-/***/ 4730:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Hv: () => (/* reexport */ UnfinishedCommand),
-  LZ: () => (/* reexport */ connectSsh),
-  Fq: () => (/* reexport */ readSshCredentials)
-});
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
-var lib = __nccwpck_require__(7004);
-// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
-var duration = __nccwpck_require__(2785);
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-// EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
-var shell_quote = __nccwpck_require__(4038);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/known-hosts.js
-
-/** The host name as known_hosts writes it: bare on port 22, `[host]:port` otherwise. */
-function knownHostsName(host, port) {
-    return port === 22 ? host : `[${host}]:${port}`;
-}
-/** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64. */
-function fingerprint(key) {
-    return `SHA256:${(0,external_node_crypto_.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
-// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
-function matchesPattern(name, pattern) {
-    let at = 0;
-    let next = 0;
-    let star = -1;
-    let starAt = 0;
-    while (at < name.length) {
-        if (pattern[next] === '*') {
-            star = next++;
-            starAt = at;
-        }
-        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
-            next++;
-            at++;
-        }
-        else if (star >= 0) {
-            next = star + 1;
-            at = ++starAt;
-        }
-        else {
-            return false;
-        }
-    }
-    while (pattern[next] === '*')
-        next++;
-    return next === pattern.length;
-}
-function matchesLine(line, name) {
-    if (line.hashed) {
-        const digest = (0,external_node_crypto_.createHmac)('sha1', line.hashed.salt).update(name).digest();
-        return digest.equals(line.hashed.hash);
-    }
-    let matched = false;
-    for (const pattern of line.patterns) {
-        if (pattern.startsWith('!')) {
-            if (matchesPattern(name, pattern.slice(1)))
-                return false;
-        }
-        else if (matchesPattern(name, pattern)) {
-            matched = true;
-        }
-    }
-    return matched;
-}
-/** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
-class KnownHosts {
-    lines = [];
-    /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
-    invalidLines = [];
-    constructor(text) {
-        text.split(/\r?\n/).forEach((raw, index) => {
-            const line = raw.trim();
-            if (line === '' || line.startsWith('#'))
-                return;
-            const fields = line.split(/\s+/);
-            const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
-            const [names, type, base64] = fields;
-            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
-                this.invalidLines.push(index + 1);
-                return;
-            }
-            const hostKey = { type, key: Buffer.from(base64, 'base64') };
-            const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
-            this.lines.push({
-                patterns: hashed ? [] : names.toLowerCase().split(','),
-                ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
-                marker,
-                hostKey,
-            });
-        });
-    }
-    /** The keys known for a host, revoked ones and certificate authorities excluded. */
-    keysFor(host, port) {
-        return this.linesFor(host, port)
-            .filter(line => line.marker === undefined)
-            .map(line => line.hostKey);
-    }
-    /**
-     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
-     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
-     */
-    verify(host, port, offered) {
-        const lines = this.linesFor(host, port);
-        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
-            return 'revoked';
-        const known = lines.filter(line => line.marker === undefined);
-        if (known.length === 0)
-            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
-        return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
-    }
-    linesFor(host, port) {
-        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
-        const name = knownHostsName(host.toLowerCase(), port);
-        return this.lines.filter(line => matchesLine(line, name));
-    }
-}
-// What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
-const hostKeyAlgorithms = {
-    'ssh-ed25519': ['ssh-ed25519'],
-    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
-/** The host key algorithms to offer for the keys we know, like OpenSSH preferring known host key types. */
-function hostKeyAlgorithmsFor(keys) {
-    return [...new Set(keys.flatMap(key => hostKeyAlgorithms[key.type] ?? []))];
-}
-//# sourceMappingURL=known-hosts.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
-
-
-// ssh2 is CommonJS: Node's ES module loader only sees its default export.
-const { Client, utils } = lib;
-
-
-
-
-/**
- * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
- * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
- */
-class UnfinishedCommand extends errors/* RemoteError */.Hi {
-    timedOut;
-    constructor(where, what, options, 
-    /** Past its deadline, as opposed to a connection lost under it. */
-    timedOut) {
-        super(where, what, options);
-        this.timedOut = timedOut;
-    }
-}
-/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
-function readPrivateKey(text, input) {
-    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
-    if (parsed instanceof Error) {
-        const encrypted = /encrypted|passphrase/i.test(parsed.message);
-        throw new errors/* ConfigError */.xL(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
-            ? 'Use a deploy key without a passphrase, kept in a secret.'
-            : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
-    }
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key?.isPrivateKey())
-        throw new errors/* ConfigError */.xL(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
-    return key;
-}
-/**
- * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
- * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
- * (connecting, the handshake and logging in), and leaves no socket open when it fails.
- */
-function connectSsh(target, credentials, options = {}) {
-    const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
-    const where = `${target.user}@${knownHostsLabel(target)}`;
-    const timeoutMs = options.readyTimeoutMs ?? 20_000;
-    const client = new Client();
-    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
-    const socket = (0,external_node_net_.createConnection)({ host: target.host, port: target.port });
-    let hostKeyProblem;
-    let serverMethods;
-    return new Promise((resolve, reject) => {
-        const fail = (error) => {
-            clearTimeout(timer);
-            socket.destroy();
-            reject(error);
-        };
-        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
-        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
-        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`)), timeoutMs);
-        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
-        const onError = (error) => {
-            if (hostKeyProblem) {
-                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
-            }
-            else if (error.level === 'client-authentication') {
-                const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
-                    cause: error,
-                    next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
-                }));
-            }
-            else {
-                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-            }
-        };
-        client.on('error', onError).on('end', onClosed).on('close', onClosed);
-        client.on('ready', () => {
-            clearTimeout(timer);
-            client.off('error', onError).off('end', onClosed).off('close', onClosed);
-            resolve(wrapClient(client, target, where));
-        });
-        client.connect({
-            sock: socket,
-            username: target.user,
-            // Ours covers the whole connect, above.
-            readyTimeout: 0,
-            keepaliveInterval: 5_000,
-            keepaliveCountMax: 3,
-            // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
-            ...(knownKeys.length ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownKeys) } } : {}),
-            hostVerifier: (offered) => {
-                const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
-                if (verdict === 'known')
-                    return true;
-                const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
-                hostKeyProblem = {
-                    'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
-                    mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
-                    revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
-                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
-                }[verdict];
-                return false;
-            },
-            authHandler: (methodsLeft, _partialSuccess, next) => {
-                if (methodsLeft === null) {
-                    next({ type: 'publickey', username: target.user, key: credentials.privateKey });
-                }
-                else {
-                    serverMethods = methodsLeft;
-                    next(false);
-                }
-            },
-        });
-        // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
-        // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
-        socket.setNoDelay(true);
-    });
-}
-function knownHostsLabel(target) {
-    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-    return target.port === 22 ? host : `${host}:${target.port}`;
-}
-// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
-function keyType(blob) {
-    const length = blob.readUInt32BE(0);
-    return blob.subarray(4, 4 + length).toString('ascii');
-}
-function wrapClient(client, target, where) {
-    let lost;
-    client.on('close', () => {
-        lost ??= new Error('connection closed');
-    });
-    client.on('error', error => {
-        lost = error;
-    });
-    // `what` names the command in the error when `timeoutMs` passes.
-    const execute = (argv, options, what) => new Promise((resolve, reject) => {
-        if (lost) {
-            reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
-            return;
-        }
-        const stdout = [];
-        const stderr = [];
-        let opened;
-        let timedOut = false;
-        client.exec((0,shell_quote/* toShellCommand */.L)(argv), (error, channel) => {
-            if (error) {
-                clearTimeout(timer);
-                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
-                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
-                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-                return;
-            }
-            if (timedOut) {
-                stopCommand(channel);
-                return;
-            }
-            opened = channel;
-            channel.on('data', (chunk) => stdout.push(chunk));
-            channel.stderr.on('data', (chunk) => stderr.push(chunk));
-            channel.on('close', (code, signal) => {
-                clearTimeout(timer);
-                const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
-                if (code === null || code === undefined) {
-                    const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
-                }
-                else {
-                    resolve(result);
-                }
-            });
-            channel.end(options.stdin ?? '');
-        });
-        const { timeoutMs } = options;
-        const timer = timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                if (opened)
-                    stopCommand(opened);
-                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-                reject(new UnfinishedCommand(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }, true));
-            }, timeoutMs);
-    });
-    return {
-        target,
-        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
-        async run(what, argv, options = {}) {
-            const result = await execute(argv, options, what);
-            if (result.code !== 0) {
-                throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
-            }
-            return result.stdout;
-        },
-        openTunnel: (host, port) => new Promise((resolve, reject) => {
-            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
-                if (error)
-                    reject(new errors/* RemoteError */.Hi(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-                else
-                    resolve(channel);
-            });
-        }),
-        close: () => client.end(),
-    };
-}
-// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
-// does not fill the error.
-function describeCommand(argv) {
-    const [firstLine = ''] = (0,shell_quote/* toShellCommand */.L)(argv).split('\n');
-    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
-}
-/**
- * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
- * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
- * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
- * next writes to its closed output.
- */
-function stopCommand(channel) {
-    const internals = channel;
-    const { id, state } = internals.outgoing;
-    if (state === 'open' || state === 'eof')
-        internals._client._protocol.signal(id, 'KILL');
-    channel.close();
-}
-//# sourceMappingURL=connection.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
-
-
-
-/**
- * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
- * the known_hosts lines are for, in the error when they are missing.
- */
-function readSshCredentials(reader, hosts) {
-    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
-    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
-    if (knownHosts.invalidLines.length > 0) {
-        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
-    }
-    return { privateKey, knownHosts };
-}
-//# sourceMappingURL=credentials-input.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
-// Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
 /***/ 8316:
 /***/ ((module) => {
 
@@ -36680,18 +36471,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -36714,6 +36493,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(1490);
+/******/ var __webpack_exports__ = __nccwpck_require__(7935);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

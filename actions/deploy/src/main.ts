@@ -1,12 +1,12 @@
 import '@circuitverse/shared/bundle-globals';
 import {InputReader} from '@circuitverse/shared';
-import {createActionsLogger, expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from '@circuitverse/shared/actions';
+import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
 import {systemClock} from './health-check.js';
 import {readInputs} from './inputs.js';
 import {releaseLocks} from './post.js';
-import {DeployError, type DeployOutputs, deploy} from './run.js';
+import {type DeployOutputs, deploy} from './run.js';
 
 function toOutputs(outputs: DeployOutputs) {
   return {
@@ -19,36 +19,36 @@ function toOutputs(outputs: DeployOutputs) {
   };
 }
 
-const logger = createActionsLogger();
-try {
-  if (isPostStep()) {
-    // The safety net: a cancelled or killed main step may have left its lock on some host.
-    const token = readStepState('lock-token');
-    if (token) {
+/** The deploy step, or its post step that releases a lock a cancelled deploy left behind. */
+export async function run(): Promise<void> {
+  const logger = createActionsLogger();
+  await runStep({
+    main: () => {
       const inputs = readInputs(new InputReader(process.env), logger);
-      await releaseLocks(inputs, token, {logger, connect: target => connectSsh(target, inputs.ssh)});
-    }
-  } else {
-    expectPostStep();
-    const inputs = readInputs(new InputReader(process.env), logger);
-    // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
-    const cancellation = new AbortController();
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
-    const outputs = await deploy(inputs, {
-      logger,
-      clock: systemClock,
-      openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
-      origin: {
-        actor: process.env.GITHUB_ACTOR ?? 'unknown',
-        runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
-      },
-      signal: cancellation.signal,
-      rememberLock: token => saveStepState('lock-token', token),
-      forgetLock: () => saveStepState('lock-token', ''),
-    });
-    setOutputs(toOutputs(outputs));
-  }
-} catch (error) {
-  if (error instanceof DeployError) setOutputs(toOutputs(error.outputs));
-  failStep(error instanceof DeployError ? error.cause : error);
+      // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+      const cancellation = new AbortController();
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
+      return deploy(inputs, {
+        logger,
+        clock: systemClock,
+        openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
+        origin: {
+          actor: process.env.GITHUB_ACTOR ?? 'unknown',
+          runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+        },
+        signal: cancellation.signal,
+        rememberLock: token => saveStepState('lock-token', token),
+        forgetLock: () => saveStepState('lock-token', ''),
+      });
+    },
+    outputs: toOutputs,
+    post: async () => {
+      // The safety net: a cancelled or killed main step may have left its lock on some host.
+      const token = readStepState('lock-token');
+      if (token) {
+        const inputs = readInputs(new InputReader(process.env), logger);
+        await releaseLocks(inputs, token, {logger, connect: target => connectSsh(target, inputs.ssh)});
+      }
+    },
+  });
 }

@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {type Clock, ConfigError, errorMessage, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {type Clock, ConfigError, errorMessage, FailureWithOutputs, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
@@ -35,14 +35,7 @@ export interface DeployCollaborators {
 }
 
 /** A deploy that failed, with the outputs as far as it got (which hosts run what, whether it rolled back). */
-export class DeployError extends Error {
-  constructor(
-    override readonly cause: unknown,
-    readonly outputs: DeployOutputs,
-  ) {
-    super(errorMessage(cause), {cause});
-  }
-}
+export class DeployError extends FailureWithOutputs<DeployOutputs> {}
 
 /** The deploy failed, and so did moving some hosts back: the first failure stays the cause, the others are named. */
 export class RollbackFailed extends Error {

@@ -63234,21 +63234,1744 @@ function extend(target) {
 
 /***/ }),
 
-/***/ 9495:
+/***/ 7935:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4388);
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 4388:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  f: () => (/* binding */ openBlobSource)
+  e: () => (/* binding */ run)
 });
 
-// EXTERNAL MODULE: ../../packages/shared/dist/ssh/index.js + 3 modules
-var ssh = __nccwpck_require__(4730);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
+// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
+// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
+// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
+
+
+const commonJsGlobals = globalThis;
+commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
+commonJsGlobals.__dirname ??= (0,external_node_path_.dirname)(commonJsGlobals.__filename);
+//# sourceMappingURL=bundle-globals.js.map
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ../../packages/shared/dist/clock.js
+
+const systemClock = {
+    now: () => Date.now(),
+    sleep: async (milliseconds) => {
+        await (0,promises_namespaceObject.setTimeout)(milliseconds);
+    },
+};
+//# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/duration.js
+const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/**
+ * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
+ * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
+ * Returns `undefined` when the text is not a duration.
+ */
+function parseDuration(text) {
+    const trimmed = text.trim();
+    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
+        return undefined;
+    let total = 0;
+    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
+        total += Number(amount) * unitMilliseconds[unit];
+    }
+    return Math.round(total);
+}
+/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
+function formatDuration(milliseconds) {
+    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
+    if (Math.round(milliseconds) < 1000)
+        return `${Math.round(milliseconds)}ms`;
+    if (Math.round(milliseconds / 100) < 600)
+        return `${(milliseconds / 1000).toFixed(1)}s`;
+    const totalSeconds = Math.round(milliseconds / 1000);
+    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
+}
+//# sourceMappingURL=duration.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
+/**
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
+ */
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+    }
+}
+/**
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
+ */
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
+    }
+}
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
+}
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+//# sourceMappingURL=errors.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
+// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
+const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const digestPattern = /^sha256:[a-f0-9]{64}$/;
+// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
+// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
+function splitRegistry(repository) {
+    const match = repositoryPattern.exec(repository);
+    const first = match?.[1];
+    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
+    if (first && looksLikeHost(first))
+        return first;
+    return 'docker.io';
+}
+/** True when the text is a repository name with no tag or digest. */
+function isRepository(text) {
+    return text.length <= 255 && repositoryPattern.test(text);
+}
+/** True when the text is a valid tag. */
+function isTag(text) {
+    return tagPattern.test(text);
+}
+/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
+function parseImageRef(text) {
+    let rest = text;
+    let digest;
+    const at = rest.indexOf('@');
+    if (at !== -1) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+        if (!digestPattern.test(digest))
+            return undefined;
+    }
+    let tag;
+    const lastColon = rest.lastIndexOf(':');
+    if (lastColon > rest.lastIndexOf('/')) {
+        tag = rest.slice(lastColon + 1);
+        rest = rest.slice(0, lastColon);
+        if (!isTag(tag))
+            return undefined;
+    }
+    if (!isRepository(rest))
+        return undefined;
+    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
+}
+//# sourceMappingURL=image-ref.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
+
+
+/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
+function inputVariableName(name) {
+    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
+const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
+/**
+ * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
+ * Every problem is a `ConfigError` that names the input and says how to fix it.
+ */
+class InputReader {
+    environment;
+    constructor(environment) {
+        this.environment = environment;
+    }
+    /** The trimmed value, or `undefined` when the input is unset or blank. */
+    optional(name) {
+        const value = this.environment[inputVariableName(name)]?.trim();
+        return value === '' ? undefined : value;
+    }
+    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
+    required(name, expected) {
+        const value = this.optional(name);
+        if (value === undefined)
+            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+        return value;
+    }
+    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
+    boolean(name, fallback) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = booleanSpellings[value];
+        if (parsed === undefined)
+            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+        return parsed;
+    }
+    /** Items separated by newlines or commas, trimmed, blanks dropped. */
+    list(name) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return [];
+        return value
+            .split(/[\n,]/)
+            .map(item => item.trim())
+            .filter(item => item !== '');
+    }
+    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
+    duration(name, fallback) {
+        const value = this.optional(name) ?? fallback;
+        const milliseconds = parseDuration(value);
+        if (milliseconds === undefined) {
+            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+        }
+        return milliseconds;
+    }
+    /** A whole number within bounds. */
+    integer(name, fallback, bounds) {
+        const value = this.optional(name);
+        if (value === undefined)
+            return fallback;
+        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
+            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+        }
+        return parsed;
+    }
+    /** One of a fixed set of words. */
+    choice(name, choices, fallback) {
+        const value = this.optional(name) ?? fallback;
+        if (!choices.includes(value)) {
+            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+        }
+        return value;
+    }
+    /**
+     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
+     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
+     */
+    keyValues(name, options = {}) {
+        const key = options.key ?? environmentKey;
+        const pairs = new Map();
+        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
+        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
+        lines.forEach((rawLine, index) => {
+            const line = rawLine.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const where = `line ${index + 1}`;
+            const separator = line.indexOf('=');
+            if (separator === -1) {
+                const shown = options.secret ? '' : ` ("${line}")`;
+                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+            }
+            const pairKey = line.slice(0, separator).trim();
+            if (!key.pattern.test(pairKey)) {
+                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
+                const shownKey = options.secret ? '' : ` "${pairKey}"`;
+                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+            }
+            if (pairs.has(pairKey))
+                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+            pairs.set(pairKey, line.slice(separator + 1).trim());
+        });
+        return pairs;
+    }
+}
+//# sourceMappingURL=inputs.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/logger.js
+
+/**
+ * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
+ * a key, a log splits it across lines.
+ */
+function secretParts(secret) {
+    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
+}
+/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
+class SecretRedactor {
+    secrets = new Set();
+    add(secret) {
+        for (const part of secretParts(secret))
+            this.secrets.add(part);
+    }
+    redact(text) {
+        let redacted = text;
+        // Longest first, so a secret that contains another is hidden whole.
+        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
+            redacted = redacted.split(secret).join('***');
+        }
+        return redacted;
+    }
+}
+/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
+async function timePhase(title, phase, write, now = Date.now) {
+    const started = now();
+    try {
+        const result = await phase();
+        write(`✓ ${title} (${formatDuration(now() - started)})`);
+        return result;
+    }
+    catch (error) {
+        write(`✗ ${title} failed after ${formatDuration(now() - started)}`);
+        throw error;
+    }
+}
+/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
+function createConsoleLogger(options = {}) {
+    const redactor = new SecretRedactor();
+    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    const emit = (line) => write(redactor.redact(line));
+    return {
+        info: message => emit(message),
+        // A terminal runs no workflow commands.
+        untrusted: text => emit(text),
+        debug: message => {
+            if (options.debug)
+                emit(`debug: ${message}`);
+        },
+        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
+        group: (title, phase) => {
+            emit(`▸ ${title}`);
+            return timePhase(title, phase, emit);
+        },
+        mask: secret => redactor.add(secret),
+        summary: async (markdown) => emit(`\n${markdown}`),
+    };
+}
+//# sourceMappingURL=logger.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/shell-quote.js
+// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
+// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
+const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
+/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
+function quoteShellArgument(argument) {
+    if (argument.includes('\0'))
+        throw new Error('A shell argument cannot contain a NUL byte.');
+    if (plainWord.test(argument))
+        return argument;
+    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
+    return `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
+const reservedWords = new Set([
+    'case',
+    'coproc',
+    'do',
+    'done',
+    'elif',
+    'else',
+    'esac',
+    'fi',
+    'for',
+    'function',
+    'if',
+    'in',
+    'select',
+    'then',
+    'time',
+    'until',
+    'while',
+]);
+/** Joins an argv array into one command line for `sh -c` on a remote host. */
+function toShellCommand(argv) {
+    if (argv.length === 0)
+        throw new Error('A command needs at least one word.');
+    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
+}
+//# sourceMappingURL=shell-quote.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
+const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
+const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
+const ipv6Pattern = /^[0-9a-f:.]+(%[\w.-]+)?$/i;
+/** Parses `[user@]host[:port]`, with IPv6 addresses in brackets; `undefined` when it is not one. */
+function parseSshTarget(text, defaultUser) {
+    const match = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, user = defaultUser, rawHost = '', rawPort] = match;
+    const port = rawPort === undefined ? 22 : Number(rawPort);
+    if (!userPattern.test(user) || port < 1 || port > 65535)
+        return undefined;
+    const bracketed = rawHost.startsWith('[');
+    const host = bracketed ? rawHost.slice(1, -1) : rawHost;
+    if (bracketed ? !ipv6Pattern.test(host) || !host.includes(':') : !hostNamePattern.test(host))
+        return undefined;
+    return { user, host, port, label: text.trim() };
+}
+//# sourceMappingURL=ssh-target.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
+
+
+
+
+
+
+
+
+//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "os"
+const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/**
+ * Sanitizes an input into a string so it can be passed into issueCommand safely
+ * @param input input to sanitize into a string
+ */
+function utils_toCommandValue(input) {
+    if (input === null || input === undefined) {
+        return '';
+    }
+    else if (typeof input === 'string' || input instanceof String) {
+        return input;
+    }
+    return JSON.stringify(input);
+}
+/**
+ *
+ * @param annotationProperties
+ * @returns The command properties to send with the actual annotation command
+ * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
+ */
+function utils_toCommandProperties(annotationProperties) {
+    if (!Object.keys(annotationProperties).length) {
+        return {};
+    }
+    return {
+        title: annotationProperties.title,
+        file: annotationProperties.file,
+        line: annotationProperties.startLine,
+        endLine: annotationProperties.endLine,
+        col: annotationProperties.startColumn,
+        endColumn: annotationProperties.endColumn
+    };
+}
+//# sourceMappingURL=utils.js.map
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/command.js
+
+
+/**
+ * Issues a command to the GitHub Actions runner
+ *
+ * @param command - The command name to issue
+ * @param properties - Additional properties for the command (key-value pairs)
+ * @param message - The message to include with the command
+ * @remarks
+ * This function outputs a specially formatted string to stdout that the Actions
+ * runner interprets as a command. These commands can control workflow behavior,
+ * set outputs, create annotations, mask values, and more.
+ *
+ * Command Format:
+ *   ::name key=value,key=value::message
+ *
+ * @example
+ * ```typescript
+ * // Issue a warning annotation
+ * issueCommand('warning', {}, 'This is a warning message');
+ * // Output: ::warning::This is a warning message
+ *
+ * // Set an environment variable
+ * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
+ * // Output: ::set-env name=MY_VAR::some value
+ *
+ * // Add a secret mask
+ * issueCommand('add-mask', {}, 'secretValue123');
+ * // Output: ::add-mask::secretValue123
+ * ```
+ *
+ * @internal
+ * This is an internal utility function that powers the public API functions
+ * such as setSecret, warning, error, and exportVariable.
+ */
+function command_issueCommand(command, properties, message) {
+    const cmd = new Command(command, properties, message);
+    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+}
+function command_issue(name, message = '') {
+    command_issueCommand(name, {}, message);
+}
+const CMD_STRING = '::';
+class Command {
+    constructor(command, properties, message) {
+        if (!command) {
+            command = 'missing.command';
+        }
+        this.command = command;
+        this.properties = properties;
+        this.message = message;
+    }
+    toString() {
+        let cmdStr = CMD_STRING + this.command;
+        if (this.properties && Object.keys(this.properties).length > 0) {
+            cmdStr += ' ';
+            let first = true;
+            for (const key in this.properties) {
+                if (this.properties.hasOwnProperty(key)) {
+                    const val = this.properties[key];
+                    if (val) {
+                        if (first) {
+                            first = false;
+                        }
+                        else {
+                            cmdStr += ',';
+                        }
+                        cmdStr += `${key}=${escapeProperty(val)}`;
+                    }
+                }
+            }
+        }
+        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
+        return cmdStr;
+    }
+}
+function escapeData(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A');
+}
+function escapeProperty(s) {
+    return utils_toCommandValue(s)
+        .replace(/%/g, '%25')
+        .replace(/\r/g, '%0D')
+        .replace(/\n/g, '%0A')
+        .replace(/:/g, '%3A')
+        .replace(/,/g, '%2C');
+}
+//# sourceMappingURL=command.js.map
+// EXTERNAL MODULE: external "crypto"
+var external_crypto_ = __nccwpck_require__(6982);
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(9896);
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/file-command.js
+// For internal use, subject to change.
+// We use any as a valid input type
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+
+
+
+function file_command_issueFileCommand(command, message) {
+    const filePath = process.env[`GITHUB_${command}`];
+    if (!filePath) {
+        throw new Error(`Unable to find environment variable for file command ${command}`);
+    }
+    if (!external_fs_.existsSync(filePath)) {
+        throw new Error(`Missing file at path: ${filePath}`);
+    }
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+        encoding: 'utf8'
+    });
+}
+function file_command_prepareKeyValueMessage(key, value) {
+    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
+    const convertedValue = utils_toCommandValue(value);
+    // These should realistically never happen, but just in case someone finds a
+    // way to exploit uuid generation let's not allow keys or values that contain
+    // the delimiter.
+    if (key.includes(delimiter)) {
+        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
+    }
+    if (convertedValue.includes(delimiter)) {
+        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
+    }
+    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+}
+//# sourceMappingURL=file-command.js.map
+// EXTERNAL MODULE: external "path"
+var external_path_ = __nccwpck_require__(6928);
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/core.js
+var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+/**
+ * The code to exit an action
+ */
+var ExitCode;
+(function (ExitCode) {
+    /**
+     * A code indicating that the action was successful
+     */
+    ExitCode[ExitCode["Success"] = 0] = "Success";
+    /**
+     * A code indicating that the action was a failure
+     */
+    ExitCode[ExitCode["Failure"] = 1] = "Failure";
+})(ExitCode || (ExitCode = {}));
+//-----------------------------------------------------------------------
+// Variables
+//-----------------------------------------------------------------------
+/**
+ * Sets env variable for this action and future actions in the job
+ * @param name the name of the variable to set
+ * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function exportVariable(name, val) {
+    const convertedVal = toCommandValue(val);
+    process.env[name] = convertedVal;
+    const filePath = process.env['GITHUB_ENV'] || '';
+    if (filePath) {
+        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
+    }
+    issueCommand('set-env', { name }, convertedVal);
+}
+/**
+ * Registers a secret which will get masked from logs
+ *
+ * @param secret - Value of the secret to be masked
+ * @remarks
+ * This function instructs the Actions runner to mask the specified value in any
+ * logs produced during the workflow run. Once registered, the secret value will
+ * be replaced with asterisks (***) whenever it appears in console output, logs,
+ * or error messages.
+ *
+ * This is useful for protecting sensitive information such as:
+ * - API keys
+ * - Access tokens
+ * - Authentication credentials
+ * - URL parameters containing signatures (SAS tokens)
+ *
+ * Note that masking only affects future logs; any previous appearances of the
+ * secret in logs before calling this function will remain unmasked.
+ *
+ * @example
+ * ```typescript
+ * // Register an API token as a secret
+ * const apiToken = "abc123xyz456";
+ * setSecret(apiToken);
+ *
+ * // Now any logs containing this value will show *** instead
+ * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
+ * ```
+ */
+function setSecret(secret) {
+    command_issueCommand('add-mask', {}, secret);
+}
+/**
+ * Prepends inputPath to the PATH (for this action and future actions)
+ * @param inputPath
+ */
+function addPath(inputPath) {
+    const filePath = process.env['GITHUB_PATH'] || '';
+    if (filePath) {
+        issueFileCommand('PATH', inputPath);
+    }
+    else {
+        issueCommand('add-path', {}, inputPath);
+    }
+    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
+}
+/**
+ * Gets the value of an input.
+ * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
+ * Returns an empty string if the value is not defined.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string
+ */
+function getInput(name, options) {
+    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
+    if (options && options.required && !val) {
+        throw new Error(`Input required and not supplied: ${name}`);
+    }
+    if (options && options.trimWhitespace === false) {
+        return val;
+    }
+    return val.trim();
+}
+/**
+ * Gets the values of an multiline input.  Each value is also trimmed.
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   string[]
+ *
+ */
+function getMultilineInput(name, options) {
+    const inputs = getInput(name, options)
+        .split('\n')
+        .filter(x => x !== '');
+    if (options && options.trimWhitespace === false) {
+        return inputs;
+    }
+    return inputs.map(input => input.trim());
+}
+/**
+ * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
+ * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
+ * The return value is also in boolean type.
+ * ref: https://yaml.org/spec/1.2/spec.html#id2804923
+ *
+ * @param     name     name of the input to get
+ * @param     options  optional. See InputOptions.
+ * @returns   boolean
+ */
+function getBooleanInput(name, options) {
+    const trueValue = ['true', 'True', 'TRUE'];
+    const falseValue = ['false', 'False', 'FALSE'];
+    const val = getInput(name, options);
+    if (trueValue.includes(val))
+        return true;
+    if (falseValue.includes(val))
+        return false;
+    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
+        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
+}
+/**
+ * Sets the value of an output.
+ *
+ * @param     name     name of the output to set
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function setOutput(name, value) {
+    const filePath = process.env['GITHUB_OUTPUT'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
+    }
+    process.stdout.write(external_os_namespaceObject.EOL);
+    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
+}
+/**
+ * Enables or disables the echoing of commands into stdout for the rest of the step.
+ * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
+ *
+ */
+function setCommandEcho(enabled) {
+    issue('echo', enabled ? 'on' : 'off');
+}
+//-----------------------------------------------------------------------
+// Results
+//-----------------------------------------------------------------------
+/**
+ * Sets the action status to failed.
+ * When the action exits it will be with an exit code of 1
+ * @param message add error issue message
+ */
+function setFailed(message) {
+    process.exitCode = ExitCode.Failure;
+    error(message);
+}
+//-----------------------------------------------------------------------
+// Logging Commands
+//-----------------------------------------------------------------------
+/**
+ * Gets whether Actions Step Debug is on or not
+ */
+function isDebug() {
+    return process.env['RUNNER_DEBUG'] === '1';
+}
+/**
+ * Writes debug message to user log
+ * @param message debug message
+ */
+function debug(message) {
+    command_issueCommand('debug', {}, message);
+}
+/**
+ * Adds an error issue
+ * @param message error issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function error(message, properties = {}) {
+    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a warning issue
+ * @param message warning issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function warning(message, properties = {}) {
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Adds a notice issue
+ * @param message notice issue message. Errors will be converted to string via toString()
+ * @param properties optional properties to add to the annotation.
+ */
+function notice(message, properties = {}) {
+    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
+/**
+ * Writes info to log with console.log.
+ * @param message info message
+ */
+function info(message) {
+    process.stdout.write(message + external_os_namespaceObject.EOL);
+}
+/**
+ * Begin an output group.
+ *
+ * Output until the next `groupEnd` will be foldable in this group
+ *
+ * @param name The name of the output group
+ */
+function startGroup(name) {
+    command_issue('group', name);
+}
+/**
+ * End an output group.
+ */
+function endGroup() {
+    command_issue('endgroup');
+}
+/**
+ * Wrap an asynchronous function call in a group.
+ *
+ * Returns the same type as the function itself.
+ *
+ * @param name The name of the group
+ * @param fn The function to wrap in the group
+ */
+function group(name, fn) {
+    return __awaiter(this, void 0, void 0, function* () {
+        startGroup(name);
+        let result;
+        try {
+            result = yield fn();
+        }
+        finally {
+            endGroup();
+        }
+        return result;
+    });
+}
+//-----------------------------------------------------------------------
+// Wrapper action state
+//-----------------------------------------------------------------------
+/**
+ * Saves state for current action, the state can only be retrieved by this action's post job execution.
+ *
+ * @param     name     name of the state to store
+ * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function saveState(name, value) {
+    const filePath = process.env['GITHUB_STATE'] || '';
+    if (filePath) {
+        return file_command_issueFileCommand('STATE', file_command_prepareKeyValueMessage(name, value));
+    }
+    command_issueCommand('save-state', { name }, utils_toCommandValue(value));
+}
+/**
+ * Gets the value of an state set by this action's main execution.
+ *
+ * @param     name     name of the state to get
+ * @returns   string
+ */
+function getState(name) {
+    return process.env[`STATE_${name}`] || '';
+}
+function getIDToken(aud) {
+    return __awaiter(this, void 0, void 0, function* () {
+        return yield OidcClient.getIDToken(aud);
+    });
+}
+/**
+ * Summary exports
+ */
+
+/**
+ * @deprecated use core.summary
+ */
+
+/**
+ * Path exports
+ */
+
+/**
+ * Platform utilities exports
+ */
+
+//# sourceMappingURL=core.js.map
+;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/summary.js
+var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+const { access, appendFile, writeFile } = external_fs_.promises;
+const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
+const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
+class Summary {
+    constructor() {
+        this._buffer = '';
+    }
+    /**
+     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
+     * Also checks r/w permissions.
+     *
+     * @returns step summary file path
+     */
+    filePath() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            if (this._filePath) {
+                return this._filePath;
+            }
+            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
+            if (!pathFromEnv) {
+                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
+            }
+            try {
+                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
+            }
+            catch (_a) {
+                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
+            }
+            this._filePath = pathFromEnv;
+            return this._filePath;
+        });
+    }
+    /**
+     * Wraps content in an HTML tag, adding any HTML attributes
+     *
+     * @param {string} tag HTML tag to wrap
+     * @param {string | null} content content within the tag
+     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
+     *
+     * @returns {string} content wrapped in HTML element
+     */
+    wrap(tag, content, attrs = {}) {
+        const htmlAttrs = Object.entries(attrs)
+            .map(([key, value]) => ` ${key}="${value}"`)
+            .join('');
+        if (!content) {
+            return `<${tag}${htmlAttrs}>`;
+        }
+        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
+    }
+    /**
+     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
+     *
+     * @param {SummaryWriteOptions} [options] (optional) options for write operation
+     *
+     * @returns {Promise<Summary>} summary instance
+     */
+    write(options) {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
+            const filePath = yield this.filePath();
+            const writeFunc = overwrite ? writeFile : appendFile;
+            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
+            return this.emptyBuffer();
+        });
+    }
+    /**
+     * Clears the summary buffer and wipes the summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    clear() {
+        return summary_awaiter(this, void 0, void 0, function* () {
+            return this.emptyBuffer().write({ overwrite: true });
+        });
+    }
+    /**
+     * Returns the current summary buffer as a string
+     *
+     * @returns {string} string of summary buffer
+     */
+    stringify() {
+        return this._buffer;
+    }
+    /**
+     * If the summary buffer is empty
+     *
+     * @returns {boolen} true if the buffer is empty
+     */
+    isEmptyBuffer() {
+        return this._buffer.length === 0;
+    }
+    /**
+     * Resets the summary buffer without writing to summary file
+     *
+     * @returns {Summary} summary instance
+     */
+    emptyBuffer() {
+        this._buffer = '';
+        return this;
+    }
+    /**
+     * Adds raw text to the summary buffer
+     *
+     * @param {string} text content to add
+     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addRaw(text, addEOL = false) {
+        this._buffer += text;
+        return addEOL ? this.addEOL() : this;
+    }
+    /**
+     * Adds the operating system-specific end-of-line marker to the buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addEOL() {
+        return this.addRaw(external_os_namespaceObject.EOL);
+    }
+    /**
+     * Adds an HTML codeblock to the summary buffer
+     *
+     * @param {string} code content to render within fenced code block
+     * @param {string} lang (optional) language to syntax highlight code
+     *
+     * @returns {Summary} summary instance
+     */
+    addCodeBlock(code, lang) {
+        const attrs = Object.assign({}, (lang && { lang }));
+        const element = this.wrap('pre', this.wrap('code', code), attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML list to the summary buffer
+     *
+     * @param {string[]} items list of items to render
+     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
+     *
+     * @returns {Summary} summary instance
+     */
+    addList(items, ordered = false) {
+        const tag = ordered ? 'ol' : 'ul';
+        const listItems = items.map(item => this.wrap('li', item)).join('');
+        const element = this.wrap(tag, listItems);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML table to the summary buffer
+     *
+     * @param {SummaryTableCell[]} rows table rows
+     *
+     * @returns {Summary} summary instance
+     */
+    addTable(rows) {
+        const tableBody = rows
+            .map(row => {
+            const cells = row
+                .map(cell => {
+                if (typeof cell === 'string') {
+                    return this.wrap('td', cell);
+                }
+                const { header, data, colspan, rowspan } = cell;
+                const tag = header ? 'th' : 'td';
+                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
+                return this.wrap(tag, data, attrs);
+            })
+                .join('');
+            return this.wrap('tr', cells);
+        })
+            .join('');
+        const element = this.wrap('table', tableBody);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds a collapsable HTML details element to the summary buffer
+     *
+     * @param {string} label text for the closed state
+     * @param {string} content collapsable content
+     *
+     * @returns {Summary} summary instance
+     */
+    addDetails(label, content) {
+        const element = this.wrap('details', this.wrap('summary', label) + content);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML image tag to the summary buffer
+     *
+     * @param {string} src path to the image you to embed
+     * @param {string} alt text description of the image
+     * @param {SummaryImageOptions} options (optional) addition image attributes
+     *
+     * @returns {Summary} summary instance
+     */
+    addImage(src, alt, options) {
+        const { width, height } = options || {};
+        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
+        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML section heading element
+     *
+     * @param {string} text heading text
+     * @param {number | string} [level=1] (optional) the heading level, default: 1
+     *
+     * @returns {Summary} summary instance
+     */
+    addHeading(text, level) {
+        const tag = `h${level}`;
+        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
+            ? tag
+            : 'h1';
+        const element = this.wrap(allowedTag, text);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML thematic break (<hr>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addSeparator() {
+        const element = this.wrap('hr', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML line break (<br>) to the summary buffer
+     *
+     * @returns {Summary} summary instance
+     */
+    addBreak() {
+        const element = this.wrap('br', null);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML blockquote to the summary buffer
+     *
+     * @param {string} text quote text
+     * @param {string} cite (optional) citation url
+     *
+     * @returns {Summary} summary instance
+     */
+    addQuote(text, cite) {
+        const attrs = Object.assign({}, (cite && { cite }));
+        const element = this.wrap('blockquote', text, attrs);
+        return this.addRaw(element).addEOL();
+    }
+    /**
+     * Adds an HTML anchor tag to the summary buffer
+     *
+     * @param {string} text link text/content
+     * @param {string} href hyperlink
+     *
+     * @returns {Summary} summary instance
+     */
+    addLink(text, href) {
+        const element = this.wrap('a', text, { href });
+        return this.addRaw(element).addEOL();
+    }
+}
+const _summary = new Summary();
+/**
+ * @deprecated use `core.summary`
+ */
+const markdownSummary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
+//# sourceMappingURL=summary.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
+
+
+
+// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
+const redactor = new SecretRedactor();
+/** Hides every secret that a logger of this step was asked to mask. */
+function redactSecrets(text) {
+    return redactor.redact(text);
+}
+// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
+// streamed log costs one pair of marker lines, not a pair per line.
+let stopToken;
+function writeUntrusted(text) {
+    if (stopToken === undefined) {
+        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
+        stopToken = (0,external_node_crypto_.randomUUID)();
+        info(`::stop-commands::${stopToken}`);
+    }
+    info(redactor.redact(text));
+}
+/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
+function logger_resumeCommands() {
+    if (stopToken === undefined)
+        return;
+    info(`::${stopToken}::`);
+    stopToken = undefined;
+}
+/** `write`, run once the runner reads workflow commands again. */
+function resumeBefore(write) {
+    return (...args) => {
+        logger_resumeCommands();
+        write(...args);
+    };
+}
+/** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
+function createActionsLogger(environment = process.env) {
+    let summaryWarned = false;
+    return {
+        info: resumeBefore(message => info(redactor.redact(message))),
+        untrusted: writeUntrusted,
+        debug: resumeBefore(message => debug(redactor.redact(message))),
+        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
+        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
+        group: async (title, phase) => {
+            logger_resumeCommands();
+            startGroup(title);
+            try {
+                return await timePhase(title, phase, resumeBefore(info));
+            }
+            finally {
+                logger_resumeCommands();
+                endGroup();
+            }
+        },
+        mask: resumeBefore(secret => {
+            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
+            // not split. It masks any value that is not blank, however short, so every line goes as it is.
+            for (const part of secretParts(secret))
+                setSecret(part);
+            redactor.add(secret);
+        }),
+        summary: async (markdown) => {
+            logger_resumeCommands();
+            // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
+            if (!environment.GITHUB_STEP_SUMMARY) {
+                if (!summaryWarned)
+                    warning(`No job summary here${environment.ACT ? ' (act discards them)' : ''}; the summary is skipped.`);
+                summaryWarned = true;
+                return;
+            }
+            await summary.addRaw(redactor.redact(markdown), true).write();
+        },
+    };
+}
+//# sourceMappingURL=logger.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
+
+
+
+const postMarker = 'isPost';
+/**
+ * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
+ * step state; the runner hands it back to the post step as `STATE_isPost`.
+ */
+function isPostStep() {
+    return getState(postMarker) === 'true';
+}
+/** Marks that a post step must follow, for actions that declare `runs.post`. */
+function expectPostStep() {
+    logger_resumeCommands();
+    saveState(postMarker, 'true');
+}
+/** Saves a value for this action's post step. */
+function saveStepState(name, value) {
+    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
+    resumeCommands();
+    core.saveState(name, value);
+}
+/** Reads a value the main step saved. */
+function readStepState(name) {
+    return core.getState(name);
+}
+/** Sets every output; `undefined` values are left unset. */
+function setOutputs(outputs) {
+    logger_resumeCommands();
+    for (const [name, value] of Object.entries(outputs)) {
+        if (value !== undefined)
+            setOutput(name, value);
+    }
+}
+/**
+ * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
+ * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
+ * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
+ */
+function failStep(error) {
+    logger_resumeCommands();
+    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+        debug(redactSecrets(error.stack));
+    }
+    if (error instanceof RemoteError && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
+    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
+    // @github/local-action swaps in only records the failure.
+    process.exitCode = 1;
+}
+/**
+ * Runs the step the runner started, main or post, and is the one place that fails it: an error fails the step in
+ * one line, and a failure that carries outputs sets them first, so later steps read how far it got.
+ */
+async function runStep(frame) {
+    try {
+        if (frame.post && isPostStep()) {
+            await frame.post();
+        }
+        else {
+            if (frame.post)
+                expectPostStep();
+            setOutputs(frame.outputs(await frame.main()));
+        }
+    }
+    catch (error) {
+        if (error instanceof FailureWithOutputs) {
+            setOutputs(frame.outputs(error.outputs));
+            failStep(error.cause);
+        }
+        else {
+            failStep(error);
+        }
+    }
+}
+//# sourceMappingURL=step.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
+
+
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+// EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
+var lib = __nccwpck_require__(7004);
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/known-hosts.js
+
+/** The host name as known_hosts writes it: bare on port 22, `[host]:port` otherwise. */
+function knownHostsName(host, port) {
+    return port === 22 ? host : `[${host}]:${port}`;
+}
+/** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64. */
+function fingerprint(key) {
+    return `SHA256:${(0,external_node_crypto_.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
+// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
+function matchesPattern(name, pattern) {
+    let at = 0;
+    let next = 0;
+    let star = -1;
+    let starAt = 0;
+    while (at < name.length) {
+        if (pattern[next] === '*') {
+            star = next++;
+            starAt = at;
+        }
+        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
+            next++;
+            at++;
+        }
+        else if (star >= 0) {
+            next = star + 1;
+            at = ++starAt;
+        }
+        else {
+            return false;
+        }
+    }
+    while (pattern[next] === '*')
+        next++;
+    return next === pattern.length;
+}
+function matchesLine(line, name) {
+    if (line.hashed) {
+        const digest = (0,external_node_crypto_.createHmac)('sha1', line.hashed.salt).update(name).digest();
+        return digest.equals(line.hashed.hash);
+    }
+    let matched = false;
+    for (const pattern of line.patterns) {
+        if (pattern.startsWith('!')) {
+            if (matchesPattern(name, pattern.slice(1)))
+                return false;
+        }
+        else if (matchesPattern(name, pattern)) {
+            matched = true;
+        }
+    }
+    return matched;
+}
+/** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
+class KnownHosts {
+    lines = [];
+    /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
+    invalidLines = [];
+    constructor(text) {
+        text.split(/\r?\n/).forEach((raw, index) => {
+            const line = raw.trim();
+            if (line === '' || line.startsWith('#'))
+                return;
+            const fields = line.split(/\s+/);
+            const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
+            const [names, type, base64] = fields;
+            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
+                this.invalidLines.push(index + 1);
+                return;
+            }
+            const hostKey = { type, key: Buffer.from(base64, 'base64') };
+            const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
+            this.lines.push({
+                patterns: hashed ? [] : names.toLowerCase().split(','),
+                ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
+                marker,
+                hostKey,
+            });
+        });
+    }
+    /** The keys known for a host, revoked ones and certificate authorities excluded. */
+    keysFor(host, port) {
+        return this.linesFor(host, port)
+            .filter(line => line.marker === undefined)
+            .map(line => line.hostKey);
+    }
+    /**
+     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
+     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
+     */
+    verify(host, port, offered) {
+        const lines = this.linesFor(host, port);
+        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
+            return 'revoked';
+        const known = lines.filter(line => line.marker === undefined);
+        if (known.length === 0)
+            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
+        return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
+    }
+    linesFor(host, port) {
+        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
+        const name = knownHostsName(host.toLowerCase(), port);
+        return this.lines.filter(line => matchesLine(line, name));
+    }
+}
+// What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
+const hostKeyAlgorithms = {
+    'ssh-ed25519': ['ssh-ed25519'],
+    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+/** The host key algorithms to offer for the keys we know, like OpenSSH preferring known host key types. */
+function hostKeyAlgorithmsFor(keys) {
+    return [...new Set(keys.flatMap(key => hostKeyAlgorithms[key.type] ?? []))];
+}
+//# sourceMappingURL=known-hosts.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
+
+
+// ssh2 is CommonJS: Node's ES module loader only sees its default export.
+const { Client, utils } = lib;
+
+
+
+
+/**
+ * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
+ * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
+ */
+class UnfinishedCommand extends RemoteError {
+    timedOut;
+    constructor(where, what, options, 
+    /** Past its deadline, as opposed to a connection lost under it. */
+    timedOut) {
+        super(where, what, options);
+        this.timedOut = timedOut;
+    }
+}
+/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
+function readPrivateKey(text, input) {
+    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
+    if (parsed instanceof Error) {
+        const encrypted = /encrypted|passphrase/i.test(parsed.message);
+        throw new ConfigError(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
+            ? 'Use a deploy key without a passphrase, kept in a secret.'
+            : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
+    }
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (!key?.isPrivateKey())
+        throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+    return key;
+}
+/**
+ * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
+ * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
+ * (connecting, the handshake and logging in), and leaves no socket open when it fails.
+ */
+function connectSsh(target, credentials, options = {}) {
+    const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
+    const where = `${target.user}@${knownHostsLabel(target)}`;
+    const timeoutMs = options.readyTimeoutMs ?? 20_000;
+    const client = new Client();
+    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
+    const socket = (0,external_node_net_namespaceObject.createConnection)({ host: target.host, port: target.port });
+    let hostKeyProblem;
+    let serverMethods;
+    return new Promise((resolve, reject) => {
+        const fail = (error) => {
+            clearTimeout(timer);
+            socket.destroy();
+            reject(error);
+        };
+        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
+        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
+        const timer = setTimeout(() => fail(new RemoteError(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new RemoteError(where, 'the SSH connection closed before the handshake finished'));
+        const onError = (error) => {
+            if (hostKeyProblem) {
+                fail(new RemoteError(where, hostKeyProblem, { cause: error }));
+            }
+            else if (error.level === 'client-authentication') {
+                const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
+                fail(new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                    cause: error,
+                    next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
+                }));
+            }
+            else {
+                fail(new RemoteError(where, 'could not connect', { cause: error, remoteOutput: errorMessage(error) }));
+            }
+        };
+        client.on('error', onError).on('end', onClosed).on('close', onClosed);
+        client.on('ready', () => {
+            clearTimeout(timer);
+            client.off('error', onError).off('end', onClosed).off('close', onClosed);
+            resolve(wrapClient(client, target, where));
+        });
+        client.connect({
+            sock: socket,
+            username: target.user,
+            // Ours covers the whole connect, above.
+            readyTimeout: 0,
+            keepaliveInterval: 5_000,
+            keepaliveCountMax: 3,
+            // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
+            ...(knownKeys.length ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownKeys) } } : {}),
+            hostVerifier: (offered) => {
+                const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
+                if (verdict === 'known')
+                    return true;
+                const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
+                hostKeyProblem = {
+                    'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
+                    mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
+                    revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
+                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
+                }[verdict];
+                return false;
+            },
+            authHandler: (methodsLeft, _partialSuccess, next) => {
+                if (methodsLeft === null) {
+                    next({ type: 'publickey', username: target.user, key: credentials.privateKey });
+                }
+                else {
+                    serverMethods = methodsLeft;
+                    next(false);
+                }
+            },
+        });
+        // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
+        // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
+        socket.setNoDelay(true);
+    });
+}
+function knownHostsLabel(target) {
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    return target.port === 22 ? host : `${host}:${target.port}`;
+}
+// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
+function keyType(blob) {
+    const length = blob.readUInt32BE(0);
+    return blob.subarray(4, 4 + length).toString('ascii');
+}
+function wrapClient(client, target, where) {
+    let lost;
+    client.on('close', () => {
+        lost ??= new Error('connection closed');
+    });
+    client.on('error', error => {
+        lost = error;
+    });
+    // `what` names the command in the error when `timeoutMs` passes.
+    const execute = (argv, options, what) => new Promise((resolve, reject) => {
+        if (lost) {
+            reject(new RemoteError(where, 'the SSH connection was lost', { cause: lost, remoteOutput: errorMessage(lost) }));
+            return;
+        }
+        const stdout = [];
+        const stderr = [];
+        let opened;
+        let timedOut = false;
+        client.exec(toShellCommand(argv), (error, channel) => {
+            if (error) {
+                clearTimeout(timer);
+                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
+                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
+                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
+                reject(new RemoteError(where, problem, { cause: error, remoteOutput: errorMessage(error) }));
+                return;
+            }
+            if (timedOut) {
+                stopCommand(channel);
+                return;
+            }
+            opened = channel;
+            channel.on('data', (chunk) => stdout.push(chunk));
+            channel.stderr.on('data', (chunk) => stderr.push(chunk));
+            channel.on('close', (code, signal) => {
+                clearTimeout(timer);
+                const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
+                if (code === null || code === undefined) {
+                    const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || errorMessage(cause) }, false));
+                }
+                else {
+                    resolve(result);
+                }
+            });
+            channel.end(options.stdin ?? '');
+        });
+        const { timeoutMs } = options;
+        const timer = timeoutMs === undefined
+            ? undefined
+            : setTimeout(() => {
+                timedOut = true;
+                if (opened)
+                    stopCommand(opened);
+                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
+                reject(new UnfinishedCommand(where, `${what} did not finish within ${formatDuration(timeoutMs)}`, { remoteOutput: output }, true));
+            }, timeoutMs);
+    });
+    return {
+        target,
+        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
+        async run(what, argv, options = {}) {
+            const result = await execute(argv, options, what);
+            if (result.code !== 0) {
+                throw new RemoteError(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
+            }
+            return result.stdout;
+        },
+        openTunnel: (host, port) => new Promise((resolve, reject) => {
+            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+                if (error)
+                    reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: errorMessage(error) }));
+                else
+                    resolve(channel);
+            });
+        }),
+        close: () => client.end(),
+    };
+}
+// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
+// does not fill the error.
+function describeCommand(argv) {
+    const [firstLine = ''] = toShellCommand(argv).split('\n');
+    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
+}
+/**
+ * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
+ * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
+ * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
+ * next writes to its closed output.
+ */
+function stopCommand(channel) {
+    const internals = channel;
+    const { id, state } = internals.outgoing;
+    if (state === 'open' || state === 'eof')
+        internals._client._protocol.signal(id, 'KILL');
+    channel.close();
+}
+//# sourceMappingURL=connection.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
+
+
+
+/**
+ * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
+ * the known_hosts lines are for, in the error when they are missing.
+ */
+function readSshCredentials(reader, hosts) {
+    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
+    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
+    if (knownHosts.invalidLines.length > 0) {
+        throw new ConfigError('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+    }
+    return { privateKey, knownHosts };
+}
+//# sourceMappingURL=credentials-input.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
+// Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
+
+
+//# sourceMappingURL=index.js.map
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8019);
 ;// CONCATENATED MODULE: ./src/ndjson-blobs.ts
 
 
@@ -63260,7 +64983,7 @@ async function openNdjsonBlobs(path) {
         text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
-        throw new dist/* ConfigError */.xL('blobs-file', `cannot be read (${(0,dist/* errorMessage */.gJ)(error)})`, 'Give the path of an NDJSON file written by an earlier step.');
+        throw new ConfigError('blobs-file', `cannot be read (${errorMessage(error)})`, 'Give the path of an NDJSON file written by an earlier step.');
     }
     const blobs = parseBlobs(text);
     const byId = new Map(blobs.map(blob => [blob.id, blob]));
@@ -63288,24 +65011,24 @@ function parseBlobs(text) {
             row = JSON.parse(line);
         }
         catch {
-            throw new dist/* ConfigError */.xL('blobs-file', `${where} is not JSON`, expected);
+            throw new ConfigError('blobs-file', `${where} is not JSON`, expected);
         }
         if (typeof row !== 'object' || row === null || Array.isArray(row))
-            throw new dist/* ConfigError */.xL('blobs-file', `${where} is not a JSON object`, expected);
+            throw new ConfigError('blobs-file', `${where} is not a JSON object`, expected);
         const field = (name, nullable) => {
             const value = row[name];
             if (typeof value === 'string' && value !== '')
                 return value;
             if (nullable && (value === null || value === undefined))
                 return null;
-            throw new dist/* ConfigError */.xL('blobs-file', `${where}: ${name} must be a non-empty string${nullable ? ' or null' : ''}`, expected);
+            throw new ConfigError('blobs-file', `${where}: ${name} must be a non-empty string${nullable ? ' or null' : ''}`, expected);
         };
         const byteSize = Number(row.byte_size);
         if (!Number.isSafeInteger(byteSize) || byteSize < 0)
-            throw new dist/* ConfigError */.xL('blobs-file', `${where}: byte_size must be a whole number of bytes`, expected);
+            throw new ConfigError('blobs-file', `${where}: byte_size must be a whole number of bytes`, expected);
         const createdAt = field('created_at', false);
         if (Number.isNaN(Date.parse(createdAt)))
-            throw new dist/* ConfigError */.xL('blobs-file', `${where}: created_at is not a time ("${createdAt}")`, expected);
+            throw new ConfigError('blobs-file', `${where}: created_at is not a time ("${createdAt}")`, expected);
         blobs.push({
             id: index + 1,
             key: field('key', false),
@@ -63321,28 +65044,28 @@ function parseBlobs(text) {
 }
 
 // EXTERNAL MODULE: ../../node_modules/.pnpm/pg@8.23.1/node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(6567);
+var pg_lib = __nccwpck_require__(6567);
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/pg@8.23.1/node_modules/pg/esm/index.mjs
 // ESM wrapper for pg
 
 
 // Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
+const esm_Client = pg_lib.Client
+const Pool = pg_lib.Pool
+const Connection = pg_lib.Connection
+const types = pg_lib.types
+const Query = pg_lib.Query
+const DatabaseError = pg_lib.DatabaseError
+const escapeIdentifier = pg_lib.escapeIdentifier
+const escapeLiteral = pg_lib.escapeLiteral
+const Result = pg_lib.Result
+const TypeOverrides = pg_lib.TypeOverrides
 
 // Also export the defaults
-const defaults = lib.defaults
+const defaults = pg_lib.defaults
 
 // Re-export the default
-/* harmony default export */ const esm = (lib);
+/* harmony default export */ const esm = (pg_lib);
 
 ;// CONCATENATED MODULE: ./src/postgres-blobs.ts
 
@@ -63366,7 +65089,7 @@ async function openPostgresBlobs(url, where) {
     }
     catch (error) {
         await client.end().catch(() => { });
-        throw new dist/* RemoteError */.Hi(where, 'could not connect to the database', { cause: error, remoteOutput: (0,dist/* errorMessage */.gJ)(error), next: 'Check database-url.' });
+        throw new RemoteError(where, 'could not connect to the database', { cause: error, remoteOutput: errorMessage(error), next: 'Check database-url.' });
     }
     try {
         // Every query here is a handful of index lookups; JIT compiling them would cost more than running them.
@@ -63387,13 +65110,13 @@ async function describeSchema(client, where) {
     const blobs = await columnsOf(client, 'active_storage_blobs');
     const missing = blobColumns.filter(column => !blobs.has(column));
     if (missing.length === blobColumns.length) {
-        throw new dist/* ConfigError */.xL('database-url', 'points to a database without an active_storage_blobs table in its search_path', "Point it at the app's database, where bin/rails active_storage:install created the tables.");
+        throw new ConfigError('database-url', 'points to a database without an active_storage_blobs table in its search_path', "Point it at the app's database, where bin/rails active_storage:install created the tables.");
     }
     if (missing.length > 0) {
-        throw new dist/* ConfigError */.xL('database-url', `points to an active_storage_blobs table without the column(s) ${missing.join(', ')}`, 'This action reads the schema of Rails 6.1 and later.');
+        throw new ConfigError('database-url', `points to an active_storage_blobs table without the column(s) ${missing.join(', ')}`, 'This action reads the schema of Rails 6.1 and later.');
     }
     if (!integerTypes.has(blobs.get('id') ?? '')) {
-        throw new dist/* ConfigError */.xL('database-url', `points to an active_storage_blobs table with ${blobs.get('id')} ids`, 'The sampler draws integer ids; UUID primary keys are not supported.');
+        throw new ConfigError('database-url', `points to an active_storage_blobs table with ${blobs.get('id')} ids`, 'The sampler draws integer ids; UUID primary keys are not supported.');
     }
     const attachments = await columnsOf(client, 'active_storage_attachments');
     const stratified = attachmentColumns.every(column => attachments.has(column));
@@ -63407,7 +65130,7 @@ async function describeSchema(client, where) {
             return (await client.query(text, values)).rows;
         }
         catch (error) {
-            throw new dist/* RemoteError */.Hi(where, `${what} failed`, { cause: error, remoteOutput: (0,dist/* errorMessage */.gJ)(error) });
+            throw new RemoteError(where, `${what} failed`, { cause: error, remoteOutput: errorMessage(error) });
         }
     };
     const toUnit = (row) => ({ id: Number(row.id), stratum: row.name });
@@ -63417,7 +65140,7 @@ async function describeSchema(client, where) {
             return undefined;
         const bounds = { min: Number(row.min), max: Number(row.max) };
         if (!Number.isSafeInteger(bounds.min) || !Number.isSafeInteger(bounds.max)) {
-            throw new dist/* RemoteError */.Hi(where, `active_storage_blobs ids run from ${row.min} to ${row.max}, beyond what the sampler can draw (2^53)`);
+            throw new RemoteError(where, `active_storage_blobs ids run from ${row.min} to ${row.max}, beyond what the sampler can draw (2^53)`);
         }
         return bounds;
     };
@@ -63462,8 +65185,6 @@ function toRecord(row) {
     };
 }
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/tunnel.ts
 
 /**
@@ -63473,7 +65194,7 @@ var external_node_net_ = __nccwpck_require__(7030);
 async function forwardLocalPort(connection, host, port) {
     const sockets = new Set();
     let lastError;
-    const server = (0,external_node_net_.createServer)(socket => {
+    const server = (0,external_node_net_namespaceObject.createServer)(socket => {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         socket.pause();
@@ -63518,7 +65239,7 @@ async function openBlobSource(inputs) {
         return openNdjsonBlobs(source.path);
     if (tunnel === undefined)
         return openPostgresBlobs(source.url, 'database');
-    const connection = await (0,ssh/* connectSsh */.LZ)(tunnel.target, tunnel.credentials);
+    const connection = await connectSsh(tunnel.target, tunnel.credentials);
     const url = new URL(source.url);
     const forward = await forwardLocalPort(connection, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 5432));
     try {
@@ -63541,43 +65262,13 @@ async function openBlobSource(inputs) {
     }
 }
 
-
-/***/ }),
-
-/***/ 1161:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  m: () => (/* binding */ systemClock)
-});
-
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/clock.ts
-
-const systemClock = {
-    now: () => Date.now(),
-    sleep: async (milliseconds) => {
-        await (0,promises_namespaceObject.setTimeout)(milliseconds);
-    },
-};
+// The Clock lives in @circuitverse/shared; main.ts still imports it from here until its rework lands (issue 13).
 
 
-/***/ }),
-
-/***/ 5286:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ readInputs)
-/* harmony export */ });
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
-/* harmony import */ var _circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4730);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8293);
+// EXTERNAL MODULE: ../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(8293);
+;// CONCATENATED MODULE: ./src/inputs.ts
 
 
 
@@ -63599,7 +65290,7 @@ function readInputs(reader, logger, now) {
         source,
         tunnel: readTunnel(reader, source),
         sampleSize: reader.integer('sample-size', 200, { min: 1, max: 10_000_000 }),
-        seed: reader.optional('seed') ?? String((0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomInt)(2 ** 47)),
+        seed: reader.optional('seed') ?? String((0,external_node_crypto_.randomInt)(2 ** 47)),
         recentSince: readRecentSince(reader, now),
         services: readServices(reader),
         region: reader.optional('region'),
@@ -63614,15 +65305,15 @@ function readSource(reader) {
     const url = reader.optional('database-url');
     const path = reader.optional('blobs-file');
     if (url !== undefined && path !== undefined) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('blobs-file', 'is set together with database-url', 'Set exactly one of database-url and blobs-file.');
+        throw new ConfigError('blobs-file', 'is set together with database-url', 'Set exactly one of database-url and blobs-file.');
     }
     if (path !== undefined)
         return { kind: 'file', path };
     if (url === undefined) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('database-url', 'is required when blobs-file is not set', 'Set it to the postgres:// URL of the app database, e.g. ${{ secrets.DATABASE_URL }}.');
+        throw new ConfigError('database-url', 'is required when blobs-file is not set', 'Set it to the postgres:// URL of the app database, e.g. ${{ secrets.DATABASE_URL }}.');
     }
     if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('database-url', 'is not a PostgreSQL URL', 'Write postgres://user:password@host:port/database.');
+        throw new ConfigError('database-url', 'is not a PostgreSQL URL', 'Write postgres://user:password@host:port/database.');
     }
     return { kind: 'database', url };
 }
@@ -63644,25 +65335,25 @@ function readTunnel(reader, source) {
     if (host === undefined)
         return undefined;
     if (source.kind === 'file')
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-host', 'is set, but the blobs come from blobs-file', 'Drop ssh-host, or read the blobs from database-url.');
+        throw new ConfigError('ssh-host', 'is set, but the blobs come from blobs-file', 'Drop ssh-host, or read the blobs from database-url.');
     if (new URL(source.url).hostname === '') {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('database-url', 'names no host for the tunnel to reach', 'Write the database host as ssh-host sees it, e.g. postgres://app:pw@127.0.0.1:5432/app.');
+        throw new ConfigError('database-url', 'names no host for the tunnel to reach', 'Write the database host as ssh-host sees it, e.g. postgres://app:pw@127.0.0.1:5432/app.');
     }
-    const target = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .parseSshTarget */ .vW)(host, 'root');
+    const target = parseSshTarget(host, 'root');
     if (!target)
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
-    return { target, credentials: (0,_circuitverse_shared_ssh__WEBPACK_IMPORTED_MODULE_2__/* .readSshCredentials */ .Fq)(reader, 'ssh-host') };
+        throw new ConfigError('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
+    return { target, credentials: readSshCredentials(reader, 'ssh-host') };
 }
 function readRecentSince(reader, now) {
     const text = reader.optional('recent-since');
     if (text === undefined)
         return undefined;
-    const duration = (0,_circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .parseDuration */ .E9)(text);
+    const duration = parseDuration(text);
     if (duration !== undefined)
         return new Date(now.getTime() - duration);
     const instant = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN);
     if (Number.isNaN(instant.getTime())) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('recent-since', `is neither an ISO time nor a duration ("${text}")`, 'Write a time such as 2026-11-27T12:00:00Z or a duration such as 2h.');
+        throw new ConfigError('recent-since', `is neither an ISO time nor a duration ("${text}")`, 'Write a time such as 2026-11-27T12:00:00Z or a duration such as 2h.');
     }
     return instant;
 }
@@ -63670,17 +65361,17 @@ function readServices(reader) {
     const services = readServiceMap(reader);
     const bucket = reader.optional('bucket');
     if (bucket !== undefined && services.size > 0) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('bucket', 'is set together with services', 'Use bucket for one service, or services for several, not both.');
+        throw new ConfigError('bucket', 'is set together with services', 'Use bucket for one service, or services for several, not both.');
     }
     if (bucket !== undefined)
         services.set('', bucket);
     if (services.size === 0) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('services', 'is required when bucket is not set', 'Write one service=bucket line per ActiveStorage service, e.g. amazon=circuitverse-images-prod.');
+        throw new ConfigError('services', 'is required when bucket is not set', 'Write one service=bucket line per ActiveStorage service, e.g. amazon=circuitverse-images-prod.');
     }
     for (const [service, name] of services) {
         if (!bucketPattern.test(name)) {
             const input = service === '' ? 'bucket' : 'services';
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL(input, `names an invalid bucket "${name}"`, 'A bucket name is 3 to 63 lower-case letters, digits, "." or "-".');
+            throw new ConfigError(input, `names an invalid bucket "${name}"`, 'A bucket name is 3 to 63 lower-case letters, digits, "." or "-".');
         }
     }
     return services;
@@ -63688,7 +65379,7 @@ function readServices(reader) {
 function readEndpoint(reader) {
     const endpoint = reader.optional('endpoint');
     if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('endpoint', `is not an http(s) URL ("${endpoint}")`, 'Write the S3-compatible endpoint as https://host[:port].');
+        throw new ConfigError('endpoint', `is not an http(s) URL ("${endpoint}")`, 'Write the S3-compatible endpoint as https://host[:port].');
     }
     return endpoint;
 }
@@ -63700,126 +65391,25 @@ function readServiceMap(reader) {
         return reader.keyValues('services', { key: servicePattern });
     let parsed;
     try {
-        parsed = (0,yaml__WEBPACK_IMPORTED_MODULE_3__/* .parse */ .qg)(text);
+        parsed = (0,dist/* parse */.qg)(text);
     }
     catch (error) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('services', `is neither name=bucket lines nor a YAML map (${error.message.split('\n')[0]})`, 'Write one service=bucket line per service.');
+        throw new ConfigError('services', `is neither name=bucket lines nor a YAML map (${error.message.split('\n')[0]})`, 'Write one service=bucket line per service.');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('services', 'is neither name=bucket lines nor a YAML map', 'Write one service=bucket line per service, e.g. amazon=circuitverse-images-prod.');
+        throw new ConfigError('services', 'is neither name=bucket lines nor a YAML map', 'Write one service=bucket line per service, e.g. amazon=circuitverse-images-prod.');
     }
     const services = new Map();
     for (const [name, bucket] of Object.entries(parsed)) {
         if (!servicePattern.pattern.test(name))
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('services', `has an invalid key "${name}"`, `A key is ${servicePattern.description}.`);
+            throw new ConfigError('services', `has an invalid key "${name}"`, `A key is ${servicePattern.description}.`);
         if (typeof bucket !== 'string')
-            throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('services', `maps "${name}" to something that is not a bucket name`, 'Write service: bucket.');
+            throw new ConfigError('services', `maps "${name}" to something that is not a bucket name`, 'Write service: bucket.');
         services.set(name, bucket);
     }
     return services;
 }
 
-
-/***/ }),
-
-/***/ 1490:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _circuitverse_shared_bundle_globals__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5334);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
-/* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_os__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_2__);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8019);
-/* harmony import */ var _circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(480);
-/* harmony import */ var _blob_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9495);
-/* harmony import */ var _clock_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1161);
-/* harmony import */ var _inputs_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5286);
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9887);
-/* harmony import */ var _s3_store_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(5377);
-
-
-
-
-
-
-
-
-
-
-function toOutputs(outputs) {
-    return {
-        sampled: String(outputs.sampled),
-        missing: String(outputs.missing),
-        mismatched: String(outputs.mismatched),
-        unverifiable: String(outputs.unverifiable),
-        'missing-rate': String(outputs.missingRate),
-        'missing-rate-upper': String(outputs.missingRateUpper),
-        report: outputs.report,
-    };
-}
-const logger = (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__/* .createActionsLogger */ .Ml)();
-try {
-    const inputs = (0,_inputs_js__WEBPACK_IMPORTED_MODULE_7__/* .readInputs */ .K)(new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_3__/* .InputReader */ .i_(process.env), logger, new Date());
-    const outputs = await (0,_run_js__WEBPACK_IMPORTED_MODULE_8__/* .verifyAttachments */ .u)(inputs, {
-        logger,
-        clock: _clock_js__WEBPACK_IMPORTED_MODULE_6__/* .systemClock */ .m,
-        openBlobs: () => (0,_blob_source_js__WEBPACK_IMPORTED_MODULE_5__/* .openBlobSource */ .f)(inputs),
-        store: (0,_s3_store_js__WEBPACK_IMPORTED_MODULE_9__/* .createS3Store */ .o)({ region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency }),
-        // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-        reportPath: (0,node_path__WEBPACK_IMPORTED_MODULE_2__.join)(process.env.RUNNER_TEMP ?? (0,node_os__WEBPACK_IMPORTED_MODULE_1__.tmpdir)(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
-    });
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__/* .setOutputs */ .n0)(toOutputs(outputs));
-}
-catch (error) {
-    if (error instanceof _run_js__WEBPACK_IMPORTED_MODULE_8__/* .VerificationFailed */ .X)
-        (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__/* .setOutputs */ .n0)(toOutputs(error.outputs));
-    (0,_circuitverse_shared_actions__WEBPACK_IMPORTED_MODULE_4__/* .failStep */ .vy)(error);
-}
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 4980:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   A: () => (/* binding */ StoreError)
-/* harmony export */ });
-/** A failure talking to the store: `transient` ones (throttling, 5xx, timeouts, dropped connections) are worth retrying. */
-class StoreError extends Error {
-    transient;
-    status;
-    name = 'StoreError';
-    constructor(message, transient, status, options = {}) {
-        super(message, options);
-        this.transient = transient;
-        this.status = status;
-    }
-}
-
-
-/***/ }),
-
-/***/ 9887:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  X: () => (/* binding */ VerificationFailed),
-  u: () => (/* binding */ verifyAttachments)
-});
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ../../packages/shared/dist/index.js + 3 modules
-var dist = __nccwpck_require__(8019);
 ;// CONCATENATED MODULE: ./src/checksum-verdict.ts
 const digestLengths = { md5: 16, sha256: 32 };
 /**
@@ -63874,8 +65464,10 @@ function compareHead(expected, head) {
         return { status: 'unverifiable', problem: `encrypted with ${head.encryption}, so the ETag is not the MD5; verify: download hashes it` };
     }
     const multipart = /^[0-9a-f]{32}-(\d+)$/i.exec(etag);
-    if (multipart)
-        return { status: 'unverifiable', problem: `uploaded in ${multipart[1]} parts, so the ETag is not the MD5; verify: download hashes it` };
+    if (multipart) {
+        const parts = multipart[1] === '1' ? '1 part' : `${multipart[1]} parts`;
+        return { status: 'unverifiable', problem: `uploaded in ${parts}, so the ETag is not the MD5; verify: download hashes it` };
+    }
     if (!/^[0-9a-f]{32}$/i.test(etag))
         return { status: 'unverifiable', problem: `ETag "${etag}" is not an MD5; verify: download hashes it` };
     return compareDigest('MD5', Buffer.from(etag, 'hex'), expected.digest);
@@ -63910,8 +65502,19 @@ function contentTypeWarnings(blob, head) {
     return [`content type is "${head.contentType}" in S3, "${blob.contentType}" in the database`];
 }
 
-// EXTERNAL MODULE: ./src/object-store.ts
-var object_store = __nccwpck_require__(4980);
+;// CONCATENATED MODULE: ./src/object-store.ts
+/** A failure talking to the store: `transient` ones (throttling, 5xx, timeouts, dropped connections) are worth retrying. */
+class StoreError extends Error {
+    transient;
+    status;
+    name = 'StoreError';
+    constructor(message, transient, status, options = {}) {
+        super(message, options);
+        this.transient = transient;
+        this.status = status;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/retry.ts
 
 /** Six tries over up to about six seconds: rides out S3's SlowDown bursts without stalling a run on a dead store. */
@@ -63931,7 +65534,7 @@ async function withRetries(operation, options) {
             return { ok: true, value: await operation(), attempts: attempt };
         }
         catch (error) {
-            if (!(error instanceof object_store/* StoreError */.A))
+            if (!(error instanceof StoreError))
                 throw error;
             if (!error.transient || attempt >= options.policy.attempts)
                 return { ok: false, error, attempts: attempt };
@@ -63944,7 +65547,7 @@ async function withRetries(operation, options) {
 
 
 /** Checks every blob against its object, `concurrency` at a time; the results keep the blobs' order. */
-async function checkBlobs(blobs, options, deps) {
+async function checkBlobs(blobs, options, collaborators) {
     const results = new Array(blobs.length);
     let next = 0;
     let done = 0;
@@ -63952,14 +65555,14 @@ async function checkBlobs(blobs, options, deps) {
         while (next < blobs.length) {
             const index = next++;
             const { blob, selected } = blobs[index];
-            results[index] = await checkBlob(blob, selected, options, deps);
-            deps.onChecked?.(++done);
+            results[index] = await checkBlob(blob, selected, options, collaborators);
+            collaborators.onChecked?.(++done);
         }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency, blobs.length) }, worker));
     return results;
 }
-async function checkBlob(blob, selected, options, deps) {
+async function checkBlob(blob, selected, options, collaborators) {
     const bucket = options.services.get(blob.serviceName) ?? options.services.get('');
     const result = (verdict, requests) => ({
         id: blob.id,
@@ -63981,14 +65584,14 @@ async function checkBlob(blob, selected, options, deps) {
     }
     const expected = parseChecksum(blob.checksum);
     const sha256 = options.verify === 'checksum' && 'algorithm' in expected && expected.algorithm === 'sha256';
-    const retry = { policy: storeRetryPolicy, clock: deps.clock };
-    const head = await withRetries(() => deps.store.head(bucket, blob.key, { sha256 }), retry);
+    const retry = { policy: storeRetryPolicy, clock: collaborators.clock };
+    const head = await withRetries(() => collaborators.store.head(bucket, blob.key, { sha256 }), retry);
     if (!head.ok)
         return result(failed(head.error, head.attempts), head.attempts);
     const verdict = judgeHead(blob, head.value, options.verify);
     if (verdict !== 'hash-body')
         return result(verdict, head.attempts);
-    const body = await withRetries(() => deps.store.hash(bucket, blob.key), retry);
+    const body = await withRetries(() => collaborators.store.hash(bucket, blob.key), retry);
     const requests = head.attempts + body.attempts;
     if (!body.ok)
         return result(failed(body.error, body.attempts), requests);
@@ -64093,8 +65696,6 @@ function logGamma(z) {
     return 0.5 * Math.log(2 * Math.PI) + (shifted + 0.5) * Math.log(t) - t + Math.log(series);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/random.ts
 
 const two32 = 2 ** 32;
@@ -64460,12 +66061,9 @@ class UnitStream {
 
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
-class VerificationFailed extends Error {
-    outputs;
-    name = 'VerificationFailed';
+class VerificationFailed extends FailureWithOutputs {
     constructor(message, outputs) {
-        super(message);
-        this.outputs = outputs;
+        super(new Error(message), outputs);
     }
 }
 /** Rows read per query when fetching the sampled blobs. */
@@ -64527,14 +66125,14 @@ async function checkBuckets(inputs, collaborators) {
         }
         const { error } = checked;
         if (error.status === 404)
-            throw new dist/* ConfigError */.xL(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
+            throw new ConfigError(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
         if (error.status === 403) {
-            throw new dist/* RemoteError */.Hi(`s3://${bucket}`, 'access denied', {
+            throw new RemoteError(`s3://${bucket}`, 'access denied', {
                 cause: error,
                 next: 'Check the AWS credentials in the environment, and that they may s3:ListBucket and s3:GetObject on this bucket.',
             });
         }
-        throw new dist/* RemoteError */.Hi(`s3://${bucket}`, 'could not be reached', { cause: error, remoteOutput: error.message });
+        throw new RemoteError(`s3://${bucket}`, 'could not be reached', { cause: error, remoteOutput: error.message });
     }
 }
 async function pickBlobs(blobs, inputs, logger) {
@@ -64619,21 +66217,9 @@ function buildReport(inputs, plan, results, blobs) {
     };
 }
 
-
-/***/ }),
-
-/***/ 5377:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   o: () => (/* binding */ createS3Store)
-/* harmony export */ });
-/* unused harmony export toStoreError */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9003);
-/* harmony import */ var _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8019);
-/* harmony import */ var _object_store_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4980);
+// EXTERNAL MODULE: ../../node_modules/.pnpm/@aws-sdk+client-s3@3.1169.0/node_modules/@aws-sdk/client-s3/dist-cjs/index.js
+var dist_cjs = __nccwpck_require__(9003);
+;// CONCATENATED MODULE: ./src/s3-store.ts
 
 
 
@@ -64646,7 +66232,7 @@ const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'E
  */
 function createS3Store(options) {
     const agent = { keepAlive: true, maxSockets: options.concurrency };
-    const client = new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .S3Client */ .YxF({
+    const client = new dist_cjs/* S3Client */.YxF({
         // An S3-compatible endpoint needs a region to sign with, even if it ignores it.
         ...(options.region ? { region: options.region } : options.endpoint ? { region: 'us-east-1' } : {}),
         ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : { followRegionRedirects: true }),
@@ -64661,19 +66247,19 @@ function createS3Store(options) {
     return {
         async checkBucket(bucket) {
             try {
-                await client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .HeadBucketCommand */ .kuI({ Bucket: bucket }));
+                await client.send(new dist_cjs/* HeadBucketCommand */.kuI({ Bucket: bucket }));
             }
             catch (error) {
                 // The SDK finds no region only when it first signs; the bucket check is that first call.
                 if (error instanceof Error && /region is missing/i.test(error.message)) {
-                    throw new _circuitverse_shared__WEBPACK_IMPORTED_MODULE_1__/* .ConfigError */ .xL('region', 'is required: neither the input nor the environment (AWS_REGION) names one', "Set region to the buckets' region, e.g. ap-south-1.");
+                    throw new ConfigError('region', 'is required: neither the input nor the environment (AWS_REGION) names one', "Set region to the buckets' region, e.g. ap-south-1.");
                 }
                 throw toStoreError(error, `HEAD bucket ${bucket}`);
             }
         },
         async head(bucket, key, { sha256 }) {
             try {
-                const head = await client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .HeadObjectCommand */ .l81({ Bucket: bucket, Key: key, ...(sha256 ? { ChecksumMode: 'ENABLED' } : {}) }));
+                const head = await client.send(new dist_cjs/* HeadObjectCommand */.l81({ Bucket: bucket, Key: key, ...(sha256 ? { ChecksumMode: 'ENABLED' } : {}) }));
                 return {
                     found: true,
                     size: head.ContentLength ?? -1,
@@ -64693,9 +66279,9 @@ function createS3Store(options) {
         },
         async hash(bucket, key) {
             try {
-                const response = await client.send(new _aws_sdk_client_s3__WEBPACK_IMPORTED_MODULE_3__/* .GetObjectCommand */ .jLs({ Bucket: bucket, Key: key }));
-                const md5 = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('md5');
-                const sha256 = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createHash)('sha256');
+                const response = await client.send(new dist_cjs/* GetObjectCommand */.jLs({ Bucket: bucket, Key: key }));
+                const md5 = (0,external_node_crypto_.createHash)('md5');
+                const sha256 = (0,external_node_crypto_.createHash)('sha256');
                 let size = 0;
                 for await (const chunk of response.Body) {
                     md5.update(chunk);
@@ -64704,12 +66290,12 @@ function createS3Store(options) {
                 }
                 // A connection cut mid-body can end the stream quietly; that is a failed transfer, not a short object.
                 if (response.ContentLength !== undefined && size !== response.ContentLength) {
-                    throw new _object_store_js__WEBPACK_IMPORTED_MODULE_2__/* .StoreError */ .A(`GET: the body ended after ${size} of ${response.ContentLength} bytes`, true, undefined);
+                    throw new StoreError(`GET: the body ended after ${size} of ${response.ContentLength} bytes`, true, undefined);
                 }
                 return { size, md5: md5.digest(), sha256: sha256.digest() };
             }
             catch (error) {
-                if (error instanceof _object_store_js__WEBPACK_IMPORTED_MODULE_2__/* .StoreError */ .A)
+                if (error instanceof StoreError)
                     throw error;
                 if (error.name === 'NoSuchKey')
                     return undefined;
@@ -64734,7 +66320,48 @@ function toStoreError(error, what) {
         /socket hang up|aborted|premature close/i.test(message);
     // HEAD answers have no body, so the SDK can only name them after the status ("NotFound", "Unknown").
     const detail = status === undefined ? message : `${status} ${name === 'Unknown' || name === 'UnknownError' ? '' : name}`.trim();
-    return new _object_store_js__WEBPACK_IMPORTED_MODULE_2__/* .StoreError */ .A(`${what}: ${detail}`, transient, status, { cause: error });
+    return new StoreError(`${what}: ${detail}`, transient, status, { cause: error });
+}
+
+;// CONCATENATED MODULE: ./src/main.ts
+
+
+
+
+
+
+
+
+
+
+function toOutputs(outputs) {
+    return {
+        sampled: String(outputs.sampled),
+        missing: String(outputs.missing),
+        mismatched: String(outputs.mismatched),
+        unverifiable: String(outputs.unverifiable),
+        'missing-rate': String(outputs.missingRate),
+        'missing-rate-upper': String(outputs.missingRateUpper),
+        report: outputs.report,
+    };
+}
+/** The verify step; the action has no post step. */
+async function run() {
+    const logger = createActionsLogger();
+    await runStep({
+        main: () => {
+            const inputs = readInputs(new InputReader(process.env), logger, new Date());
+            return verifyAttachments(inputs, {
+                logger,
+                clock: systemClock,
+                openBlobs: () => openBlobSource(inputs),
+                store: createS3Store({ region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency }),
+                // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+                reportPath: (0,external_node_path_.join)(process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+            });
+        },
+        outputs: toOutputs,
+    });
 }
 
 
@@ -64887,13 +66514,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
-/***/ 7030:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
@@ -73562,1782 +75182,6 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
-/***/ 480:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  Ml: () => (/* reexport */ createActionsLogger),
-  vy: () => (/* reexport */ failStep),
-  n0: () => (/* reexport */ setOutputs)
-});
-
-// UNUSED EXPORTS: expectPostStep, isPostStep, readStepState, saveStepState
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/utils.js
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-/**
- * Sanitizes an input into a string so it can be passed into issueCommand safely
- * @param input input to sanitize into a string
- */
-function utils_toCommandValue(input) {
-    if (input === null || input === undefined) {
-        return '';
-    }
-    else if (typeof input === 'string' || input instanceof String) {
-        return input;
-    }
-    return JSON.stringify(input);
-}
-/**
- *
- * @param annotationProperties
- * @returns The command properties to send with the actual annotation command
- * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
- */
-function utils_toCommandProperties(annotationProperties) {
-    if (!Object.keys(annotationProperties).length) {
-        return {};
-    }
-    return {
-        title: annotationProperties.title,
-        file: annotationProperties.file,
-        line: annotationProperties.startLine,
-        endLine: annotationProperties.endLine,
-        col: annotationProperties.startColumn,
-        endColumn: annotationProperties.endColumn
-    };
-}
-//# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/command.js
-
-
-/**
- * Issues a command to the GitHub Actions runner
- *
- * @param command - The command name to issue
- * @param properties - Additional properties for the command (key-value pairs)
- * @param message - The message to include with the command
- * @remarks
- * This function outputs a specially formatted string to stdout that the Actions
- * runner interprets as a command. These commands can control workflow behavior,
- * set outputs, create annotations, mask values, and more.
- *
- * Command Format:
- *   ::name key=value,key=value::message
- *
- * @example
- * ```typescript
- * // Issue a warning annotation
- * issueCommand('warning', {}, 'This is a warning message');
- * // Output: ::warning::This is a warning message
- *
- * // Set an environment variable
- * issueCommand('set-env', { name: 'MY_VAR' }, 'some value');
- * // Output: ::set-env name=MY_VAR::some value
- *
- * // Add a secret mask
- * issueCommand('add-mask', {}, 'secretValue123');
- * // Output: ::add-mask::secretValue123
- * ```
- *
- * @internal
- * This is an internal utility function that powers the public API functions
- * such as setSecret, warning, error, and exportVariable.
- */
-function command_issueCommand(command, properties, message) {
-    const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
-}
-function command_issue(name, message = '') {
-    command_issueCommand(name, {}, message);
-}
-const CMD_STRING = '::';
-class Command {
-    constructor(command, properties, message) {
-        if (!command) {
-            command = 'missing.command';
-        }
-        this.command = command;
-        this.properties = properties;
-        this.message = message;
-    }
-    toString() {
-        let cmdStr = CMD_STRING + this.command;
-        if (this.properties && Object.keys(this.properties).length > 0) {
-            cmdStr += ' ';
-            let first = true;
-            for (const key in this.properties) {
-                if (this.properties.hasOwnProperty(key)) {
-                    const val = this.properties[key];
-                    if (val) {
-                        if (first) {
-                            first = false;
-                        }
-                        else {
-                            cmdStr += ',';
-                        }
-                        cmdStr += `${key}=${escapeProperty(val)}`;
-                    }
-                }
-            }
-        }
-        cmdStr += `${CMD_STRING}${escapeData(this.message)}`;
-        return cmdStr;
-    }
-}
-function escapeData(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A');
-}
-function escapeProperty(s) {
-    return utils_toCommandValue(s)
-        .replace(/%/g, '%25')
-        .replace(/\r/g, '%0D')
-        .replace(/\n/g, '%0A')
-        .replace(/:/g, '%3A')
-        .replace(/,/g, '%2C');
-}
-//# sourceMappingURL=command.js.map
-// EXTERNAL MODULE: external "crypto"
-var external_crypto_ = __nccwpck_require__(6982);
-// EXTERNAL MODULE: external "fs"
-var external_fs_ = __nccwpck_require__(9896);
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/file-command.js
-// For internal use, subject to change.
-// We use any as a valid input type
-/* eslint-disable @typescript-eslint/no-explicit-any */
-
-
-
-
-function file_command_issueFileCommand(command, message) {
-    const filePath = process.env[`GITHUB_${command}`];
-    if (!filePath) {
-        throw new Error(`Unable to find environment variable for file command ${command}`);
-    }
-    if (!external_fs_.existsSync(filePath)) {
-        throw new Error(`Missing file at path: ${filePath}`);
-    }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
-        encoding: 'utf8'
-    });
-}
-function file_command_prepareKeyValueMessage(key, value) {
-    const delimiter = `ghadelimiter_${external_crypto_.randomUUID()}`;
-    const convertedValue = utils_toCommandValue(value);
-    // These should realistically never happen, but just in case someone finds a
-    // way to exploit uuid generation let's not allow keys or values that contain
-    // the delimiter.
-    if (key.includes(delimiter)) {
-        throw new Error(`Unexpected input: name should not contain the delimiter "${delimiter}"`);
-    }
-    if (convertedValue.includes(delimiter)) {
-        throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
-    }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
-}
-//# sourceMappingURL=file-command.js.map
-// EXTERNAL MODULE: external "path"
-var external_path_ = __nccwpck_require__(6928);
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/core.js
-var __awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-/**
- * The code to exit an action
- */
-var ExitCode;
-(function (ExitCode) {
-    /**
-     * A code indicating that the action was successful
-     */
-    ExitCode[ExitCode["Success"] = 0] = "Success";
-    /**
-     * A code indicating that the action was a failure
-     */
-    ExitCode[ExitCode["Failure"] = 1] = "Failure";
-})(ExitCode || (ExitCode = {}));
-//-----------------------------------------------------------------------
-// Variables
-//-----------------------------------------------------------------------
-/**
- * Sets env variable for this action and future actions in the job
- * @param name the name of the variable to set
- * @param val the value of the variable. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function exportVariable(name, val) {
-    const convertedVal = toCommandValue(val);
-    process.env[name] = convertedVal;
-    const filePath = process.env['GITHUB_ENV'] || '';
-    if (filePath) {
-        return issueFileCommand('ENV', prepareKeyValueMessage(name, val));
-    }
-    issueCommand('set-env', { name }, convertedVal);
-}
-/**
- * Registers a secret which will get masked from logs
- *
- * @param secret - Value of the secret to be masked
- * @remarks
- * This function instructs the Actions runner to mask the specified value in any
- * logs produced during the workflow run. Once registered, the secret value will
- * be replaced with asterisks (***) whenever it appears in console output, logs,
- * or error messages.
- *
- * This is useful for protecting sensitive information such as:
- * - API keys
- * - Access tokens
- * - Authentication credentials
- * - URL parameters containing signatures (SAS tokens)
- *
- * Note that masking only affects future logs; any previous appearances of the
- * secret in logs before calling this function will remain unmasked.
- *
- * @example
- * ```typescript
- * // Register an API token as a secret
- * const apiToken = "abc123xyz456";
- * setSecret(apiToken);
- *
- * // Now any logs containing this value will show *** instead
- * console.log(`Using token: ${apiToken}`); // Outputs: "Using token: ***"
- * ```
- */
-function setSecret(secret) {
-    command_issueCommand('add-mask', {}, secret);
-}
-/**
- * Prepends inputPath to the PATH (for this action and future actions)
- * @param inputPath
- */
-function addPath(inputPath) {
-    const filePath = process.env['GITHUB_PATH'] || '';
-    if (filePath) {
-        issueFileCommand('PATH', inputPath);
-    }
-    else {
-        issueCommand('add-path', {}, inputPath);
-    }
-    process.env['PATH'] = `${inputPath}${path.delimiter}${process.env['PATH']}`;
-}
-/**
- * Gets the value of an input.
- * Unless trimWhitespace is set to false in InputOptions, the value is also trimmed.
- * Returns an empty string if the value is not defined.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string
- */
-function getInput(name, options) {
-    const val = process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '';
-    if (options && options.required && !val) {
-        throw new Error(`Input required and not supplied: ${name}`);
-    }
-    if (options && options.trimWhitespace === false) {
-        return val;
-    }
-    return val.trim();
-}
-/**
- * Gets the values of an multiline input.  Each value is also trimmed.
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   string[]
- *
- */
-function getMultilineInput(name, options) {
-    const inputs = getInput(name, options)
-        .split('\n')
-        .filter(x => x !== '');
-    if (options && options.trimWhitespace === false) {
-        return inputs;
-    }
-    return inputs.map(input => input.trim());
-}
-/**
- * Gets the input value of the boolean type in the YAML 1.2 "core schema" specification.
- * Support boolean input list: `true | True | TRUE | false | False | FALSE` .
- * The return value is also in boolean type.
- * ref: https://yaml.org/spec/1.2/spec.html#id2804923
- *
- * @param     name     name of the input to get
- * @param     options  optional. See InputOptions.
- * @returns   boolean
- */
-function getBooleanInput(name, options) {
-    const trueValue = ['true', 'True', 'TRUE'];
-    const falseValue = ['false', 'False', 'FALSE'];
-    const val = getInput(name, options);
-    if (trueValue.includes(val))
-        return true;
-    if (falseValue.includes(val))
-        return false;
-    throw new TypeError(`Input does not meet YAML 1.2 "Core Schema" specification: ${name}\n` +
-        `Support boolean input list: \`true | True | TRUE | false | False | FALSE\``);
-}
-/**
- * Sets the value of an output.
- *
- * @param     name     name of the output to set
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function setOutput(name, value) {
-    const filePath = process.env['GITHUB_OUTPUT'] || '';
-    if (filePath) {
-        return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
-    }
-    process.stdout.write(external_os_namespaceObject.EOL);
-    command_issueCommand('set-output', { name }, utils_toCommandValue(value));
-}
-/**
- * Enables or disables the echoing of commands into stdout for the rest of the step.
- * Echoing is disabled by default if ACTIONS_STEP_DEBUG is not set.
- *
- */
-function setCommandEcho(enabled) {
-    issue('echo', enabled ? 'on' : 'off');
-}
-//-----------------------------------------------------------------------
-// Results
-//-----------------------------------------------------------------------
-/**
- * Sets the action status to failed.
- * When the action exits it will be with an exit code of 1
- * @param message add error issue message
- */
-function setFailed(message) {
-    process.exitCode = ExitCode.Failure;
-    error(message);
-}
-//-----------------------------------------------------------------------
-// Logging Commands
-//-----------------------------------------------------------------------
-/**
- * Gets whether Actions Step Debug is on or not
- */
-function isDebug() {
-    return process.env['RUNNER_DEBUG'] === '1';
-}
-/**
- * Writes debug message to user log
- * @param message debug message
- */
-function debug(message) {
-    command_issueCommand('debug', {}, message);
-}
-/**
- * Adds an error issue
- * @param message error issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a warning issue
- * @param message warning issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Adds a notice issue
- * @param message notice issue message. Errors will be converted to string via toString()
- * @param properties optional properties to add to the annotation.
- */
-function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
-}
-/**
- * Writes info to log with console.log.
- * @param message info message
- */
-function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
-}
-/**
- * Begin an output group.
- *
- * Output until the next `groupEnd` will be foldable in this group
- *
- * @param name The name of the output group
- */
-function startGroup(name) {
-    command_issue('group', name);
-}
-/**
- * End an output group.
- */
-function endGroup() {
-    command_issue('endgroup');
-}
-/**
- * Wrap an asynchronous function call in a group.
- *
- * Returns the same type as the function itself.
- *
- * @param name The name of the group
- * @param fn The function to wrap in the group
- */
-function group(name, fn) {
-    return __awaiter(this, void 0, void 0, function* () {
-        startGroup(name);
-        let result;
-        try {
-            result = yield fn();
-        }
-        finally {
-            endGroup();
-        }
-        return result;
-    });
-}
-//-----------------------------------------------------------------------
-// Wrapper action state
-//-----------------------------------------------------------------------
-/**
- * Saves state for current action, the state can only be retrieved by this action's post job execution.
- *
- * @param     name     name of the state to store
- * @param     value    value to store. Non-string values will be converted to a string via JSON.stringify
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function saveState(name, value) {
-    const filePath = process.env['GITHUB_STATE'] || '';
-    if (filePath) {
-        return issueFileCommand('STATE', prepareKeyValueMessage(name, value));
-    }
-    issueCommand('save-state', { name }, toCommandValue(value));
-}
-/**
- * Gets the value of an state set by this action's main execution.
- *
- * @param     name     name of the state to get
- * @returns   string
- */
-function getState(name) {
-    return process.env[`STATE_${name}`] || '';
-}
-function getIDToken(aud) {
-    return __awaiter(this, void 0, void 0, function* () {
-        return yield OidcClient.getIDToken(aud);
-    });
-}
-/**
- * Summary exports
- */
-
-/**
- * @deprecated use core.summary
- */
-
-/**
- * Path exports
- */
-
-/**
- * Platform utilities exports
- */
-
-//# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: ../../node_modules/.pnpm/@actions+core@3.0.1_patch_hash=8fa97ad134296d159368e374ead9e2b18f07f2876ea5f749b957142d4a955f5e/node_modules/@actions/core/lib/summary.js
-var summary_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-const { access, appendFile, writeFile } = external_fs_.promises;
-const SUMMARY_ENV_VAR = 'GITHUB_STEP_SUMMARY';
-const SUMMARY_DOCS_URL = 'https://docs.github.com/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary';
-class Summary {
-    constructor() {
-        this._buffer = '';
-    }
-    /**
-     * Finds the summary file path from the environment, rejects if env var is not found or file does not exist
-     * Also checks r/w permissions.
-     *
-     * @returns step summary file path
-     */
-    filePath() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            if (this._filePath) {
-                return this._filePath;
-            }
-            const pathFromEnv = process.env[SUMMARY_ENV_VAR];
-            if (!pathFromEnv) {
-                throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
-            }
-            try {
-                yield access(pathFromEnv, external_fs_.constants.R_OK | external_fs_.constants.W_OK);
-            }
-            catch (_a) {
-                throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
-            }
-            this._filePath = pathFromEnv;
-            return this._filePath;
-        });
-    }
-    /**
-     * Wraps content in an HTML tag, adding any HTML attributes
-     *
-     * @param {string} tag HTML tag to wrap
-     * @param {string | null} content content within the tag
-     * @param {[attribute: string]: string} attrs key-value list of HTML attributes to add
-     *
-     * @returns {string} content wrapped in HTML element
-     */
-    wrap(tag, content, attrs = {}) {
-        const htmlAttrs = Object.entries(attrs)
-            .map(([key, value]) => ` ${key}="${value}"`)
-            .join('');
-        if (!content) {
-            return `<${tag}${htmlAttrs}>`;
-        }
-        return `<${tag}${htmlAttrs}>${content}</${tag}>`;
-    }
-    /**
-     * Writes text in the buffer to the summary buffer file and empties buffer. Will append by default.
-     *
-     * @param {SummaryWriteOptions} [options] (optional) options for write operation
-     *
-     * @returns {Promise<Summary>} summary instance
-     */
-    write(options) {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            const overwrite = !!(options === null || options === void 0 ? void 0 : options.overwrite);
-            const filePath = yield this.filePath();
-            const writeFunc = overwrite ? writeFile : appendFile;
-            yield writeFunc(filePath, this._buffer, { encoding: 'utf8' });
-            return this.emptyBuffer();
-        });
-    }
-    /**
-     * Clears the summary buffer and wipes the summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    clear() {
-        return summary_awaiter(this, void 0, void 0, function* () {
-            return this.emptyBuffer().write({ overwrite: true });
-        });
-    }
-    /**
-     * Returns the current summary buffer as a string
-     *
-     * @returns {string} string of summary buffer
-     */
-    stringify() {
-        return this._buffer;
-    }
-    /**
-     * If the summary buffer is empty
-     *
-     * @returns {boolen} true if the buffer is empty
-     */
-    isEmptyBuffer() {
-        return this._buffer.length === 0;
-    }
-    /**
-     * Resets the summary buffer without writing to summary file
-     *
-     * @returns {Summary} summary instance
-     */
-    emptyBuffer() {
-        this._buffer = '';
-        return this;
-    }
-    /**
-     * Adds raw text to the summary buffer
-     *
-     * @param {string} text content to add
-     * @param {boolean} [addEOL=false] (optional) append an EOL to the raw text (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addRaw(text, addEOL = false) {
-        this._buffer += text;
-        return addEOL ? this.addEOL() : this;
-    }
-    /**
-     * Adds the operating system-specific end-of-line marker to the buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
-    }
-    /**
-     * Adds an HTML codeblock to the summary buffer
-     *
-     * @param {string} code content to render within fenced code block
-     * @param {string} lang (optional) language to syntax highlight code
-     *
-     * @returns {Summary} summary instance
-     */
-    addCodeBlock(code, lang) {
-        const attrs = Object.assign({}, (lang && { lang }));
-        const element = this.wrap('pre', this.wrap('code', code), attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML list to the summary buffer
-     *
-     * @param {string[]} items list of items to render
-     * @param {boolean} [ordered=false] (optional) if the rendered list should be ordered or not (default: false)
-     *
-     * @returns {Summary} summary instance
-     */
-    addList(items, ordered = false) {
-        const tag = ordered ? 'ol' : 'ul';
-        const listItems = items.map(item => this.wrap('li', item)).join('');
-        const element = this.wrap(tag, listItems);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML table to the summary buffer
-     *
-     * @param {SummaryTableCell[]} rows table rows
-     *
-     * @returns {Summary} summary instance
-     */
-    addTable(rows) {
-        const tableBody = rows
-            .map(row => {
-            const cells = row
-                .map(cell => {
-                if (typeof cell === 'string') {
-                    return this.wrap('td', cell);
-                }
-                const { header, data, colspan, rowspan } = cell;
-                const tag = header ? 'th' : 'td';
-                const attrs = Object.assign(Object.assign({}, (colspan && { colspan })), (rowspan && { rowspan }));
-                return this.wrap(tag, data, attrs);
-            })
-                .join('');
-            return this.wrap('tr', cells);
-        })
-            .join('');
-        const element = this.wrap('table', tableBody);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds a collapsable HTML details element to the summary buffer
-     *
-     * @param {string} label text for the closed state
-     * @param {string} content collapsable content
-     *
-     * @returns {Summary} summary instance
-     */
-    addDetails(label, content) {
-        const element = this.wrap('details', this.wrap('summary', label) + content);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML image tag to the summary buffer
-     *
-     * @param {string} src path to the image you to embed
-     * @param {string} alt text description of the image
-     * @param {SummaryImageOptions} options (optional) addition image attributes
-     *
-     * @returns {Summary} summary instance
-     */
-    addImage(src, alt, options) {
-        const { width, height } = options || {};
-        const attrs = Object.assign(Object.assign({}, (width && { width })), (height && { height }));
-        const element = this.wrap('img', null, Object.assign({ src, alt }, attrs));
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML section heading element
-     *
-     * @param {string} text heading text
-     * @param {number | string} [level=1] (optional) the heading level, default: 1
-     *
-     * @returns {Summary} summary instance
-     */
-    addHeading(text, level) {
-        const tag = `h${level}`;
-        const allowedTag = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].includes(tag)
-            ? tag
-            : 'h1';
-        const element = this.wrap(allowedTag, text);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML thematic break (<hr>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addSeparator() {
-        const element = this.wrap('hr', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML line break (<br>) to the summary buffer
-     *
-     * @returns {Summary} summary instance
-     */
-    addBreak() {
-        const element = this.wrap('br', null);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML blockquote to the summary buffer
-     *
-     * @param {string} text quote text
-     * @param {string} cite (optional) citation url
-     *
-     * @returns {Summary} summary instance
-     */
-    addQuote(text, cite) {
-        const attrs = Object.assign({}, (cite && { cite }));
-        const element = this.wrap('blockquote', text, attrs);
-        return this.addRaw(element).addEOL();
-    }
-    /**
-     * Adds an HTML anchor tag to the summary buffer
-     *
-     * @param {string} text link text/content
-     * @param {string} href hyperlink
-     *
-     * @returns {Summary} summary instance
-     */
-    addLink(text, href) {
-        const element = this.wrap('a', text, { href });
-        return this.addRaw(element).addEOL();
-    }
-}
-const _summary = new Summary();
-/**
- * @deprecated use `core.summary`
- */
-const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = _summary;
-//# sourceMappingURL=summary.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/logger.js
-
-
-
-// One for the step, as the runner's masks are: what any logger was asked to hide, failStep hides as well.
-const redactor = new logger/* SecretRedactor */.pE();
-/** Hides every secret that a logger of this step was asked to mask. */
-function redactSecrets(text) {
-    return redactor.redact(text);
-}
-// Set while the runner reads no workflow commands: from the first untrusted line to the next line of ours, so a
-// streamed log costs one pair of marker lines, not a pair per line.
-let stopToken;
-function writeUntrusted(text) {
-    if (stopToken === undefined) {
-        // New and random each time, so no text can end the stretch, even one that read an earlier token in the log.
-        stopToken = (0,external_node_crypto_.randomUUID)();
-        info(`::stop-commands::${stopToken}`);
-    }
-    info(redactor.redact(text));
-}
-/** Lets the runner read workflow commands again after untrusted text; everything of ours that writes one calls it first. */
-function logger_resumeCommands() {
-    if (stopToken === undefined)
-        return;
-    info(`::${stopToken}::`);
-    stopToken = undefined;
-}
-/** `write`, run once the runner reads workflow commands again. */
-function resumeBefore(write) {
-    return (...args) => {
-        logger_resumeCommands();
-        write(...args);
-    };
-}
-/** A logger that speaks the runner's workflow commands: groups, masks, annotations and the job summary. */
-function createActionsLogger(environment = process.env) {
-    let summaryWarned = false;
-    return {
-        info: resumeBefore(message => info(redactor.redact(message))),
-        untrusted: writeUntrusted,
-        debug: resumeBefore(message => debug(redactor.redact(message))),
-        warning: resumeBefore((message, annotation) => warning(redactor.redact(message), annotation ?? {})),
-        error: resumeBefore((message, annotation) => error(redactor.redact(message), annotation ?? {})),
-        group: async (title, phase) => {
-            logger_resumeCommands();
-            startGroup(title);
-            try {
-                return await (0,logger/* timePhase */.Jv)(title, phase, resumeBefore(info));
-            }
-            finally {
-                logger_resumeCommands();
-                endGroup();
-            }
-        },
-        mask: resumeBefore(secret => {
-            // The runner's add-mask hides the value it is given, whole: unlike the job's own secrets, a multi-line value is
-            // not split. It masks any value that is not blank, however short, so every line goes as it is.
-            for (const part of (0,logger/* secretParts */.Bm)(secret))
-                setSecret(part);
-            redactor.add(secret);
-        }),
-        summary: async (markdown) => {
-            logger_resumeCommands();
-            // act runs steps without a summary file (or wipes it between steps); a missing summary is no reason to fail.
-            if (!environment.GITHUB_STEP_SUMMARY) {
-                if (!summaryWarned)
-                    warning(`No job summary here${environment.ACT ? ' (act discards them)' : ''}; the summary is skipped.`);
-                summaryWarned = true;
-                return;
-            }
-            await summary.addRaw(redactor.redact(markdown), true).write();
-        },
-    };
-}
-//# sourceMappingURL=logger.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/step.js
-
-
-
-const postMarker = 'isPost';
-/**
- * True when the runner runs this bundle as the action's `post` step. The main step leaves a marker in the
- * step state; the runner hands it back to the post step as `STATE_isPost`.
- */
-function isPostStep() {
-    return core.getState(postMarker) === 'true';
-}
-/** Marks that a post step must follow, for actions that declare `runs.post`. */
-function expectPostStep() {
-    resumeCommands();
-    core.saveState(postMarker, 'true');
-}
-/** Saves a value for this action's post step. */
-function saveStepState(name, value) {
-    // Without GITHUB_STATE (or GITHUB_OUTPUT, below) core writes a workflow command instead of the file.
-    resumeCommands();
-    core.saveState(name, value);
-}
-/** Reads a value the main step saved. */
-function readStepState(name) {
-    return core.getState(name);
-}
-/** Sets every output; `undefined` values are left unset. */
-function setOutputs(outputs) {
-    logger_resumeCommands();
-    for (const [name, value] of Object.entries(outputs)) {
-        if (value !== undefined)
-            setOutput(name, value);
-    }
-}
-/**
- * Fails the step with one line. Config errors and remote failures already say what to do; anything else is a
- * bug of ours, so its stack goes to the debug log where a maintainer can ask for it. An error may quote what it
- * failed on, a line of a key say, so all of it hides the masked secrets as the logger does.
- */
-function failStep(error) {
-    logger_resumeCommands();
-    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
-        debug(redactSecrets(error.stack));
-    }
-    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
-    // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
-}
-//# sourceMappingURL=step.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 5334:
-/***/ ((__unused_webpack___webpack_module__, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: external "node:url"
-const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
-;// CONCATENATED MODULE: ../../packages/shared/dist/bundle-globals.js
-// The actions are bundled as ES modules, which have no `__dirname`. ssh2 (reached through dockerode) loads its
-// poly1305 wasm helper with emscripten code that reads `__dirname` at the first SSH handshake. Each action's
-// main.ts imports this module first, so the name exists before any bundled CommonJS module runs.
-
-
-const commonJsGlobals = globalThis;
-commonJsGlobals.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
-commonJsGlobals.__dirname ??= (0,external_node_path_.dirname)(commonJsGlobals.__filename);
-//# sourceMappingURL=bundle-globals.js.map
-
-/***/ }),
-
-/***/ 2785:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E: () => (/* binding */ parseDuration),
-/* harmony export */   a: () => (/* binding */ formatDuration)
-/* harmony export */ });
-const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/**
- * Parses a duration such as `30s`, `2m`, `1m30s`, `500ms` or `1h` into milliseconds.
- * A bare number is refused: `30` could mean seconds or milliseconds, and a deploy timeout must not guess.
- * Returns `undefined` when the text is not a duration.
- */
-function parseDuration(text) {
-    const trimmed = text.trim();
-    if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(trimmed))
-        return undefined;
-    let total = 0;
-    for (const [, amount, , unit] of trimmed.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) {
-        total += Number(amount) * unitMilliseconds[unit];
-    }
-    return Math.round(total);
-}
-/** Formats milliseconds for a log line: `850ms`, `12.3s`, `2m05s`. */
-function formatDuration(milliseconds) {
-    // Each unit is chosen after rounding to its precision, so 999.6ms reads 1.0s, not 1000ms, and 59.99s reads 1m00s, not 60.0s.
-    if (Math.round(milliseconds) < 1000)
-        return `${Math.round(milliseconds)}ms`;
-    if (Math.round(milliseconds / 100) < 600)
-        return `${(milliseconds / 1000).toFixed(1)}s`;
-    const totalSeconds = Math.round(milliseconds / 1000);
-    return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
-}
-//# sourceMappingURL=duration.js.map
-
-/***/ }),
-
-/***/ 6246:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Hi: () => (/* binding */ RemoteError),
-/* harmony export */   gJ: () => (/* binding */ errorMessage),
-/* harmony export */   xL: () => (/* binding */ ConfigError)
-/* harmony export */ });
-/* unused harmony export lastLine */
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
-
-/***/ }),
-
-/***/ 8019:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  xL: () => (/* reexport */ errors/* ConfigError */.xL),
-  i_: () => (/* reexport */ InputReader),
-  Hi: () => (/* reexport */ errors/* RemoteError */.Hi),
-  gJ: () => (/* reexport */ errors/* errorMessage */.gJ),
-  E9: () => (/* reexport */ duration/* parseDuration */.E),
-  vW: () => (/* reexport */ parseSshTarget)
-});
-
-// UNUSED EXPORTS: SecretRedactor, createConsoleLogger, formatBytes, formatDuration, inputVariableName, isRepository, isTag, lastLine, parseImageRef, quoteShellArgument, timePhase, toShellCommand
-
-// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
-var duration = __nccwpck_require__(2785);
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
-// The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
-const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
-const domain = `(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
-const repositoryPattern = new RegExp(`^(?:(${domain})/)?(${pathComponent}(?:/${pathComponent})*)$`);
-const tagPattern = /^[\w][\w.-]{0,127}$/;
-const digestPattern = /^sha256:[a-f0-9]{64}$/;
-// A first component is a registry only when it looks like a host; otherwise `circuitverse/app` is on Docker Hub.
-// As in Docker's splitDockerDomain, upper case makes it a host too: a Docker Hub path is lower case.
-function splitRegistry(repository) {
-    const match = repositoryPattern.exec(repository);
-    const first = match?.[1];
-    const looksLikeHost = (text) => text.includes('.') || text.includes(':') || text === 'localhost' || text.startsWith('[') || text !== text.toLowerCase();
-    if (first && looksLikeHost(first))
-        return first;
-    return 'docker.io';
-}
-/** True when the text is a repository name with no tag or digest. */
-function isRepository(text) {
-    return text.length <= 255 && repositoryPattern.test(text);
-}
-/** True when the text is a valid tag. */
-function isTag(text) {
-    return tagPattern.test(text);
-}
-/** Parses `repository[:tag][@digest]`; `undefined` when it is not a valid reference. */
-function parseImageRef(text) {
-    let rest = text;
-    let digest;
-    const at = rest.indexOf('@');
-    if (at !== -1) {
-        digest = rest.slice(at + 1);
-        rest = rest.slice(0, at);
-        if (!digestPattern.test(digest))
-            return undefined;
-    }
-    let tag;
-    const lastColon = rest.lastIndexOf(':');
-    if (lastColon > rest.lastIndexOf('/')) {
-        tag = rest.slice(lastColon + 1);
-        rest = rest.slice(0, lastColon);
-        if (!isTag(tag))
-            return undefined;
-    }
-    if (!isRepository(rest))
-        return undefined;
-    return { registry: splitRegistry(rest), repository: rest, ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
-}
-//# sourceMappingURL=image-ref.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/inputs.js
-
-
-/** The environment variable the Actions runner sets for an input: spaces become `_`, upper case, hyphens kept. */
-function inputVariableName(name) {
-    return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-const environmentKey = { pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, description: 'a letter or _ followed by letters, digits or _' };
-const booleanSpellings = { true: true, True: true, TRUE: true, false: false, False: false, FALSE: false };
-/**
- * Reads action inputs from an environment (the runner's `INPUT_*` variables, or a terminal's) into typed values.
- * Every problem is a `ConfigError` that names the input and says how to fix it.
- */
-class InputReader {
-    environment;
-    constructor(environment) {
-        this.environment = environment;
-    }
-    /** The trimmed value, or `undefined` when the input is unset or blank. */
-    optional(name) {
-        const value = this.environment[inputVariableName(name)]?.trim();
-        return value === '' ? undefined : value;
-    }
-    /** The trimmed value; `expected` tells the user what to put there when it is missing. */
-    required(name, expected) {
-        const value = this.optional(name);
-        if (value === undefined)
-            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
-        return value;
-    }
-    /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
-    boolean(name, fallback) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = booleanSpellings[value];
-        if (parsed === undefined)
-            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
-        return parsed;
-    }
-    /** Items separated by newlines or commas, trimmed, blanks dropped. */
-    list(name) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return [];
-        return value
-            .split(/[\n,]/)
-            .map(item => item.trim())
-            .filter(item => item !== '');
-    }
-    /** A duration such as `30s`, `2m` or `1m30s`, in milliseconds. */
-    duration(name, fallback) {
-        const value = this.optional(name) ?? fallback;
-        const milliseconds = (0,duration/* parseDuration */.E)(value);
-        if (milliseconds === undefined) {
-            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
-        }
-        return milliseconds;
-    }
-    /** A whole number within bounds. */
-    integer(name, fallback, bounds) {
-        const value = this.optional(name);
-        if (value === undefined)
-            return fallback;
-        const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-        if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
-        }
-        return parsed;
-    }
-    /** One of a fixed set of words. */
-    choice(name, choices, fallback) {
-        const value = this.optional(name) ?? fallback;
-        if (!choices.includes(value)) {
-            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
-        }
-        return value;
-    }
-    /**
-     * `KEY=VALUE` lines: the value is everything after the first `=`, so it may hold `=` and commas.
-     * Blank lines and lines starting with `#` are skipped. A key given twice is an error, not a silent override.
-     */
-    keyValues(name, options = {}) {
-        const key = options.key ?? environmentKey;
-        const pairs = new Map();
-        // The raw value, not the trimmed one: trimming would drop leading blank lines and shift every line number.
-        const lines = (this.environment[inputVariableName(name)] ?? '').split(/\r?\n/);
-        lines.forEach((rawLine, index) => {
-            const line = rawLine.trim();
-            if (line === '' || line.startsWith('#'))
-                return;
-            const where = `line ${index + 1}`;
-            const separator = line.indexOf('=');
-            if (separator === -1) {
-                const shown = options.secret ? '' : ` ("${line}")`;
-                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
-            }
-            const pairKey = line.slice(0, separator).trim();
-            if (!key.pattern.test(pairKey)) {
-                // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
-                const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
-            }
-            if (pairs.has(pairKey))
-                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
-            pairs.set(pairKey, line.slice(separator + 1).trim());
-        });
-        return pairs;
-    }
-}
-//# sourceMappingURL=inputs.js.map
-// EXTERNAL MODULE: ../../packages/shared/dist/logger.js
-var logger = __nccwpck_require__(2353);
-// EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
-var shell_quote = __nccwpck_require__(4038);
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh-target.js
-const userPattern = /^[a-z_][a-z0-9_.-]*$/i;
-const hostNamePattern = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
-const ipv6Pattern = /^[0-9a-f:.]+(%[\w.-]+)?$/i;
-/** Parses `[user@]host[:port]`, with IPv6 addresses in brackets; `undefined` when it is not one. */
-function parseSshTarget(text, defaultUser) {
-    const match = /^(?:([^@\s]+)@)?(\[[^\]\s]+\]|[^:@\s[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
-    if (!match)
-        return undefined;
-    const [, user = defaultUser, rawHost = '', rawPort] = match;
-    const port = rawPort === undefined ? 22 : Number(rawPort);
-    if (!userPattern.test(user) || port < 1 || port > 65535)
-        return undefined;
-    const bracketed = rawHost.startsWith('[');
-    const host = bracketed ? rawHost.slice(1, -1) : rawHost;
-    if (bracketed ? !ipv6Pattern.test(host) || !host.includes(':') : !hostNamePattern.test(host))
-        return undefined;
-    return { user, host, port, label: text.trim() };
-}
-//# sourceMappingURL=ssh-target.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
-
-
-
-
-
-
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
-/***/ 2353:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Bm: () => (/* binding */ secretParts),
-/* harmony export */   Jv: () => (/* binding */ timePhase),
-/* harmony export */   pE: () => (/* binding */ SecretRedactor)
-/* harmony export */ });
-/* unused harmony export createConsoleLogger */
-/* harmony import */ var _duration_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2785);
-
-/**
- * A secret and each of its non-blank lines. A multi-line secret is seldom printed whole: an error quotes one line of
- * a key, a log splits it across lines.
- */
-function secretParts(secret) {
-    return [...new Set([secret, ...secret.split(/\r?\n/)])].filter(part => part.trim() !== '');
-}
-/** Replaces registered secrets with `***`, the way the Actions runner masks them. */
-class SecretRedactor {
-    secrets = new Set();
-    add(secret) {
-        for (const part of secretParts(secret))
-            this.secrets.add(part);
-    }
-    redact(text) {
-        let redacted = text;
-        // Longest first, so a secret that contains another is hidden whole.
-        for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) {
-            redacted = redacted.split(secret).join('***');
-        }
-        return redacted;
-    }
-}
-/** Runs a phase between two log lines, the second one carrying how long it took or that it failed. */
-async function timePhase(title, phase, write, now = Date.now) {
-    const started = now();
-    try {
-        const result = await phase();
-        write(`✓ ${title} (${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)})`);
-        return result;
-    }
-    catch (error) {
-        write(`✗ ${title} failed after ${(0,_duration_js__WEBPACK_IMPORTED_MODULE_0__/* .formatDuration */ .a)(now() - started)}`);
-        throw error;
-    }
-}
-/** A logger for terminals: plain lines on stdout/stderr, the job summary printed at the end of each write. */
-function createConsoleLogger(options = {}) {
-    const redactor = new SecretRedactor();
-    const write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
-    const emit = (line) => write(redactor.redact(line));
-    return {
-        info: message => emit(message),
-        // A terminal runs no workflow commands.
-        untrusted: text => emit(text),
-        debug: message => {
-            if (options.debug)
-                emit(`debug: ${message}`);
-        },
-        warning: (message, annotation) => emit(`warning: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        error: (message, annotation) => emit(`error: ${annotation?.title ? `${annotation.title}: ` : ''}${message}`),
-        group: (title, phase) => {
-            emit(`▸ ${title}`);
-            return timePhase(title, phase, emit);
-        },
-        mask: secret => redactor.add(secret),
-        summary: async (markdown) => emit(`\n${markdown}`),
-    };
-}
-//# sourceMappingURL=logger.js.map
-
-/***/ }),
-
-/***/ 4038:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L: () => (/* binding */ toShellCommand)
-/* harmony export */ });
-/* unused harmony export quoteShellArgument */
-// Words made only of these need no quotes for a POSIX sh. `=` is left out so that a first word is never
-// read as an assignment, and `~` and `#` because sh expands or comments on them at the start of a word.
-const plainWord = /^[A-Za-z0-9_/.,:@%+-]+$/;
-/** Quotes one argument so that a POSIX `sh` reads it back byte-for-byte. */
-function quoteShellArgument(argument) {
-    if (argument.includes('\0'))
-        throw new Error('A shell argument cannot contain a NUL byte.');
-    if (plainWord.test(argument))
-        return argument;
-    // Inside single quotes nothing is special but the single quote itself, which is closed, escaped and reopened.
-    return `'${argument.replace(/'/g, `'\\''`)}'`;
-}
-// Plain words that sh (or bash, a common login shell) reads as syntax when they come first, unless quoted.
-const reservedWords = new Set([
-    'case',
-    'coproc',
-    'do',
-    'done',
-    'elif',
-    'else',
-    'esac',
-    'fi',
-    'for',
-    'function',
-    'if',
-    'in',
-    'select',
-    'then',
-    'time',
-    'until',
-    'while',
-]);
-/** Joins an argv array into one command line for `sh -c` on a remote host. */
-function toShellCommand(argv) {
-    if (argv.length === 0)
-        throw new Error('A command needs at least one word.');
-    return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
-}
-//# sourceMappingURL=shell-quote.js.map
-
-/***/ }),
-
-/***/ 4730:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  LZ: () => (/* reexport */ connectSsh),
-  Fq: () => (/* reexport */ readSshCredentials)
-});
-
-// UNUSED EXPORTS: UnfinishedCommand
-
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: ../../node_modules/.pnpm/ssh2@1.17.0/node_modules/ssh2/lib/index.js
-var lib = __nccwpck_require__(7004);
-// EXTERNAL MODULE: ../../packages/shared/dist/duration.js
-var duration = __nccwpck_require__(2785);
-// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
-var errors = __nccwpck_require__(6246);
-// EXTERNAL MODULE: ../../packages/shared/dist/shell-quote.js
-var shell_quote = __nccwpck_require__(4038);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/known-hosts.js
-
-/** The host name as known_hosts writes it: bare on port 22, `[host]:port` otherwise. */
-function knownHostsName(host, port) {
-    return port === 22 ? host : `[${host}]:${port}`;
-}
-/** OpenSSH's fingerprint of a public key blob: `SHA256:` and unpadded base64. */
-function fingerprint(key) {
-    return `SHA256:${(0,external_node_crypto_.createHash)('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
-// ssh's match_pattern: `*` matches any run of characters, `?` any one. Going back only to the latest `*` is enough,
-// and keeps a pattern of many stars a pass over the name per star, where a regex tried every split of the name.
-function matchesPattern(name, pattern) {
-    let at = 0;
-    let next = 0;
-    let star = -1;
-    let starAt = 0;
-    while (at < name.length) {
-        if (pattern[next] === '*') {
-            star = next++;
-            starAt = at;
-        }
-        else if (next < pattern.length && (pattern[next] === '?' || pattern[next] === name[at])) {
-            next++;
-            at++;
-        }
-        else if (star >= 0) {
-            next = star + 1;
-            at = ++starAt;
-        }
-        else {
-            return false;
-        }
-    }
-    while (pattern[next] === '*')
-        next++;
-    return next === pattern.length;
-}
-function matchesLine(line, name) {
-    if (line.hashed) {
-        const digest = (0,external_node_crypto_.createHmac)('sha1', line.hashed.salt).update(name).digest();
-        return digest.equals(line.hashed.hash);
-    }
-    let matched = false;
-    for (const pattern of line.patterns) {
-        if (pattern.startsWith('!')) {
-            if (matchesPattern(name, pattern.slice(1)))
-                return false;
-        }
-        else if (matchesPattern(name, pattern)) {
-            matched = true;
-        }
-    }
-    return matched;
-}
-/** Host keys from known_hosts text, as OpenSSH reads them: plain, wildcard and hashed (`|1|salt|hash`) names. */
-class KnownHosts {
-    lines = [];
-    /** Lines that could not be read, by line number, so a typo is reported rather than silently ignored. */
-    invalidLines = [];
-    constructor(text) {
-        text.split(/\r?\n/).forEach((raw, index) => {
-            const line = raw.trim();
-            if (line === '' || line.startsWith('#'))
-                return;
-            const fields = line.split(/\s+/);
-            const marker = fields[0]?.startsWith('@') ? fields.shift() : undefined;
-            const [names, type, base64] = fields;
-            if (!names || !type || !base64 || (marker !== undefined && marker !== '@revoked' && marker !== '@cert-authority') || !/^[A-Za-z0-9+/]+=*$/.test(base64)) {
-                this.invalidLines.push(index + 1);
-                return;
-            }
-            const hostKey = { type, key: Buffer.from(base64, 'base64') };
-            const hashed = /^\|1\|([^|]+)\|([^|]+)$/.exec(names);
-            this.lines.push({
-                patterns: hashed ? [] : names.toLowerCase().split(','),
-                ...(hashed ? { hashed: { salt: Buffer.from(hashed[1], 'base64'), hash: Buffer.from(hashed[2], 'base64') } } : {}),
-                marker,
-                hostKey,
-            });
-        });
-    }
-    /** The keys known for a host, revoked ones and certificate authorities excluded. */
-    keysFor(host, port) {
-        return this.linesFor(host, port)
-            .filter(line => line.marker === undefined)
-            .map(line => line.hostKey);
-    }
-    /**
-     * Whether a key the server offered is known for the host and not revoked. `cert-authority-only`: the host has no
-     * key of its own here, only @cert-authority lines, which vouch for host certificates this toolkit does not check.
-     */
-    verify(host, port, offered) {
-        const lines = this.linesFor(host, port);
-        if (lines.some(line => line.marker === '@revoked' && line.hostKey.key.equals(offered)))
-            return 'revoked';
-        const known = lines.filter(line => line.marker === undefined);
-        if (known.length === 0)
-            return lines.some(line => line.marker === '@cert-authority') ? 'cert-authority-only' : 'unknown-host';
-        return known.some(line => line.hostKey.key.equals(offered)) ? 'known' : 'mismatch';
-    }
-    linesFor(host, port) {
-        // OpenSSH lowercases the host name before it hashes it or matches it, so `WEB1` finds ssh-keyscan's `web1`.
-        const name = knownHostsName(host.toLowerCase(), port);
-        return this.lines.filter(line => matchesLine(line, name));
-    }
-}
-// What each known_hosts key type lets the server sign with, newest first, so the server shows the key we know.
-const hostKeyAlgorithms = {
-    'ssh-ed25519': ['ssh-ed25519'],
-    'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-    'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-    'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-    'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
-/** The host key algorithms to offer for the keys we know, like OpenSSH preferring known host key types. */
-function hostKeyAlgorithmsFor(keys) {
-    return [...new Set(keys.flatMap(key => hostKeyAlgorithms[key.type] ?? []))];
-}
-//# sourceMappingURL=known-hosts.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/connection.js
-
-
-// ssh2 is CommonJS: Node's ES module loader only sees its default export.
-const { Client, utils } = lib;
-
-
-
-
-/**
- * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
- * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
- */
-class UnfinishedCommand extends errors/* RemoteError */.Hi {
-    timedOut;
-    constructor(where, what, options, 
-    /** Past its deadline, as opposed to a connection lost under it. */
-    timedOut) {
-        super(where, what, options);
-        this.timedOut = timedOut;
-    }
-}
-/** Parses the private key once, up front, so a bad key is a config error before any host is contacted. */
-function readPrivateKey(text, input) {
-    const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
-    if (parsed instanceof Error) {
-        const encrypted = /encrypted|passphrase/i.test(parsed.message);
-        throw new errors/* ConfigError */.xL(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
-            ? 'Use a deploy key without a passphrase, kept in a secret.'
-            : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
-    }
-    const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (!key?.isPrivateKey())
-        throw new errors/* ConfigError */.xL(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
-    return key;
-}
-/**
- * Connects with the host key verified against known_hosts: an unknown host or a different key is refused during
- * the handshake, before any command runs, naming the fingerprint the host offered. Settles within `readyTimeoutMs`
- * (connecting, the handshake and logging in), and leaves no socket open when it fails.
- */
-function connectSsh(target, credentials, options = {}) {
-    const knownKeys = credentials.knownHosts.keysFor(target.host, target.port);
-    const where = `${target.user}@${knownHostsLabel(target)}`;
-    const timeoutMs = options.readyTimeoutMs ?? 20_000;
-    const client = new Client();
-    // Our own socket, so a failure can always destroy it: ssh2's destroy() passes over one the peer has half-closed.
-    const socket = (0,external_node_net_.createConnection)({ host: target.host, port: target.port });
-    let hostKeyProblem;
-    let serverMethods;
-    return new Promise((resolve, reject) => {
-        const fail = (error) => {
-            clearTimeout(timer);
-            socket.destroy();
-            reject(error);
-        };
-        // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
-        // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
-        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`)), timeoutMs);
-        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
-        const onError = (error) => {
-            if (hostKeyProblem) {
-                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
-            }
-            else if (error.level === 'client-authentication') {
-                const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
-                    cause: error,
-                    next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
-                }));
-            }
-            else {
-                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-            }
-        };
-        client.on('error', onError).on('end', onClosed).on('close', onClosed);
-        client.on('ready', () => {
-            clearTimeout(timer);
-            client.off('error', onError).off('end', onClosed).off('close', onClosed);
-            resolve(wrapClient(client, target, where));
-        });
-        client.connect({
-            sock: socket,
-            username: target.user,
-            // Ours covers the whole connect, above.
-            readyTimeout: 0,
-            keepaliveInterval: 5_000,
-            keepaliveCountMax: 3,
-            // Ask for the key types we know, so a host with several keys shows the one in known_hosts.
-            ...(knownKeys.length ? { algorithms: { serverHostKey: hostKeyAlgorithmsFor(knownKeys) } } : {}),
-            hostVerifier: (offered) => {
-                const verdict = credentials.knownHosts.verify(target.host, target.port, offered);
-                if (verdict === 'known')
-                    return true;
-                const offeredText = `${offered.length ? keyType(offered) : 'a'} key ${fingerprint(offered)}`;
-                hostKeyProblem = {
-                    'unknown-host': `host is not in ssh-known-hosts; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's line (ssh-keyscan) to ssh-known-hosts`,
-                    mismatch: `host key does not match ssh-known-hosts; it offered the ${offeredText}. If the host was rebuilt, verify the new fingerprint and update ssh-known-hosts; otherwise someone may be intercepting the connection`,
-                    revoked: `host offered the ${offeredText}, which ssh-known-hosts marks @revoked`,
-                    'cert-authority-only': `host is in ssh-known-hosts only through @cert-authority lines, and host certificates (@cert-authority) are not supported; it offered the ${offeredText}. Verify that fingerprint out of band, then add the host's own line (ssh-keyscan) to ssh-known-hosts`,
-                }[verdict];
-                return false;
-            },
-            authHandler: (methodsLeft, _partialSuccess, next) => {
-                if (methodsLeft === null) {
-                    next({ type: 'publickey', username: target.user, key: credentials.privateKey });
-                }
-                else {
-                    serverMethods = methodsLeft;
-                    next(false);
-                }
-            },
-        });
-        // Each command is a few small packets; with Nagle's algorithm on, every one of them waited for the peer's
-        // delayed ACK: about 90 ms a command against 5 ms without it (measured on the sandbox).
-        socket.setNoDelay(true);
-    });
-}
-function knownHostsLabel(target) {
-    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
-    return target.port === 22 ? host : `${host}:${target.port}`;
-}
-// A key blob starts with its type as an SSH string: a 4-byte length, then the name.
-function keyType(blob) {
-    const length = blob.readUInt32BE(0);
-    return blob.subarray(4, 4 + length).toString('ascii');
-}
-function wrapClient(client, target, where) {
-    let lost;
-    client.on('close', () => {
-        lost ??= new Error('connection closed');
-    });
-    client.on('error', error => {
-        lost = error;
-    });
-    // `what` names the command in the error when `timeoutMs` passes.
-    const execute = (argv, options, what) => new Promise((resolve, reject) => {
-        if (lost) {
-            reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
-            return;
-        }
-        const stdout = [];
-        const stderr = [];
-        let opened;
-        let timedOut = false;
-        client.exec((0,shell_quote/* toShellCommand */.L)(argv), (error, channel) => {
-            if (error) {
-                clearTimeout(timer);
-                // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
-                const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
-                const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-                return;
-            }
-            if (timedOut) {
-                stopCommand(channel);
-                return;
-            }
-            opened = channel;
-            channel.on('data', (chunk) => stdout.push(chunk));
-            channel.stderr.on('data', (chunk) => stderr.push(chunk));
-            channel.on('close', (code, signal) => {
-                clearTimeout(timer);
-                const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
-                if (code === null || code === undefined) {
-                    const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
-                }
-                else {
-                    resolve(result);
-                }
-            });
-            channel.end(options.stdin ?? '');
-        });
-        const { timeoutMs } = options;
-        const timer = timeoutMs === undefined
-            ? undefined
-            : setTimeout(() => {
-                timedOut = true;
-                if (opened)
-                    stopCommand(opened);
-                const output = Buffer.concat(stderr).toString('utf8') || Buffer.concat(stdout).toString('utf8');
-                reject(new UnfinishedCommand(where, `${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}`, { remoteOutput: output }, true));
-            }, timeoutMs);
-    });
-    return {
-        target,
-        exec: (argv, options = {}) => execute(argv, options, describeCommand(argv)),
-        async run(what, argv, options = {}) {
-            const result = await execute(argv, options, what);
-            if (result.code !== 0) {
-                throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
-            }
-            return result.stdout;
-        },
-        openTunnel: (host, port) => new Promise((resolve, reject) => {
-            client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
-                if (error)
-                    reject(new errors/* RemoteError */.Hi(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
-                else
-                    resolve(channel);
-            });
-        }),
-        close: () => client.end(),
-    };
-}
-// exec is not told what a command is for: it is named by its first line, cut short, so that a long `sh -c` script
-// does not fill the error.
-function describeCommand(argv) {
-    const [firstLine = ''] = (0,shell_quote/* toShellCommand */.L)(argv).split('\n');
-    return `\`${firstLine.length > 60 ? `${firstLine.slice(0, 60)}…` : firstLine}\``;
-}
-/**
- * SIGKILL for the command, then the channel closed. ssh2's `signal()` sends nothing once our side of the channel has
- * ended, which it has as soon as stdin is written, so the request goes to its protocol directly. OpenSSH refuses
- * signals to root's sessions; then closing the channel is all there is, and the command runs on until it ends or
- * next writes to its closed output.
- */
-function stopCommand(channel) {
-    const internals = channel;
-    const { id, state } = internals.outgoing;
-    if (state === 'open' || state === 'eof')
-        internals._client._protocol.signal(id, 'KILL');
-    channel.close();
-}
-//# sourceMappingURL=connection.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/credentials-input.js
-
-
-
-/**
- * The `ssh-private-key` and `ssh-known-hosts` inputs, checked before any host is contacted. `hosts` says which hosts
- * the known_hosts lines are for, in the error when they are missing.
- */
-function readSshCredentials(reader, hosts) {
-    const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
-    const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
-    if (knownHosts.invalidLines.length > 0) {
-        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
-    }
-    return { privateKey, knownHosts };
-}
-//# sourceMappingURL=credentials-input.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/ssh/index.js
-// Apart from the main entry, so that an action without SSH does not load ssh2 at every start.
-
-
-//# sourceMappingURL=index.js.map
-
-/***/ }),
-
 /***/ 8316:
 /***/ ((module) => {
 
@@ -75450,18 +75294,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	};
 /******/ })();
 /******/ 
-/******/ /* webpack/runtime/compat get default export */
-/******/ (() => {
-/******/ 	// getDefaultExport function for compatibility with non-harmony modules
-/******/ 	__nccwpck_require__.n = (module) => {
-/******/ 		var getter = module && module.__esModule ?
-/******/ 			() => (module['default']) :
-/******/ 			() => (module);
-/******/ 		__nccwpck_require__.d(getter, { a: getter });
-/******/ 		return getter;
-/******/ 	};
-/******/ })();
-/******/ 
 /******/ /* webpack/runtime/create fake namespace object */
 /******/ (() => {
 /******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
@@ -75525,6 +75357,6 @@ module.exports = {"rE":"1.17.0"};
 /******/ // startup
 /******/ // Load entry module and return exports
 /******/ // This entry module used 'module' so it can't be inlined
-/******/ var __webpack_exports__ = __nccwpck_require__(1490);
+/******/ var __webpack_exports__ = __nccwpck_require__(7935);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 

@@ -2,11 +2,11 @@ import '@circuitverse/shared/bundle-globals';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {InputReader} from '@circuitverse/shared';
-import {createActionsLogger, failStep, setOutputs} from '@circuitverse/shared/actions';
+import {createActionsLogger, runStep} from '@circuitverse/shared/actions';
 import {openBlobSource} from './blob-source.js';
 import {systemClock} from './clock.js';
 import {readInputs} from './inputs.js';
-import {VerificationFailed, type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
+import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
 import {createS3Store} from './s3-store.js';
 
 function toOutputs(outputs: VerifyAttachmentsOutputs) {
@@ -21,19 +21,21 @@ function toOutputs(outputs: VerifyAttachmentsOutputs) {
   };
 }
 
-const logger = createActionsLogger();
-try {
-  const inputs = readInputs(new InputReader(process.env), logger, new Date());
-  const outputs = await verifyAttachments(inputs, {
-    logger,
-    clock: systemClock,
-    openBlobs: () => openBlobSource(inputs),
-    store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
-    // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-    reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+/** The verify step; the action has no post step. */
+export async function run(): Promise<void> {
+  const logger = createActionsLogger();
+  await runStep({
+    main: () => {
+      const inputs = readInputs(new InputReader(process.env), logger, new Date());
+      return verifyAttachments(inputs, {
+        logger,
+        clock: systemClock,
+        openBlobs: () => openBlobSource(inputs),
+        store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
+        // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+        reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+      });
+    },
+    outputs: toOutputs,
   });
-  setOutputs(toOutputs(outputs));
-} catch (error) {
-  if (error instanceof VerificationFailed) setOutputs(toOutputs(error.outputs));
-  failStep(error);
 }

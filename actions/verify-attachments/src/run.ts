@@ -1,6 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {type Clock, ConfigError, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, ConfigError, FailureWithOutputs, type Logger, RemoteError} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
 import type {BlobSource} from './blob-source.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
@@ -33,14 +33,9 @@ export interface VerifyAttachmentsCollaborators {
 }
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
-export class VerificationFailed extends Error {
-  override readonly name = 'VerificationFailed';
-
-  constructor(
-    message: string,
-    readonly outputs: VerifyAttachmentsOutputs,
-  ) {
-    super(message);
+export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutputs> {
+  constructor(message: string, outputs: VerifyAttachmentsOutputs) {
+    super(new Error(message), outputs);
   }
 }
 

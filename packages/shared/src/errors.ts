@@ -37,6 +37,21 @@ export class RemoteError extends Error {
   }
 }
 
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+export class FailureWithOutputs<Outputs> extends Error {
+  override readonly name = 'FailureWithOutputs';
+
+  constructor(
+    override readonly cause: unknown,
+    readonly outputs: Outputs,
+  ) {
+    super(errorMessage(cause), {cause});
+  }
+}
+
 /** The last non-blank line of some output, trimmed; `undefined` when there is none. */
 export function lastLine(output: string): string | undefined {
   const lines = output.split(/\r?\n/).map(line => line.trim());

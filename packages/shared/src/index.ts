@@ -1,7 +1,7 @@
 export {formatBytes} from './bytes.js';
 export {type Clock, systemClock} from './clock.js';
 export {formatDuration, parseDuration} from './duration.js';
-export {ConfigError, errorMessage, lastLine, RemoteError} from './errors.js';
+export {ConfigError, errorMessage, FailureWithOutputs, lastLine, RemoteError} from './errors.js';
 export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js';
 export {type Environment, InputReader, inputVariableName, type KeyValueOptions} from './inputs.js';
 export {type Annotation, createConsoleLogger, type Logger, SecretRedactor, timePhase} from './logger.js';

@@ -1,2 +1,2 @@
 export {createActionsLogger} from './logger.js';
-export {expectPostStep, failStep, isPostStep, readStepState, saveStepState, setOutputs} from './step.js';
+export {readStepState, runStep, type StepFrame, saveStepState} from './step.js';

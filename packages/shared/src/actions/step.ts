@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import {ConfigError, errorMessage, RemoteError} from '../errors.js';
+import {ConfigError, errorMessage, FailureWithOutputs, RemoteError} from '../errors.js';
 import {redactSecrets, resumeCommands} from './logger.js';
 
 const postMarker = 'isPost';
@@ -51,4 +51,37 @@ export function failStep(error: unknown): void {
   if (error instanceof RemoteError && error.cause !== undefined) core.debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
   // Redacted before the lines are joined: a secret quoted whole is hidden whole.
   core.setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+  // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
+  // @github/local-action swaps in only records the failure.
+  process.exitCode = 1;
+}
+
+/** What an action's step does: `main` returns what `outputs` turns into the step's outputs. */
+export interface StepFrame<Outputs> {
+  main: () => Promise<Outputs>;
+  outputs: (outputs: Outputs) => Record<string, string | undefined>;
+  /** For actions that declare `runs.post`: the runner runs the same bundle again after the job's steps. */
+  post?: () => Promise<void>;
+}
+
+/**
+ * Runs the step the runner started, main or post, and is the one place that fails it: an error fails the step in
+ * one line, and a failure that carries outputs sets them first, so later steps read how far it got.
+ */
+export async function runStep<Outputs>(frame: StepFrame<Outputs>): Promise<void> {
+  try {
+    if (frame.post && isPostStep()) {
+      await frame.post();
+    } else {
+      if (frame.post) expectPostStep();
+      setOutputs(frame.outputs(await frame.main()));
+    }
+  } catch (error) {
+    if (error instanceof FailureWithOutputs) {
+      setOutputs(frame.outputs(error.outputs as Outputs));
+      failStep(error.cause);
+    } else {
+      failStep(error);
+    }
+  }
 }

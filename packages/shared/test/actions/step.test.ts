@@ -1,7 +1,7 @@
-import {afterEach, describe, expect, it, vi} from 'vitest';
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {createActionsLogger} from '../../src/actions/logger.js';
-import {expectPostStep, failStep, saveStepState, setOutputs} from '../../src/actions/step.js';
-import {ConfigError, RemoteError} from '../../src/errors.js';
+import {expectPostStep, failStep, runStep, saveStepState, setOutputs} from '../../src/actions/step.js';
+import {ConfigError, FailureWithOutputs, RemoteError} from '../../src/errors.js';
 import {actedCommands, captureRunnerStdout} from './runner-stdout.js';
 
 const stdoutLines = captureRunnerStdout();
@@ -52,5 +52,50 @@ describe('failStep', () => {
     failStep(new Error('first\n  second'));
     expect(stdoutLines()).toContain('::error::first second');
     expect(process.exitCode).toBe(1);
+  });
+});
+
+describe('runStep', () => {
+  const outputs = (version: string) => ({version});
+  // core writes a blank line before some commands.
+  const commandLines = () => stdoutLines().filter(line => line !== '');
+
+  beforeEach(() => {
+    // Without the files, core writes workflow commands, which the test reads.
+    vi.stubEnv('GITHUB_OUTPUT', '');
+    vi.stubEnv('GITHUB_STATE', '');
+  });
+
+  it('sets the outputs of main, after asking for the post step', async () => {
+    await runStep({main: async () => 'v2', outputs, post: async () => expect.unreachable()});
+    expect(commandLines()).toEqual(['::save-state name=isPost::true', '::set-output name=version::v2']);
+    expect(process.exitCode).toBeUndefined();
+  });
+
+  it('asks for no post step when the action has none', async () => {
+    await runStep({main: async () => 'v2', outputs});
+    expect(commandLines()).toEqual(['::set-output name=version::v2']);
+  });
+
+  it('runs post, not main, in the post step', async () => {
+    vi.stubEnv('STATE_isPost', 'true');
+    const post = vi.fn(async () => {});
+    await runStep({main: async () => expect.unreachable(), outputs, post});
+    expect(post).toHaveBeenCalledOnce();
+  });
+
+  it('sets the outputs a failure carries, then fails with its cause', async () => {
+    const cause = new RemoteError('web-1', 'refused the key');
+    await runStep({main: async () => Promise.reject(new FailureWithOutputs(cause, 'v1')), outputs});
+    expect(commandLines()).toEqual(['::set-output name=version::v1', '::error::web-1: refused the key.']);
+    expect(process.exitCode).toBe(1);
+  });
+
+  it('fails the step with an error thrown before main returns', async () => {
+    const main = () => {
+      throw new ConfigError('image', 'is not set', 'Set it.');
+    };
+    await runStep({main, outputs});
+    expect(commandLines()).toEqual(['::error::Input "image" is not set. Set it.']);
   });
 });
