@@ -25296,9 +25296,6 @@ const external_node_http_namespaceObject = __WEBPACK_EXTERNAL_createRequire(impo
 ;// CONCATENATED MODULE: ./src/health-check.ts
 
 
-// The Clock lives in @circuitverse/shared; main.ts and test/fake-host.ts still import it from here until their
-// reworks land (issue 13).
-
 /** One GET over a stream the caller opened (an SSH tunnel to the container's port), with its own deadline. */
 function probe(stream, path, timeoutMs) {
     return new Promise(resolve => {
@@ -27607,7 +27604,6 @@ async function rollBack(hosts, steps, from) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-
 
 
 

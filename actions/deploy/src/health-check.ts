@@ -2,10 +2,6 @@ import {request} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {errorMessage} from '@circuitverse/shared';
 
-// The Clock lives in @circuitverse/shared; main.ts and test/fake-host.ts still import it from here until their
-// reworks land (issue 13).
-export {type Clock, systemClock} from '@circuitverse/shared';
-
 export interface HealthAttempt {
   /** HTTP status, or `undefined` when no response came. */
   status: number | undefined;

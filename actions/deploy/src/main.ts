@@ -1,9 +1,8 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader} from '@circuitverse/shared';
+import {InputReader, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
-import {systemClock} from './health-check.js';
 import {readInputs} from './inputs.js';
 import {releaseLocks} from './post.js';
 import {type DeployOutputs, deploy} from './run.js';

@@ -1,4 +1,4 @@
-import {createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {type Clock, createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {
   type ContainerSpec,
   type ContainerState,
@@ -10,7 +10,7 @@ import {
   type ServiceContainer,
   type ServiceHost,
 } from '../src/deploy-host.js';
-import type {Clock, HealthAttempt} from '../src/health-check.js';
+import type {HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
 import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
 import {defaultRole} from '../src/roles.js';

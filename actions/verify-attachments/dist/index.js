@@ -33086,7 +33086,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 4493:
+/***/ 6874:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -33764,7 +33764,7 @@ module.exports = Writer;
 // If you have no idea what ASN.1 or BER is, see this:
 // ftp://ftp.rsa.com/pub/pkcs/ascii/layman.asc
 
-var Ber = __nccwpck_require__(4493);
+var Ber = __nccwpck_require__(6874);
 
 
 
@@ -63238,7 +63238,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4388);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4493);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63247,7 +63247,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4388:
+/***/ 4493:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -65262,10 +65262,6 @@ async function openBlobSource(inputs) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/clock.ts
-// The Clock lives in @circuitverse/shared; main.ts still imports it from here until its rework lands (issue 13).
-
-
 // EXTERNAL MODULE: ../../node_modules/.pnpm/yaml@2.9.1/node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8293);
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -66324,7 +66320,6 @@ function toStoreError(error, what) {
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-
 
 
 

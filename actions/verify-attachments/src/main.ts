@@ -1,10 +1,9 @@
 import '@circuitverse/shared/bundle-globals';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {InputReader} from '@circuitverse/shared';
+import {InputReader, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, runStep} from '@circuitverse/shared/actions';
 import {openBlobSource} from './blob-source.js';
-import {systemClock} from './clock.js';
 import {readInputs} from './inputs.js';
 import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
 import {createS3Store} from './s3-store.js';
