@@ -1,9 +1,13 @@
-import {createHash} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
+import {writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   ListObjectsCommand,
   PutObjectCommand,
@@ -78,5 +82,33 @@ export async function deleteBuckets(client: S3Client, buckets: string[]): Promis
       await client.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: keys}}));
     }
     await client.send(new DeleteBucketCommand({Bucket: bucket})).catch(() => {});
+  }
+}
+
+/**
+ * A fresh bucket holding one avatar, and its blob row in an NDJSON file, for a run of the action against the sandbox's
+ * S3 server; both go once `work` ends.
+ */
+export async function withOneBlob(sandbox: Sandbox, prefix: string, work: (run: {bucket: string; blobsFile: string}) => Promise<void>): Promise<void> {
+  const client = sandboxS3(sandbox);
+  const bucket = `${prefix}-${randomBytes(4).toString('hex')}`;
+  const body = Buffer.from('an avatar');
+  const blob = {
+    key: `${prefix}-avatar`,
+    byte_size: body.length,
+    checksum: createHash('md5').update(body).digest('base64'),
+    service_name: 'amazon',
+    content_type: 'text/plain',
+    created_at: '2026-11-27T12:00:00Z',
+  };
+  const blobsFile = join(tmpdir(), `${bucket}.ndjson`);
+  await writeFile(blobsFile, `${JSON.stringify(blob)}\n`);
+  await client.send(new CreateBucketCommand({Bucket: bucket}));
+  await client.send(new PutObjectCommand({Bucket: bucket, Key: blob.key, Body: body, ContentType: 'text/plain'}));
+  try {
+    await work({bucket, blobsFile});
+  } finally {
+    await client.send(new DeleteObjectCommand({Bucket: bucket, Key: blob.key}));
+    await client.send(new DeleteBucketCommand({Bucket: bucket}));
   }
 }
