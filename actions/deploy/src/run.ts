@@ -60,6 +60,12 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
   let locked: HostDeployment[] = [];
   try {
     const target = resolveTarget(inputs, hosts);
+    const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
+    const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
+    // Before the pull: a release the hosts cannot hold is refused with nothing changed, not even an image.
+    await logger.group('Check memory', () =>
+      settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)),
+    );
     if (rollingBack(inputs)) {
       await logger.group('Check retained images', () => checkRetained(hosts, target));
     } else {
@@ -73,12 +79,6 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
       throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
     }
-    const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
-    const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
-    await logger.group('Check memory', () =>
-      settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)),
-    );
-    throwIfCancelled(signal);
     if (preDeployCommand !== undefined) {
       throwIfCancelled(signal);
       await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
@@ -165,10 +165,11 @@ async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborato
       const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
       const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock});
       try {
-        // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
-        if (rollingBack(inputs)) host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
+        // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
+        // measures the serving containers. The lock reads it again, as it may change meanwhile.
+        host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
         host.report.phases.connect = clock.now() - started;
-        logger.info(`${target.label}: host key verified${rollingBack(inputs) ? `; serving ${host.servingVersion ?? 'nothing known'}` : ''}`);
+        logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
         return host;
       } catch (error) {
         host.close();

@@ -164,14 +164,14 @@ describe.skipIf(!sandbox)('deploy of the real Rails app', () => {
     expect(await rolesOnHosts()).toEqual(before);
   }, 300_000);
 
-  it('refuses a release whose memory limit the hosts cannot hold, with the figures, before anything changes', async () => {
+  it('refuses a release whose memory limit the hosts cannot hold, with the figures, before the pull or anything else', async () => {
     const before = await rolesOnHosts();
     const run = await runAction(action, {inputs: {...inputs, image: release('v2'), roles: roles.replace('memory: 512m', 'memory: 1000g')}});
     expect(run.exitCode).toBe(1);
     expect(run.errors.at(-1)).toMatch(
       /^198\.18\.0\.1\d: has [\d.]+ [MG]iB of memory available, and starting web's new container \(its memory limit\) needs 1000 GiB\. Nothing was changed\./,
     );
-    expect(run.log).not.toMatch(/Pre-deploy|Switch web/);
+    expect(run.log).not.toMatch(/Pull|Lock|Pre-deploy|Switch web/);
     expect(await rolesOnHosts()).toEqual(before);
   });
 

@@ -2,7 +2,7 @@ import {ConfigError, parseSshTarget} from '@circuitverse/shared';
 import {describe, expect, it} from 'vitest';
 import {parseRoles, planRoleOrder, type RoleDefaults} from '../src/roles.js';
 import {DeployError, deploy} from '../src/run.js';
-import {FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
+import {FakeHost, fakeCollaborators, fakeInputs, imageOf} from './fake-host.js';
 
 const defaults: RoleDefaults = {
   traffic: true,
@@ -168,9 +168,9 @@ describe('deploy with roles', () => {
 });
 
 describe('memory', () => {
-  it('refuses before anything changes when a host cannot hold the new container’s limit beside the old', async () => {
+  it('refuses before anything changes, before the pull, when a host cannot hold the new container’s limit beside the old', async () => {
     const hosts = railsHosts('web-1');
-    const host = (hosts[0] as FakeHost).forbid('start', 'runOnce', 'cutover');
+    const host = (hosts[0] as FakeHost).forbid('pull', 'lock', 'start', 'runOnce', 'cutover');
     host.memoryAvailable = 3 * 1024 ** 3;
     const inputs = rolesInputs(hosts, 'web:\n  memory: 4g\nsidekiq:\n');
     const error = (await deploy({...inputs, preDeploy: 'bin/rails db:migrate'}, fakeCollaborators(hosts)).catch(failure => failure)) as DeployError;
@@ -178,6 +178,7 @@ describe('memory', () => {
       "web-1: has 3 GiB of memory available, and starting web's new container (its memory limit) needs 4 GiB. Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
     );
     expect(perRole(hosts)).toEqual([{web: ['v1'], sidekiq: ['v1'], locked: false}]);
+    expect(host.images.has(imageOf('v2'))).toBe(false);
   });
 
   it('without a limit, needs what the serving container uses and a quarter more', async () => {
