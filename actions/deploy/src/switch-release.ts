@@ -254,6 +254,6 @@ export function describeExit(state: ContainerState): string {
     return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates at boot`;
   }
   // Restarted, its exit code is the new run's: the one that ended the last run is in its log.
-  if (state.restartCount > 0) return `keeps exiting: ${restarts} (now ${state.status})`;
+  if (state.restartCount > 0) return `exited, and ${restarts} (now ${state.status})`;
   return `exited (status ${state.status}, exit code ${state.exitCode})`;
 }

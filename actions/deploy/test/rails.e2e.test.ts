@@ -158,7 +158,7 @@ describe.skipIf(!sandbox)('deploy of the real Rails app', () => {
       inputs: {...withoutMigration, image: release('v2'), roles: roles.replace('cmd: bundle exec sidekiq', 'cmd: [sh, -c, "echo no redis here >&2; exit 3"]')},
     });
     expect(run.exitCode).toBe(1);
-    expect(run.errors.at(-1)).toMatch(/v2 (exited \(status exited, exit code 3|keeps exiting: Docker restarted it)/);
+    expect(run.errors.at(-1)).toMatch(/v2 (exited \(status exited, exit code 3|exited, and Docker restarted it)/);
     expect(run.outputs['rolled-back']).toBe('true');
     expect(run.log).toMatch(/Switch web/);
     expect(await rolesOnHosts()).toEqual(before);
