@@ -36,7 +36,7 @@ export class HostDeployment {
   /** The release that served before this deploy: where a rollback of this host goes back to. */
   private original: Release | undefined;
   private readonly slots: RoleSlot[];
-  /** Running containers of roles the deploy no longer has: they go once every role has moved. */
+  /** Running containers of roles the deploy's inputs do not name: the deploy refuses to go on (see `unknownRoles`). */
   private strays: ServiceContainer[] = [];
   private readonly findingsSaid = new Set<string>();
 
@@ -71,6 +71,14 @@ export class HostDeployment {
     return this.state.runningPreDeploys;
   }
 
+  /**
+   * The roles running here that the inputs do not name. A rollback workflow that left out `roles` would otherwise
+   * start one container of the image's command and stop nothing else: the hosts would end on two releases.
+   */
+  get unknownRoles(): string[] {
+    return [...new Set(this.strays.map(container => container.role || '(none: deployed without roles)'))];
+  }
+
   /** Whether `role` runs on this host. */
   runs(role: Role): boolean {
     return this.slots.some(slot => slot.role === role);
@@ -101,9 +109,6 @@ export class HostDeployment {
           slot.role.name === '' ? finding : `${slot.role.name}: ${finding}`,
         ),
       ),
-      ...(this.strays.length
-        ? [`${this.strays.map(container => container.name).join(', ')} run a role this deploy does not have; removed once every role has moved`]
-        : []),
     ];
     // Said once: a rollback adopts the state at connect and again under the lock, a lock-wait at every round.
     for (const finding of findings) {
@@ -265,13 +270,8 @@ export class HostDeployment {
     logger.info(`${where}: back on ${target?.version ?? 'nothing'}`);
   }
 
-  /** After a successful deploy: removes stray and stopped containers, prunes releases beyond `retain`, releases the lock. */
+  /** After a successful deploy: removes stopped containers, prunes releases beyond `retain`, releases the lock. */
   async finish(token: string, target: Release, retain: number): Promise<void> {
-    for (const container of this.strays) {
-      this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
-      await this.host.remove(container.name);
-    }
-    this.strays = [];
     const history = [...this.state.history, target];
     const kept = retainedReleases(history, retain);
     const keptVersions = new Set(kept.map(release => release.version));

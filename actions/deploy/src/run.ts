@@ -59,6 +59,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
   const token = randomBytes(16).toString('hex');
   let locked: HostDeployment[] = [];
   try {
+    refuseUnknownRoles(inputs, hosts);
     const target = resolveTarget(inputs, hosts);
     const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
     const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
@@ -206,6 +207,20 @@ function describeRoles(roles: Role[]): string {
     : ` (${planRoleOrder(roles)
         .map(role => role.name)
         .join(' then ')})`;
+}
+
+/** Every role the hosts run must be named: one left out would keep running its old release beside the new. */
+function refuseUnknownRoles(inputs: DeployInputs, hosts: HostDeployment[]): void {
+  const found = hosts.flatMap(host => host.unknownRoles.map(role => ({host: host.label, role})));
+  if (found.length === 0) return;
+  const roles = [...new Set(found.map(entry => entry.role))];
+  const where = [...new Set(found.map(entry => entry.host))].join(', ');
+  const named = inputs.roles.map(role => role.name || '(none)').join(', ');
+  throw new ConfigError(
+    'roles',
+    `does not name ${roles.join(', ')}, which ${where} run${found.length === 1 ? 's' : ''} (the input names ${named})`,
+    `Give this ${rollingBack(inputs) ? 'rollback' : 'deploy'} the same roles as the deploy that started them; to retire a role, remove its containers first (docker rm -f on the ones labelled circuitverse.deploy.role=<role>).`,
+  );
 }
 
 function rollingBack(inputs: DeployInputs): boolean {

@@ -155,15 +155,29 @@ describe('deploy with roles', () => {
     expect(perRole(hosts)).toEqual([{web: ['v1'], sidekiq: ['v1'], locked: false}]);
   });
 
-  it('runs a worker only on its hosts, and removes a role the deploy no longer has once every role moved', async () => {
+  it('runs a worker only on its hosts', async () => {
     const hosts = railsHosts('web-1', 'web-2');
     const inputs = fakeInputs(hosts);
-    const roles = parseRoles('web:\nworker:\n  hosts: [web-2]\n', {...defaults, hosts: inputs.hosts});
+    const roles = parseRoles('web:\nsidekiq:\n  hosts: [web-2]\n', {...defaults, hosts: inputs.hosts});
+    for (const container of (hosts[0] as FakeHost).containers.filter(container => container.role === 'sidekiq')) container.running = false;
     await deploy({...inputs, roles}, fakeCollaborators(hosts));
-    expect(hosts.map(host => ({web: host.running('web'), worker: host.running('worker'), sidekiq: host.running('sidekiq')}))).toEqual([
-      {web: ['v2'], worker: [], sidekiq: []},
-      {web: ['v2'], worker: ['v2'], sidekiq: []},
+    expect(perRole(hosts)).toEqual([
+      {web: ['v2'], sidekiq: [], locked: false},
+      {web: ['v2'], sidekiq: ['v2'], locked: false},
     ]);
+  });
+
+  it.each([
+    ['a rollback that leaves roles out', {rollback: true, image: undefined}, undefined, 'rollback'],
+    ['a deploy that drops a role', {}, 'web:\n', 'deploy'],
+  ])('refuses %s, changing nothing, as the left-out role would keep its old release', async (_, overrides, rolesText, what) => {
+    const hosts = railsHosts('web-1', 'web-2').map(host => host.forbid('pull', 'lock', 'start', 'cutover', 'remove'));
+    const inputs = {...fakeInputs(hosts), ...overrides};
+    const roles = rolesText === undefined ? inputs.roles : parseRoles(rolesText, {...defaults, hosts: inputs.hosts});
+    const error = (await deploy({...inputs, roles}, fakeCollaborators(hosts)).catch(failure => failure)) as DeployError;
+    expect(error.cause).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(new RegExp(`^Input "roles" does not name .*sidekiq.*, which web-1, web-2 run .*Give this ${what} the same roles`));
+    expect(perRole(hosts)).toEqual(hosts.map(() => ({web: ['v1'], sidekiq: ['v1'], locked: false})));
   });
 });
 
