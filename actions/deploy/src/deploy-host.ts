@@ -9,6 +9,7 @@ import {
   inspectScript,
   lockScript,
   memoryScript,
+  planScript,
   preDeployScript,
   pullScript,
   scriptArgv,
@@ -396,6 +397,137 @@ export class DeployHost {
       stepLimit,
     );
   }
+
+  /**
+   * What a plan reads beside the state, changing nothing: see planScript. `servingVersion` and `targetVersion` name the
+   * env files whose keys it reads.
+   */
+  async readPlanFacts(request: PlanFactsRequest): Promise<PlanFacts> {
+    const registry = parseImageRef(request.image)?.registry ?? '';
+    const output = await this.connection.run(
+      'reading what a deploy would change',
+      scriptArgv(planScript, {
+        image: request.image,
+        serving_image: request.servingImage ?? '',
+        serving_env: request.servingVersion === undefined ? '' : this.paths.envFile(request.servingVersion),
+        target_env: request.targetVersion === undefined ? '' : this.paths.envFile(request.targetVersion),
+        lock_dir: this.paths.lock,
+        pull: request.pull ? 'yes' : '',
+        registry,
+        user: request.auth?.username ?? '',
+        // The Engine talks plain HTTP to a registry on the loopback, and so must the manifest's request.
+        insecure: /^(localhost|127\.[0-9.]+|\[::1\])(:\d+)?$/.test(registry) ? 'yes' : '',
+      }),
+      {stdin: request.auth?.password ?? '', ...stepLimit},
+    );
+    return parsePlanFacts(output);
+  }
+}
+
+export interface PlanFactsRequest {
+  /** The image the deploy would start: the new one, or a rollback's target; `''` for a rollback with none. */
+  image: string;
+  /** The deploy would pull `image` when it is not present (a rollback never does): ask the registry its size. */
+  pull: boolean;
+  servingImage: string | undefined;
+  servingVersion: string | undefined;
+  /** A rollback's target, whose kept env file its containers would start with. */
+  targetVersion: string | undefined;
+  auth: RegistryAuth | undefined;
+}
+
+/** An image on a host: its ID and the registry digests it was pulled by. */
+export interface ImagePresence {
+  id: string;
+  repoDigests: string[];
+}
+
+/** Keys of an env file on a host, or why there are none to read. */
+export type EnvKeys = {keys: string[]} | {missing: 'missing' | 'unreadable'};
+
+export interface PlanFacts {
+  image: ImagePresence | undefined;
+  servingImage: ImagePresence | undefined;
+  /** The Engine's `os/arch`, which picks a multi-platform image's manifest. */
+  platform: string | undefined;
+  disk: {dockerRoot: string; availableBytes: number} | undefined;
+  servingEnv: EnvKeys | undefined;
+  targetEnv: EnvKeys | undefined;
+  lockHolder: Partial<LockHolder> | undefined;
+  /** For an image not present: its manifest's digest and the compressed size of its layers, when the registry said. */
+  manifest: {digest: string | undefined; layerBytes: number} | undefined;
+}
+
+/** The plan script's output. */
+export function parsePlanFacts(output: string): PlanFacts {
+  const sections = new Map<string, string[]>();
+  let current: string[] | undefined;
+  for (const line of output.split('\n')) {
+    const heading = /^## ([a-z-]+)$/.exec(line)?.[1];
+    if (heading === undefined) {
+      current?.push(line);
+    } else {
+      current = [];
+      sections.set(heading, current);
+    }
+  }
+  const lines = (name: string) => (sections.get(name) ?? []).filter(line => line.trim() !== '');
+  const presence = (name: string): ImagePresence | undefined => {
+    const [word, id = '', ...repoDigests] = (lines(name)[0] ?? '').split(' ');
+    return word === 'present' ? {id, repoDigests} : undefined;
+  };
+  // Empty when the plan asked for no env file.
+  const envKeys = (name: string): EnvKeys | undefined => {
+    const [first, ...keys] = lines(name);
+    if (first === '#keys') return {keys};
+    return first === '#missing' || first === '#unreadable' ? {missing: first.slice(1) as 'missing' | 'unreadable'} : undefined;
+  };
+  const [dockerRoot, available] = lines('disk');
+  const lock = lines('lock').join('\n');
+  const platform = lines('platform')[0];
+  return {
+    image: presence('image'),
+    servingImage: presence('serving-image'),
+    platform,
+    disk: dockerRoot !== undefined && available !== undefined && /^\d+$/.test(available) ? {dockerRoot, availableBytes: Number(available)} : undefined,
+    servingEnv: envKeys('serving-env'),
+    targetEnv: envKeys('target-env'),
+    lockHolder: lock === '' ? undefined : parseHolder(lock),
+    manifest: parseManifest(lines('manifest').join('\n'), platform),
+  };
+}
+
+function parseHolder(text: string): Partial<LockHolder> {
+  try {
+    return JSON.parse(text) as Partial<LockHolder>;
+  } catch {
+    return {};
+  }
+}
+
+interface VerboseManifest {
+  Descriptor?: {digest?: string; platform?: {os?: string; architecture?: string}};
+  SchemaV2Manifest?: {layers?: Array<{size?: number}>};
+  OCIManifest?: {layers?: Array<{size?: number}>};
+}
+
+/** `docker manifest inspect --verbose`: one entry for an image, one per platform for a multi-platform one. */
+function parseManifest(text: string, platform: string | undefined): PlanFacts['manifest'] {
+  if (text === '' || text === 'unavailable') return undefined;
+  let parsed: VerboseManifest | VerboseManifest[];
+  try {
+    parsed = JSON.parse(text) as VerboseManifest | VerboseManifest[];
+  } catch {
+    return undefined;
+  }
+  const entries = Array.isArray(parsed) ? parsed : [parsed];
+  const entry =
+    entries.length === 1
+      ? entries[0]
+      : entries.find(candidate => `${candidate.Descriptor?.platform?.os}/${candidate.Descriptor?.platform?.architecture}` === platform);
+  const layers = (entry?.SchemaV2Manifest ?? entry?.OCIManifest)?.layers;
+  if (!entry || !layers) return undefined;
+  return {digest: entry.Descriptor?.digest, layerBytes: layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0)};
 }
 
 export interface CutoverRequest {

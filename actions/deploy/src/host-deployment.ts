@@ -135,32 +135,16 @@ export class HostDeployment {
   }
 
   /**
-   * What starting each start-first role's new container beside its old one needs, against what the host has free:
-   * the role's memory limit, or without one its serving container's use now and a quarter more. Roles move one at a
-   * time on a host, so the largest need counts; so does the pre-deploy's limit on the host that runs it.
+   * What starting each start-first role's new container beside its old one needs, against what the host has free
+   * (see largestMemoryNeed); so does the pre-deploy's limit on the host that runs it.
    */
   async checkMemory(preDeployLimit: number | undefined): Promise<void> {
-    const starts = this.slots.filter(slot => slot.role.order === 'start-first' || !slot.serving);
-    const measured = starts.filter(slot => slot.role.memoryBytes === undefined && slot.serving).map(slot => (slot.serving as ServiceContainer).name);
-    if (starts.every(slot => slot.role.memoryBytes === undefined && !slot.serving) && preDeployLimit === undefined) return;
+    const roles = this.servingByRole;
+    const measured = containersToMeasure(roles);
+    // Nothing to weigh: no limit, and nothing serving whose use would tell.
+    if (measured.length === 0 && largestMemoryNeed(roles, new Map(), preDeployLimit) === undefined) return;
     const {availableBytes, usage} = await this.host.readMemory(measured);
-    const needs = [
-      ...starts.flatMap(slot => {
-        const what = slot.role.name === '' ? 'the new container' : `${slot.role.name}'s new container`;
-        if (slot.role.memoryBytes !== undefined) return [{bytes: slot.role.memoryBytes, why: `${what} (its memory limit)`}];
-        const used = slot.serving && usage.get(slot.serving.name);
-        return used === undefined
-          ? []
-          : [
-              {
-                bytes: Math.ceil(used * 1.25),
-                why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)`,
-              },
-            ];
-      }),
-      ...(preDeployLimit === undefined ? [] : [{bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)'}]),
-    ];
-    const largest = needs.reduce<(typeof needs)[number] | undefined>((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
+    const largest = largestMemoryNeed(roles, usage, preDeployLimit);
     if (largest && largest.bytes > availableBytes) {
       throw new RemoteError(
         this.label,
@@ -170,6 +154,11 @@ export class HostDeployment {
         },
       );
     }
+  }
+
+  /** Each role here with the container doing its work now, as the memory check and the plan weigh them. */
+  get servingByRole(): RoleServing[] {
+    return this.slots.map(({role, serving}) => ({role, serving}));
   }
 
   /**
@@ -347,4 +336,52 @@ export function describeLeftovers(state: HostState, containers: ServiceContainer
     findings.push(`${extras.map(container => container.name).join(', ')} also running, left by an interrupted deploy; removed once the new release serves`);
   }
   return findings;
+}
+
+/** A role on a host and the container doing its work now, if any. */
+export interface RoleServing {
+  role: Role;
+  serving: ServiceContainer | undefined;
+}
+
+/** What a new container needs free, and why, in words. */
+export interface MemoryNeed {
+  bytes: number;
+  why: string;
+}
+
+// The roles whose new container starts beside the old one: start-first ones, and any with nothing serving yet.
+function startsBeside(roles: readonly RoleServing[]): RoleServing[] {
+  return roles.filter(({role, serving}) => role.order === 'start-first' || !serving);
+}
+
+/** The serving containers whose use now is the need of a role without a memory limit. */
+export function containersToMeasure(roles: readonly RoleServing[]): string[] {
+  return startsBeside(roles)
+    .filter(({role, serving}) => role.memoryBytes === undefined && serving)
+    .map(({serving}) => (serving as ServiceContainer).name);
+}
+
+/**
+ * The most memory a deploy's start needs on the host: each role's limit, or without one its serving container's use
+ * now (in `usage`) and a quarter more; roles move one at a time on a host, so the largest counts, and so does the
+ * pre-deploy's limit on the host that runs it. `undefined` when nothing tells.
+ */
+export function largestMemoryNeed(
+  roles: readonly RoleServing[],
+  usage: ReadonlyMap<string, number>,
+  preDeployLimit: number | undefined,
+): MemoryNeed | undefined {
+  const needs: MemoryNeed[] = [
+    ...startsBeside(roles).flatMap(({role, serving}) => {
+      const what = role.name === '' ? 'the new container' : `${role.name}'s new container`;
+      if (role.memoryBytes !== undefined) return [{bytes: role.memoryBytes, why: `${what} (its memory limit)`}];
+      const used = serving && usage.get(serving.name);
+      return used === undefined
+        ? []
+        : [{bytes: Math.ceil(used * 1.25), why: `${what} (no memory limit; ${serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)`}];
+    }),
+    ...(preDeployLimit === undefined ? [] : [{bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)'}]),
+  ];
+  return needs.reduce<MemoryNeed | undefined>((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
 }

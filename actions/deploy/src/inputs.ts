@@ -29,6 +29,8 @@ export interface DeployInputs {
   lockWaitMs: number;
   rollback: boolean;
   rollbackTo: string | undefined;
+  /** Read everything, change nothing, report what the deploy (or rollback) would do. */
+  plan: boolean;
 }
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
@@ -140,5 +142,6 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     lockWaitMs: reader.duration('lock-wait', '0s'),
     rollback,
     rollbackTo,
+    plan: reader.boolean('plan', false),
   };
 }

@@ -4,8 +4,9 @@ import {createActionsLogger, readStepState, runStep, saveStepState} from '@circu
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
 import {readInputs} from './inputs.js';
+import {type DeployPlan, plan} from './plan.js';
 import {releaseLocks} from './post.js';
-import {type DeployOutputs, deploy} from './run.js';
+import {type DeployCollaborators, type DeployOutputs, deploy} from './run.js';
 
 function toOutputs(outputs: DeployOutputs) {
   return {
@@ -22,12 +23,12 @@ function toOutputs(outputs: DeployOutputs) {
 export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
-    main: () => {
+    main: (): Promise<DeployOutputs | DeployPlan> => {
       const inputs = readInputs(new InputReader(process.env), logger);
       // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
       const cancellation = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
-      return deploy(inputs, {
+      const collaborators: DeployCollaborators = {
         logger,
         clock: systemClock,
         openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
@@ -38,9 +39,10 @@ export async function run(): Promise<void> {
         signal: cancellation.signal,
         rememberLock: token => saveStepState('lock-token', token),
         forgetLock: () => saveStepState('lock-token', ''),
-      });
+      };
+      return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
     },
-    outputs: toOutputs,
+    outputs: outputs => ('mode' in outputs ? {plan: JSON.stringify(outputs, (_key, value) => value ?? null)} : toOutputs(outputs)),
     post: async () => {
       // The safety net: a cancelled or killed main step may have left its lock on some host.
       const token = readStepState('lock-token');

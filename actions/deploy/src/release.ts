@@ -73,6 +73,18 @@ export function previousRelease(history: Array<Release & {backFrom?: string}>, c
   return [...served].reverse().find(release => release.version !== current);
 }
 
+/**
+ * Where a rollback of a host goes: the newest release of `rollbackTo` in its history, or without it the release
+ * before the one serving (or, with nothing serving, the last recorded).
+ */
+export function rollbackTarget(
+  history: Array<Release & {backFrom?: string}>,
+  serving: string | undefined,
+  rollbackTo: string | undefined,
+): Release | undefined {
+  return rollbackTo ? [...history].reverse().find(entry => entry.version === rollbackTo) : previousRelease(history, serving ?? history.at(-1)?.version);
+}
+
 /** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
 export function retainedReleases(history: Release[], retain: number): Release[] {
   const kept = new Map<string, Release>();

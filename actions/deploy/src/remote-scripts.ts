@@ -521,3 +521,67 @@ held=
 read -r held 2>/dev/null <"$lock_dir/token"
 if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`,
 );
+
+/**
+ * What `plan: true` reads on a host beside the state, in one round trip, changing nothing: whether `image` and
+ * `serving_image` are present (ID and repo digests), Docker's root dir and the bytes free there, the Engine's
+ * platform, the keys (never the values) of the serving and target releases' env files (after `#keys`; or `#missing`,
+ * `#unreadable`),
+ * the lock's holder, and when `pull` is non-empty and the image not present, the registry's manifest, whose layers
+ * say how much a pull fetches. `image` empty: a rollback with no target, nothing to look for. The password on stdin; `user` empty for the host's own login; `insecure` non-empty for a registry the Engine talks
+ * plain HTTP to (loopback). The login goes to a throwaway DOCKER_CONFIG, as the pull's does, removed however the
+ * script ends; it is the only thing written, and only for an image not present.
+ */
+export const planScript = remoteScript(
+  ['image', 'serving_image', 'serving_env', 'target_env', 'lock_dir', 'pull', 'registry', 'user', 'insecure'],
+  `set -u
+image_line() {
+  docker image inspect --format 'present {{.Id}}{{range .RepoDigests}} {{.}}{{end}}' "$1" 2>/dev/null || echo absent
+}
+# Only lines that start with a key as the env and secrets inputs allow: a value is never printed, not even in part.
+env_keys() {
+  if [ ! -e "$1" ]; then echo '#missing'
+  elif [ ! -r "$1" ]; then echo '#unreadable'
+  else echo '#keys'; sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*$/\\1/p' "$1"
+  fi
+}
+echo '## image'
+present=none
+if [ -n "$image" ]; then present=$(image_line "$image"); printf '%s\\n' "$present"; fi
+echo '## serving-image'
+if [ -n "$serving_image" ]; then image_line "$serving_image"; fi
+echo '## platform'
+docker version --format '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null || true
+echo '## disk'
+root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null || true)
+if [ -n "$root" ]; then
+  printf '%s\\n' "$root"
+  # -P keeps a long device name from wrapping the line; -k, as busybox's df has no -B.
+  df -Pk "$root" | awk 'NR == 2 { printf "%.0f\\n", $4 * 1024 }'
+fi
+echo '## serving-env'
+if [ -n "$serving_env" ]; then env_keys "$serving_env"; fi
+echo '## target-env'
+if [ -n "$target_env" ]; then env_keys "$target_env"; fi
+echo '## lock'
+if [ -d "$lock_dir" ]; then cat "$lock_dir/holder" 2>/dev/null || echo '{}'; echo; fi
+echo '## manifest'
+[ -n "$pull" ] || exit 0
+case $present in present* | none) exit 0 ;; esac
+flags=\${insecure:+--insecure}
+if [ -z "$user" ]; then
+  DOCKER_CLI_EXPERIMENTAL=enabled docker manifest inspect --verbose $flags "$image" 2>/dev/null || echo unavailable
+  exit 0
+fi
+config=$(mktemp -d) || { echo unavailable; exit 0; }
+trap 'rm -rf "$config"' EXIT
+trap 'rm -rf "$config"; exit 129' HUP
+trap 'rm -rf "$config"; exit 130' INT
+trap 'rm -rf "$config"; exit 141' PIPE
+trap 'rm -rf "$config"; exit 143' TERM
+if DOCKER_CONFIG=$config docker login --username "$user" --password-stdin "$registry" >/dev/null 2>&1; then
+  DOCKER_CONFIG=$config DOCKER_CLI_EXPERIMENTAL=enabled docker manifest inspect --verbose $flags "$image" 2>/dev/null || echo unavailable
+else
+  echo unavailable
+fi`,
+);

@@ -4,7 +4,7 @@ import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
-import {planBatches, previousRelease, type Release, versionOf} from './release.js';
+import {planBatches, type Release, rollbackTarget, versionOf} from './release.js';
 import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
 import {Cancelled, type SwitchSettings} from './switch-release.js';
@@ -142,7 +142,7 @@ async function settleAll(hosts: HostDeployment[], work: (host: HostDeployment, i
   if (failure) throw failure.reason;
 }
 
-function registryAuth(inputs: DeployInputs) {
+export function registryAuth(inputs: DeployInputs) {
   return inputs.registryUsername && inputs.registryPassword ? {username: inputs.registryUsername, password: inputs.registryPassword} : undefined;
 }
 
@@ -157,7 +157,7 @@ function switchSettings(inputs: DeployInputs): SwitchSettings {
 }
 
 // Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
-async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborators): Promise<HostDeployment[]> {
+export async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborators): Promise<HostDeployment[]> {
   const {clock, logger} = collaborators;
   const settings = switchSettings(inputs);
   const attempts = await Promise.allSettled(
@@ -210,7 +210,7 @@ function describeRoles(roles: Role[]): string {
 }
 
 /** Every role the hosts run must be named: one left out would keep running its old release beside the new. */
-function refuseUnknownRoles(inputs: DeployInputs, hosts: HostDeployment[]): void {
+export function refuseUnknownRoles(inputs: DeployInputs, hosts: HostDeployment[]): void {
   const found = hosts.flatMap(host => host.unknownRoles.map(role => ({host: host.label, role})));
   if (found.length === 0) return;
   const roles = [...new Set(found.map(entry => entry.role))];
@@ -223,7 +223,7 @@ function refuseUnknownRoles(inputs: DeployInputs, hosts: HostDeployment[]): void
   );
 }
 
-function rollingBack(inputs: DeployInputs): boolean {
+export function rollingBack(inputs: DeployInputs): boolean {
   return inputs.rollback || inputs.rollbackTo !== undefined;
 }
 
@@ -240,9 +240,7 @@ function resolveTarget(inputs: DeployInputs, hosts: HostDeployment[]): Release {
     return {version: versionOf(image), image};
   }
   const targets = hosts.map(host => {
-    const release = inputs.rollbackTo
-      ? [...host.history].reverse().find(entry => entry.version === inputs.rollbackTo)
-      : previousRelease(host.history, host.originalRelease?.version ?? host.history.at(-1)?.version);
+    const release = rollbackTarget(host.history, host.originalRelease?.version, inputs.rollbackTo);
     if (!release) {
       const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
       const what = inputs.rollbackTo

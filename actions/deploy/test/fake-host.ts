@@ -7,6 +7,8 @@ import {
   type HostState,
   type LockHolder,
   type LockResult,
+  type PlanFacts,
+  type PlanFactsRequest,
   type ServiceContainer,
   type ServiceHost,
 } from '../src/deploy-host.js';
@@ -46,6 +48,12 @@ export class FakeHost implements ServiceHost {
   /** Versions whose containers the kernel kills for memory as soon as they start. */
   outOfMemory = new Set<string>();
   memoryAvailable = 8 * 1024 ** 3;
+  /** Free bytes where Docker keeps images. */
+  diskAvailable = 50 * 1024 ** 3;
+  /** The keys of each version's env file; a version in envFiles but not here has none. */
+  envKeys = new Map<string, string[]>();
+  /** The compressed layers of each image the registry has, by reference. */
+  registrySizes = new Map<string, number>();
   /** What each running container uses, by name; 100 MiB when not set. */
   memoryUsage = new Map<string, number>();
   closed = false;
@@ -181,6 +189,25 @@ export class FakeHost implements ServiceHost {
     return {availableBytes: this.memoryAvailable, usage: new Map(names.map(name => [name, this.memoryUsage.get(name) ?? 100 * 1024 ** 2]))};
   }
 
+  async readPlanFacts(request: PlanFactsRequest): Promise<PlanFacts> {
+    await this.enter('readPlanFacts', request.image);
+    const presence = (image: string | undefined) =>
+      image !== undefined && this.images.has(image) ? {id: `sha256:id-${image}`, repoDigests: [`${image.split(':')[0]}@sha256:${image.length}`]} : undefined;
+    const envKeys = (version: string | undefined) =>
+      version === undefined ? undefined : this.envFiles.has(version) ? {keys: this.envKeys.get(version) ?? []} : {missing: 'missing' as const};
+    const size = this.registrySizes.get(request.image);
+    return {
+      image: presence(request.image),
+      servingImage: presence(request.servingImage),
+      platform: 'linux/amd64',
+      disk: {dockerRoot: '/var/lib/docker', availableBytes: this.diskAvailable},
+      servingEnv: envKeys(request.servingVersion),
+      targetEnv: envKeys(request.targetVersion),
+      lockHolder: this.lockToken === undefined ? undefined : (this.lockHolder ?? {}),
+      manifest: request.pull && !this.images.has(request.image) && size !== undefined ? {digest: 'sha256:manifest', layerBytes: size} : undefined,
+    };
+  }
+
   async runOnce(release: Release): Promise<{code: number; output: string}> {
     await this.enter('runOnce', release.version);
     return {code: 0, output: 'migrated\n'};
@@ -296,6 +323,7 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     lockWaitMs: 0,
     rollback: false,
     rollbackTo: undefined,
+    plan: false,
     ...overrides,
   };
 }

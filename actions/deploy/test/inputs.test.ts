@@ -30,6 +30,7 @@ describe('deploy inputs', () => {
       retain: 5,
       lockWaitMs: 0,
       rollback: false,
+      plan: false,
     });
     expect(inputs.ssh.privateKey.type).toBe('ssh-ed25519');
   });
@@ -42,6 +43,12 @@ describe('deploy inputs', () => {
       ['app', '2001:db8::1', 22],
     ]);
     expect(inputs.batchSize).toBe(3);
+  });
+
+  it('reads plan, for a deploy and for a rollback', () => {
+    const {image: _, ...withoutImage} = valid;
+    expect(read({...valid, plan: 'true'}).plan).toBe(true);
+    expect(read({...withoutImage, rollback: 'true', plan: 'true'})).toMatchObject({plan: true, rollback: true});
   });
 
   it('needs no image when rolling back', () => {
@@ -78,6 +85,7 @@ describe('deploy inputs', () => {
     ['an unknown on-failure', {'on-failure': 'ignore'}, 'on-failure'],
     ['a retain of 0', {retain: '0'}, 'retain'],
     ['rollback that is not a boolean', {rollback: 'yes'}, 'rollback'],
+    ['plan that is not a boolean', {plan: 'dry'}, 'plan'],
     ['an upstream file with shell metacharacters', {'nginx-upstream-file': '/etc/nginx/x;y'}, 'nginx-upstream-file'],
     ['an upstream file that climbs with ..', {'nginx-upstream-file': '/etc/nginx/../../root/.ssh/authorized_keys'}, 'nginx-upstream-file'],
     ['a registry password without a user', {'registry-password': 'pw'}, 'registry-username'],

@@ -1,12 +1,13 @@
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {parseMemoryReport} from '../src/deploy-host.js';
+import {parseMemoryReport, parsePlanFacts} from '../src/deploy-host.js';
 import {
   finishScript,
   inspectScript,
   lockScript,
   memoryScript,
+  planScript,
   preDeployScript,
   pullScript,
   remoteScript,
@@ -214,5 +215,79 @@ describe.each(shells)('remote scripts under %s', (_, shell) => {
     const report = parseMemoryReport((await host.run(memoryScript, {}, {rest: ['web-v1-abc']})).stdout);
     expect(report.availableBytes).toBeGreaterThan(1024 ** 2);
     expect(report.usage).toEqual(new Map([['web-v1-abc', Math.round(85.5 * 1024 ** 2)]]));
+  });
+
+  describe('plan', () => {
+    // The docker of a host that has app:v1 and not app:v2, whose registry has app:v2 in two layers. Its root dir is the
+    // test's, for the real df: busybox sh runs its own df applet whatever PATH says.
+    const docker = (dir: string) => `case "$1 $2" in
+  'image inspect') [ "$5" = app:v1 ] && echo 'present sha256:img1 r/app@sha256:d1' || exit 1 ;;
+  'version --format') echo linux/amd64 ;;
+  'info --format') echo '${dir}' ;;
+  'login --username') cat >"$DOCKER_CONFIG/password"; echo "$DOCKER_CONFIG" >'${dir}/config-path' ;;
+  'manifest inspect') echo '{"Descriptor":{"digest":"sha256:m2","platform":{"os":"linux","architecture":"amd64"}},"SchemaV2Manifest":{"layers":[{"size":1000},{"size":234}]}}' ;;
+esac`;
+    const values = (dir: string) => ({
+      image: 'app:v2',
+      serving_image: 'app:v1',
+      serving_env: join(dir, 'v1.env'),
+      target_env: '',
+      lock_dir: join(dir, 'lock'),
+      pull: 'yes',
+      registry: '127.0.0.1:5000',
+      user: 'deployer',
+      insecure: 'yes',
+    });
+
+    it('plan: reads keys and never values, the disk, the platform, and the size of an image not present, logging in as the pull does', async () => {
+      const host = stubShell(shell);
+      host.stub('docker', docker(host.dir));
+      writeFileSync(join(host.dir, 'v1.env'), 'RAILS_ENV=production\nSECRET_KEY_BASE=hunter2=x\n not a key line=leak\n');
+      mkdirSync(join(host.dir, 'lock'));
+      writeFileSync(join(host.dir, 'lock/holder'), '{"actor":"octocat"}');
+      const result = await host.run(planScript, values(host.dir), {stdin: 'pw'});
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toMatch(/production|hunter2|leak/);
+      expect(parsePlanFacts(result.stdout)).toEqual({
+        image: undefined,
+        servingImage: {id: 'sha256:img1', repoDigests: ['r/app@sha256:d1']},
+        platform: 'linux/amd64',
+        disk: {dockerRoot: host.dir, availableBytes: expect.any(Number)},
+        servingEnv: {keys: ['RAILS_ENV', 'SECRET_KEY_BASE']},
+        targetEnv: undefined,
+        lockHolder: {actor: 'octocat'},
+        manifest: {digest: 'sha256:m2', layerBytes: 1234},
+      });
+      expect(host.calls('docker').filter(call => /^(login|manifest)/.test(call))).toEqual([
+        'login --username deployer --password-stdin 127.0.0.1:5000',
+        'manifest inspect --verbose --insecure app:v2',
+      ]);
+      expect(existsSync(readFileSync(join(host.dir, 'config-path'), 'utf8').trim())).toBe(false);
+      expect(parsePlanFacts(result.stdout).disk?.availableBytes).toBeGreaterThan(0);
+    });
+
+    it('plan: asks no registry for an image present, or for a rollback, and says when an env file is missing', async () => {
+      const host = stubShell(shell);
+      host.stub('docker', docker(host.dir));
+      const present = await host.run(planScript, {...values(host.dir), image: 'app:v1', target_env: join(host.dir, 'v0.env')});
+      const rollback = await host.run(planScript, {...values(host.dir), pull: ''});
+      expect(parsePlanFacts(present.stdout)).toMatchObject({
+        image: {id: 'sha256:img1'},
+        servingEnv: {missing: 'missing'},
+        targetEnv: {missing: 'missing'},
+        lockHolder: undefined,
+        manifest: undefined,
+      });
+      expect(parsePlanFacts(rollback.stdout)).toMatchObject({image: undefined, manifest: undefined});
+      expect(host.calls('docker').filter(call => /^(login|manifest)/.test(call))).toEqual([]);
+    });
+
+    it('plan: reports the size as unknown when the registry refuses the login', async () => {
+      const host = stubShell(shell);
+      host.stub('docker', `[ "$1" = login ] && exit 1; ${docker(host.dir)}`);
+      const result = await host.run(planScript, values(host.dir), {stdin: 'wrong'});
+      expect(result.code).toBe(0);
+      expect(parsePlanFacts(result.stdout)).toMatchObject({manifest: undefined, platform: 'linux/amd64'});
+    });
   });
 });
