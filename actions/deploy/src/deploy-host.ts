@@ -138,6 +138,11 @@ export class DeployHost {
     });
   }
 
+  /** Removes images; one a container still uses stays, as docker image rm refuses it. */
+  async removeImages(images: string[]): Promise<void> {
+    await this.connection.exec(['docker', 'image', 'rm', ...images], stepLimit);
+  }
+
   async hasImage(image: string): Promise<boolean> {
     return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image], stepLimit)).code === 0;
   }

@@ -1,6 +1,6 @@
 import {type Clock, errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
-import {type Release, retainedReleases} from './release.js';
+import {prunableImages, pullDiskNeed, type Release, retainedReleases} from './release.js';
 import type {Role} from './roles.js';
 import {type PhaseTimes, type SwitchSettings, switchRelease, timed} from './switch-release.js';
 
@@ -10,6 +10,8 @@ export interface HostReport {
   before: string | undefined;
   after: string | undefined;
   phases: PhaseTimes;
+  /** Images of releases beyond `retain` that the disk check removed to make room for the pull. */
+  pruned?: string[];
 }
 
 /** One role on one host: the containers of it that run there, and which of them this deploy started. */
@@ -151,6 +153,39 @@ export class HostDeployment {
         `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`,
         {
           next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
+        },
+      );
+    }
+  }
+
+  /**
+   * Whether the Engine's disk holds the image the deploy would pull (see pullDiskNeed). Short of room, it first
+   * removes the images of releases this deploy would prune anyway, and says so; still short, it refuses with the
+   * figures. An image already present, or a registry that will not say its size, is not weighed.
+   */
+  async checkDisk(target: Release, auth: RegistryAuth | undefined, retain: number): Promise<void> {
+    const request = {image: target.image, pull: true, servingImage: undefined, servingVersion: undefined, targetVersion: undefined, auth};
+    const facts = await this.host.readPlanFacts(request);
+    if (facts.image || !facts.disk || !facts.manifest) return;
+    const need = pullDiskNeed(facts.manifest.layerBytes);
+    let available = facts.disk.availableBytes;
+    if (need > available) {
+      const prunable = prunableImages(this.state.history, target, retain, new Set(this.state.containers.map(container => container.image)));
+      if (prunable.length) {
+        this.collaborators.logger.info(
+          `${this.label}: ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot} is less than the ${formatBytes(need, 'binary')} the pull takes; removing ${prunable.join(', ')}, beyond retain: ${retain}`,
+        );
+        await this.host.removeImages(prunable);
+        this.report.pruned = prunable;
+        available = (await this.host.readPlanFacts({...request, pull: false})).disk?.availableBytes ?? available;
+      }
+    }
+    if (need > available) {
+      throw new RemoteError(
+        this.label,
+        `has ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot}, and pulling ${target.image} takes about ${formatBytes(need, 'binary')} (${formatBytes(facts.manifest.layerBytes, 'binary')} of compressed layers, and what they unpack to)`,
+        {
+          next: `Nothing was changed${this.report.pruned ? ' but the removal of those old images' : ''}. Free disk there (docker image prune -a removes images no container uses), or lower retain.`,
         },
       );
     }

@@ -85,6 +85,23 @@ export function rollbackTarget(
   return rollbackTo ? [...history].reverse().find(entry => entry.version === rollbackTo) : previousRelease(history, serving ?? history.at(-1)?.version);
 }
 
+/**
+ * What pulling an image takes on the Engine's disk, from its compressed layers' size: the download stays until its
+ * layers are unpacked beside it, and an app image's gzip layers unpack to about twice their size.
+ */
+export function pullDiskNeed(compressedBytes: number): number {
+  return compressedBytes * 3;
+}
+
+/**
+ * Images a deploy of `target` may remove to make room before it pulls: those of releases it would prune once it is
+ * kept (beyond `retain`), that no container on the host uses.
+ */
+export function prunableImages(history: Release[], target: Release, retain: number, inUse: ReadonlySet<string>): string[] {
+  const kept = new Set(retainedReleases([...history, target], retain).map(release => release.image));
+  return [...new Set(history.map(release => release.image))].filter(image => !kept.has(image) && !inUse.has(image));
+}
+
 /** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
 export function retainedReleases(history: Release[], retain: number): Release[] {
   const kept = new Map<string, Release>();

@@ -70,6 +70,8 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (rollingBack(inputs)) {
       await logger.group('Check retained images', () => checkRetained(hosts, target));
     } else {
+      await logger.group('Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
+      throwIfCancelled(signal);
       await logger.group('Pull', () => settleAll(hosts, host => host.pull(target.image, registryAuth(inputs))));
     }
     throwIfCancelled(signal);

@@ -15,7 +15,8 @@ export function renderSummary(service: string, outputs: DeployOutputs, failure?:
   const outcome = failure
     ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
     : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${formatDuration(outputs.durationMs)}.`;
-  return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
+  const pruned = outputs.hosts.flatMap(host => (host.pruned?.length ? [`${host.host}: removed ${host.pruned.join(', ')} to make room for the pull.`] : []));
+  return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, '', ...(pruned.length ? [...pruned, ''] : [])].join('\n');
 }
 
 /**

@@ -50,6 +50,8 @@ export class FakeHost implements ServiceHost {
   memoryAvailable = 8 * 1024 ** 3;
   /** Free bytes where Docker keeps images. */
   diskAvailable = 50 * 1024 ** 3;
+  /** What removing an image gives back on disk, by reference. */
+  imageSizes = new Map<string, number>();
   /** The keys of each version's env file; a version in envFiles but not here has none. */
   envKeys = new Map<string, string[]>();
   /** The compressed layers of each image the registry has, by reference. */
@@ -130,6 +132,14 @@ export class FakeHost implements ServiceHost {
   async pull(image: string): Promise<void> {
     await this.enter('pull', image);
     this.images.add(image);
+  }
+
+  async removeImages(images: string[]): Promise<void> {
+    await this.enter('removeImages', ...images);
+    for (const image of images) {
+      if (this.containers.some(container => container.image === image) || !this.images.delete(image)) continue;
+      this.diskAvailable += this.imageSizes.get(image) ?? 0;
+    }
   }
 
   async hasImage(image: string): Promise<boolean> {

@@ -222,3 +222,51 @@ describe('memory', () => {
     expect(perRole(hosts)).toEqual([{web: ['v1'], sidekiq: ['v1'], locked: false}]);
   });
 });
+
+describe('disk', () => {
+  const mib = 1024 ** 2;
+  /** A host that served v0 and then v1, with 100 MiB free, and v2's layers 40 MiB compressed in the registry. */
+  function tightHost() {
+    const host = new FakeHost('web-1').serve('v0', 'v1');
+    host.images.add(imageOf('v0'));
+    host.imageSizes.set(imageOf('v0'), 60 * mib);
+    host.diskAvailable = 100 * mib;
+    host.registrySizes.set(imageOf('v2'), 40 * mib);
+    return host;
+  }
+
+  it('goes on when the Engine’s disk holds the pull, and removes nothing', async () => {
+    const host = tightHost().forbid('removeImages');
+    host.diskAvailable = 200 * mib;
+    await deploy(fakeInputs([host]), fakeCollaborators([host]));
+    expect(host.live()).toBe('v2');
+  });
+
+  it('removes the images of releases beyond retain to make room, says so, and goes on', async () => {
+    const host = tightHost();
+    const collaborators = fakeCollaborators([host]);
+    const outputs = await deploy(fakeInputs([host], {retain: 2}), collaborators);
+    expect(host.live()).toBe('v2');
+    expect(host.images.has(imageOf('v0'))).toBe(false);
+    expect(outputs.hosts[0]?.pruned).toEqual([imageOf('v0')]);
+    expect(collaborators.lines.join('\n')).toContain(`web-1: removed ${imageOf('v0')} to make room for the pull.`);
+  });
+
+  it('refuses before the pull, with the figures, when even that leaves too little room', async () => {
+    const host = tightHost().forbid('pull', 'lock', 'start', 'cutover');
+    host.imageSizes.set(imageOf('v0'), 5 * mib);
+    const error = (await deploy(fakeInputs([host], {retain: 2}), fakeCollaborators([host])).catch(failure => failure)) as DeployError;
+    expect(error.message).toBe(
+      `web-1: has 105 MiB free in /var/lib/docker, and pulling ${imageOf('v2')} takes about 120 MiB (40 MiB of compressed layers, and what they unpack to). Nothing was changed but the removal of those old images. Free disk there (docker image prune -a removes images no container uses), or lower retain.`,
+    );
+    expect(host.live()).toBe('v1');
+  });
+
+  it('does not weigh an image the host has already', async () => {
+    const host = tightHost().forbid('removeImages');
+    host.diskAvailable = 0;
+    host.images.add(imageOf('v2'));
+    await deploy(fakeInputs([host]), fakeCollaborators([host]));
+    expect(host.live()).toBe('v2');
+  });
+});
