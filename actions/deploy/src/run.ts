@@ -421,7 +421,9 @@ async function watchAfterSwitch(
   const {logger} = collaborators;
   const watched = hosts.map(host => ({host: host.host, containers: host.switchedContainers}));
   const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
+  const started = collaborators.clock.now();
   const outcome = await logger.group('Watch', () => watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators));
+  for (const host of hosts) host.report.phases.watch = collaborators.clock.now() - started;
   if (outcome.kind === 'held') return;
   if (outcome.kind === 'cancelled') {
     logger.warning(

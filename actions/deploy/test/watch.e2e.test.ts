@@ -86,6 +86,17 @@ describe.skipIf(!sandbox)('deploy with a watch after the switch', () => {
     expect(await hostRecords()).toEqual(sandbox.hosts.map(() => ({version: 'v1', backFrom: 'back from v2', locked: false})));
   });
 
+  it('leaves the release serving when cancelled during the watch, says so, and unlocks', async () => {
+    const run = await runAction(action, {
+      inputs: {...inputs, image: images.v2 as string, watch: '60s'},
+      cancel: {when: /^198\.18\.0\.1\d: 10\.\ds watched: /m, signal: 'SIGINT'},
+    });
+    expect(run.log).toMatch(/Cancelled \d+\.\ds into the watch: v2 stays live on every host, unwatched\. To go back, deploy with rollback: true\./);
+    expect(run.outputs['rolled-back']).toBe('false');
+    expect(await servedVersions(sandbox, port)).toEqual(['v2', 'v2', 'v2']);
+    expect(await hostRecords()).toEqual(sandbox.hosts.map(() => ({version: 'v2', backFrom: undefined, locked: false})));
+  });
+
   it('ends the watch of a healthy release and unlocks', async () => {
     const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string, watch: '5s'}});
     expect(run.errors).toEqual([]);

@@ -34,6 +34,8 @@ describe('the watch after the switch', () => {
     expect(collaborators.lines).toContain('▸ Watch');
     expect(collaborators.lines.some(line => line.startsWith('Watching v2 on 3 host(s) for 30.0s: GET /up on each live container once a second'))).toBe(true);
     expect(collaborators.lines).toContain('v2 held on every host for 30.0s.');
+    expect(collaborators.lines.some(line => line.includes('| health | switch | drain | stop | watch |\n'))).toBe(true);
+    expect(outputs.hosts.map(host => host.phases.watch)).toEqual([30_000, 30_000, 30_000]);
     for (const host of hosts) {
       // One probe is the switch's health check; the watch's are the rest.
       const probes = host.log.filter(line => line === 'checkHealth /up').length - 1;
