@@ -54,8 +54,11 @@ describe.skipIf(!sandbox)('deploy with a watch after the switch', () => {
       report = await load.stop();
     }
     const failing = report.responses.filter(response => response.status < 200 || response.status > 299);
+    const window = failing.length
+      ? ((Math.max(...failing.map(response => response.endedAt)) - Math.min(...failing.map(response => response.startedAt))) / 1000).toFixed(1)
+      : '0';
     console.log(
-      `watch, failing release: ${report.responses.length} responses, ${report.failures.length} failures, ${failing.length} 5xx from the failing release, ${report.retries} RFC 9112 §9.3.1 retries; deploy took ${((Date.now() - started) / 1000).toFixed(1)} s; error: ${run.errors.at(-1)}`,
+      `watch, failing release: ${report.responses.length} responses, ${report.failures.length} failures, ${failing.length} 5xx from the failing release over ${window} s, ${report.retries} RFC 9112 §9.3.1 retries; deploy took ${((Date.now() - started) / 1000).toFixed(1)} s; error: ${run.errors.at(-1)}`,
     );
     expect(run.exitCode).toBe(1);
     const error = run.errors.at(-1) ?? '';
@@ -63,7 +66,7 @@ describe.skipIf(!sandbox)('deploy with a watch after the switch', () => {
     for (const address of addresses) expect(error).toContain(address);
     expect(error).toContain('Every host is back on v1, recorded in its history as back from v2.');
     expect(run.outputs['rolled-back']).toBe('true');
-    expect(run.log).toMatch(/error: 198\.18\.0\.1\d: last lines of watch-v2-[0-9a-f]{6}:/);
+    expect(run.log).toMatch(/::error::198\.18\.0\.1\d: last lines of watch-v2-[0-9a-f]{6}:/);
 
     expect(await servedVersions(sandbox, port)).toEqual(['v1', 'v1', 'v1']);
     expect(await hostRecords()).toEqual(sandbox.hosts.map(() => ({version: 'v1', backFrom: 'back from v2', locked: false})));
