@@ -37,6 +37,10 @@ while read -r -t 10 line; do
 done
 
 path=${target%%\?*}
+# server.sh makes it once FAIL_AFTER seconds have passed.
+if [ -e /tmp/failing ]; then
+  respond "500 Internal Server Error" "failing"
+fi
 case "$method" in
   GET|HEAD) ;;
   *) respond "405 Method Not Allowed" "method not allowed" ;;

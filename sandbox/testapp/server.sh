@@ -5,6 +5,10 @@
 #   BOOT_DELAY=N     do not listen for N seconds after start (slow boot)
 #   APP_VERSION      overrides the version baked in at build time
 #   FAIL_HEALTH=1    GET /up answers 500
+#   FAIL_AFTER=N     every route answers 500 once N seconds have passed since start: a release that passes its
+#                    health check and breaks after the switch
+#   ALLOCATE_AFTER=N N seconds after start, PID 1 takes memory until the kernel kills it: run it with a memory
+#                    limit, and the container is OOM-killed (and restarted by its restart policy)
 #   HOLD_SECONDS (5) how long GET /hold takes
 #   DRAIN_SECONDS (30) upper bound on waiting for in-flight requests at stop
 # On SIGTERM/SIGINT it behaves like a real app server: it closes the listening
@@ -49,6 +53,26 @@ TESTAPP_HOST=$(hostname)
 CR=$(printf '\r')
 export TESTAPP_VERSION TESTAPP_HOST CR
 
+# A flag file that handlers test with a builtin: no fork per request to read the clock. A restart starts the count
+# again, as an app's restart would.
+rm -f /tmp/failing
+if [ -n "${FAIL_AFTER:-}" ]; then
+  (sleep "$FAIL_AFTER" && : >/tmp/failing && log "failing every request from now on (FAIL_AFTER=$FAIL_AFTER)") &
+fi
+
+# In PID 1 itself, so that the kernel's OOM killer picks it, and the container dies of it: a command substitution
+# keeps all it reads in the shell's own memory.
+allocate() {
+  log "taking memory until killed (ALLOCATE_AFTER=$ALLOCATE_AFTER)"
+  hog=$(yes | head -c 1073741824)
+  log "took ${#hog} bytes and was not killed: no memory limit?"
+  unset hog
+}
+trap allocate USR1
+if [ -n "${ALLOCATE_AFTER:-}" ]; then
+  (sleep "$ALLOCATE_AFTER" && kill -USR1 $$) &
+fi
+
 # busybox nc with -ll forks one handler per connection and keeps listening.
 # (Debian's busybox-static has no tcpsvd.)
 nc -ll -p "$PORT" -e /app/handler.sh &
@@ -58,7 +82,8 @@ log "listening on :$PORT (version $TESTAPP_VERSION)"
 while [ -z "$stopping" ]; do
   wait "$listener"
   status=$?
-  if [ -z "$stopping" ]; then
+  # A trapped USR1 (ALLOCATE_AFTER) ends the wait too: only a listener that is gone ends the server.
+  if [ -z "$stopping" ] && ! kill -0 "$listener" 2>/dev/null; then
     log "listener exited on its own (status $status)"
     exit 1
   fi

@@ -81,6 +81,11 @@ export class HostDeployment {
     return [...new Set(this.strays.map(container => container.role || '(none: deployed without roles)'))];
   }
 
+  /** This deploy's containers doing each role's work here: what the watch after the switch probes and inspects. */
+  get switchedContainers(): Array<{role: Role; container: ServiceContainer}> {
+    return this.slots.flatMap(slot => (slot.switched && slot.serving ? [{role: slot.role, container: slot.serving}] : []));
+  }
+
   /** Whether `role` runs on this host. */
   runs(role: Role): boolean {
     return this.slots.some(slot => slot.role === role);

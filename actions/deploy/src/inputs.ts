@@ -27,6 +27,10 @@ export interface DeployInputs {
   drainTimeoutMs: number;
   retain: number;
   lockWaitMs: number;
+  /** How long to watch every host after the switch; 0 for no watch. */
+  watchMs: number;
+  /** Probed during the watch besides the health path. */
+  watchPath: string | undefined;
   rollback: boolean;
   rollbackTo: string | undefined;
   /** Read everything, change nothing, report what the deploy (or rollback) would do. */
@@ -81,6 +85,14 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   const healthPath = reader.optional('health-path') ?? '/up';
   if (!healthPathPattern.test(healthPath)) {
     throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
+  }
+  const watchMs = reader.duration('watch', '0s');
+  const watchPath = reader.optional('watch-path');
+  if (watchPath !== undefined && !healthPathPattern.test(watchPath)) {
+    throw new ConfigError('watch-path', `is not a plain URL path ("${watchPath}")`, 'Use a path such as /health/db, made of letters, digits and . _ ~ / % -.');
+  }
+  if (watchPath !== undefined && watchMs === 0) {
+    throw new ConfigError('watch-path', 'is set while watch is 0s, so it would never be probed', 'Set watch to how long to probe it, e.g. watch: 5m.');
   }
   const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
   if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
@@ -140,6 +152,8 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     drainTimeoutMs: reader.duration('drain-timeout', '30s'),
     retain: reader.integer('retain', 5, {min: 1, max: 100}),
     lockWaitMs: reader.duration('lock-wait', '0s'),
+    watchMs,
+    watchPath,
     rollback,
     rollbackTo,
     plan: reader.boolean('plan', false),

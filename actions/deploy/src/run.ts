@@ -1,5 +1,5 @@
 import {randomBytes} from 'node:crypto';
-import {type Clock, ConfigError, errorMessage, FailureWithOutputs, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {type Clock, ConfigError, errorMessage, FailureWithOutputs, formatDuration, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
@@ -8,6 +8,7 @@ import {planBatches, type Release, rollbackTarget, versionOf} from './release.js
 import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
 import {Cancelled, type SwitchSettings} from './switch-release.js';
+import {watchError, watchRelease} from './watch.js';
 
 export type {HostReport} from './host-deployment.js';
 
@@ -97,6 +98,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
       await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
     }
     await rollOut(hosts, target, inputs, {logger, signal, envContent});
+    if (inputs.watchMs > 0 && !rollingBack(inputs)) await watchAfterSwitch(hosts, target, inputs, {logger, clock, signal});
     await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
     locked = [];
     collaborators.forgetLock();
@@ -420,4 +422,44 @@ async function rollBack(hosts: HostDeployment[], steps: Role[], from: string): P
     });
   }
   return failures;
+}
+
+/**
+ * Watches the release on every host once all of them have switched, still under the lock. A failure moves every host
+ * back (or, with on-failure: stop, leaves them) and throws what each host saw; a cancel leaves the release serving.
+ */
+async function watchAfterSwitch(
+  hosts: HostDeployment[],
+  target: Release,
+  inputs: DeployInputs,
+  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
+): Promise<void> {
+  const {logger} = collaborators;
+  const watched = hosts.map(host => ({host: host.host, containers: host.switchedContainers}));
+  const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
+  const started = collaborators.clock.now();
+  const outcome = await logger.group('Watch', () => watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators));
+  for (const host of hosts) host.report.phases.watch = collaborators.clock.now() - started;
+  if (outcome.kind === 'held') return;
+  if (outcome.kind === 'cancelled') {
+    logger.warning(
+      `Cancelled ${formatDuration(outcome.afterMs)} into the watch: ${target.version} stays live on every host, unwatched. To go back, deploy with rollback: true.`,
+    );
+    return;
+  }
+  if (inputs.onFailure === 'stop') {
+    logger.error(`Stopped: ${describeHosts(hosts)}.`);
+    throw watchError(outcome.failures, target.version, `on-failure is stop, so every host keeps ${target.version}; to go back, deploy with rollback: true.`);
+  }
+  const failures = await logger.group('Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
+  const back = hosts[0]?.originalRelease?.version;
+  const where = failures.length
+    ? ''
+    : back === undefined
+      ? `There was no earlier release to go back to, so every host keeps ${target.version}. `
+      : `Every host is back on ${back}, recorded in its history as back from ${target.version}. `;
+  const next = `${where}The last log lines and answers are in the log above.`;
+  const cause = watchError(outcome.failures, target.version, next);
+  if (failures.length) throw new RollbackFailed(cause, failures, describeHosts(hosts));
+  throw cause;
 }

@@ -1,7 +1,7 @@
 import {formatDuration} from '@circuitverse/shared';
 import type {DeployOutputs} from './run.js';
 
-const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
+const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop', 'watch'];
 
 /** The job summary: per host, the versions before and after and how long each phase took. */
 export function renderSummary(service: string, outputs: DeployOutputs, failure?: string): string {

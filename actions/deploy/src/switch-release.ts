@@ -246,12 +246,15 @@ async function waitSettled(
   }
 }
 
-/** Why a new container is not running, in words: out of memory said as such, with its limit. */
-export function describeExit(state: ContainerState): string {
+/**
+ * Why a new container is not running, in words: out of memory said as such, with its limit. `during` says when: at
+ * boot, before its health check passed, or running, in the watch after the switch.
+ */
+export function describeExit(state: ContainerState, during: 'boot' | 'running' = 'boot'): string {
   const restarts = `Docker restarted it ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}`;
   if (state.oomKilled) {
     const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
-    return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates at boot`;
+    return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates ${during === 'boot' ? 'at boot' : 'as it runs'}`;
   }
   // Restarted, its exit code is the new run's: the one that ended the last run is in its log.
   if (state.restartCount > 0) return `exited, and ${restarts} (now ${state.status})`;

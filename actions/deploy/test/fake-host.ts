@@ -47,6 +47,12 @@ export class FakeHost implements ServiceHost {
   unhealthy = new Set<string>();
   /** Versions whose containers the kernel kills for memory as soon as they start. */
   outOfMemory = new Set<string>();
+  /** Versions whose containers answer 503 once they have answered this many probes: a release failing after its switch. */
+  unhealthyAfter = new Map<string, number>();
+  /** Versions whose containers are killed for memory, and restarted by Docker, once inspected this many times. */
+  outOfMemoryAfter = new Map<string, number>();
+  /** Paths that answer with this status on every container, such as a watch-path whose database is gone. */
+  pathStatus = new Map<string, number>();
   memoryAvailable = 8 * 1024 ** 3;
   /** Free bytes where Docker keeps images. */
   diskAvailable = 50 * 1024 ** 3;
@@ -63,6 +69,9 @@ export class FakeHost implements ServiceHost {
   private readonly faults = new Map<Operation, Fault>();
   private readonly counts = new Map<Operation, number>();
   private nextPort = 20_001;
+  /** Probes and inspections of each container so far, by name. */
+  private readonly probes = new Map<string, number>();
+  private readonly inspections = new Map<string, number>();
 
   constructor(readonly label: string) {}
 
@@ -223,16 +232,26 @@ export class FakeHost implements ServiceHost {
     return {code: 0, output: 'migrated\n'};
   }
 
-  async checkHealth(port: number): Promise<HealthAttempt> {
-    await this.enter('checkHealth');
+  async checkHealth(port: number, path: string): Promise<HealthAttempt> {
+    await this.enter('checkHealth', path);
     const container = this.containers.find(candidate => candidate.port === port && candidate.running);
     if (!container) return {status: undefined, detail: 'connect ECONNREFUSED'};
-    return this.unhealthy.has(container.version) ? {status: 503, detail: 'Service Unavailable'} : {status: 200, detail: 'OK'};
+    const probes = (this.probes.get(container.name) ?? 0) + 1;
+    this.probes.set(container.name, probes);
+    const status = this.pathStatus.get(path);
+    if (status !== undefined) return {status, detail: 'Internal Server Error "database unreachable"'};
+    const failing = this.unhealthy.has(container.version) || probes > (this.unhealthyAfter.get(container.version) ?? Number.POSITIVE_INFINITY);
+    return failing ? {status: 503, detail: 'Service Unavailable'} : {status: 200, detail: 'OK'};
   }
 
   async containerState(name: string): Promise<ContainerState> {
     await this.enter('containerState', name);
     const container = this.containers.find(candidate => candidate.name === name);
+    const inspections = (this.inspections.get(name) ?? 0) + 1;
+    this.inspections.set(name, inspections);
+    if (container && inspections > (this.outOfMemoryAfter.get(container.version) ?? Number.POSITIVE_INFINITY)) {
+      return {status: 'running', health: undefined, exitCode: 137, restartCount: 1, oomKilled: true, memoryLimit: 64 * 1024 ** 2};
+    }
     const oom = container !== undefined && this.outOfMemory.has(container.version);
     return {
       status: container?.running ? 'running' : 'exited',
@@ -331,6 +350,8 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     drainTimeoutMs: 30_000,
     retain: 5,
     lockWaitMs: 0,
+    watchMs: 0,
+    watchPath: undefined,
     rollback: false,
     rollbackTo: undefined,
     plan: false,

@@ -29,6 +29,8 @@ describe('deploy inputs', () => {
       drainTimeoutMs: 30_000,
       retain: 5,
       lockWaitMs: 0,
+      watchMs: 0,
+      watchPath: undefined,
       rollback: false,
       plan: false,
     });
@@ -96,6 +98,9 @@ describe('deploy inputs', () => {
     ['a stop signal that is none', {'stop-signal': 'SIGPAUSE'}, 'stop-signal'],
     ['a stop timeout without a unit', {'stop-timeout': '30'}, 'stop-timeout'],
     ['a memory limit below Docker’s floor', {memory: '1m'}, 'memory'],
+    ['a watch without a unit', {watch: '60'}, 'watch'],
+    ['a watch path with $()', {watch: '1m', 'watch-path': '/db$(reboot)'}, 'watch-path'],
+    ['a watch path and no watch', {'watch-path': '/db'}, 'watch-path'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
@@ -106,6 +111,10 @@ describe('deploy inputs', () => {
     const inputs = read({...valid, proxy: 'none', network: 'host', 'stop-timeout': '40s'});
     expect(inputs.container.network).toBe('host');
     expect(inputs.roles).toMatchObject([{name: '', traffic: false, stopTimeoutMs: 40_000}]);
+  });
+
+  it('reads the watch and its deeper path', () => {
+    expect(read({...valid, watch: '5m', 'watch-path': '/health/db?full=1'})).toMatchObject({watchMs: 300_000, watchPath: '/health/db?full=1'});
   });
 
   it('takes a service of 63 characters', () => {
