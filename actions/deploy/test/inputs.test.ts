@@ -49,6 +49,17 @@ describe('deploy inputs', () => {
     expect(read({...withoutImage, rollback: 'true'}).image).toBeUndefined();
   });
 
+  it('needs no image to switch maintenance, and keeps it off the deploy by default', () => {
+    const {image: _, ...withoutImage} = valid;
+    expect(read({...withoutImage, maintenance: 'on', 'maintenance-page': '<h1>Back soon</h1>'})).toMatchObject({
+      image: undefined,
+      maintenance: 'on',
+      maintenancePage: '<h1>Back soon</h1>',
+    });
+    expect(read(valid)).toMatchObject({maintenance: undefined, maintenancePage: undefined, maintenanceDuringPreDeploy: false});
+    expect(read({...valid, 'pre-deploy': 'bin/rails db:migrate', 'maintenance-during-pre-deploy': 'true'}).maintenanceDuringPreDeploy).toBe(true);
+  });
+
   it.each([
     ['no hosts', {hosts: ''}, 'hosts'],
     ['a host with shell metacharacters', {hosts: 'web-1;reboot'}, 'hosts'],
@@ -88,6 +99,12 @@ describe('deploy inputs', () => {
     ['a stop signal that is none', {'stop-signal': 'SIGPAUSE'}, 'stop-signal'],
     ['a stop timeout without a unit', {'stop-timeout': '30'}, 'stop-timeout'],
     ['a memory limit below Docker’s floor', {memory: '1m'}, 'memory'],
+    ['maintenance that is neither on nor off', {image: '', maintenance: 'yes'}, 'maintenance'],
+    ['maintenance with an image', {maintenance: 'on'}, 'maintenance'],
+    ['maintenance with a rollback', {image: '', rollback: 'true', maintenance: 'off'}, 'maintenance'],
+    ['maintenance for a service of workers', {image: '', maintenance: 'on', proxy: 'none'}, 'maintenance'],
+    ['maintenance during a pre-deploy there is not', {'maintenance-during-pre-deploy': 'true'}, 'maintenance-during-pre-deploy'],
+    ['a maintenance page above 8 KiB', {image: '', maintenance: 'on', 'maintenance-page': 'x'.repeat(8193)}, 'maintenance-page'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
