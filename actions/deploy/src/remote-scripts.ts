@@ -642,9 +642,12 @@ haproxy -c rejected $section_file; the previous files are back in place."
   else
     kill -USR2 "$haproxy_master"
   fi
-  # Loaded once another worker answers: the files already say where the traffic goes, no runtime switch follows.
+  # Loaded once another worker answers and the leaving one, which sends to the container still, has let go of the
+  # service's listener: the files already say where the traffic goes, no runtime switch follows.
+  service_listen=$(port_of bind "$fragment")
   polls=0
-  until pid=$(ask 'show info' | sed -n 's/^Pid: //p') && [ -n "$pid" ] && [ "$pid" != "$before" ]; do
+  until pid=$(ask 'show info' | sed -n 's/^Pid: //p') && [ -n "$pid" ] && [ "$pid" != "$before" ] &&
+    ! ss -Hltnp "sport = :$service_listen" 2>/dev/null | grep -q "pid=$before,"; do
     polls=$(( polls + 1 ))
     [ "$polls" -lt 500 ] || fail "HAProxy did not load $section_file within 10 s of its reload (see its log); the previous files are back in place."
     sleep 0.02
