@@ -603,6 +603,7 @@ if [ "$mode" = on ]; then
   printf '%s\\n' "# Written by circuitverse/actions deploy: $service's maintenance page. maintenance: on points the server live of" \\
     "# cv-$service here, off back at the container; changes here are overwritten by the next switch." \\
     "listen $section" "  bind 127.0.0.1:$listen" '  mode http' '  option dontlog-normal' \\
+    '  # No idle connection to the container stays open: a cutover drains it by counting them.' '  option http-server-close' \\
     '  timeout connect 5s' '  timeout client 1m' '  timeout server 1h' \\
     "  http-request return status 503 content-type \\"text/html; charset=utf-8\\" file $root/maintenance.html hdr Retry-After 60 hdr Cache-Control no-store unless { path $health }" \\
     "  server app 127.0.0.1:$app" >"$root/maintenance-section.new"
