@@ -8,6 +8,7 @@ import {
   finishScript,
   inspectScript,
   lockScript,
+  maintenanceScript,
   memoryScript,
   planScript,
   preDeployScript,
@@ -102,6 +103,8 @@ export type ServiceHost = Omit<DeployHost, 'connection'>;
 const haproxy = {
   configDir: '/etc/haproxy/conf.d',
   sectionFile: (service: string) => `${haproxy.configDir}/${service}.cfg`,
+  // A dot no service name has: no other service's section file can be this one.
+  maintenanceFile: (service: string) => `${haproxy.configDir}/${service}.maintenance.cfg`,
   adminSocket: '/run/haproxy/admin.sock',
   pidFile: '/run/haproxy.pid',
 };
@@ -386,6 +389,30 @@ export class DeployHost {
       );
     }
     return {marks, drained: marks.timeout === undefined, warnings};
+  }
+
+  /**
+   * Switches the service's maintenance mode (`status` only reads it): its HAProxy server to a section answering 503
+   * with `page` but for `healthPath`, or back to the container. Returns whether it was on before.
+   */
+  async maintenance(mode: 'status' | 'on' | 'off', healthPath: string, page: string): Promise<boolean> {
+    const output = await this.connection.run(
+      mode === 'status' ? 'reading maintenance mode' : `switching maintenance ${mode}`,
+      scriptArgv(maintenanceScript, {
+        service: this.service,
+        mode,
+        fragment: haproxy.sectionFile(this.service),
+        section_file: haproxy.maintenanceFile(this.service),
+        admin: haproxy.adminSocket,
+        listen_ports: listenerPortCandidates().join(' '),
+        root: this.paths.root,
+        // HAProxy's path matches without the query.
+        health: healthPath.replace(/\?.*/, ''),
+        haproxy_pid_file: haproxy.pidFile,
+      }),
+      {stdin: mode === 'on' ? page : '', ...stepLimit},
+    );
+    return lastLine(output) === 'was on';
   }
 
   /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */

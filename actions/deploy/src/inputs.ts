@@ -35,6 +35,11 @@ export interface DeployInputs {
   rollbackTo: string | undefined;
   /** Read everything, change nothing, report what the deploy (or rollback) would do. */
   plan: boolean;
+  /** Given without an image: the run switches maintenance mode on every host and does nothing else. */
+  maintenance: 'on' | 'off' | undefined;
+  /** The maintenance page's HTML; `undefined` for the plain default. */
+  maintenancePage: string | undefined;
+  maintenanceDuringPreDeploy: boolean;
 }
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
@@ -42,6 +47,8 @@ const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
+// HAProxy holds the page and the response's headers in one buffer of 16 KiB.
+const maintenancePageLimit = 8192;
 
 /** Parses and checks every input; masks secrets before anything else can log them. */
 export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
@@ -73,8 +80,20 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   const rollback = reader.boolean('rollback', false);
   const rollbackTo = reader.optional('rollback-to');
   const image = reader.optional('image');
-  if (image === undefined && !rollback && rollbackTo === undefined) {
-    throw new ConfigError('image', 'is required unless rolling back', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
+  const maintenance = reader.optional('maintenance') === undefined ? undefined : reader.choice('maintenance', ['on', 'off'] as const, 'off');
+  if (maintenance !== undefined && (image !== undefined || rollback || rollbackTo !== undefined)) {
+    throw new ConfigError(
+      'maintenance',
+      'switches maintenance mode in a run of its own, with no image or rollback',
+      "Leave image out to switch it; for a deploy's migrations, set maintenance-during-pre-deploy: true instead.",
+    );
+  }
+  if (image === undefined && !rollback && rollbackTo === undefined && maintenance === undefined) {
+    throw new ConfigError(
+      'image',
+      'is required unless rolling back or switching maintenance',
+      'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.',
+    );
   }
   if (image !== undefined) {
     const ref = parseImageRef(image);
@@ -130,6 +149,26 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
       "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).",
     );
   }
+  const preDeploy = reader.optional('pre-deploy');
+  const maintenanceDuringPreDeploy = reader.boolean('maintenance-during-pre-deploy', false);
+  if (maintenanceDuringPreDeploy && preDeploy === undefined) {
+    throw new ConfigError('maintenance-during-pre-deploy', 'is true with no pre-deploy to run in maintenance', 'Set pre-deploy, or leave this out.');
+  }
+  if (!traffic && (maintenance !== undefined || maintenanceDuringPreDeploy)) {
+    throw new ConfigError(
+      maintenance === undefined ? 'maintenance-during-pre-deploy' : 'maintenance',
+      'needs a role that takes traffic: maintenance mode answers it',
+      'Leave it out for a service of workers (proxy: none).',
+    );
+  }
+  const maintenancePage = reader.optional('maintenance-page');
+  if (maintenancePage !== undefined && Buffer.byteLength(maintenancePage) > maintenancePageLimit) {
+    throw new ConfigError(
+      'maintenance-page',
+      `is ${Buffer.byteLength(maintenancePage)} bytes; HAProxy answers with at most ${maintenancePageLimit}`,
+      'Keep the page small: link its images and styles from elsewhere.',
+    );
+  }
   return {
     hosts,
     ssh,
@@ -145,7 +184,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     secrets,
     registryUsername,
     registryPassword,
-    preDeploy: reader.optional('pre-deploy'),
+    preDeploy,
     preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
     batchSize: reader.integer('batch-size', hosts.length, {min: 1, max: 10_000}),
     onFailure: reader.choice('on-failure', ['rollback', 'stop'] as const, 'rollback'),
@@ -157,5 +196,8 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     rollback,
     rollbackTo,
     plan: reader.boolean('plan', false),
+    maintenance,
+    maintenancePage,
+    maintenanceDuringPreDeploy,
   };
 }

@@ -585,3 +585,147 @@ else
   echo unavailable
 fi`,
 );
+
+/**
+ * Maintenance mode, behind the same HAProxy switch as the cutover. `mode` is `status` (only reads it), `on` (the page
+ * on stdin) or `off`; `fragment` is the service's section file, `section_file` its maintenance section's, `health` the
+ * health path, `listen_ports` ports to try for the maintenance listener when it has none yet. Prints `was on` or
+ * `was off`: the state before.
+ *
+ * The maintenance section is an HTTP-mode `listen` on 127.0.0.1 that answers 503 with the page and a Retry-After, and
+ * sends the health path on to the container (its `server app`). On turns the service's `server live` to that listener,
+ * off back to the container, through the admin socket: no reload, so no request in flight is lost. HAProxy reads the
+ * page when it loads its configuration, so the first `on` on a host, and one with another page or health path, place
+ * both files and reload instead (checked with haproxy -c, seamless in master-worker mode). The files always say what
+ * serves, so a restart or a reload for another service keeps the mode; a cutover's switch names the new container in
+ * both and so ends maintenance. Anything that fails before the switch puts the previous files back.
+ */
+export const maintenanceScript = remoteScript(
+  ['service', 'mode', 'fragment', 'section_file', 'admin', 'listen_ports', 'root', 'health', 'haproxy_pid_file'],
+  `set -eu
+fail() { printf '%s\\n' "$1" >&2; exit 1; }
+section="cv-$service.maintenance"
+port_of() { sed -n "s/^  $1 127\\\\.0\\\\.0\\\\.1:\\\\([0-9][0-9]*\\\\)\\$/\\\\1/p" "$2" 2>/dev/null || true; }
+live=$(port_of 'server live' "$fragment")
+listen=$(port_of bind "$section_file")
+was=off
+if [ -n "$listen" ] && [ "$live" = "$listen" ]; then was=on; fi
+if [ "$mode" = status ] || { [ "$mode" = off ] && [ "$was" = off ]; }; then
+  echo "was $was"
+  exit 0
+fi
+[ -n "$live" ] || fail "$service has no HAProxy section on this host ($fragment): deploy it here first."
+read -r haproxy_master 2>/dev/null <"$haproxy_pid_file" || haproxy_master=
+if [ -z "$haproxy_master" ] || ! kill -0 "$haproxy_master" 2>/dev/null; then
+  fail "maintenance mode needs HAProxy, which is not running (no live master in $haproxy_pid_file)."
+fi
+configs=$(tr '\\0' '\\n' <"/proc/$haproxy_master/cmdline" | sed -n '/^-f$/{n;p;}')
+# One change of HAProxy at a time on the host, and none beside a cutover of the service an earlier deploy gave up on.
+mkdir -p "$root"
+exec 8>>"$root/cutover.lock"
+flock -w 60 8 || fail "a cutover of $service still runs on this host; try again once it has ended."
+exec 9>>"\${root%/*}/haproxy.lock"
+flock -w 60 9 || fail "another deploy on this host held \${root%/*}/haproxy.lock for 60 s; try again."
+ask() { printf '%s\\n' "$1" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1; }
+# The answers of a set server that moved it (or found it there): anything else leaves it where it was, or unknown.
+set_server() {
+  case $(ask "set server $1 addr 127.0.0.1 port $2") in
+    *'port changed from'* | *'no need to change the port'*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+placed= switched_from=
+on_exit() {
+  code=$?
+  set +e
+  rm -f "$root/maintenance.html.new" "$root/maintenance-section.new" "$root/maintenance-fragment.new"
+  if [ "$code" -ne 0 ] && [ -n "$placed" ]; then
+    for name in maintenance.html:"$root/maintenance.html" maintenance-section:"$section_file" maintenance-fragment:"$fragment"; do
+      if [ -e "$root/\${name%%:*}.previous" ]; then mv -f "$root/\${name%%:*}.previous" "\${name#*:}"; else rm -f "\${name#*:}"; fi
+    done
+    if [ -n "$switched_from" ]; then set_server "cv-$service/live" "$switched_from" || echo "HAProxy's admin socket did not switch cv-$service/live back to 127.0.0.1:$switched_from." >&2; fi
+  fi
+  exit "$code"
+}
+trap on_exit EXIT
+trap 'exit 1' HUP INT TERM PIPE
+app=$live
+if [ "$was" = on ]; then app=$(port_of 'server app' "$section_file"); fi
+reload=
+if [ "$mode" = on ]; then
+  cat >"$root/maintenance.html.new"
+  if [ -z "$listen" ]; then
+    for candidate in $listen_ports; do
+      # Free now, and not promised to a section HAProxy has not loaded yet.
+      if [ -z "$(ss -Hltn "sport = :$candidate")" ] && ! grep -qs "^  bind 127\\\\.0\\\\.0\\\\.1:$candidate\\$" "\${fragment%/*}"/*.cfg; then
+        listen=$candidate
+        break
+      fi
+    done
+    [ -n "$listen" ] || fail "none of the ports $listen_ports is free on 127.0.0.1 for $service's maintenance listener; try again to draw others."
+  fi
+  printf '%s\\n' "# Written by circuitverse/actions deploy: $service's maintenance page. maintenance: on points the server live of" \\
+    "# cv-$service here, off back at the container; changes here are overwritten by the next switch." \\
+    "listen $section" "  bind 127.0.0.1:$listen" '  mode http' '  option dontlog-normal' \\
+    '  # No idle connection to the container stays open: a cutover drains it by counting them.' '  option http-server-close' \\
+    '  timeout connect 5s' '  timeout client 1m' '  timeout server 1h' \\
+    "  http-request return status 503 content-type \\"text/html; charset=utf-8\\" file $root/maintenance.html hdr Retry-After 60 hdr Cache-Control no-store unless { path $health }" \\
+    "  server app 127.0.0.1:$app" >"$root/maintenance-section.new"
+  # Only what HAProxy reads at load time needs a reload: the server app line is switched at run time.
+  if [ "$(grep -v '^  server app ' "$root/maintenance-section.new")" != "$(grep -v '^  server app ' "$section_file" 2>/dev/null)" ] ||
+    ! cmp -s "$root/maintenance.html.new" "$root/maintenance.html"; then
+    reload=yes
+  fi
+  target=$listen
+else
+  target=$app
+fi
+if [ -z "$reload" ] && [ "$mode" = "$was" ]; then
+  echo "was $was"
+  exit 0
+fi
+sed "s/^  server live 127\\\\.0\\\\.0\\\\.1:[0-9]*\\$/  server live 127.0.0.1:$target/" "$fragment" >"$root/maintenance-fragment.new"
+rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
+if [ -e "$root/maintenance.html" ]; then cp -p "$root/maintenance.html" "$root/maintenance.html.previous"; fi
+if [ -e "$section_file" ]; then cp -p "$section_file" "$root/maintenance-section.previous"; fi
+cp -p "$fragment" "$root/maintenance-fragment.previous"
+placed=yes
+if [ "$mode" = on ]; then
+  mv -f "$root/maintenance.html.new" "$root/maintenance.html"
+  mv -f "$root/maintenance-section.new" "$section_file"
+fi
+mv -f "$root/maintenance-fragment.new" "$fragment"
+if [ -n "$reload" ]; then
+  set --
+  for config in $configs; do set -- "$@" -f "$config"; done
+  result=$(haproxy -c -q "$@" 2>&1) || fail "$result
+haproxy -c rejected $section_file; the previous files are back in place."
+  before=$(ask 'show info' | sed -n 's/^Pid: //p')
+  [ -n "$before" ] || fail "HAProxy's admin socket $admin did not answer show info."
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet haproxy 2>/dev/null; then
+    systemctl reload haproxy
+  else
+    kill -USR2 "$haproxy_master"
+  fi
+  # Loaded once another worker answers and the leaving one, which sends to the container still, has let go of the
+  # service's listener: the files already say where the traffic goes, no runtime switch follows.
+  service_listen=$(port_of bind "$fragment")
+  polls=0
+  until pid=$(ask 'show info' | sed -n 's/^Pid: //p') && [ -n "$pid" ] && [ "$pid" != "$before" ] &&
+    ! ss -Hltnp "sport = :$service_listen" 2>/dev/null | grep -q "pid=$before,"; do
+    polls=$(( polls + 1 ))
+    [ "$polls" -lt 500 ] || fail "HAProxy did not load $section_file within 10 s of its reload (see its log); the previous files are back in place."
+    sleep 0.02
+  done
+else
+  if [ "$mode" = on ] && [ "$app" != "$(port_of 'server app' "$root/maintenance-section.previous")" ]; then
+    set_server "$section/app" "$app" || fail "HAProxy's admin socket $admin refused to point $section/app at 127.0.0.1:$app."
+  fi
+  # Set first: HAProxy may have switched even when its answer is lost, and must then be switched back.
+  switched_from=$live
+  set_server "cv-$service/live" "$target" || fail "HAProxy's admin socket $admin did not switch cv-$service/live to 127.0.0.1:$target."
+fi
+placed=
+rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
+echo "was $was"`,
+);

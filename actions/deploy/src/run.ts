@@ -4,6 +4,7 @@ import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
+import {MaintenanceWindow, renderMaintenanceSummary, switchMaintenance, trafficHosts} from './maintenance.js';
 import {planBatches, type Release, rollbackTarget, versionOf} from './release.js';
 import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
@@ -59,8 +60,29 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
   const hosts = await logger.group('Connect', () => connectAll(inputs, collaborators));
   const token = randomBytes(16).toString('hex');
   let locked: HostDeployment[] = [];
+  let maintenance: MaintenanceWindow | undefined;
+  const maintenanceSettings = {healthPath: inputs.healthPath, page: inputs.maintenancePage};
   try {
     refuseUnknownRoles(inputs, hosts);
+    if (inputs.maintenance !== undefined) {
+      // The run switches maintenance and does nothing else, under the lock: no deploy's switch runs meanwhile.
+      collaborators.rememberLock(token);
+      const mode = inputs.maintenance;
+      locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, {version: `maintenance ${mode}`, image: ''}, collaborators));
+      await logger.group(`Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
+      await logger.group('Unlock', () => settleAll(hosts, host => host.unlock(token)));
+      locked = [];
+      collaborators.forgetLock();
+      await logger.summary(renderMaintenanceSummary(inputs.service, mode, trafficHosts(hosts, inputs.roles)));
+      const serving = hosts[0]?.originalRelease?.version;
+      return {
+        version: commonVersion(hosts),
+        previousVersion: serving,
+        hosts: hosts.map(host => host.report),
+        rolledBack: false,
+        durationMs: clock.now() - started,
+      };
+    }
     const target = resolveTarget(inputs, hosts);
     const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
     const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
@@ -83,9 +105,14 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
       throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', {next: 'Run the rollback again.'});
     }
+    throwIfCancelled(signal);
+    const inMaintenance = preDeployCommand !== undefined && inputs.maintenanceDuringPreDeploy;
+    const maintenanceWindow = await MaintenanceWindow.open(trafficHosts(hosts, inputs.roles), inMaintenance, maintenanceSettings, logger);
+    maintenance = maintenanceWindow;
     if (preDeployCommand !== undefined) {
       throwIfCancelled(signal);
       await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
+      if (inMaintenance) await logger.group('Maintenance on', () => maintenanceWindow.begin());
       const options = dockerRunOptions(inputs.container, {memoryBytes: preDeployMemory});
       await logger.group('Pre-deploy', () =>
         preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, {timeoutMs: inputs.preDeployTimeoutMs, options}, logger),
@@ -98,6 +125,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
       await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
     }
     await rollOut(hosts, target, inputs, {logger, signal, envContent});
+    if (inMaintenance) await logger.group('Maintenance off', () => maintenanceWindow.end());
     if (inputs.watchMs > 0 && !rollingBack(inputs)) await watchAfterSwitch(hosts, target, inputs, {logger, clock, signal});
     await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
     locked = [];
@@ -112,6 +140,8 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     await logger.summary(renderSummary(inputs.service, outputs));
     return outputs;
   } catch (error) {
+    const maintenanceWindow = maintenance;
+    if (maintenanceWindow?.active) await logger.group('Maintenance back', () => maintenanceWindow.restore());
     const outputs = {
       version: commonVersion(hosts),
       previousVersion: hosts[0]?.originalRelease?.version,

@@ -13,6 +13,7 @@ describe('deploy action.yml', () => {
       scenarios: [
         {...connection, image: '127.0.0.1:5000/app:v1'},
         {...connection, rollback: 'true'},
+        {...connection, maintenance: 'on', 'maintenance-page': '<h1>Back soon</h1>'},
       ],
       read: environment => readInputs(new InputReader(environment), createConsoleLogger({write: () => {}})),
     });

@@ -64,6 +64,10 @@ export class FakeHost implements ServiceHost {
   registrySizes = new Map<string, number>();
   /** What each running container uses, by name; 100 MiB when not set. */
   memoryUsage = new Map<string, number>();
+  /** Whether HAProxy answers with the maintenance page; a switch ends it, as the cutover's does. */
+  maintenanceOn = false;
+  /** The page maintenance answers with, as the last switch on placed it. */
+  maintenancePage: string | undefined;
   closed = false;
   readonly log: string[] = [];
   private readonly faults = new Map<Operation, Fault>();
@@ -281,6 +285,7 @@ export class FakeHost implements ServiceHost {
         throw new CutoverError(this.label, false, 'switching nginx failed (exit 3)', 'no such upstream');
       }
       this.upstreamPort = port;
+      this.maintenanceOn = false;
     }
     const old = this.containers.find(container => container.name === request.old);
     if (old) old.running = false;
@@ -288,6 +293,14 @@ export class FakeHost implements ServiceHost {
     const [entry] = parseHistory(request.historyLine);
     if (entry && this.history.at(-1)?.version !== entry.version) this.history.push(entry);
     return {marks: {begin: 0, switched: 1, drained: 2, stopped: 3}, drained: true, warnings: []};
+  }
+
+  async maintenance(mode: 'status' | 'on' | 'off', _healthPath: string, page: string): Promise<boolean> {
+    await this.enter('maintenance', mode);
+    const was = this.maintenanceOn;
+    if (mode === 'on') this.maintenancePage = page;
+    if (mode !== 'status') this.maintenanceOn = mode === 'on';
+    return was;
   }
 
   async finish(token: string, kept: Release[]): Promise<void> {
@@ -355,6 +368,9 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     rollback: false,
     rollbackTo: undefined,
     plan: false,
+    maintenance: undefined,
+    maintenancePage: undefined,
+    maintenanceDuringPreDeploy: false,
     ...overrides,
   };
 }

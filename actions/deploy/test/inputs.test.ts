@@ -58,6 +58,17 @@ describe('deploy inputs', () => {
     expect(read({...withoutImage, rollback: 'true'}).image).toBeUndefined();
   });
 
+  it('needs no image to switch maintenance, and keeps it off the deploy by default', () => {
+    const {image: _, ...withoutImage} = valid;
+    expect(read({...withoutImage, maintenance: 'on', 'maintenance-page': '<h1>Back soon</h1>'})).toMatchObject({
+      image: undefined,
+      maintenance: 'on',
+      maintenancePage: '<h1>Back soon</h1>',
+    });
+    expect(read(valid)).toMatchObject({maintenance: undefined, maintenancePage: undefined, maintenanceDuringPreDeploy: false});
+    expect(read({...valid, 'pre-deploy': 'bin/rails db:migrate', 'maintenance-during-pre-deploy': 'true'}).maintenanceDuringPreDeploy).toBe(true);
+  });
+
   it.each([
     ['no hosts', {hosts: ''}, 'hosts'],
     ['a host with shell metacharacters', {hosts: 'web-1;reboot'}, 'hosts'],
@@ -101,6 +112,12 @@ describe('deploy inputs', () => {
     ['a watch without a unit', {watch: '60'}, 'watch'],
     ['a watch path with $()', {watch: '1m', 'watch-path': '/db$(reboot)'}, 'watch-path'],
     ['a watch path and no watch', {'watch-path': '/db'}, 'watch-path'],
+    ['maintenance that is neither on nor off', {image: '', maintenance: 'yes'}, 'maintenance'],
+    ['maintenance with an image', {maintenance: 'on'}, 'maintenance'],
+    ['maintenance with a rollback', {image: '', rollback: 'true', maintenance: 'off'}, 'maintenance'],
+    ['maintenance for a service of workers', {image: '', maintenance: 'on', proxy: 'none'}, 'maintenance'],
+    ['maintenance during a pre-deploy there is not', {'maintenance-during-pre-deploy': 'true'}, 'maintenance-during-pre-deploy'],
+    ['a maintenance page above 8 KiB', {image: '', maintenance: 'on', 'maintenance-page': 'x'.repeat(8193)}, 'maintenance-page'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
