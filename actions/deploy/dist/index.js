@@ -23541,7 +23541,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8892);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5948);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -23550,7 +23550,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8892:
+/***/ 5948:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25394,6 +25394,28 @@ function previousRelease(history, current) {
     }
     return [...served].reverse().find(release => release.version !== current);
 }
+/**
+ * Where a rollback of a host goes: the newest release of `rollbackTo` in its history, or without it the release
+ * before the one serving (or, with nothing serving, the last recorded).
+ */
+function rollbackTarget(history, serving, rollbackTo) {
+    return rollbackTo ? [...history].reverse().find(entry => entry.version === rollbackTo) : previousRelease(history, serving ?? history.at(-1)?.version);
+}
+/**
+ * What pulling an image takes on the Engine's disk, from its compressed layers' size: the download stays until its
+ * layers are unpacked beside it, and an app image's gzip layers unpack to about twice their size.
+ */
+function pullDiskNeed(compressedBytes) {
+    return compressedBytes * 3;
+}
+/**
+ * Images a deploy of `target` may remove to make room before it pulls: those of releases it would prune once it is
+ * kept (beyond `retain`), that no container on the host uses.
+ */
+function prunableImages(history, target, retain, inUse) {
+    const kept = new Set(retainedReleases([...history, target], retain).map(release => release.image));
+    return [...new Set(history.map(release => release.image))].filter(image => !kept.has(image) && !inUse.has(image));
+}
 /** The releases whose images and env files stay for rollback: the newest `retain` distinct versions. */
 function retainedReleases(history, retain) {
     const kept = new Map();
@@ -25889,6 +25911,206 @@ for image in "$@"; do docker image rm "$image" >/dev/null 2>&1 || true; done
 held=
 read -r held 2>/dev/null <"$lock_dir/token"
 if [ "$held" = "$token" ]; then rm -rf "$lock_dir"; fi`);
+/**
+ * What `plan: true` reads on a host beside the state, in one round trip, changing nothing: whether `image` and
+ * `serving_image` are present (ID and repo digests), Docker's root dir and the bytes free there, the Engine's
+ * platform, the keys (never the values) of the serving and target releases' env files (after `#keys`; or `#missing`,
+ * `#unreadable`),
+ * the lock's holder, and when `pull` is non-empty and the image not present, the registry's manifest, whose layers
+ * say how much a pull fetches. `image` empty: a rollback with no target, nothing to look for. The password on stdin; `user` empty for the host's own login; `insecure` non-empty for a registry the Engine talks
+ * plain HTTP to (loopback). The login goes to a throwaway DOCKER_CONFIG, as the pull's does, removed however the
+ * script ends; it is the only thing written, and only for an image not present.
+ */
+const planScript = remoteScript(['image', 'serving_image', 'serving_env', 'target_env', 'lock_dir', 'pull', 'registry', 'user', 'insecure'], `set -u
+image_line() {
+  docker image inspect --format 'present {{.Id}}{{range .RepoDigests}} {{.}}{{end}}' "$1" 2>/dev/null || echo absent
+}
+# Only lines that start with a key as the env and secrets inputs allow: a value is never printed, not even in part.
+env_keys() {
+  if [ ! -e "$1" ]; then echo '#missing'
+  elif [ ! -r "$1" ]; then echo '#unreadable'
+  else echo '#keys'; sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*$/\\1/p' "$1"
+  fi
+}
+echo '## image'
+present=none
+if [ -n "$image" ]; then present=$(image_line "$image"); printf '%s\\n' "$present"; fi
+echo '## serving-image'
+if [ -n "$serving_image" ]; then image_line "$serving_image"; fi
+echo '## platform'
+docker version --format '{{.Server.Os}}/{{.Server.Arch}}' 2>/dev/null || true
+echo '## disk'
+root=$(docker info --format '{{.DockerRootDir}}' 2>/dev/null || true)
+if [ -n "$root" ]; then
+  printf '%s\\n' "$root"
+  # -P keeps a long device name from wrapping the line; -k, as busybox's df has no -B.
+  df -Pk "$root" | awk 'NR == 2 { printf "%.0f\\n", $4 * 1024 }'
+fi
+echo '## serving-env'
+if [ -n "$serving_env" ]; then env_keys "$serving_env"; fi
+echo '## target-env'
+if [ -n "$target_env" ]; then env_keys "$target_env"; fi
+echo '## lock'
+if [ -d "$lock_dir" ]; then cat "$lock_dir/holder" 2>/dev/null || echo '{}'; echo; fi
+echo '## manifest'
+[ -n "$pull" ] || exit 0
+case $present in present* | none) exit 0 ;; esac
+flags=\${insecure:+--insecure}
+if [ -z "$user" ]; then
+  DOCKER_CLI_EXPERIMENTAL=enabled docker manifest inspect --verbose $flags "$image" 2>/dev/null || echo unavailable
+  exit 0
+fi
+config=$(mktemp -d) || { echo unavailable; exit 0; }
+trap 'rm -rf "$config"' EXIT
+trap 'rm -rf "$config"; exit 129' HUP
+trap 'rm -rf "$config"; exit 130' INT
+trap 'rm -rf "$config"; exit 141' PIPE
+trap 'rm -rf "$config"; exit 143' TERM
+if DOCKER_CONFIG=$config docker login --username "$user" --password-stdin "$registry" >/dev/null 2>&1; then
+  DOCKER_CONFIG=$config DOCKER_CLI_EXPERIMENTAL=enabled docker manifest inspect --verbose $flags "$image" 2>/dev/null || echo unavailable
+else
+  echo unavailable
+fi`);
+/**
+ * Maintenance mode, behind the same HAProxy switch as the cutover. `mode` is `status` (only reads it), `on` (the page
+ * on stdin) or `off`; `fragment` is the service's section file, `section_file` its maintenance section's, `health` the
+ * health path, `listen_ports` ports to try for the maintenance listener when it has none yet. Prints `was on` or
+ * `was off`: the state before.
+ *
+ * The maintenance section is an HTTP-mode `listen` on 127.0.0.1 that answers 503 with the page and a Retry-After, and
+ * sends the health path on to the container (its `server app`). On turns the service's `server live` to that listener,
+ * off back to the container, through the admin socket: no reload, so no request in flight is lost. HAProxy reads the
+ * page when it loads its configuration, so the first `on` on a host, and one with another page or health path, place
+ * both files and reload instead (checked with haproxy -c, seamless in master-worker mode). The files always say what
+ * serves, so a restart or a reload for another service keeps the mode; a cutover's switch names the new container in
+ * both and so ends maintenance. Anything that fails before the switch puts the previous files back.
+ */
+const maintenanceScript = remoteScript(['service', 'mode', 'fragment', 'section_file', 'admin', 'listen_ports', 'root', 'health', 'haproxy_pid_file'], `set -eu
+fail() { printf '%s\\n' "$1" >&2; exit 1; }
+section="cv-$service.maintenance"
+port_of() { sed -n "s/^  $1 127\\\\.0\\\\.0\\\\.1:\\\\([0-9][0-9]*\\\\)\\$/\\\\1/p" "$2" 2>/dev/null || true; }
+live=$(port_of 'server live' "$fragment")
+listen=$(port_of bind "$section_file")
+was=off
+if [ -n "$listen" ] && [ "$live" = "$listen" ]; then was=on; fi
+if [ "$mode" = status ] || { [ "$mode" = off ] && [ "$was" = off ]; }; then
+  echo "was $was"
+  exit 0
+fi
+[ -n "$live" ] || fail "$service has no HAProxy section on this host ($fragment): deploy it here first."
+read -r haproxy_master 2>/dev/null <"$haproxy_pid_file" || haproxy_master=
+if [ -z "$haproxy_master" ] || ! kill -0 "$haproxy_master" 2>/dev/null; then
+  fail "maintenance mode needs HAProxy, which is not running (no live master in $haproxy_pid_file)."
+fi
+configs=$(tr '\\0' '\\n' <"/proc/$haproxy_master/cmdline" | sed -n '/^-f$/{n;p;}')
+# One change of HAProxy at a time on the host, and none beside a cutover of the service an earlier deploy gave up on.
+mkdir -p "$root"
+exec 8>>"$root/cutover.lock"
+flock -w 60 8 || fail "a cutover of $service still runs on this host; try again once it has ended."
+exec 9>>"\${root%/*}/haproxy.lock"
+flock -w 60 9 || fail "another deploy on this host held \${root%/*}/haproxy.lock for 60 s; try again."
+ask() { printf '%s\\n' "$1" | socat -t 5 - "UNIX-CONNECT:$admin" 2>&1; }
+# The answers of a set server that moved it (or found it there): anything else leaves it where it was, or unknown.
+set_server() {
+  case $(ask "set server $1 addr 127.0.0.1 port $2") in
+    *'port changed from'* | *'no need to change the port'*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+placed= switched_from=
+on_exit() {
+  code=$?
+  set +e
+  rm -f "$root/maintenance.html.new" "$root/maintenance-section.new" "$root/maintenance-fragment.new"
+  if [ "$code" -ne 0 ] && [ -n "$placed" ]; then
+    for name in maintenance.html:"$root/maintenance.html" maintenance-section:"$section_file" maintenance-fragment:"$fragment"; do
+      if [ -e "$root/\${name%%:*}.previous" ]; then mv -f "$root/\${name%%:*}.previous" "\${name#*:}"; else rm -f "\${name#*:}"; fi
+    done
+    if [ -n "$switched_from" ]; then set_server "cv-$service/live" "$switched_from" || echo "HAProxy's admin socket did not switch cv-$service/live back to 127.0.0.1:$switched_from." >&2; fi
+  fi
+  exit "$code"
+}
+trap on_exit EXIT
+trap 'exit 1' HUP INT TERM PIPE
+app=$live
+if [ "$was" = on ]; then app=$(port_of 'server app' "$section_file"); fi
+reload=
+if [ "$mode" = on ]; then
+  cat >"$root/maintenance.html.new"
+  if [ -z "$listen" ]; then
+    for candidate in $listen_ports; do
+      # Free now, and not promised to a section HAProxy has not loaded yet.
+      if [ -z "$(ss -Hltn "sport = :$candidate")" ] && ! grep -qs "^  bind 127\\\\.0\\\\.0\\\\.1:$candidate\\$" "\${fragment%/*}"/*.cfg; then
+        listen=$candidate
+        break
+      fi
+    done
+    [ -n "$listen" ] || fail "none of the ports $listen_ports is free on 127.0.0.1 for $service's maintenance listener; try again to draw others."
+  fi
+  printf '%s\\n' "# Written by circuitverse/actions deploy: $service's maintenance page. maintenance: on points the server live of" \\
+    "# cv-$service here, off back at the container; changes here are overwritten by the next switch." \\
+    "listen $section" "  bind 127.0.0.1:$listen" '  mode http' '  option dontlog-normal' \\
+    '  # No idle connection to the container stays open: a cutover drains it by counting them.' '  option http-server-close' \\
+    '  timeout connect 5s' '  timeout client 1m' '  timeout server 1h' \\
+    "  http-request return status 503 content-type \\"text/html; charset=utf-8\\" file $root/maintenance.html hdr Retry-After 60 hdr Cache-Control no-store unless { path $health }" \\
+    "  server app 127.0.0.1:$app" >"$root/maintenance-section.new"
+  # Only what HAProxy reads at load time needs a reload: the server app line is switched at run time.
+  if [ "$(grep -v '^  server app ' "$root/maintenance-section.new")" != "$(grep -v '^  server app ' "$section_file" 2>/dev/null)" ] ||
+    ! cmp -s "$root/maintenance.html.new" "$root/maintenance.html"; then
+    reload=yes
+  fi
+  target=$listen
+else
+  target=$app
+fi
+if [ -z "$reload" ] && [ "$mode" = "$was" ]; then
+  echo "was $was"
+  exit 0
+fi
+sed "s/^  server live 127\\\\.0\\\\.0\\\\.1:[0-9]*\\$/  server live 127.0.0.1:$target/" "$fragment" >"$root/maintenance-fragment.new"
+rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
+if [ -e "$root/maintenance.html" ]; then cp -p "$root/maintenance.html" "$root/maintenance.html.previous"; fi
+if [ -e "$section_file" ]; then cp -p "$section_file" "$root/maintenance-section.previous"; fi
+cp -p "$fragment" "$root/maintenance-fragment.previous"
+placed=yes
+if [ "$mode" = on ]; then
+  mv -f "$root/maintenance.html.new" "$root/maintenance.html"
+  mv -f "$root/maintenance-section.new" "$section_file"
+fi
+mv -f "$root/maintenance-fragment.new" "$fragment"
+if [ -n "$reload" ]; then
+  set --
+  for config in $configs; do set -- "$@" -f "$config"; done
+  result=$(haproxy -c -q "$@" 2>&1) || fail "$result
+haproxy -c rejected $section_file; the previous files are back in place."
+  before=$(ask 'show info' | sed -n 's/^Pid: //p')
+  [ -n "$before" ] || fail "HAProxy's admin socket $admin did not answer show info."
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet haproxy 2>/dev/null; then
+    systemctl reload haproxy
+  else
+    kill -USR2 "$haproxy_master"
+  fi
+  # Loaded once another worker answers and the leaving one, which sends to the container still, has let go of the
+  # service's listener: the files already say where the traffic goes, no runtime switch follows.
+  service_listen=$(port_of bind "$fragment")
+  polls=0
+  until pid=$(ask 'show info' | sed -n 's/^Pid: //p') && [ -n "$pid" ] && [ "$pid" != "$before" ] &&
+    ! ss -Hltnp "sport = :$service_listen" 2>/dev/null | grep -q "pid=$before,"; do
+    polls=$(( polls + 1 ))
+    [ "$polls" -lt 500 ] || fail "HAProxy did not load $section_file within 10 s of its reload (see its log); the previous files are back in place."
+    sleep 0.02
+  done
+else
+  if [ "$mode" = on ] && [ "$app" != "$(port_of 'server app' "$root/maintenance-section.previous")" ]; then
+    set_server "$section/app" "$app" || fail "HAProxy's admin socket $admin refused to point $section/app at 127.0.0.1:$app."
+  fi
+  # Set first: HAProxy may have switched even when its answer is lost, and must then be switched back.
+  switched_from=$live
+  set_server "cv-$service/live" "$target" || fail "HAProxy's admin socket $admin did not switch cv-$service/live to 127.0.0.1:$target."
+fi
+placed=
+rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
+echo "was $was"`);
 
 ;// CONCATENATED MODULE: ./src/deploy-host.ts
 
@@ -25915,6 +26137,8 @@ const stepLimit = { timeoutMs: limitsMs.step };
 const haproxy = {
     configDir: '/etc/haproxy/conf.d',
     sectionFile: (service) => `${haproxy.configDir}/${service}.cfg`,
+    // A dot no service name has: no other service's section file can be this one.
+    maintenanceFile: (service) => `${haproxy.configDir}/${service}.maintenance.cfg`,
     adminSocket: '/run/haproxy/admin.sock',
     pidFile: '/run/haproxy.pid',
 };
@@ -25945,6 +26169,10 @@ class DeployHost {
             stdin: auth?.password ?? '',
             timeoutMs: limitsMs.pull,
         });
+    }
+    /** Removes images; one a container still uses stays, as docker image rm refuses it. */
+    async removeImages(images) {
+        await this.connection.exec(['docker', 'image', 'rm', ...images], stepLimit);
     }
     async hasImage(image) {
         return (await this.connection.exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', image], stepLimit)).code === 0;
@@ -26143,6 +26371,25 @@ class DeployHost {
         }
         return { marks, drained: marks.timeout === undefined, warnings };
     }
+    /**
+     * Switches the service's maintenance mode (`status` only reads it): its HAProxy server to a section answering 503
+     * with `page` but for `healthPath`, or back to the container. Returns whether it was on before.
+     */
+    async maintenance(mode, healthPath, page) {
+        const output = await this.connection.run(mode === 'status' ? 'reading maintenance mode' : `switching maintenance ${mode}`, scriptArgv(maintenanceScript, {
+            service: this.service,
+            mode,
+            fragment: haproxy.sectionFile(this.service),
+            section_file: haproxy.maintenanceFile(this.service),
+            admin: haproxy.adminSocket,
+            listen_ports: listenerPortCandidates().join(' '),
+            root: this.paths.root,
+            // HAProxy's path matches without the query.
+            health: healthPath.replace(/\?.*/, ''),
+            haproxy_pid_file: haproxy.pidFile,
+        }), { stdin: mode === 'on' ? page : '', ...stepLimit });
+        return lastLine(output) === 'was on';
+    }
     /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
     async finish(token, kept, dropped) {
         const keptImages = new Set(kept.map(release => release.image));
@@ -26153,6 +26400,94 @@ class DeployHost {
             ...images,
         ]), stepLimit);
     }
+    /**
+     * What a plan reads beside the state, changing nothing: see planScript. `servingVersion` and `targetVersion` name the
+     * env files whose keys it reads.
+     */
+    async readPlanFacts(request) {
+        const registry = parseImageRef(request.image)?.registry ?? '';
+        const output = await this.connection.run('reading what a deploy would change', scriptArgv(planScript, {
+            image: request.image,
+            serving_image: request.servingImage ?? '',
+            serving_env: request.servingVersion === undefined ? '' : this.paths.envFile(request.servingVersion),
+            target_env: request.targetVersion === undefined ? '' : this.paths.envFile(request.targetVersion),
+            lock_dir: this.paths.lock,
+            pull: request.pull ? 'yes' : '',
+            registry,
+            user: request.auth?.username ?? '',
+            // The Engine talks plain HTTP to a registry on the loopback, and so must the manifest's request.
+            insecure: /^(localhost|127\.[0-9.]+|\[::1\])(:\d+)?$/.test(registry) ? 'yes' : '',
+        }), { stdin: request.auth?.password ?? '', ...stepLimit });
+        return parsePlanFacts(output);
+    }
+}
+/** The plan script's output. */
+function parsePlanFacts(output) {
+    const sections = new Map();
+    let current;
+    for (const line of output.split('\n')) {
+        const heading = /^## ([a-z-]+)$/.exec(line)?.[1];
+        if (heading === undefined) {
+            current?.push(line);
+        }
+        else {
+            current = [];
+            sections.set(heading, current);
+        }
+    }
+    const lines = (name) => (sections.get(name) ?? []).filter(line => line.trim() !== '');
+    const presence = (name) => {
+        const [word, id = '', ...repoDigests] = (lines(name)[0] ?? '').split(' ');
+        return word === 'present' ? { id, repoDigests } : undefined;
+    };
+    // Empty when the plan asked for no env file.
+    const envKeys = (name) => {
+        const [first, ...keys] = lines(name);
+        if (first === '#keys')
+            return { keys };
+        return first === '#missing' || first === '#unreadable' ? { missing: first.slice(1) } : undefined;
+    };
+    const [dockerRoot, available] = lines('disk');
+    const lock = lines('lock').join('\n');
+    const platform = lines('platform')[0];
+    return {
+        image: presence('image'),
+        servingImage: presence('serving-image'),
+        platform,
+        disk: dockerRoot !== undefined && available !== undefined && /^\d+$/.test(available) ? { dockerRoot, availableBytes: Number(available) } : undefined,
+        servingEnv: envKeys('serving-env'),
+        targetEnv: envKeys('target-env'),
+        lockHolder: lock === '' ? undefined : parseHolder(lock),
+        manifest: parseManifest(lines('manifest').join('\n'), platform),
+    };
+}
+function parseHolder(text) {
+    try {
+        return JSON.parse(text);
+    }
+    catch {
+        return {};
+    }
+}
+/** `docker manifest inspect --verbose`: one entry for an image, one per platform for a multi-platform one. */
+function parseManifest(text, platform) {
+    if (text === '' || text === 'unavailable')
+        return undefined;
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    const entries = Array.isArray(parsed) ? parsed : [parsed];
+    const entry = entries.length === 1
+        ? entries[0]
+        : entries.find(candidate => `${candidate.Descriptor?.platform?.os}/${candidate.Descriptor?.platform?.architecture}` === platform);
+    const layers = (entry?.SchemaV2Manifest ?? entry?.OCIManifest)?.layers;
+    if (!entry || !layers)
+        return undefined;
+    return { digest: entry.Descriptor?.digest, layerBytes: layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) };
 }
 /** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
 class CutoverError extends RemoteError {
@@ -26599,6 +26934,8 @@ const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
+// HAProxy holds the page and the response's headers in one buffer of 16 KiB.
+const maintenancePageLimit = 8192;
 /** Parses and checks every input; masks secrets before anything else can log them. */
 function readInputs(reader, logger) {
     for (const secretInput of ['ssh-private-key', 'registry-password']) {
@@ -26628,8 +26965,12 @@ function readInputs(reader, logger) {
     const rollback = reader.boolean('rollback', false);
     const rollbackTo = reader.optional('rollback-to');
     const image = reader.optional('image');
-    if (image === undefined && !rollback && rollbackTo === undefined) {
-        throw new ConfigError('image', 'is required unless rolling back', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
+    const maintenance = reader.optional('maintenance') === undefined ? undefined : reader.choice('maintenance', ['on', 'off'], 'off');
+    if (maintenance !== undefined && (image !== undefined || rollback || rollbackTo !== undefined)) {
+        throw new ConfigError('maintenance', 'switches maintenance mode in a run of its own, with no image or rollback', "Leave image out to switch it; for a deploy's migrations, set maintenance-during-pre-deploy: true instead.");
+    }
+    if (image === undefined && !rollback && rollbackTo === undefined && maintenance === undefined) {
+        throw new ConfigError('image', 'is required unless rolling back or switching maintenance', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
     }
     if (image !== undefined) {
         const ref = parseImageRef(image);
@@ -26640,6 +26981,14 @@ function readInputs(reader, logger) {
     const healthPath = reader.optional('health-path') ?? '/up';
     if (!healthPathPattern.test(healthPath)) {
         throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
+    }
+    const watchMs = reader.duration('watch', '0s');
+    const watchPath = reader.optional('watch-path');
+    if (watchPath !== undefined && !healthPathPattern.test(watchPath)) {
+        throw new ConfigError('watch-path', `is not a plain URL path ("${watchPath}")`, 'Use a path such as /health/db, made of letters, digits and . _ ~ / % -.');
+    }
+    if (watchPath !== undefined && watchMs === 0) {
+        throw new ConfigError('watch-path', 'is set while watch is 0s, so it would never be probed', 'Set watch to how long to probe it, e.g. watch: 5m.');
     }
     const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
     if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
@@ -26670,6 +27019,18 @@ function readInputs(reader, logger) {
     if (traffic && container.network === 'host') {
         throw new ConfigError('network', `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`, "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).");
     }
+    const preDeploy = reader.optional('pre-deploy');
+    const maintenanceDuringPreDeploy = reader.boolean('maintenance-during-pre-deploy', false);
+    if (maintenanceDuringPreDeploy && preDeploy === undefined) {
+        throw new ConfigError('maintenance-during-pre-deploy', 'is true with no pre-deploy to run in maintenance', 'Set pre-deploy, or leave this out.');
+    }
+    if (!traffic && (maintenance !== undefined || maintenanceDuringPreDeploy)) {
+        throw new ConfigError(maintenance === undefined ? 'maintenance-during-pre-deploy' : 'maintenance', 'needs a role that takes traffic: maintenance mode answers it', 'Leave it out for a service of workers (proxy: none).');
+    }
+    const maintenancePage = reader.optional('maintenance-page');
+    if (maintenancePage !== undefined && Buffer.byteLength(maintenancePage) > maintenancePageLimit) {
+        throw new ConfigError('maintenance-page', `is ${Buffer.byteLength(maintenancePage)} bytes; HAProxy answers with at most ${maintenancePageLimit}`, 'Keep the page small: link its images and styles from elsewhere.');
+    }
     return {
         hosts,
         ssh,
@@ -26685,39 +27046,22 @@ function readInputs(reader, logger) {
         secrets,
         registryUsername,
         registryPassword,
-        preDeploy: reader.optional('pre-deploy'),
+        preDeploy,
         preDeployTimeoutMs: reader.duration('pre-deploy-timeout', '30m'),
         batchSize: reader.integer('batch-size', hosts.length, { min: 1, max: 10_000 }),
         onFailure: reader.choice('on-failure', ['rollback', 'stop'], 'rollback'),
         drainTimeoutMs: reader.duration('drain-timeout', '30s'),
         retain: reader.integer('retain', 5, { min: 1, max: 100 }),
         lockWaitMs: reader.duration('lock-wait', '0s'),
+        watchMs,
+        watchPath,
         rollback,
         rollbackTo,
+        plan: reader.boolean('plan', false),
+        maintenance,
+        maintenancePage,
+        maintenanceDuringPreDeploy,
     };
-}
-
-;// CONCATENATED MODULE: ./src/post.ts
-
-
-/** Releases the locks this run's main step took, on every host where it still holds them. */
-async function releaseLocks(inputs, token, collaborators) {
-    const { logger } = collaborators;
-    await Promise.all(inputs.hosts.map(async (target) => {
-        try {
-            const connection = await collaborators.connect(target);
-            try {
-                if (await new DeployHost(connection, inputs.service).unlock(token))
-                    logger.info(`${target.label}: released the lock the deploy left behind.`);
-            }
-            finally {
-                connection.close();
-            }
-        }
-        catch (error) {
-            logger.warning(`${target.label}: could not check the deploy lock (${errorMessage(error)}).`);
-        }
-    }));
 }
 
 ;// CONCATENATED MODULE: ./src/switch-release.ts
@@ -26918,16 +27262,19 @@ async function waitSettled(host, container, settings, collaborators) {
         await clock.sleep(healthIntervalMs);
     }
 }
-/** Why a new container is not running, in words: out of memory said as such, with its limit. */
-function describeExit(state) {
+/**
+ * Why a new container is not running, in words: out of memory said as such, with its limit. `during` says when: at
+ * boot, before its health check passed, or running, in the watch after the switch.
+ */
+function describeExit(state, during = 'boot') {
     const restarts = `Docker restarted it ${state.restartCount} time${state.restartCount === 1 ? '' : 's'}`;
     if (state.oomKilled) {
         const limit = state.memoryLimit > 0 ? `its memory limit of ${formatBytes(state.memoryLimit, 'binary')}` : 'the memory the host had, with no limit set';
-        return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates at boot`;
+        return `was killed for running out of memory: it reached ${limit} (OOMKilled, exit code ${state.exitCode}${state.restartCount > 0 ? `; ${restarts}` : ''}); raise its memory or find what it allocates ${during === 'boot' ? 'at boot' : 'as it runs'}`;
     }
     // Restarted, its exit code is the new run's: the one that ended the last run is in its log.
     if (state.restartCount > 0)
-        return `keeps exiting: ${restarts} (now ${state.status})`;
+        return `exited, and ${restarts} (now ${state.status})`;
     return `exited (status ${state.status}, exit code ${state.exitCode})`;
 }
 
@@ -26949,7 +27296,7 @@ class HostDeployment {
     /** The release that served before this deploy: where a rollback of this host goes back to. */
     original;
     slots;
-    /** Running containers of roles the deploy no longer has: they go once every role has moved. */
+    /** Running containers of roles the deploy's inputs do not name: the deploy refuses to go on (see `unknownRoles`). */
     strays = [];
     findingsSaid = new Set();
     constructor(host, settings, roles, collaborators) {
@@ -26974,6 +27321,17 @@ class HostDeployment {
     }
     get runningPreDeploys() {
         return this.state.runningPreDeploys;
+    }
+    /**
+     * The roles running here that the inputs do not name. A rollback workflow that left out `roles` would otherwise
+     * start one container of the image's command and stop nothing else: the hosts would end on two releases.
+     */
+    get unknownRoles() {
+        return [...new Set(this.strays.map(container => container.role || '(none: deployed without roles)'))];
+    }
+    /** This deploy's containers doing each role's work here: what the watch after the switch probes and inspects. */
+    get switchedContainers() {
+        return this.slots.flatMap(slot => (slot.switched && slot.serving ? [{ role: slot.role, container: slot.serving }] : []));
     }
     /** Whether `role` runs on this host. */
     runs(role) {
@@ -27000,9 +27358,6 @@ class HostDeployment {
         this.report.after = this.describeAfter();
         const findings = [
             ...this.slots.flatMap(slot => describeLeftovers(state, slot.containers, slot.serving, slot.role.traffic).map(finding => slot.role.name === '' ? finding : `${slot.role.name}: ${finding}`)),
-            ...(this.strays.length
-                ? [`${this.strays.map(container => container.name).join(', ')} run a role this deploy does not have; removed once every role has moved`]
-                : []),
         ];
         // Said once: a rollback adopts the state at connect and again under the lock, a lock-wait at every round.
         for (const finding of findings) {
@@ -27027,39 +27382,53 @@ class HostDeployment {
         return undefined;
     }
     /**
-     * What starting each start-first role's new container beside its old one needs, against what the host has free:
-     * the role's memory limit, or without one its serving container's use now and a quarter more. Roles move one at a
-     * time on a host, so the largest need counts; so does the pre-deploy's limit on the host that runs it.
+     * What starting each start-first role's new container beside its old one needs, against what the host has free
+     * (see largestMemoryNeed); so does the pre-deploy's limit on the host that runs it.
      */
     async checkMemory(preDeployLimit) {
-        const starts = this.slots.filter(slot => slot.role.order === 'start-first' || !slot.serving);
-        const measured = starts.filter(slot => slot.role.memoryBytes === undefined && slot.serving).map(slot => slot.serving.name);
-        if (starts.every(slot => slot.role.memoryBytes === undefined && !slot.serving) && preDeployLimit === undefined)
+        const roles = this.servingByRole;
+        const measured = containersToMeasure(roles);
+        // Nothing to weigh: no limit, and nothing serving whose use would tell.
+        if (measured.length === 0 && largestMemoryNeed(roles, new Map(), preDeployLimit) === undefined)
             return;
         const { availableBytes, usage } = await this.host.readMemory(measured);
-        const needs = [
-            ...starts.flatMap(slot => {
-                const what = slot.role.name === '' ? 'the new container' : `${slot.role.name}'s new container`;
-                if (slot.role.memoryBytes !== undefined)
-                    return [{ bytes: slot.role.memoryBytes, why: `${what} (its memory limit)` }];
-                const used = slot.serving && usage.get(slot.serving.name);
-                return used === undefined
-                    ? []
-                    : [
-                        {
-                            bytes: Math.ceil(used * 1.25),
-                            why: `${what} (no memory limit; ${slot.serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)`,
-                        },
-                    ];
-            }),
-            ...(preDeployLimit === undefined ? [] : [{ bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)' }]),
-        ];
-        const largest = needs.reduce((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
+        const largest = largestMemoryNeed(roles, usage, preDeployLimit);
         if (largest && largest.bytes > availableBytes) {
             throw new RemoteError(this.label, `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`, {
                 next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
             });
         }
+    }
+    /**
+     * Whether the Engine's disk holds the image the deploy would pull (see pullDiskNeed). Short of room, it first
+     * removes the images of releases this deploy would prune anyway, and says so; still short, it refuses with the
+     * figures. An image already present, or a registry that will not say its size, is not weighed.
+     */
+    async checkDisk(target, auth, retain) {
+        const request = { image: target.image, pull: true, servingImage: undefined, servingVersion: undefined, targetVersion: undefined, auth };
+        const facts = await this.host.readPlanFacts(request);
+        if (facts.image || !facts.disk || !facts.manifest)
+            return;
+        const need = pullDiskNeed(facts.manifest.layerBytes);
+        let available = facts.disk.availableBytes;
+        if (need > available) {
+            const prunable = prunableImages(this.state.history, target, retain, new Set(this.state.containers.map(container => container.image)));
+            if (prunable.length) {
+                this.collaborators.logger.info(`${this.label}: ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot} is less than the ${formatBytes(need, 'binary')} the pull takes; removing ${prunable.join(', ')}, beyond retain: ${retain}`);
+                await this.host.removeImages(prunable);
+                this.report.pruned = prunable;
+                available = (await this.host.readPlanFacts({ ...request, pull: false })).disk?.availableBytes ?? available;
+            }
+        }
+        if (need > available) {
+            throw new RemoteError(this.label, `has ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot}, and pulling ${target.image} takes about ${formatBytes(need, 'binary')} (${formatBytes(facts.manifest.layerBytes, 'binary')} of compressed layers, and what they unpack to)`, {
+                next: `Nothing was changed${this.report.pruned ? ' but the removal of those old images' : ''}. Free disk there (docker image prune -a removes images no container uses), or lower retain.`,
+            });
+        }
+    }
+    /** Each role here with the container doing its work now, as the memory check and the plan weigh them. */
+    get servingByRole() {
+        return this.slots.map(({ role, serving }) => ({ role, serving }));
     }
     /**
      * Removes containers that a failed or interrupted deploy left stopped. A running one stays until traffic has moved
@@ -27159,13 +27528,8 @@ class HostDeployment {
         this.report.after = this.describeAfter();
         logger.info(`${where}: back on ${target?.version ?? 'nothing'}`);
     }
-    /** After a successful deploy: removes stray and stopped containers, prunes releases beyond `retain`, releases the lock. */
+    /** After a successful deploy: removes stopped containers, prunes releases beyond `retain`, releases the lock. */
     async finish(token, target, retain) {
-        for (const container of this.strays) {
-            this.collaborators.logger.info(`${this.label}: removing ${container.name} (${container.version}), whose role this deploy no longer has`);
-            await this.host.remove(container.name);
-        }
-        this.strays = [];
         const history = [...this.state.history, target];
         const kept = retainedReleases(history, retain);
         const keptVersions = new Set(kept.map(release => release.version));
@@ -27233,10 +27597,129 @@ function describeLeftovers(state, containers, serving, traffic) {
     }
     return findings;
 }
+// The roles whose new container starts beside the old one: start-first ones, and any with nothing serving yet.
+function startsBeside(roles) {
+    return roles.filter(({ role, serving }) => role.order === 'start-first' || !serving);
+}
+/** The serving containers whose use now is the need of a role without a memory limit. */
+function containersToMeasure(roles) {
+    return startsBeside(roles)
+        .filter(({ role, serving }) => role.memoryBytes === undefined && serving)
+        .map(({ serving }) => serving.name);
+}
+/**
+ * The most memory a deploy's start needs on the host: each role's limit, or without one its serving container's use
+ * now (in `usage`) and a quarter more; roles move one at a time on a host, so the largest counts, and so does the
+ * pre-deploy's limit on the host that runs it. `undefined` when nothing tells.
+ */
+function largestMemoryNeed(roles, usage, preDeployLimit) {
+    const needs = [
+        ...startsBeside(roles).flatMap(({ role, serving }) => {
+            const what = role.name === '' ? 'the new container' : `${role.name}'s new container`;
+            if (role.memoryBytes !== undefined)
+                return [{ bytes: role.memoryBytes, why: `${what} (its memory limit)` }];
+            const used = serving && usage.get(serving.name);
+            return used === undefined
+                ? []
+                : [{ bytes: Math.ceil(used * 1.25), why: `${what} (no memory limit; ${serving?.name} uses ${formatBytes(used, 'binary')} now, and a quarter more)` }];
+        }),
+        ...(preDeployLimit === undefined ? [] : [{ bytes: preDeployLimit, why: 'the pre-deploy container (its memory limit)' }]),
+    ];
+    return needs.reduce((top, need) => (top && top.bytes >= need.bytes ? top : need), undefined);
+}
+
+;// CONCATENATED MODULE: ./src/maintenance.ts
+
+const defaultPage = `<!doctype html>
+<html lang="en">
+<meta charset="utf-8">
+<title>Down for maintenance</title>
+<h1>Down for maintenance</h1>
+<p>We will be back in a few minutes.</p>
+</html>
+`;
+/** The hosts where maintenance mode means something: those running the role that takes the traffic. */
+function trafficHosts(hosts, roles) {
+    const traffic = roles.find(role => role.traffic);
+    return traffic ? hosts.filter(host => host.runs(traffic)) : [];
+}
+/** Switches maintenance on or off on every host; each host is taken to the end, then the first failure is thrown. */
+async function switchMaintenance(hosts, mode, settings, logger) {
+    const results = await Promise.allSettled(hosts.map(async (host) => {
+        const was = await host.timed('maintenance', () => host.host.maintenance(mode, settings.healthPath, settings.page ?? defaultPage));
+        logger.info(`${host.label}: maintenance ${mode}${was === (mode === 'on') ? ' (it already was)' : ''}`);
+    }));
+    const failure = results.find(result => result.status === 'rejected');
+    if (failure)
+        throw failure.reason;
+}
+/** The job summary of a run that only switched maintenance. */
+function renderMaintenanceSummary(service, mode, hosts) {
+    const what = mode === 'on' ? `answer 503 with the maintenance page, but for the health path` : 'serve the app again, which served throughout for the health path';
+    return [`### Maintenance ${service}`, '', `Maintenance **${mode}**: ${hosts.map(host => host.label).join(', ')} ${what}.`, ''].join('\n');
+}
+/**
+ * A deploy's maintenance, read on every host that takes traffic once the lock is held. `begin` turns it on for the
+ * pre-deploy; each host's switch ends it there, since HAProxy's server then names the new container; `end` makes
+ * sure it is off everywhere once every host has switched, and `restore` puts every host back as it was after a
+ * failure, so a failed deploy never leaves on what it turned on, nor ends what a run with maintenance: on started.
+ */
+class MaintenanceWindow {
+    before;
+    settings;
+    logger;
+    began = false;
+    constructor(before, settings, logger) {
+        this.before = before;
+        this.settings = settings;
+        this.logger = logger;
+    }
+    /**
+     * Refuses a deploy that would end the maintenance a run with maintenance: on started, before anything changed,
+     * unless the deploy runs its pre-deploy in maintenance (`during`) and so ends it after its switch.
+     */
+    static async open(hosts, during, settings, logger) {
+        const states = await Promise.all(hosts.map(async (host) => [host, await host.host.maintenance('status', settings.healthPath, '')]));
+        const inMaintenance = states.filter(([, on]) => on).map(([host]) => host.label);
+        if (inMaintenance.length && !during) {
+            throw new RemoteError(inMaintenance.join(', '), 'in maintenance mode: the switch to the new release would end it', {
+                next: 'Nothing was changed. Turn it off first (maintenance: off), or deploy with maintenance-during-pre-deploy: true, which ends it after the switch.',
+            });
+        }
+        return new MaintenanceWindow(new Map(states), settings, logger);
+    }
+    /** Whether this deploy turned maintenance on and has not ended it: a failure must put it back. */
+    get active() {
+        return this.began;
+    }
+    async begin() {
+        this.began = true;
+        await switchMaintenance([...this.before.keys()], 'on', this.settings, this.logger);
+    }
+    async end() {
+        if (!this.began)
+            return;
+        await switchMaintenance([...this.before.keys()], 'off', this.settings, this.logger);
+        this.began = false;
+    }
+    /** After a failure: every host back to the mode it had before the deploy; a host that will not go is warned about. */
+    async restore() {
+        await Promise.all([...this.before].map(async ([host, wasOn]) => {
+            const mode = wasOn ? 'on' : 'off';
+            try {
+                await switchMaintenance([host], mode, this.settings, this.logger);
+            }
+            catch (error) {
+                this.logger.warning(`${host.label}: could not switch maintenance back ${mode} (${errorMessage(error)}); run the deploy with maintenance: ${mode} to do it.`);
+            }
+        }));
+        this.began = false;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/summary.ts
 
-const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop'];
+const phaseOrder = ['connect', 'pull', 'lock', 'env', 'pre-deploy', 'start', 'health', 'switch', 'drain', 'stop', 'watch'];
 /** The job summary: per host, the versions before and after and how long each phase took. */
 function renderSummary(service, outputs, failure) {
     const phases = orderPhases(outputs.hosts.flatMap(host => Object.keys(host.phases)));
@@ -27249,7 +27732,8 @@ function renderSummary(service, outputs, failure) {
     const outcome = failure
         ? `**Failed**${outputs.rolledBack ? ' and rolled back' : ''}: ${failure}`
         : `Deployed **${outputs.version}** (before: ${outputs.previousVersion ?? 'nothing'}) in ${formatDuration(outputs.durationMs)}.`;
-    return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, ''].join('\n');
+    const pruned = outputs.hosts.flatMap(host => (host.pruned?.length ? [`${host.host}: removed ${host.pruned.join(', ')} to make room for the pull.`] : []));
+    return [`### Deploy ${service}`, '', outcome, '', header, rule, ...rows, '', ...(pruned.length ? [...pruned, ''] : [])].join('\n');
 }
 /**
  * The phases in the order they run: the host's own, then each role's (`web:start`, …) in the order the roles moved,
@@ -27262,7 +27746,165 @@ function orderPhases(seen) {
     return [...new Set(seen)].filter(phase => rank(phase) !== -1).sort((a, b) => roles.indexOf(roleOf(a)) - roles.indexOf(roleOf(b)) || rank(a) - rank(b));
 }
 
+;// CONCATENATED MODULE: ./src/watch.ts
+
+
+
+// A probe a second, as kamal-proxy and Swarm's health checks do at their fastest: a failure shows within seconds, and
+// each probe is one GET through the SSH connection that is open anyway.
+const watchRoundMs = 1000;
+// One lost answer (a GC pause, a slow query, a request cut by a reload) is not a broken release; three in a row, about
+// three seconds of failing, is. A restart, an OOM kill or an exit is never noise: it counts at once.
+const failedRoundsInARow = 3;
+// A watch of minutes would log a line a second per host; once every 10 s says the same.
+const logEveryMs = 10_000;
+// As long as the switch's health check waits for one answer.
+const watch_probeTimeoutMs = 5000;
+const watch_logLines = 20;
+/** Whether a round saw anything fail: a non-2xx or no answer on a path, or a container whose state could not be read. */
+function roundFailed(round) {
+    return round.probes.some(probe => !isHealthy(probe.attempt)) || round.states.some(state => state.error !== undefined);
+}
+/** A host's last rounds, in a few words each: `GET /up answered 500, 500, no answer`. */
+function describeRounds(rounds) {
+    const paths = [...new Set(rounds.flatMap(round => round.probes.map(probe => probe.path)))];
+    const answers = paths
+        .map(path => {
+        const seen = rounds.map(round => round.probes.find(probe => probe.path === path)?.attempt);
+        if (seen.every(attempt => attempt === undefined || isHealthy(attempt)))
+            return undefined;
+        return `GET ${path} answered ${seen.map(attempt => (attempt === undefined ? '-' : (attempt.status ?? 'no answer'))).join(', ')}`;
+    })
+        .filter(text => text !== undefined);
+    const inspections = rounds.flatMap(round => round.states.flatMap(state => (state.error === undefined ? [] : [`${state.container.name}: ${state.error}`])));
+    if (inspections.length)
+        answers.push(`could not inspect ${inspections.at(-1)}`);
+    return answers.join('; ');
+}
+/**
+ * Why the release must go, from a host's rounds so far (newest last): a new container that restarted, was killed for
+ * memory or exited, in its last round; or `failedRoundsInARow` failed rounds in a row. `undefined` while it holds.
+ */
+function judgeRounds(rounds) {
+    const last = rounds.at(-1);
+    if (!last)
+        return undefined;
+    for (const { container, state } of last.states) {
+        if (state && (state.status !== 'running' || state.restartCount > 0 || state.oomKilled)) {
+            return { container, what: `${container.name} ${describeExit(state, 'running')}` };
+        }
+    }
+    const recent = rounds.slice(-failedRoundsInARow);
+    if (recent.length < failedRoundsInARow || !recent.every(roundFailed))
+        return undefined;
+    return { container: undefined, what: `${describeRounds(recent)} (${failedRoundsInARow} failed rounds in a row)` };
+}
+/**
+ * Probes every host once a second for `settings.durationMs` and watches its new containers, each host on its own.
+ * The first host to break the rule ends the watch on all of them; a cancel ends it too, leaving the release serving.
+ */
+async function watchRelease(hosts, settings, version, collaborators) {
+    const { logger, clock, signal } = collaborators;
+    const started = clock.now();
+    const containers = hosts.reduce((count, host) => count + host.containers.length, 0);
+    const probed = hosts.some(host => host.containers.some(({ role }) => role.traffic));
+    logger.info(`Watching ${version} on ${hosts.length} host(s) for ${formatDuration(settings.durationMs)}: ${probed ? `GET ${settings.paths.join(' and ')} on each live container once a second, and ` : ''}${containers} new container(s) for restarts, OOM kills and exits. ${failedRoundsInARow} failed rounds in a row on a host, or any restart, OOM kill or exit, ends it.`);
+    const ended = { failed: false };
+    const results = await Promise.all(hosts.map(host => watchHost(host, settings, { ...collaborators, started, ended })));
+    const failures = results.filter(failure => failure !== undefined).sort((a, b) => Number(b.tripped) - Number(a.tripped) || a.afterMs - b.afterMs);
+    if (failures.length)
+        return { kind: 'failed', failures };
+    if (signal.aborted)
+        return { kind: 'cancelled', afterMs: clock.now() - started };
+    logger.info(`${version} held on every host for ${formatDuration(clock.now() - started)}.`);
+    return { kind: 'held' };
+}
+async function watchHost(watched, settings, collaborators) {
+    const { logger, clock, signal, started, ended } = collaborators;
+    const { host } = watched;
+    const traffic = watched.containers.find(({ role }) => role.traffic)?.container;
+    const rounds = [];
+    const tally = { rounds: 0, failed: 0, loggedAt: started };
+    for (let round = 1;; round++) {
+        const seen = await observe(watched, traffic, settings.paths, clock);
+        rounds.push(seen);
+        if (rounds.length > failedRoundsInARow)
+            rounds.shift();
+        tally.rounds++;
+        if (roundFailed(seen))
+            tally.failed++;
+        const verdict = judgeRounds(rounds);
+        // Another host broke the rule: this one says what it saw, if its last round failed too.
+        const alsoFailing = !verdict && ended.failed && roundFailed(seen) ? { container: undefined, what: describeRounds(rounds) } : undefined;
+        if (verdict || alsoFailing) {
+            ended.failed = true;
+            const found = (verdict ?? alsoFailing);
+            const container = found.container ?? traffic ?? watched.containers[0]?.container;
+            return {
+                host: host.label,
+                tripped: verdict !== undefined,
+                afterMs: seen.at - started,
+                what: found.what,
+                container,
+                logs: await lastLogs(watched, container, rounds, logger),
+            };
+        }
+        const now = clock.now();
+        const done = now - started >= settings.durationMs;
+        if (now - tally.loggedAt >= logEveryMs || done) {
+            tally.loggedAt = now;
+            const probes = traffic ? `${tally.rounds} round(s) of GET ${settings.paths.join(' and ')}, ${tally.failed ? `${tally.failed} failed` : 'all 2xx'}; ` : '';
+            logger.info(`${host.label}: ${formatDuration(now - started)} watched: ${probes}${watched.containers.length} container(s) running, no restarts`);
+        }
+        if (done || signal.aborted || ended.failed)
+            return undefined;
+        await clock.sleep(Math.max(0, started + round * watchRoundMs - now));
+    }
+}
+async function observe(watched, traffic, paths, clock) {
+    const at = clock.now();
+    const probes = [];
+    if (traffic?.port !== undefined) {
+        for (const path of paths)
+            probes.push({ path, attempt: await watched.host.checkHealth(traffic.port, path, watch_probeTimeoutMs) });
+    }
+    const states = await Promise.all(watched.containers.map(({ container }) => watched.host.containerState(container.name).then(state => ({ container, state }), (error) => ({ container, state: undefined, error: error.message }))));
+    return { at, probes, states };
+}
+// The error names the host and what it saw; the log above it shows the container's last lines and the answers.
+async function lastLogs(watched, container, rounds, logger) {
+    const { host } = watched;
+    const logs = await host.containerLogs(container.name, watch_logLines).catch(() => '(no logs)');
+    logger.error(`${host.label}: last lines of ${container.name}:`);
+    // The app's own output and answers: a line of them must not act as a workflow command.
+    for (const line of (logs || '(empty)').split('\n'))
+        logger.untrusted(line);
+    const since = rounds[0]?.at ?? 0;
+    const answers = rounds.flatMap(round => round.probes.map(probe => `+${formatDuration(round.at - since)} GET ${probe.path}: ${probe.attempt.status ?? 'no response'} ${probe.attempt.detail}`));
+    if (answers.length) {
+        logger.error(`${host.label}: last answers:`);
+        for (const answer of answers)
+            logger.untrusted(answer);
+    }
+    return logs;
+}
+/** The watch's failure as one error: the host that broke the rule first, what each failing host saw, and what now. */
+function watchError(failures, version, next) {
+    const [first, ...others] = failures;
+    const also = others.map(other => `${other.host} ${other.tripped ? 'too' : 'was failing as well'}: ${other.what}. `).join('');
+    const lastLog = first.logs
+        .split('\n')
+        .filter(line => line.trim() !== '')
+        .at(-1);
+    return new RemoteError(first.host, `${version} failed the watch after ${formatDuration(first.afterMs)}: ${first.what}`, {
+        ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
+        next: `${also}${next}`,
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/run.ts
+
+
 
 
 
@@ -27293,12 +27935,40 @@ async function deploy(inputs, collaborators) {
     const hosts = await logger.group('Connect', () => connectAll(inputs, collaborators));
     const token = (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex');
     let locked = [];
+    let maintenance;
+    const maintenanceSettings = { healthPath: inputs.healthPath, page: inputs.maintenancePage };
     try {
+        refuseUnknownRoles(inputs, hosts);
+        if (inputs.maintenance !== undefined) {
+            // The run switches maintenance and does nothing else, under the lock: no deploy's switch runs meanwhile.
+            collaborators.rememberLock(token);
+            const mode = inputs.maintenance;
+            locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, { version: `maintenance ${mode}`, image: '' }, collaborators));
+            await logger.group(`Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
+            await logger.group('Unlock', () => settleAll(hosts, host => host.unlock(token)));
+            locked = [];
+            collaborators.forgetLock();
+            await logger.summary(renderMaintenanceSummary(inputs.service, mode, trafficHosts(hosts, inputs.roles)));
+            const serving = hosts[0]?.originalRelease?.version;
+            return {
+                version: commonVersion(hosts),
+                previousVersion: serving,
+                hosts: hosts.map(host => host.report),
+                rolledBack: false,
+                durationMs: clock.now() - started,
+            };
+        }
         const target = resolveTarget(inputs, hosts);
+        const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
+        const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
+        // Before the pull: a release the hosts cannot hold is refused with nothing changed, not even an image.
+        await logger.group('Check memory', () => settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)));
         if (rollingBack(inputs)) {
             await logger.group('Check retained images', () => checkRetained(hosts, target));
         }
         else {
+            await logger.group('Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
+            throwIfCancelled(signal);
             await logger.group('Pull', () => settleAll(hosts, host => host.pull(target.image, registryAuth(inputs))));
         }
         throwIfCancelled(signal);
@@ -27309,13 +27979,15 @@ async function deploy(inputs, collaborators) {
         if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
             throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
         }
-        const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
-        const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
-        await logger.group('Check memory', () => settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)));
         throwIfCancelled(signal);
+        const inMaintenance = preDeployCommand !== undefined && inputs.maintenanceDuringPreDeploy;
+        const maintenanceWindow = await MaintenanceWindow.open(trafficHosts(hosts, inputs.roles), inMaintenance, maintenanceSettings, logger);
+        maintenance = maintenanceWindow;
         if (preDeployCommand !== undefined) {
             throwIfCancelled(signal);
             await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
+            if (inMaintenance)
+                await logger.group('Maintenance on', () => maintenanceWindow.begin());
             const options = dockerRunOptions(inputs.container, { memoryBytes: preDeployMemory });
             await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, { timeoutMs: inputs.preDeployTimeoutMs, options }, logger));
             throwIfCancelled(signal);
@@ -27326,6 +27998,10 @@ async function deploy(inputs, collaborators) {
             await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
         }
         await rollOut(hosts, target, inputs, { logger, signal, envContent });
+        if (inMaintenance)
+            await logger.group('Maintenance off', () => maintenanceWindow.end());
+        if (inputs.watchMs > 0 && !rollingBack(inputs))
+            await watchAfterSwitch(hosts, target, inputs, { logger, clock, signal });
         await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
         locked = [];
         collaborators.forgetLock();
@@ -27340,6 +28016,9 @@ async function deploy(inputs, collaborators) {
         return outputs;
     }
     catch (error) {
+        const maintenanceWindow = maintenance;
+        if (maintenanceWindow?.active)
+            await logger.group('Maintenance back', () => maintenanceWindow.restore());
         const outputs = {
             version: commonVersion(hosts),
             previousVersion: hosts[0]?.originalRelease?.version,
@@ -27396,11 +28075,11 @@ async function connectAll(inputs, collaborators) {
         const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({ role, spec: containerSpec(inputs, role) }));
         const host = new HostDeployment(await collaborators.openHost(target), settings, roles, { logger, clock });
         try {
-            // A rollback needs the history to pick its target before anything else; a deploy reads the state under the lock.
-            if (rollingBack(inputs))
-                host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
+            // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
+            // measures the serving containers. The lock reads it again, as it may change meanwhile.
+            host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
             host.report.phases.connect = clock.now() - started;
-            logger.info(`${target.label}: host key verified${rollingBack(inputs) ? `; serving ${host.servingVersion ?? 'nothing known'}` : ''}`);
+            logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
             return host;
         }
         catch (error) {
@@ -27437,6 +28116,16 @@ function describeRoles(roles) {
             .map(role => role.name)
             .join(' then ')})`;
 }
+/** Every role the hosts run must be named: one left out would keep running its old release beside the new. */
+function refuseUnknownRoles(inputs, hosts) {
+    const found = hosts.flatMap(host => host.unknownRoles.map(role => ({ host: host.label, role })));
+    if (found.length === 0)
+        return;
+    const roles = [...new Set(found.map(entry => entry.role))];
+    const where = [...new Set(found.map(entry => entry.host))].join(', ');
+    const named = inputs.roles.map(role => role.name || '(none)').join(', ');
+    throw new ConfigError('roles', `does not name ${roles.join(', ')}, which ${where} run${found.length === 1 ? 's' : ''} (the input names ${named})`, `Give this ${rollingBack(inputs) ? 'rollback' : 'deploy'} the same roles as the deploy that started them; to retire a role, remove its containers first (docker rm -f on the ones labelled circuitverse.deploy.role=<role>).`);
+}
 function rollingBack(inputs) {
     return inputs.rollback || inputs.rollbackTo !== undefined;
 }
@@ -27453,9 +28142,7 @@ function resolveTarget(inputs, hosts) {
         return { version: versionOf(image), image };
     }
     const targets = hosts.map(host => {
-        const release = inputs.rollbackTo
-            ? [...host.history].reverse().find(entry => entry.version === inputs.rollbackTo)
-            : previousRelease(host.history, host.originalRelease?.version ?? host.history.at(-1)?.version);
+        const release = rollbackTarget(host.history, host.originalRelease?.version, inputs.rollbackTo);
         if (!release) {
             const input = inputs.rollbackTo ? 'rollback-to' : 'rollback';
             const what = inputs.rollbackTo
@@ -27602,8 +28289,259 @@ async function rollBack(hosts, steps, from) {
     }
     return failures;
 }
+/**
+ * Watches the release on every host once all of them have switched, still under the lock. A failure moves every host
+ * back (or, with on-failure: stop, leaves them) and throws what each host saw; a cancel leaves the release serving.
+ */
+async function watchAfterSwitch(hosts, target, inputs, collaborators) {
+    const { logger } = collaborators;
+    const watched = hosts.map(host => ({ host: host.host, containers: host.switchedContainers }));
+    const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
+    const started = collaborators.clock.now();
+    const outcome = await logger.group('Watch', () => watchRelease(watched, { durationMs: inputs.watchMs, paths }, target.version, collaborators));
+    for (const host of hosts)
+        host.report.phases.watch = collaborators.clock.now() - started;
+    if (outcome.kind === 'held')
+        return;
+    if (outcome.kind === 'cancelled') {
+        logger.warning(`Cancelled ${formatDuration(outcome.afterMs)} into the watch: ${target.version} stays live on every host, unwatched. To go back, deploy with rollback: true.`);
+        return;
+    }
+    if (inputs.onFailure === 'stop') {
+        logger.error(`Stopped: ${describeHosts(hosts)}.`);
+        throw watchError(outcome.failures, target.version, `on-failure is stop, so every host keeps ${target.version}; to go back, deploy with rollback: true.`);
+    }
+    const failures = await logger.group('Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
+    const back = hosts[0]?.originalRelease?.version;
+    const where = failures.length
+        ? ''
+        : back === undefined
+            ? `There was no earlier release to go back to, so every host keeps ${target.version}. `
+            : `Every host is back on ${back}, recorded in its history as back from ${target.version}. `;
+    const next = `${where}The last log lines and answers are in the log above.`;
+    const cause = watchError(outcome.failures, target.version, next);
+    if (failures.length)
+        throw new RollbackFailed(cause, failures, describeHosts(hosts));
+    throw cause;
+}
+
+;// CONCATENATED MODULE: ./src/plan.ts
+
+
+
+
+
+/** A plan that found the deploy would be refused; the plan is still the step's output. */
+class PlanRefused extends FailureWithOutputs {
+}
+/** The plan, from what each host runs and has: pure, so that every case is a unit test. */
+function planDeploy(inputs, readings) {
+    const mode = rollingBack(inputs) ? 'rollback' : 'deploy';
+    const newKeys = [...inputs.env.keys(), ...inputs.secrets.keys()];
+    const hosts = readings.map((reading, index) => {
+        const { facts, target } = reading;
+        const problems = [];
+        const present = facts.image !== undefined;
+        const pullBytes = present ? 0 : mode === 'deploy' ? facts.manifest?.layerBytes : undefined;
+        if (mode === 'rollback') {
+            if (!target)
+                problems.push(inputs.rollbackTo ? `never ran ${inputs.rollbackTo}` : 'has no earlier release to go back to');
+            else if (!present)
+                problems.push(`no longer has ${target.image}`);
+        }
+        // The pre-deploy runs on the first host, beside what serves there.
+        const preDeployLimit = mode === 'deploy' && inputs.preDeploy !== undefined && index === 0
+            ? (inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes)
+            : undefined;
+        const need = largestMemoryNeed(reading.roles, reading.memory.usage, preDeployLimit);
+        if (need && need.bytes > reading.memory.availableBytes) {
+            problems.push(`has ${formatBytes(reading.memory.availableBytes, 'binary')} of memory available, and starting ${need.why} needs ${formatBytes(need.bytes, 'binary')}`);
+        }
+        if (facts.disk && pullBytes !== undefined && pullBytes > facts.disk.availableBytes) {
+            problems.push(`has ${formatBytes(facts.disk.availableBytes, 'binary')} free in ${facts.disk.dockerRoot}, less than the ${formatBytes(pullBytes, 'binary')} to pull`);
+        }
+        return {
+            host: reading.host,
+            serving: reading.serving && { ...reading.serving, digest: digestOf(reading.serving, facts.servingImage) },
+            next: target && { ...target, digest: digestOf(target, facts.image) ?? facts.manifest?.digest },
+            image: { present, pullBytes },
+            env: compareEnv(reading.serving, facts, mode === 'rollback' && facts.targetEnv && 'keys' in facts.targetEnv ? facts.targetEnv.keys : newKeys),
+            disk: facts.disk,
+            memory: { availableBytes: reading.memory.availableBytes, need },
+            rollback: mode === 'deploy' && target ? rollbackAfter(reading.history, target, inputs.retain) : undefined,
+            lockedBy: facts.lockHolder,
+            problems,
+        };
+    });
+    const problems = hosts.flatMap(host => host.problems.map(problem => `${host.host} ${problem}`));
+    const versions = new Set(hosts.flatMap(host => (host.next ? [host.next.version] : [])));
+    if (mode === 'rollback' && versions.size > 1) {
+        problems.push(`The hosts would go back to different releases (${hosts.map(host => `${host.host} ${host.next?.version ?? 'nothing'}`).join(', ')}): name one with rollback-to.`);
+    }
+    return {
+        service: inputs.service,
+        mode,
+        hosts,
+        batches: planRoleOrder(inputs.roles).map(role => ({
+            role: role.name,
+            batches: planBatches(readings.filter(reading => runsOn(role, reading.host)).map(reading => reading.host), inputs.batchSize),
+        })),
+        problems,
+    };
+}
+// The registry digest the host pulled the image by; an image pinned by digest says it itself.
+function digestOf(release, presence) {
+    const pinned = release.image.includes('@') ? release.image.slice(release.image.indexOf('@') + 1) : undefined;
+    return pinned ?? presence?.repoDigests[0]?.slice(presence.repoDigests[0].indexOf('@') + 1);
+}
+function compareEnv(serving, facts, keys) {
+    if (!serving)
+        return { added: [...keys].sort(), removed: [] };
+    const known = facts.servingEnv;
+    if (!known || !('keys' in known))
+        return { unknown: `the env file of ${serving.version} is ${known && 'missing' in known ? known.missing : 'not known'}` };
+    return { added: keys.filter(key => !known.keys.includes(key)).sort(), removed: known.keys.filter(key => !keys.includes(key)).sort() };
+}
+// After the deploy the history ends with the target (the cutover adds no line for the version it ends with already).
+function rollbackAfter(history, target, retain) {
+    const after = history.at(-1)?.version === target.version ? history : [...history, target];
+    const previous = previousRelease(after, target.version);
+    if (!previous)
+        return undefined;
+    return { version: previous.version, kept: retainedReleases(after, retain).some(release => release.version === previous.version) };
+}
+/**
+ * Runs every read-only step of the deploy and changes nothing: connects (host keys verified), reads what each host
+ * runs and has, and reports what a deploy with these inputs would do, as the job summary and the `plan` output.
+ */
+async function plan(inputs, collaborators) {
+    const { logger } = collaborators;
+    const hosts = await logger.group('Connect', () => connectAll(inputs, collaborators));
+    try {
+        refuseUnknownRoles(inputs, hosts);
+        const readings = await logger.group('Read', () => Promise.all(hosts.map(host => readHost(host, inputs))));
+        const result = planDeploy(inputs, readings);
+        for (const host of result.hosts)
+            logger.info(`${host.host}: ${host.serving?.version ?? 'nothing'} → ${host.next?.version ?? 'nothing'}${describeImage(host)}`);
+        await logger.summary(renderPlan(result));
+        if (result.problems.length)
+            throw new PlanRefused(new Error(`The ${result.mode} would be refused: ${result.problems.join('; ')}`), result);
+        return result;
+    }
+    finally {
+        for (const host of hosts)
+            host.close();
+    }
+}
+async function readHost(host, inputs) {
+    // The connect read the state already.
+    const serving = host.originalRelease;
+    const target = rollingBack(inputs)
+        ? rollbackTarget(host.history, serving?.version, inputs.rollbackTo)
+        : { version: versionOf(inputs.image), image: inputs.image };
+    const roles = host.servingByRole;
+    const [facts, memory] = await Promise.all([
+        host.host.readPlanFacts({
+            image: target?.image ?? '',
+            pull: !rollingBack(inputs),
+            servingImage: serving?.image,
+            servingVersion: serving?.version,
+            targetVersion: rollingBack(inputs) ? target?.version : undefined,
+            auth: registryAuth(inputs),
+        }),
+        host.host.readMemory(containersToMeasure(roles)),
+    ]);
+    return { host: host.label, history: host.history, serving, roles, target, facts, memory };
+}
+function describeImage(host) {
+    if (host.image.present)
+        return ', image present';
+    return host.image.pullBytes === undefined ? ', image not present, size unknown' : `, ${formatBytes(host.image.pullBytes, 'decimal')} to pull`;
+}
+function describeImagePresence(mode, host) {
+    // A rollback pulls nothing: it needs the image the host kept.
+    if (mode === 'rollback')
+        return host.image.present ? 'kept on the host' : 'no longer on the host';
+    if (host.image.present)
+        return 'present, nothing to pull';
+    return `not present, ${host.image.pullBytes === undefined ? 'size unknown' : `${formatBytes(host.image.pullBytes, 'decimal')} to pull (compressed layers)`}`;
+}
+function describeRelease(release) {
+    if (!release)
+        return '—';
+    return `${release.version} (\`${release.image}\`${release.digest && !release.image.includes('@') ? `, \`${release.digest}\`` : ''})`;
+}
+function describeEnv(env) {
+    if ('unknown' in env)
+        return `not compared: ${env.unknown}`;
+    const parts = [
+        ...(env.added.length ? [`added ${env.added.map(key => `\`${key}\``).join(', ')}`] : []),
+        ...(env.removed.length ? [`removed ${env.removed.map(key => `\`${key}\``).join(', ')}`] : []),
+    ];
+    return parts.join('; ') || 'same keys';
+}
+/** The job summary: a table per host, then the batches, then what would refuse the deploy. */
+function renderPlan(plan) {
+    const lines = [`### Plan: ${plan.mode} ${plan.service}`, ''];
+    const outcome = plan.problems.length ? `**Would be refused**: ${plan.problems.join('; ')}` : `The ${plan.mode} would go ahead.`;
+    lines.push(`${outcome} Nothing was changed on any host.`, '');
+    for (const host of plan.hosts) {
+        const rows = [
+            ['serving', describeRelease(host.serving)],
+            ['would serve', describeRelease(host.next)],
+            ['image', describeImagePresence(plan.mode, host)],
+            ['env', describeEnv(host.env)],
+            ['disk', host.disk ? `${formatBytes(host.disk.availableBytes, 'binary')} free in \`${host.disk.dockerRoot}\`` : 'not known'],
+            [
+                'memory',
+                `${formatBytes(host.memory.availableBytes, 'binary')} available${host.memory.need ? `; ${host.memory.need.why} needs ${formatBytes(host.memory.need.bytes, 'binary')}` : ''}`,
+            ],
+        ];
+        if (plan.mode === 'deploy')
+            rows.push(['rollback after', host.rollback ? `${host.rollback.version}${host.rollback.kept ? '' : ' (pruned by retain)'}` : 'none']);
+        if (host.lockedBy)
+            rows.push([
+                'lock',
+                `held by ${host.lockedBy.actor ?? 'someone'} since ${host.lockedBy.since ?? 'an unknown time'} (${host.lockedBy.runUrl ?? 'no run URL'})`,
+            ]);
+        if (host.problems.length)
+            rows.push(['refused', host.problems.join('; ')]);
+        lines.push(`#### ${host.host}`, '', '| | |', '| --- | --- |', ...rows.map(([name, value]) => `| ${name} | ${value.replaceAll('|', '\\|')} |`), '');
+    }
+    lines.push('#### Batches', '', '| role | batch | hosts |', '| --- | --- | --- |');
+    for (const role of plan.batches) {
+        for (const [index, batch] of role.batches.entries())
+            lines.push(`| ${role.role || 'service'} | ${index + 1}/${role.batches.length} | ${batch.join(', ')} |`);
+    }
+    lines.push('');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/post.ts
+
+
+/** Releases the locks this run's main step took, on every host where it still holds them. */
+async function releaseLocks(inputs, token, collaborators) {
+    const { logger } = collaborators;
+    await Promise.all(inputs.hosts.map(async (target) => {
+        try {
+            const connection = await collaborators.connect(target);
+            try {
+                if (await new DeployHost(connection, inputs.service).unlock(token))
+                    logger.info(`${target.label}: released the lock the deploy left behind.`);
+            }
+            finally {
+                connection.close();
+            }
+        }
+        catch (error) {
+            logger.warning(`${target.label}: could not check the deploy lock (${errorMessage(error)}).`);
+        }
+    }));
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -27632,7 +28570,7 @@ async function run() {
             const cancellation = new AbortController();
             for (const signal of ['SIGINT', 'SIGTERM'])
                 process.on(signal, () => cancellation.abort());
-            return deploy(inputs, {
+            const collaborators = {
                 logger,
                 clock: systemClock,
                 openHost: async (target) => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
@@ -27643,9 +28581,10 @@ async function run() {
                 signal: cancellation.signal,
                 rememberLock: token => saveStepState('lock-token', token),
                 forgetLock: () => saveStepState('lock-token', ''),
-            });
+            };
+            return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
         },
-        outputs: toOutputs,
+        outputs: outputs => ('mode' in outputs ? { plan: JSON.stringify(outputs, (_key, value) => value ?? null) } : toOutputs(outputs)),
         post: async () => {
             // The safety net: a cancelled or killed main step may have left its lock on some host.
             const token = readStepState('lock-token');
