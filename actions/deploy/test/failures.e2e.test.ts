@@ -1,7 +1,7 @@
 import {join} from 'node:path';
 import {findSandbox, hostRun, pushTestApp, runAction, runPostStep} from '@circuitverse/testkit';
 import {beforeAll, beforeEach, describe, expect, it} from 'vitest';
-import {addServerBlock, deployInputs, resetService, servedVersions} from './sandbox-service.js';
+import {deployInputs, servedVersions, serveFresh} from './sandbox-service.js';
 
 const action = join(import.meta.dirname, '..');
 const sandbox = findSandbox();
@@ -33,12 +33,7 @@ describe.skipIf(!sandbox)('deploy when things go wrong', () => {
     for (const version of ['v1', 'v2']) images[version] = await pushTestApp(sandbox, version);
   });
 
-  beforeEach(async () => {
-    await resetService(sandbox, service);
-    const first = await runAction(action, {inputs: {...inputs, image: images.v1 as string}});
-    expect(first.errors).toEqual([]);
-    await addServerBlock(sandbox, service, port);
-  });
+  beforeEach(() => serveFresh(action, sandbox, service, port, inputs, images.v1 as string));
 
   it('refuses a rollback when there is nothing to go back to, before touching any host', async () => {
     const run = await runAction(action, {inputs: {...inputs, rollback: 'true'}});

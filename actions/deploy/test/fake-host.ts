@@ -1,4 +1,5 @@
 import {type Clock, createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {expect} from 'vitest';
 import {
   type ContainerSpec,
   type ContainerState,
@@ -16,7 +17,7 @@ import type {HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
 import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
 import {defaultRole} from '../src/roles.js';
-import type {DeployCollaborators} from '../src/run.js';
+import {type DeployCollaborators, DeployError} from '../src/run.js';
 
 type Operation = keyof ServiceHost;
 
@@ -393,4 +394,24 @@ export function fakeCollaborators(hosts: FakeHost[], signal = new AbortControlle
     rememberLock: () => {},
     forgetLock: () => {},
   };
+}
+
+/** What a failure path must end with: one version live everywhere, one container running per host, no lock. */
+export function endState(hosts: FakeHost[]) {
+  return hosts.map(host => ({host: host.label, live: host.live(), running: host.running(), locked: host.lockToken !== undefined}));
+}
+
+/** The end state of hosts that all serve `version` and nothing else. */
+export function consistent(hosts: FakeHost[], version: string) {
+  return hosts.map(host => ({host: host.label, live: version, running: [version], locked: false}));
+}
+
+/** The DeployError a deploy that must fail fails with. */
+export async function deployFailure(run: Promise<unknown>): Promise<DeployError> {
+  const error = await run.then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+  expect(error).toBeInstanceOf(DeployError);
+  return error as DeployError;
 }

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {type ActionRun, findSandbox, hostRun, pushTestApp, runAction, runPostStep, type SandboxHost} from '@circuitverse/testkit';
 import {beforeAll, beforeEach, describe, expect, it} from 'vitest';
-import {addServerBlock, deployInputs, resetService, servedVersions} from './sandbox-service.js';
+import {deployInputs, servedVersions, serveFresh} from './sandbox-service.js';
 
 const action = join(import.meta.dirname, '..');
 const sandbox = findSandbox();
@@ -70,12 +70,7 @@ describe.skipIf(!sandbox)('deploy fault cases end consistent, and the next deplo
     for (const version of ['v1', 'v2', 'v3']) images[version] = await pushTestApp(sandbox, version);
   });
 
-  beforeEach(async () => {
-    await resetService(sandbox, service);
-    const first = await runAction(action, {inputs: {...inputs, image: images.v1 as string}});
-    expect(first.errors).toEqual([]);
-    await addServerBlock(sandbox, service, port);
-  });
+  beforeEach(() => serveFresh(action, sandbox, service, port, inputs, images.v1 as string));
 
   it('cancel during host 3’s health check: the switched hosts go back', async () => {
     const run = await runAction(action, {

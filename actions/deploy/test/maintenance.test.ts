@@ -1,21 +1,12 @@
 import {describe, expect, it} from 'vitest';
-import {DeployError, deploy} from '../src/run.js';
-import {FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
+import {deploy} from '../src/run.js';
+import {deployFailure, FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
 
 function threeHosts(): FakeHost[] {
   return ['web-1', 'web-2', 'web-3'].map(label => new FakeHost(label).serve('v1'));
 }
 
 const inMaintenance = (hosts: FakeHost[]) => hosts.map(host => host.maintenanceOn);
-
-async function deployFailure(run: Promise<unknown>): Promise<DeployError> {
-  const error = await run.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DeployError);
-  return error as DeployError;
-}
 
 const duringPreDeploy = {preDeploy: 'bin/rails db:migrate', maintenanceDuringPreDeploy: true};
 

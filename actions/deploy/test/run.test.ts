@@ -1,28 +1,10 @@
 import {describe, expect, it} from 'vitest';
 import {CutoverError} from '../src/deploy-host.js';
-import {DeployError, deploy} from '../src/run.js';
-import {FakeHost, fakeCollaborators, fakeInputs, imageOf} from './fake-host.js';
+import {deploy} from '../src/run.js';
+import {consistent, deployFailure, endState, FakeHost, fakeCollaborators, fakeInputs, imageOf} from './fake-host.js';
 
 function threeHosts(...versions: string[]): FakeHost[] {
   return ['web-1', 'web-2', 'web-3'].map(label => new FakeHost(label).serve(...versions));
-}
-
-/** What a failure path must end with: one version live everywhere, one container running per host, no lock. */
-function endState(hosts: FakeHost[]) {
-  return hosts.map(host => ({host: host.label, live: host.live(), running: host.running(), locked: host.lockToken !== undefined}));
-}
-
-function consistent(hosts: FakeHost[], version: string) {
-  return hosts.map(host => ({host: host.label, live: version, running: [version], locked: false}));
-}
-
-async function deployFailure(run: Promise<unknown>): Promise<DeployError> {
-  const error = await run.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DeployError);
-  return error as DeployError;
 }
 
 describe('deploy', () => {

@@ -1,5 +1,6 @@
 import {readFileSync} from 'node:fs';
-import {hostRun, type Sandbox} from '@circuitverse/testkit';
+import {hostRun, runAction, type Sandbox} from '@circuitverse/testkit';
+import {expect} from 'vitest';
 
 /** The deploy inputs for a service on every sandbox host. */
 export function deployInputs(sandbox: Sandbox, service: string): Record<string, string> {
@@ -51,4 +52,19 @@ export async function addServerBlock(sandbox: Sandbox, service: string, port: nu
 /** What each host's nginx answers for the service, in host order. */
 export async function servedVersions(sandbox: Sandbox, port: number): Promise<string[]> {
   return Promise.all(sandbox.hosts.map(async host => (await (await fetch(`http://${host.address}:${port}/`)).text()).trim()));
+}
+
+/** A service as a test starts from: nothing of it on the hosts, then `image` deployed and served on `port`. */
+export async function serveFresh(
+  action: string,
+  sandbox: Sandbox,
+  service: string,
+  port: number,
+  inputs: Record<string, string>,
+  image: string,
+): Promise<void> {
+  await resetService(sandbox, service);
+  const first = await runAction(action, {inputs: {...inputs, image}});
+  expect(first.errors).toEqual([]);
+  await addServerBlock(sandbox, service, port);
 }

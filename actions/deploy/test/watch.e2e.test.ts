@@ -1,7 +1,7 @@
 import {join} from 'node:path';
 import {findSandbox, hostRun, type LoadReport, pushTestApp, runAction, type SandboxHost, startLoad} from '@circuitverse/testkit';
 import {beforeAll, beforeEach, describe, expect, it} from 'vitest';
-import {addServerBlock, deployInputs, resetService, servedVersions} from './sandbox-service.js';
+import {deployInputs, servedVersions, serveFresh} from './sandbox-service.js';
 
 const action = join(import.meta.dirname, '..');
 const sandbox = findSandbox();
@@ -30,12 +30,7 @@ describe.skipIf(!sandbox)('deploy with a watch after the switch', () => {
     for (const version of ['v1', 'v2']) images[version] = await pushTestApp(sandbox, version);
   });
 
-  beforeEach(async () => {
-    await resetService(sandbox, service);
-    const first = await runAction(action, {inputs: {...inputs, image: images.v1 as string}});
-    expect(first.errors).toEqual([]);
-    await addServerBlock(sandbox, service, port);
-  });
+  beforeEach(() => serveFresh(action, sandbox, service, port, inputs, images.v1 as string));
 
   it('rolls every host back when the release starts failing 10 s after its start, with no request lost', async () => {
     const load = startLoad({

@@ -1,25 +1,12 @@
 import {describe, expect, it} from 'vitest';
 import type {ServiceContainer} from '../src/deploy-host.js';
 import {parseRoles} from '../src/roles.js';
-import {DeployError, deploy} from '../src/run.js';
+import {deploy} from '../src/run.js';
 import {judgeRounds, type WatchRound} from '../src/watch.js';
-import {FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
+import {consistent, deployFailure, endState, FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
 
 function threeHosts(): FakeHost[] {
   return ['web-1', 'web-2', 'web-3'].map(label => new FakeHost(label).serve('v1'));
-}
-
-const endState = (hosts: FakeHost[]) =>
-  hosts.map(host => ({host: host.label, live: host.live(), running: host.running(), locked: host.lockToken !== undefined}));
-const consistent = (hosts: FakeHost[], version: string) => hosts.map(host => ({host: host.label, live: version, running: [version], locked: false}));
-
-async function deployFailure(run: Promise<unknown>): Promise<DeployError> {
-  const error = await run.then(
-    () => undefined,
-    (failure: unknown) => failure,
-  );
-  expect(error).toBeInstanceOf(DeployError);
-  return error as DeployError;
 }
 
 const watch30s = (hosts: FakeHost[], overrides = {}) => fakeInputs(hosts, {watchMs: 30_000, ...overrides});
