@@ -33086,7 +33086,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 6874:
+/***/ 4493:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 // Copyright 2011 Mark Cavage <mcavage@gmail.com> All rights reserved.
@@ -33764,7 +33764,7 @@ module.exports = Writer;
 // If you have no idea what ASN.1 or BER is, see this:
 // ftp://ftp.rsa.com/pub/pkcs/ascii/layman.asc
 
-var Ber = __nccwpck_require__(6874);
+var Ber = __nccwpck_require__(4493);
 
 
 
@@ -63238,7 +63238,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4493);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8504);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63247,7 +63247,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4493:
+/***/ 8504:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63283,6 +63283,12 @@ const systemClock = {
     },
 };
 //# sourceMappingURL=clock.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/count.js
+/** A count with its noun, singular for one: `1 object`, `3 objects`. */
+function countOf(count, singular, plural = `${singular}s`) {
+    return `${count} ${count === 1 ? singular : plural}`;
+}
+//# sourceMappingURL=count.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/duration.js
 const unitMilliseconds = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /**
@@ -63657,6 +63663,7 @@ function parseSshTarget(text, defaultUser) {
 }
 //# sourceMappingURL=ssh-target.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 
@@ -65755,13 +65762,16 @@ function shuffle(items, random) {
 }
 
 ;// CONCATENATED MODULE: ./src/report.ts
+
 const maxFailureRows = 100;
 /** The job summary: counts, the missing rate and its bound, what failed, the names, and the seed to repeat it. */
 function renderSummary(report, reportPath) {
     const { counts } = report;
     const failures = report.blobs.filter(blob => blob.status !== 'ok');
     const headline = counts.missing + counts.mismatched === 0
-        ? `all ${counts.checked} objects present`
+        ? counts.checked === 1
+            ? 'the 1 object present'
+            : `all ${counts.checked} objects present`
         : `${counts.missing} missing, ${counts.mismatched} mismatched of ${counts.checked}`;
     const population = `${report.populationExact ? '' : '~'}${report.population.toLocaleString('en-US')}`;
     const lines = [
@@ -65790,7 +65800,7 @@ function renderSummary(report, reportPath) {
     }
     lines.push(...renderNames(report));
     if (counts.warned)
-        lines.push(`${counts.warned} object(s) carry a warning, such as a content type that differs from the database's; see the report.`, '');
+        lines.push(`${countOf(counts.warned, 'object carries', 'objects carry')} a warning, such as a content type that differs from the database's; see the report.`, '');
     lines.push(`Set \`seed: ${report.seed}\` to check the same sample again. Every result is in \`${reportPath}\`.`);
     return lines.join('\n');
 }
@@ -66083,7 +66093,7 @@ async function verifyAttachments(inputs, collaborators) {
         finally {
             await blobs.close();
         }
-        const results = await logger.group(`Check ${picked.length} objects (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
+        const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
         const report = buildReport(inputs, plan, results, blobs);
         await (0,promises_.mkdir)((0,external_node_path_.dirname)(collaborators.reportPath), { recursive: true });
         await (0,promises_.writeFile)(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
@@ -66102,7 +66112,7 @@ async function verifyAttachments(inputs, collaborators) {
             outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
         ].filter(Boolean);
         if (over.length)
-            throw new VerificationFailed(`Of ${outputs.sampled} objects checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`, outputs);
+            throw new VerificationFailed(`Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`, outputs);
         return outputs;
     }
     finally {
@@ -66151,7 +66161,7 @@ async function pickBlobs(blobs, inputs, logger) {
             const already = picked.get(blob.id);
             picked.set(blob.id, { blob, selected: already ? 'sample+recent' : 'recent' });
         }
-        logger.info(`${recent.length} blob(s) created since ${inputs.recentSince.toISOString()}, all checked`);
+        logger.info(`${countOf(recent.length, 'blob')} created since ${inputs.recentSince.toISOString()}, all checked`);
     }
     return { plan, picked: [...picked.values()] };
 }

@@ -1,3 +1,4 @@
+import {countOf} from '@circuitverse/shared';
 import type {BlobResult} from './check-blobs.js';
 import type {VerifyMode} from './checksum-verdict.js';
 import type {StratumPlan} from './sampling-plan.js';
@@ -30,7 +31,9 @@ export function renderSummary(report: VerificationReport, reportPath: string): s
   const failures = report.blobs.filter(blob => blob.status !== 'ok');
   const headline =
     counts.missing + counts.mismatched === 0
-      ? `all ${counts.checked} objects present`
+      ? counts.checked === 1
+        ? 'the 1 object present'
+        : `all ${counts.checked} objects present`
       : `${counts.missing} missing, ${counts.mismatched} mismatched of ${counts.checked}`;
   const population = `${report.populationExact ? '' : '~'}${report.population.toLocaleString('en-US')}`;
   const lines = [
@@ -59,7 +62,11 @@ export function renderSummary(report: VerificationReport, reportPath: string): s
     lines.push('');
   }
   lines.push(...renderNames(report));
-  if (counts.warned) lines.push(`${counts.warned} object(s) carry a warning, such as a content type that differs from the database's; see the report.`, '');
+  if (counts.warned)
+    lines.push(
+      `${countOf(counts.warned, 'object carries', 'objects carry')} a warning, such as a content type that differs from the database's; see the report.`,
+      '',
+    );
   lines.push(`Set \`seed: ${report.seed}\` to check the same sample again. Every result is in \`${reportPath}\`.`);
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {type Clock, ConfigError, FailureWithOutputs, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, RemoteError} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
 import type {BlobSource} from './blob-source.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
@@ -60,7 +60,7 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
     } finally {
       await blobs.close();
     }
-    const results = await logger.group(`Check ${picked.length} objects (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
+    const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
     const report = buildReport(inputs, plan, results, blobs);
     await mkdir(dirname(collaborators.reportPath), {recursive: true});
     await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
@@ -80,7 +80,10 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
     if (over.length)
-      throw new VerificationFailed(`Of ${outputs.sampled} objects checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`, outputs);
+      throw new VerificationFailed(
+        `Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`,
+        outputs,
+      );
     return outputs;
   } finally {
     store.close();
@@ -129,7 +132,7 @@ async function pickBlobs(blobs: BlobSource, inputs: VerifyAttachmentsInputs, log
       const already = picked.get(blob.id);
       picked.set(blob.id, {blob, selected: already ? 'sample+recent' : 'recent'});
     }
-    logger.info(`${recent.length} blob(s) created since ${inputs.recentSince.toISOString()}, all checked`);
+    logger.info(`${countOf(recent.length, 'blob')} created since ${inputs.recentSince.toISOString()}, all checked`);
   }
   return {plan, picked: [...picked.values()]};
 }

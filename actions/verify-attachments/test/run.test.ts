@@ -89,7 +89,7 @@ describe('verifyAttachments', () => {
     expect(summary).toContain('| Missing rate | 20.00% (95% upper bound 65.75%) |');
     expect(summary).toContain('| `"profile_picture"` | 1 | 1 | 1 | 1 | 0 | 0 |');
     expect(summary).toContain('| Seed | `42` |');
-    expect(summary).toContain('1 object(s) carry a warning');
+    expect(summary).toContain('1 object carries a warning');
     expect(logger.lines[0]).toBe('Seed 42: set seed to this to check the same sample again.');
     expect(logger.lines).toContain('warning: Blobs of services not in services, left unverified: local (1). Map them to their buckets to check them.');
   });

@@ -1,5 +1,6 @@
 export {formatBytes} from './bytes.js';
 export {type Clock, systemClock} from './clock.js';
+export {countOf} from './count.js';
 export {formatDuration, parseDuration} from './duration.js';
 export {ConfigError, errorMessage, FailureWithOutputs, lastLine, RemoteError} from './errors.js';
 export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js';
