@@ -5,7 +5,7 @@ import {addServerBlock, deployInputs, resetService, servedVersions} from './sand
 
 const action = join(import.meta.dirname, '..');
 const sandbox = findSandbox();
-const service = 'cv';
+const service = 'rails';
 const port = 8084;
 const database = 'cv_deploy';
 

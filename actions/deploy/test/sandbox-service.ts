@@ -16,11 +16,14 @@ export function deployInputs(sandbox: Sandbox, service: string): Record<string, 
   };
 }
 
-/** Removes every trace of a service from the hosts: containers, state, nginx files, its HAProxy sections. */
+/**
+ * Removes every trace of a service from the hosts: containers, state, nginx files, its HAProxy sections. Files go by
+ * name, not by a glob of the service's: one for a service named cv took the sandbox's own cv-sandbox.conf along.
+ */
 export async function resetService(sandbox: Sandbox, service: string): Promise<void> {
   const script = [
     `docker rm -f $(docker ps -aq --filter label=circuitverse.deploy.service=${service}) >/dev/null 2>&1`,
-    `rm -rf /var/lib/circuitverse-deploy/${service} /etc/nginx/conf.d/${service}-*.conf* /etc/haproxy/conf.d/${service}.cfg /etc/haproxy/conf.d/${service}.maintenance.cfg`,
+    `rm -rf /var/lib/circuitverse-deploy/${service} /etc/nginx/conf.d/${service}-upstream.conf* /etc/nginx/conf.d/${service}-moved-upstream.conf* /etc/nginx/conf.d/${service}-server.conf /etc/haproxy/conf.d/${service}.cfg /etc/haproxy/conf.d/${service}.maintenance.cfg`,
     'nginx -s reload',
     'kill -USR2 $(cat /run/haproxy.pid)',
     'true',
