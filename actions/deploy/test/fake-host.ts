@@ -16,7 +16,7 @@ import {
 import type {HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
 import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
-import {defaultRole} from '../src/roles.js';
+import {defaultRole, type RoleDefaults} from '../src/roles.js';
 import {type DeployCollaborators, DeployError} from '../src/run.js';
 
 type Operation = keyof ServiceHost;
@@ -350,7 +350,7 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     appPort: 3000,
     healthPath: '/up',
     healthTimeoutMs: 5000,
-    roles: [defaultRole({traffic: true, memoryBytes: undefined, cpus: undefined, stopSignal: undefined, stopTimeoutMs: 30_000, sshUser: 'root', hosts: []})],
+    roles: [defaultRole(roleDefaults(hosts.map(host => target(host.label))))],
     container: {addHosts: [], volumes: [], labels: new Map(), logOptions: new Map()},
     nginxUpstreamFile: '/etc/nginx/conf.d/web-upstream.conf',
     env: new Map(),
@@ -414,4 +414,9 @@ export async function deployFailure(run: Promise<unknown>): Promise<DeployError>
   );
   expect(error).toBeInstanceOf(DeployError);
   return error as DeployError;
+}
+
+/** What the top-level inputs give every role, with the action's defaults, for hosts `hosts`. */
+export function roleDefaults(hosts: SshTarget[]): RoleDefaults {
+  return {traffic: true, memoryBytes: undefined, cpus: undefined, stopSignal: undefined, stopTimeoutMs: 30_000, sshUser: 'root', hosts};
 }

@@ -1,18 +1,10 @@
 import {ConfigError, parseSshTarget} from '@circuitverse/shared';
 import {describe, expect, it} from 'vitest';
-import {parseRoles, planRoleOrder, type RoleDefaults} from '../src/roles.js';
+import {parseRoles, planRoleOrder} from '../src/roles.js';
 import {DeployError, deploy} from '../src/run.js';
-import {FakeHost, fakeCollaborators, fakeInputs, imageOf} from './fake-host.js';
+import {FakeHost, fakeCollaborators, fakeInputs, imageOf, roleDefaults} from './fake-host.js';
 
-const defaults: RoleDefaults = {
-  traffic: true,
-  memoryBytes: undefined,
-  cpus: undefined,
-  stopSignal: undefined,
-  stopTimeoutMs: 30_000,
-  sshUser: 'root',
-  hosts: ['web-1', 'deploy@web-2:2222'].map(text => parseSshTarget(text, 'root') as NonNullable<ReturnType<typeof parseSshTarget>>),
-};
+const defaults = roleDefaults(['web-1', 'deploy@web-2:2222'].map(text => parseSshTarget(text, 'root') as NonNullable<ReturnType<typeof parseSshTarget>>));
 
 const kamalShape = `
 web:

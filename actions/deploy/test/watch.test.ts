@@ -3,7 +3,7 @@ import type {ServiceContainer} from '../src/deploy-host.js';
 import {parseRoles} from '../src/roles.js';
 import {deploy} from '../src/run.js';
 import {judgeRounds, type WatchRound} from '../src/watch.js';
-import {consistent, deployFailure, endState, FakeHost, fakeCollaborators, fakeInputs} from './fake-host.js';
+import {consistent, deployFailure, endState, FakeHost, fakeCollaborators, fakeInputs, roleDefaults} from './fake-host.js';
 
 function threeHosts(): FakeHost[] {
   return ['web-1', 'web-2', 'web-3'].map(label => new FakeHost(label).serve('v1'));
@@ -96,15 +96,7 @@ describe('the watch after the switch', () => {
       if (call > 10 && container?.role === 'sidekiq' && container.version === 'v2') container.running = false;
     });
     const inputs = watch30s(hosts);
-    const roles = parseRoles('web:\nsidekiq:\n', {
-      traffic: true,
-      memoryBytes: undefined,
-      cpus: undefined,
-      stopSignal: undefined,
-      stopTimeoutMs: 30_000,
-      sshUser: 'root',
-      hosts: inputs.hosts,
-    });
+    const roles = parseRoles('web:\nsidekiq:\n', roleDefaults(inputs.hosts));
     const error = await deployFailure(deploy({...inputs, roles}, fakeCollaborators(hosts)));
     expect(error.message).toMatch(/^web-2: v2 failed the watch after .*: web-sidekiq-v2-\d+ exited \(status exited, exit code 0\)/);
     expect(hosts.map(host => ({web: host.running('web'), sidekiq: host.running('sidekiq')}))).toEqual(hosts.map(() => ({web: ['v1'], sidekiq: ['v1']})));
