@@ -225,28 +225,11 @@ function readLabels(reader: InputReader): Map<string, string> {
   return labels;
 }
 
-function readLogDriver(reader: InputReader): string | undefined {
-  const driver = reader.optional('log-driver');
-  if (driver !== undefined && !logDriverPattern.test(driver)) {
-    throw new ConfigError(
-      'log-driver',
-      `is not a logging driver name (${quote(driver)})`,
-      'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".',
-    );
-  }
-  return driver;
-}
-
-function readUser(reader: InputReader): string | undefined {
-  const user = reader.optional('user');
-  if (user !== undefined && !userPattern.test(user)) {
-    throw new ConfigError(
-      'user',
-      `is not user[:group] (${quote(user)})`,
-      'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.',
-    );
-  }
-  return user;
+// Checked against Docker's grammar here, a wrong value fails the step before any host is touched.
+function readMatching(reader: InputReader, name: string, pattern: RegExp, expected: string, fix: string): string | undefined {
+  const value = reader.optional(name);
+  if (value !== undefined && !pattern.test(value)) throw new ConfigError(name, `is not ${expected} (${quote(value)})`, fix);
+  return value;
 }
 
 /** Parses and checks the container inputs. */
@@ -260,9 +243,21 @@ export function readContainerSettings(reader: InputReader): ContainerSettings {
     memoryBytes: memory === undefined ? undefined : parseMemory('memory', memory),
     cpus: cpus === undefined ? undefined : parseCpus('cpus', cpus),
     labels: readLabels(reader),
-    logDriver: readLogDriver(reader),
+    logDriver: readMatching(
+      reader,
+      'log-driver',
+      logDriverPattern,
+      'a logging driver name',
+      'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".',
+    ),
     logOptions: reader.keyValues('log-options', {key: logOptionKey}),
-    user: readUser(reader),
+    user: readMatching(
+      reader,
+      'user',
+      userPattern,
+      'user[:group]',
+      'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.',
+    ),
   };
 }
 

@@ -164,13 +164,9 @@ async function failWithLogs(host: ServiceHost, container: ServiceContainer, what
   });
 }
 
-async function waitHealthy(
-  host: ServiceHost,
-  container: ServiceContainer,
-  settings: SwitchSettings,
-  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
-) {
-  const {logger, clock, signal} = collaborators;
+type WaitCollaborators = {logger: Logger; clock: Clock; signal: AbortSignal};
+
+async function waitHealthy(host: ServiceHost, container: ServiceContainer, settings: SwitchSettings, {logger, clock, signal}: WaitCollaborators) {
   const deadline = clock.now() + settings.healthTimeoutMs;
   const responses: string[] = [];
   let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -223,13 +219,7 @@ export function healthRetryDelay(attempt: number): number {
 }
 
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
-async function waitSettled(
-  host: ServiceHost,
-  container: ServiceContainer,
-  settings: SwitchSettings,
-  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
-) {
-  const {logger, clock, signal} = collaborators;
+async function waitSettled(host: ServiceHost, container: ServiceContainer, settings: SwitchSettings, {logger, clock, signal}: WaitCollaborators) {
   const started = clock.now();
   for (;;) {
     if (signal.aborted) throw new Cancelled();

@@ -1,12 +1,13 @@
-# Release 1: projects have a name only (releases/2 adds a description).
+# What a project holds changes with the release: ProjectFields is the part each release replaces.
 class ProjectsController < ApplicationController
+  include ProjectFields
+
   def create
-    project = Project.create!(user: User.first_or_create!(name: "sandbox"), name: params.require(:name))
+    project = Project.create!(user: User.first_or_create!(name: "sandbox"), **project_attributes)
     render plain: "project id=#{project.id}", status: :created
   end
 
   def show
-    project = Project.find(params[:id])
-    render plain: "project id=#{project.id} name=#{project.name}"
+    render plain: describe(Project.find(params[:id]))
   end
 end
