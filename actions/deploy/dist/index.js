@@ -26691,19 +26691,12 @@ function readLabels(reader) {
     }
     return labels;
 }
-function readLogDriver(reader) {
-    const driver = reader.optional('log-driver');
-    if (driver !== undefined && !logDriverPattern.test(driver)) {
-        throw new ConfigError('log-driver', `is not a logging driver name (${quote(driver)})`, 'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".');
-    }
-    return driver;
-}
-function readUser(reader) {
-    const user = reader.optional('user');
-    if (user !== undefined && !container_settings_userPattern.test(user)) {
-        throw new ConfigError('user', `is not user[:group] (${quote(user)})`, 'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.');
-    }
-    return user;
+// Checked against Docker's grammar here, a wrong value fails the step before any host is touched.
+function readMatching(reader, name, pattern, expected, fix) {
+    const value = reader.optional(name);
+    if (value !== undefined && !pattern.test(value))
+        throw new ConfigError(name, `is not ${expected} (${quote(value)})`, fix);
+    return value;
 }
 /** Parses and checks the container inputs. */
 function readContainerSettings(reader) {
@@ -26716,9 +26709,9 @@ function readContainerSettings(reader) {
         memoryBytes: memory === undefined ? undefined : parseMemory('memory', memory),
         cpus: cpus === undefined ? undefined : parseCpus('cpus', cpus),
         labels: readLabels(reader),
-        logDriver: readLogDriver(reader),
+        logDriver: readMatching(reader, 'log-driver', logDriverPattern, 'a logging driver name', 'Use a driver such as json-file, local, journald or syslog: lower-case letters, digits, "_", "." and "-".'),
         logOptions: reader.keyValues('log-options', { key: logOptionKey }),
-        user: readUser(reader),
+        user: readMatching(reader, 'user', container_settings_userPattern, 'user[:group]', 'Give a user name or UID, and optionally ":" and a group name or GID, such as rails or 1000:1000.'),
     };
 }
 /**
@@ -27195,8 +27188,7 @@ async function failWithLogs(host, container, what, logger, lastResponses) {
         next: 'Its last log lines and health responses are in the log above.',
     });
 }
-async function waitHealthy(host, container, settings, collaborators) {
-    const { logger, clock, signal } = collaborators;
+async function waitHealthy(host, container, settings, { logger, clock, signal }) {
     const deadline = clock.now() + settings.healthTimeoutMs;
     const responses = [];
     let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -27244,8 +27236,7 @@ function healthRetryDelay(attempt) {
     return Math.min(healthRetryCapMs, firstHealthRetryMs * 2 ** (attempt - 1));
 }
 // A worker has no traffic to check: it must keep running, or become Docker-healthy when the image has a HEALTHCHECK.
-async function waitSettled(host, container, settings, collaborators) {
-    const { logger, clock, signal } = collaborators;
+async function waitSettled(host, container, settings, { logger, clock, signal }) {
     const started = clock.now();
     for (;;) {
         if (signal.aborted)
