@@ -729,3 +729,67 @@ placed=
 rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
 echo "was $was"`,
 );
+
+/**
+ * Monit's part in a deploy; `mode`:
+ * - `status`: `monit -B status`, or `#no-monit` when the host has no monit command;
+ * - `unmonitor`, `monitor`: asks Monit to, for each check named in "$@", and waits until its status says so. The
+ *   daemon acts on a request between its cycles, and drops one that comes while it reloads: so it is asked again
+ *   each second, for 10 seconds at most;
+ * - `write`: `file` becomes the check file on stdin, checked with `monit -t` (a rejected one puts the previous file
+ *   back), then Monit reloads.
+ * With `token` set (the post step), it prints `not held` and does nothing unless this run still holds the lock in
+ * `lock_dir`: a deploy that took the lock since keeps its checks quiet.
+ */
+export const monitScript = remoteScript(
+  ['mode', 'file', 'lock_dir', 'token'],
+  `if [ -n "$token" ]; then
+  held=
+  read -r held 2>/dev/null <"$lock_dir/token"
+  if [ "$held" != "$token" ]; then
+    echo 'not held'
+    exit 0
+  fi
+fi
+if ! command -v monit >/dev/null 2>&1; then
+  echo '#no-monit'
+  exit 0
+fi
+case $mode in
+  status) exec monit -B status ;;
+  write)
+    set -e
+    cat >"$file.new"
+    if [ -e "$file" ]; then cp -p "$file" "$file.previous"; fi
+    mv -f "$file.new" "$file"
+    if ! said=$(monit -t 2>&1); then
+      if [ -e "$file.previous" ]; then mv -f "$file.previous" "$file"; else rm -f "$file"; fi
+      printf '%s\\n' "$said" >&2
+      exit 1
+    fi
+    rm -f "$file.previous"
+    exec monit reload >/dev/null
+    ;;
+esac
+tries=0
+while :; do
+  if [ $((tries % 10)) -eq 0 ]; then
+    for name; do monit "$mode" "$name" >/dev/null || exit 1; done
+  fi
+  pending=
+  for name; do
+    state=$(monit -B status "$name" 2>&1 | sed -n 's/^  monitoring status  *//p')
+    case $mode:$state in
+      'unmonitor:Not monitored' | monitor:Monitored | monitor:Initializing | monitor:Waiting) ;;
+      *) pending="$pending $name (\${state:-no status})" ;;
+    esac
+  done
+  [ -z "$pending" ] && exit 0
+  tries=$((tries + 1))
+  if [ "$tries" -ge 100 ]; then
+    echo "Monit did not $mode$pending within 10 s" >&2
+    exit 1
+  fi
+  sleep 0.1
+done`,
+);
