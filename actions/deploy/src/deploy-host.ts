@@ -2,7 +2,7 @@ import {randomBytes, randomInt} from 'node:crypto';
 import {errorMessage, formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import {type SshConnection, UnfinishedCommand} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
-import {type MonitStatus, monitCheckFile, parseMonitStatus, renderMonitCheck} from './monit.js';
+import {type MonitStatus, monitCheckFile, parseMonitStatus, renderMonitCheck, writtenCheckNames} from './monit.js';
 import {type HistoryEntry, labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {
   cutoverScript,
@@ -444,10 +444,11 @@ export class DeployHost {
       lastLine(await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit)),
     );
     if (!Number.isInteger(listener) || listener === 0) throw new RemoteError(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
-    await this.connection.run('writing the Monit check', scriptArgv(monitScript, {mode: 'write', file: monitCheckFile(this.service), lock_dir: '', token: ''}), {
-      stdin: renderMonitCheck(this.service, {port: listener, healthPath}, container),
-      ...stepLimit,
-    });
+    await this.connection.run(
+      'writing the Monit check',
+      scriptArgv(monitScript, {mode: 'write', file: monitCheckFile(this.service), lock_dir: this.paths.lock, token: ''}, writtenCheckNames(this.service)),
+      {stdin: renderMonitCheck(this.service, {port: listener, healthPath}, container), ...stepLimit},
+    );
   }
 
   /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */

@@ -13,7 +13,10 @@ import {shells, type StubShell, stubShell} from './stub-shell.js';
 const monit = `state=$HOME/monit
 case $1 in
   -t) [ -e "$HOME/invalid" ] && { echo "/etc/monit/conf.d/x:2: syntax error 'chek'"; exit 1; }; echo 'Control file syntax OK' ;;
-  reload) echo 'Reinitializing monit daemon' ;;
+  reload)
+    # As the daemon does once its cycle ends: the checks are what the file defines, monitored unless they were not.
+    for old in "$state"/*; do [ -e "$old" ] && { grep -q "^check [a-z]* \${old##*/} " "$HOME/checks" 2>/dev/null || rm "$old"; }; done
+    sed -n 's/^check [a-z]* \\([^ ]*\\) .*/\\1/p' "$HOME/checks" 2>/dev/null | while read -r name; do [ -e "$state/$name" ] || echo Monitored >"$state/$name"; done ;;
   unmonitor | monitor)
     [ -e "$state/$2" ] || { echo "There is no service named \\"$2\\"" >&2; exit 1; }
     if [ -e "$HOME/drop-next" ]; then rm "$HOME/drop-next"; exit 0; fi
@@ -110,24 +113,56 @@ describe.each(shells)('the Monit script under %s', (_, shell) => {
     expect(states(host, 'web')).toEqual(['Initializing']);
   });
 
-  it('write: puts the check file in place, checks the control file, reloads', async () => {
+  const check = (container: string) =>
+    `check host web with address 127.0.0.1\ncheck program web-container with path "/bin/sh -c 'docker inspect ${container}'"\n`;
+
+  it('write: puts a first check file in place, checks the control file, reloads until Monit lists its checks', async () => {
+    const host = stubShell(shell);
+    withChecks(host, {db: 'Monitored'});
+    const file = join(host.dir, 'checks');
+    mkdirSync(join(host.dir, 'web'));
+    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v1'), rest: ['web', 'web-container']});
+    expect(result).toMatchObject({code: 0, stderr: ''});
+    expect(readFileSync(file, 'utf8')).toBe(check('web-v1'));
+    expect(host.calls('monit').filter(call => !call.startsWith('-B'))).toEqual(['-t', 'reload']);
+    expect(states(host, 'web', 'web-container')).toEqual(['Monitored', 'Monitored']);
+    expect(existsSync(join(host.dir, 'web/monit-check.previous')) || existsSync(join(host.dir, 'web/monit-check.new'))).toBe(false);
+  });
+
+  it('write: a changed file goes in only once Monit has dropped the checks it replaces', async () => {
+    const host = stubShell(shell);
+    withChecks(host, {web: 'Not monitored', 'web-container': 'Not monitored'});
+    const file = join(host.dir, 'checks');
+    mkdirSync(join(host.dir, 'web'));
+    writeFileSync(file, check('web-v1'));
+    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v2'), rest: ['web', 'web-container']});
+    expect(result).toMatchObject({code: 0, stderr: ''});
+    expect(readFileSync(file, 'utf8')).toBe(check('web-v2'));
+    const calls = host.calls('monit');
+    // Reloaded empty, looked until both were gone, reloaded with the new file, looked until both were there.
+    expect(calls.filter(call => !call.startsWith('-B'))).toEqual(['-t', 'reload', 'reload']);
+    expect(calls.slice(calls.indexOf('reload') + 1, calls.lastIndexOf('reload'))).toEqual(['-B status web', '-B status web-container']);
+    expect(states(host, 'web', 'web-container')).toEqual(['Monitored', 'Monitored']);
+  });
+
+  it('write: leaves Monit alone when the file is as it was', async () => {
     const host = stubShell(shell);
     withChecks(host, {});
-    const file = join(host.dir, 'circuitverse-deploy-web');
-    const result = await host.run(monitScript, {...values, mode: 'write', file}, {stdin: 'check host web with address 127.0.0.1\n'});
-    expect(result.code).toBe(0);
-    expect(readFileSync(file, 'utf8')).toBe('check host web with address 127.0.0.1\n');
-    expect(host.calls('monit')).toEqual(['-t', 'reload']);
-    expect(existsSync(`${file}.previous`) || existsSync(`${file}.new`)).toBe(false);
+    const file = join(host.dir, 'checks');
+    mkdirSync(join(host.dir, 'web'));
+    writeFileSync(file, check('web-v1'));
+    expect((await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v1'), rest: ['web']})).code).toBe(0);
+    expect(host.calls('monit')).toEqual([]);
   });
 
   it('write: puts the previous file back when monit -t rejects the new one, and reloads nothing', async () => {
     const host = stubShell(shell);
     withChecks(host, {});
-    const file = join(host.dir, 'circuitverse-deploy-web');
+    const file = join(host.dir, 'checks');
+    mkdirSync(join(host.dir, 'web'));
     writeFileSync(file, 'the one before\n');
     writeFileSync(join(host.dir, 'invalid'), '');
-    const result = await host.run(monitScript, {...values, mode: 'write', file}, {stdin: 'chek host web\n'});
+    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: 'chek host web\n', rest: ['web']});
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("/etc/monit/conf.d/x:2: syntax error 'chek'\n");
     expect(readFileSync(file, 'utf8')).toBe('the one before\n');
