@@ -441,7 +441,9 @@ export class DeployHost {
   async writeMonitCheck(container: string, healthPath: string): Promise<void> {
     const section = haproxy.sectionFile(this.service);
     const listener = Number(
-      lastLine(await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit)),
+      lastLine(
+        await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit),
+      ),
     );
     if (!Number.isInteger(listener) || listener === 0) throw new RemoteError(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
     await this.connection.run(

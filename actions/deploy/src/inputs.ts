@@ -176,7 +176,11 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   }
   const monit = readMonitSettings(reader, service);
   if (monit?.writeCheck && !traffic) {
-    throw new ConfigError('monit-check', "is write, but no role takes traffic: the check is the service's health behind HAProxy", 'Leave it out for a service of workers (proxy: none).');
+    throw new ConfigError(
+      'monit-check',
+      "is write, but no role takes traffic: the check is the service's health behind HAProxy",
+      'Leave it out for a service of workers (proxy: none).',
+    );
   }
   return {
     monit,

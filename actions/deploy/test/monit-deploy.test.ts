@@ -33,7 +33,11 @@ describe('deploy with monit', () => {
     for (const host of hosts) {
       expect(steps(host)).toEqual(['switchMonit unmonitor web web-container', 'start v2', 'cutover', 'switchMonit monitor web web-container']);
     }
-    expect(monitored(hosts)).toEqual([['web', 'web-container', 'db'], ['web', 'web-container', 'db'], ['web', 'web-container', 'db']]);
+    expect(monitored(hosts)).toEqual([
+      ['web', 'web-container', 'db'],
+      ['web', 'web-container', 'db'],
+      ['web', 'web-container', 'db'],
+    ]);
   });
 
   it('monitors again after a failed switch, and after each rollback’s', async () => {
@@ -79,7 +83,11 @@ describe('deploy with monit', () => {
       expect(steps(host)).toEqual(['switchMonit unmonitor', 'start v2', 'cutover', 'writeMonitCheck', 'switchMonit monitor web web-container']);
       expect(host.monitCheckContainer).toMatch(/^web-v2-/);
     }
-    expect(monitored(hosts)).toEqual([['web', 'web-container'], ['web', 'web-container'], ['web', 'web-container']]);
+    expect(monitored(hosts)).toEqual([
+      ['web', 'web-container'],
+      ['web', 'web-container'],
+      ['web', 'web-container'],
+    ]);
   });
 
   it('keeps the release and says so when monitoring again fails', async () => {

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {parseMonitStatus} from '../src/monit.js';
 import {monitScript} from '../src/remote-scripts.js';
-import {shells, type StubShell, stubShell} from './stub-shell.js';
+import {type StubShell, shells, stubShell} from './stub-shell.js';
 
 /**
  * A Monit CLI over a state dir, one file per check holding its monitoring status. As the daemon, it acts on a
@@ -22,6 +22,11 @@ case $1 in
     if [ -e "$HOME/drop-next" ]; then rm "$HOME/drop-next"; exit 0; fi
     if [ "$1" = unmonitor ]; then echo 'Not monitored' >"$state/$2.pending"; else echo Initializing >"$state/$2.pending"; fi ;;
   -B)
+    # Its CLI socket is gone for a moment while it reloads.
+    if [ -s "$HOME/socket-gone" ]; then
+      left=$(cat "$HOME/socket-gone"); echo $((left - 1)) >"$HOME/socket-gone"
+      if [ "$left" -gt 0 ]; then echo 'Unix socket /run/monit.sock connection error -- No such file or directory' >&2; exit 1; fi
+    fi
     if [ -z "\${3:-}" ]; then
       for file in "$state"/*; do
         case $file in *.pending) continue ;; esac
@@ -66,7 +71,12 @@ describe.each(shells)('the Monit script under %s', (_, shell) => {
     expect(states(host, 'web', 'web-container', 'other')).toEqual(['Not monitored', 'Not monitored', 'Monitored']);
     expect(host.calls('monit').filter(call => !call.startsWith('-B'))).toEqual(['unmonitor web', 'unmonitor web-container']);
     // The first look at each finds the request pending, the second done.
-    expect(host.calls('monit').filter(call => call.startsWith('-B'))).toEqual(['-B status web', '-B status web-container', '-B status web', '-B status web-container']);
+    expect(host.calls('monit').filter(call => call.startsWith('-B'))).toEqual([
+      '-B status web',
+      '-B status web-container',
+      '-B status web',
+      '-B status web-container',
+    ]);
   });
 
   it('monitor: asks again each second when Monit dropped the request, as it does while reloading', async () => {
@@ -116,13 +126,21 @@ describe.each(shells)('the Monit script under %s', (_, shell) => {
   const check = (container: string) =>
     `check host web with address 127.0.0.1\ncheck program web-container with path "/bin/sh -c 'docker inspect ${container}'"\n`;
 
-  it('write: puts a first check file in place, checks the control file, reloads until Monit lists its checks', async () => {
+  /** A host whose Monit has `checks`, and whose check file (`checks`, the service's state dir `web/`) holds `before`. */
+  const checkFileHost = (checks: Record<string, string>, before?: string) => {
     const host = stubShell(shell);
-    withChecks(host, {db: 'Monitored'});
-    const file = join(host.dir, 'checks');
+    withChecks(host, checks);
     mkdirSync(join(host.dir, 'web'));
-    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v1'), rest: ['web', 'web-container']});
-    expect(result).toMatchObject({code: 0, stderr: ''});
+    if (before !== undefined) writeFileSync(join(host.dir, 'checks'), before);
+    return {host, file: join(host.dir, 'checks')};
+  };
+  const write = (host: StubShell, content: string, names: string[]) =>
+    host.run(monitScript, {...values, mode: 'write', file: join(host.dir, 'checks'), lock_dir: join(host.dir, 'web/lock')}, {stdin: content, rest: names});
+  const between = (calls: string[], call: string) => calls.slice(calls.indexOf(call) + 1, calls.lastIndexOf(call));
+
+  it('write: puts a first check file in place, checks the control file, reloads until Monit lists its checks', async () => {
+    const {host, file} = checkFileHost({db: 'Monitored'});
+    expect(await write(host, check('web-v1'), ['web', 'web-container'])).toMatchObject({code: 0, stderr: ''});
     expect(readFileSync(file, 'utf8')).toBe(check('web-v1'));
     expect(host.calls('monit').filter(call => !call.startsWith('-B'))).toEqual(['-t', 'reload']);
     expect(states(host, 'web', 'web-container')).toEqual(['Monitored', 'Monitored']);
@@ -130,39 +148,33 @@ describe.each(shells)('the Monit script under %s', (_, shell) => {
   });
 
   it('write: a changed file goes in only once Monit has dropped the checks it replaces', async () => {
-    const host = stubShell(shell);
-    withChecks(host, {web: 'Not monitored', 'web-container': 'Not monitored'});
-    const file = join(host.dir, 'checks');
-    mkdirSync(join(host.dir, 'web'));
-    writeFileSync(file, check('web-v1'));
-    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v2'), rest: ['web', 'web-container']});
-    expect(result).toMatchObject({code: 0, stderr: ''});
+    const {host, file} = checkFileHost({web: 'Not monitored', 'web-container': 'Not monitored'}, check('web-v1'));
+    expect(await write(host, check('web-v2'), ['web', 'web-container'])).toMatchObject({code: 0, stderr: ''});
     expect(readFileSync(file, 'utf8')).toBe(check('web-v2'));
     const calls = host.calls('monit');
     // Reloaded empty, looked until both were gone, reloaded with the new file, looked until both were there.
     expect(calls.filter(call => !call.startsWith('-B'))).toEqual(['-t', 'reload', 'reload']);
-    expect(calls.slice(calls.indexOf('reload') + 1, calls.lastIndexOf('reload'))).toEqual(['-B status web', '-B status web-container']);
+    expect(between(calls, 'reload')).toEqual(['-B status web', '-B status web-container']);
     expect(states(host, 'web', 'web-container')).toEqual(['Monitored', 'Monitored']);
   });
 
+  it('write: waits out the moment Monit’s CLI socket is gone while it reloads, never taking it for a check gone', async () => {
+    const {host} = checkFileHost({web: 'Not monitored'}, check('web-v1'));
+    writeFileSync(join(host.dir, 'socket-gone'), '3\n');
+    expect(await write(host, check('web-v2'), ['web'])).toMatchObject({code: 0, stderr: ''});
+    expect(between(host.calls('monit'), 'reload')).toEqual(Array(4).fill('-B status web'));
+  });
+
   it('write: leaves Monit alone when the file is as it was', async () => {
-    const host = stubShell(shell);
-    withChecks(host, {});
-    const file = join(host.dir, 'checks');
-    mkdirSync(join(host.dir, 'web'));
-    writeFileSync(file, check('web-v1'));
-    expect((await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: check('web-v1'), rest: ['web']})).code).toBe(0);
+    const {host} = checkFileHost({}, check('web-v1'));
+    expect((await write(host, check('web-v1'), ['web'])).code).toBe(0);
     expect(host.calls('monit')).toEqual([]);
   });
 
   it('write: puts the previous file back when monit -t rejects the new one, and reloads nothing', async () => {
-    const host = stubShell(shell);
-    withChecks(host, {});
-    const file = join(host.dir, 'checks');
-    mkdirSync(join(host.dir, 'web'));
-    writeFileSync(file, 'the one before\n');
+    const {host, file} = checkFileHost({}, 'the one before\n');
     writeFileSync(join(host.dir, 'invalid'), '');
-    const result = await host.run(monitScript, {...values, mode: 'write', file, lock_dir: join(host.dir, 'web/lock')}, {stdin: 'chek host web\n', rest: ['web']});
+    const result = await write(host, 'chek host web\n', ['web']);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe("/etc/monit/conf.d/x:2: syntax error 'chek'\n");
     expect(readFileSync(file, 'utf8')).toBe('the one before\n');

@@ -62,9 +62,7 @@ describe.skipIf(!sandbox)('deploy with Monit on every host', () => {
       ),
     );
   const checkFileContainers = () =>
-    Promise.all(
-      sandbox.hosts.map(async host => /docker inspect --format \S+ (\S+) \|/.exec(await hostRun(host, ['cat', monitCheckFile(service)]))?.[1]),
-    );
+    Promise.all(sandbox.hosts.map(async host => /docker inspect --format \S+ (\S+) \|/.exec(await hostRun(host, ['cat', monitCheckFile(service)]))?.[1]));
 
   beforeAll(async () => {
     const missing: string[] = [];

@@ -57,10 +57,20 @@ const convention: MonitSettings = {checks: 'convention', writeCheck: false};
 
 describe('planMonitChecks', () => {
   it.each<[string, MonitSettings, MonitStatus, string[]]>([
-    ['by the convention: the service and service-…, not a longer name or the host', convention, answers('web', 'web-container', 'webhook', 'db'), ['web', 'web-container']],
+    [
+      'by the convention: the service and service-…, not a longer name or the host',
+      convention,
+      answers('web', 'web-container', 'webhook', 'db'),
+      ['web', 'web-container'],
+    ],
     ['by name, exactly those', {checks: ['puma'], writeCheck: false}, answers('puma', 'web'), ['puma']],
     ['with the written checks not there yet: none, the write makes them', {checks: 'convention', writeCheck: true}, answers('db'), []],
-    ['by name, with the written checks once there', {checks: ['puma'], writeCheck: true}, answers('puma', 'web', 'web-container'), ['puma', 'web', 'web-container']],
+    [
+      'by name, with the written checks once there',
+      {checks: ['puma'], writeCheck: true},
+      answers('puma', 'web', 'web-container'),
+      ['puma', 'web', 'web-container'],
+    ],
   ])('%s', (_, settings, found, expected) => {
     expect(planMonitChecks('web', settings, found, 'host1')).toEqual(expected);
   });
@@ -88,7 +98,7 @@ describe('planMonitChecks', () => {
       'a name Monit does not have',
       {checks: ['puma', 'sidekiq'], writeCheck: false},
       answers('puma'),
-      "Input \"monit\" names sidekiq, which host1's Monit does not have (it has puma). Name checks from monit summary on that host.",
+      'Input "monit" names sidekiq, which host1\'s Monit does not have (it has puma). Name checks from monit summary on that host.',
     ],
   ])('refuses %s, naming the input', (_, settings, found, message) => {
     const refuse = () => planMonitChecks('web', settings, found, 'host1');
