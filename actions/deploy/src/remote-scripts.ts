@@ -764,11 +764,17 @@ until_listed() {
   tries=0
   while :; do
     left=
-    for name; do
-      # Neither while it reloads: its CLI socket is gone until it has.
-      if said=$(monit -B status "$name" 2>&1); then has=yes; else case $said in *'not found'*) has=no ;; *) has= ;; esac; fi
-      [ "$has" = "$want" ] || left="$left $name"
-    done
+    # The whole listing: asking for a check it lacks would log an error in Monit's log at each look. While Monit
+    # reloads, its CLI socket is gone: nothing is known until it answers again.
+    if listing=$(monit -B status 2>&1); then
+      listed=$(printf '%s\\n' "$listing" | sed -n "s/^[A-Z][A-Za-z ]* '\\(.*\\)'\\$/\\1/p")
+      for name; do
+        if printf '%s\\n' "$listed" | grep -qxF "$name"; then has=yes; else has=no; fi
+        [ "$has" = "$want" ] || left="$left $name"
+      done
+    else
+      left=" $*"
+    fi
     [ -z "$left" ] && return 0
     tries=$((tries + 1))
     if [ "$tries" -ge 300 ]; then
