@@ -252,7 +252,7 @@ export class HostDeployment {
           logger.info(`${this.label}: wrote the Monit checks ${writtenCheckNames(this.host.service).join(', ')} for ${live.name}`);
         } catch (error) {
           // The release is live: a check that could not be written is for the operator, not a reason to go back.
-          logger.warning(`${this.label}: could not write the Monit check (${errorMessage(error)}); the one before stays.`);
+          logger.warning(`${this.label}: could not write the Monit check (${errorMessage(error)}).`);
         }
       }
     } finally {
