@@ -2,6 +2,7 @@ import {randomBytes, randomInt} from 'node:crypto';
 import {errorMessage, formatDuration, lastLine, parseImageRef, RemoteError} from '@circuitverse/shared';
 import {type SshConnection, UnfinishedCommand} from '@circuitverse/shared/ssh';
 import {type HealthAttempt, probe} from './health-check.js';
+import {type MonitStatus, monitCheckFile, parseMonitStatus, renderMonitCheck, writtenCheckNames} from './monit.js';
 import {type HistoryEntry, labels, parseHistory, parseUpstreamPort, type Release, servicePaths} from './release.js';
 import {
   cutoverScript,
@@ -10,6 +11,7 @@ import {
   lockScript,
   maintenanceScript,
   memoryScript,
+  monitScript,
   planScript,
   preDeployScript,
   pullScript,
@@ -413,6 +415,42 @@ export class DeployHost {
       {stdin: mode === 'on' ? page : '', ...stepLimit},
     );
     return lastLine(output) === 'was on';
+  }
+
+  /** What Monit on the host has: see parseMonitStatus. */
+  async readMonit(): Promise<MonitStatus> {
+    const result = await this.connection.exec(scriptArgv(monitScript, {mode: 'status', file: '', lock_dir: '', token: ''}), stepLimit);
+    return parseMonitStatus(result.code, `${result.stdout}${result.stderr}`);
+  }
+
+  /**
+   * Unmonitors or monitors the checks, and waits until Monit says it did. With `token` (the post step), only while this
+   * run holds the lock; returns whether it asked Monit.
+   */
+  async switchMonit(mode: 'unmonitor' | 'monitor', checks: string[], token = ''): Promise<boolean> {
+    if (checks.length === 0) return false;
+    const output = await this.connection.run(
+      `${mode === 'unmonitor' ? 'unmonitoring' : 'monitoring'} ${checks.join(', ')} in Monit`,
+      scriptArgv(monitScript, {mode, file: '', lock_dir: this.paths.lock, token}, checks),
+      stepLimit,
+    );
+    return lastLine(output) !== 'not held';
+  }
+
+  /** Writes the service's Monit checks (see renderMonitCheck) for its live container `container`, and reloads Monit. */
+  async writeMonitCheck(container: string, healthPath: string): Promise<void> {
+    const section = haproxy.sectionFile(this.service);
+    const listener = Number(
+      lastLine(
+        await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit),
+      ),
+    );
+    if (!Number.isInteger(listener) || listener === 0) throw new RemoteError(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
+    await this.connection.run(
+      'writing the Monit check',
+      scriptArgv(monitScript, {mode: 'write', file: monitCheckFile(this.service), lock_dir: this.paths.lock, token: ''}, writtenCheckNames(this.service)),
+      {stdin: renderMonitCheck(this.service, {port: listener, healthPath}, container), ...stepLimit},
+    );
   }
 
   /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */

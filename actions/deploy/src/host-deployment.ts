@@ -1,5 +1,6 @@
 import {type Clock, errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
 import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
+import {type MonitSettings, planMonitChecks, writtenCheckNames} from './monit.js';
 import {prunableImages, pullDiskNeed, type Release, retainedReleases} from './release.js';
 import type {Role} from './roles.js';
 import {type PhaseTimes, type SwitchSettings, switchRelease, timed} from './switch-release.js';
@@ -41,6 +42,8 @@ export class HostDeployment {
   /** Running containers of roles the deploy's inputs do not name: the deploy refuses to go on (see `unknownRoles`). */
   private strays: ServiceContainer[] = [];
   private readonly findingsSaid = new Set<string>();
+  /** The Monit checks each switch here keeps quiet, once checkMonit found them; `undefined` without the monit input. */
+  private monit: {settings: MonitSettings; checks: string[]} | undefined;
 
   constructor(
     readonly host: ServiceHost,
@@ -219,8 +222,58 @@ export class HostDeployment {
     return this.slots.some(slot => slot.containers.some(container => !container.running));
   }
 
-  /** Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's work. */
+  /** Finds the Monit checks the switches here unmonitor (see planMonitChecks): before the lock, so a miss changes nothing. */
+  async checkMonit(settings: MonitSettings | undefined): Promise<void> {
+    if (!settings) return;
+    const checks = planMonitChecks(this.host.service, settings, await this.host.readMonit(), this.label);
+    this.monit = {settings, checks};
+    this.collaborators.logger.info(`${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}`);
+  }
+
+  /**
+   * Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's
+   * work. With the monit input, the service's Monit checks are unmonitored first and monitored again however the
+   * switch ends, the check file rewritten for the new container in between when the deploy writes it.
+   */
   async switchTo(role: Role, release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
+    const monit = this.monit;
+    if (!monit) return this.switchRole(role, release, envContent, signal, backFrom);
+    const {logger} = this.collaborators;
+    try {
+      if (await this.timed('monit', () => this.host.switchMonit('unmonitor', monit.checks))) {
+        logger.info(`${this.label}: Monit no longer monitors ${monit.checks.join(', ')}`);
+      }
+      await this.switchRole(role, release, envContent, signal, backFrom);
+      const live = this.slot(role).serving;
+      if (role.traffic && monit.settings.writeCheck && live) {
+        try {
+          await this.timed('monit', () => this.host.writeMonitCheck(live.name, this.settings.healthPath));
+          monit.checks = [...new Set([...monit.checks, ...writtenCheckNames(this.host.service)])];
+          logger.info(`${this.label}: wrote the Monit checks ${writtenCheckNames(this.host.service).join(', ')} for ${live.name}`);
+        } catch (error) {
+          // The release is live: a check that could not be written is for the operator, not a reason to go back.
+          logger.warning(`${this.label}: could not write the Monit check (${errorMessage(error)}).`);
+        }
+      }
+    } finally {
+      await this.resumeMonit(monit.checks);
+    }
+  }
+
+  // Never throws: it runs as a switch ends, however it ends, and must not hide why a switch failed.
+  private async resumeMonit(checks: string[]): Promise<void> {
+    try {
+      if (await this.timed('monit', () => this.host.switchMonit('monitor', checks))) {
+        this.collaborators.logger.info(`${this.label}: Monit monitors ${checks.join(', ')} again`);
+      }
+    } catch (error) {
+      this.collaborators.logger.warning(
+        `${this.label}: Monit does not monitor ${checks.join(', ')} again (${errorMessage(error)}); run monit monitor on each there.`,
+      );
+    }
+  }
+
+  private async switchRole(role: Role, release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
     const {logger, clock} = this.collaborators;
     const slot = this.slot(role);
     const old = slot.serving;

@@ -1,6 +1,7 @@
 import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {type ContainerSettings, parseStopSignal, readContainerSettings} from './container-settings.js';
+import type {MonitSettings} from './monit.js';
 import {defaultRole, parseRoles, type Role, runsOn} from './roles.js';
 
 export interface DeployInputs {
@@ -40,12 +41,16 @@ export interface DeployInputs {
   /** The maintenance page's HTML; `undefined` for the plain default. */
   maintenancePage: string | undefined;
   maintenanceDuringPreDeploy: boolean;
+  /** The Monit checks each switch unmonitors and monitors again; `undefined` leaves Monit alone. */
+  monit: MonitSettings | undefined;
 }
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
 const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
+// What Monit takes for a check's name unquoted, and nothing its regular expressions read specially but the dot.
+const monitCheckPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
 // HAProxy holds the page and the response's headers in one buffer of 16 KiB.
 const maintenancePageLimit = 8192;
@@ -169,7 +174,16 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
       'Keep the page small: link its images and styles from elsewhere.',
     );
   }
+  const monit = readMonitSettings(reader, service);
+  if (monit?.writeCheck && !traffic) {
+    throw new ConfigError(
+      'monit-check',
+      "is write, but no role takes traffic: the check is the service's health behind HAProxy",
+      'Leave it out for a service of workers (proxy: none).',
+    );
+  }
   return {
+    monit,
     hosts,
     ssh,
     service,
@@ -200,4 +214,22 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     maintenancePage,
     maintenanceDuringPreDeploy,
   };
+}
+
+function readMonitSettings(reader: InputReader, service: string): MonitSettings | undefined {
+  const writeCheck = reader.choice('monit-check', ['none', 'write'] as const, 'none') === 'write';
+  const text = reader.optional('monit');
+  // The checks the deploy writes are found by the convention: writing them implies keeping them quiet.
+  if (text === undefined || text === 'false') return writeCheck ? {checks: 'convention', writeCheck} : undefined;
+  if (text === 'true') return {checks: 'convention', writeCheck};
+  const checks = reader.list('monit');
+  const bad = checks.find(name => !monitCheckPattern.test(name));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      'monit',
+      `has "${bad}", which is not a Monit check name`,
+      `Write true for the checks named ${service} or ${service}-…, or the check names, one a line, as monit summary shows them.`,
+    );
+  }
+  return {checks, writeCheck};
 }

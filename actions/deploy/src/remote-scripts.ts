@@ -729,3 +729,118 @@ placed=
 rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
 echo "was $was"`,
 );
+
+/**
+ * Monit's part in a deploy; `mode`:
+ * - `status`: `monit -B status`, or `#no-monit` when the host has no monit command;
+ * - `unmonitor`, `monitor`: asks Monit to, for each check named in "$@", and waits until its status says so. The
+ *   daemon acts on a request between its cycles, and drops one that comes while it reloads (or cannot be reached
+ *   then): so it is asked again each second, for 10 seconds at most;
+ * - `write`: `file` becomes the check file on stdin, which defines the checks named in "$@", checked with `monit -t`
+ *   (a rejected one puts the previous file back); then Monit reloads, and the script waits until it has. Monit reloads
+ *   at the end of its cycle, and a request that comes before acts on the checks as they were: so a file that changes
+ *   is first emptied, until Monit has dropped the old checks, then put in, until Monit lists the new ones.
+ * With `token` set (the post step), it prints `not held` and does nothing unless this run still holds the lock in
+ * `lock_dir`: a deploy that took the lock since keeps its checks quiet.
+ */
+export const monitScript = remoteScript(
+  ['mode', 'file', 'lock_dir', 'token'],
+  `if [ -n "$token" ]; then
+  held=
+  read -r held 2>/dev/null <"$lock_dir/token"
+  if [ "$held" != "$token" ]; then
+    echo 'not held'
+    exit 0
+  fi
+fi
+if ! command -v monit >/dev/null 2>&1; then
+  echo '#no-monit'
+  exit 0
+fi
+# until_listed yes|no NAME...: until Monit has (or no longer has) every check named, 30 s at most.
+until_listed() {
+  want=$1
+  shift
+  tries=0
+  while :; do
+    left=
+    # The whole listing: asking for a check it lacks would log an error in Monit's log at each look. While Monit
+    # reloads, its CLI socket is gone: nothing is known until it answers again.
+    if listing=$(monit -B status 2>&1); then
+      listed=$(printf '%s\\n' "$listing" | sed -n "s/^[A-Z][A-Za-z ]* '\\(.*\\)'\\$/\\1/p")
+      for name; do
+        if printf '%s\\n' "$listed" | grep -qxF "$name"; then has=yes; else has=no; fi
+        [ "$has" = "$want" ] || left="$left $name"
+      done
+    else
+      left=" $*"
+    fi
+    [ -z "$left" ] && return 0
+    tries=$((tries + 1))
+    if [ "$tries" -ge 300 ]; then
+      echo "Monit did not reload within 30 s: it still $([ "$want" = yes ] && echo lacks || echo has)$left" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+case $mode in
+  status) exec monit -B status ;;
+  write)
+    set -e
+    # Beside the lock, not in Monit's include directory, where Monit would read them as checks too.
+    new=\${lock_dir%/*}/monit-check.new previous=\${lock_dir%/*}/monit-check.previous
+    cat >"$new"
+    if [ -e "$file" ] && cmp -s "$file" "$new"; then
+      rm -f "$new"
+      exit 0
+    fi
+    rm -f "$previous"
+    if [ -e "$file" ]; then mv -f "$file" "$previous"; fi
+    cp "$new" "$file"
+    if ! said=$(monit -t 2>&1); then
+      if [ -e "$previous" ]; then mv -f "$previous" "$file"; else rm -f "$file"; fi
+      rm -f "$new"
+      printf '%s\\n' "$said" >&2
+      exit 1
+    fi
+    if [ -e "$previous" ]; then
+      : >"$file"
+      monit reload >/dev/null
+      until_listed no "$@"
+      cp "$new" "$file"
+      rm -f "$previous"
+    fi
+    rm -f "$new"
+    monit reload >/dev/null
+    until_listed yes "$@"
+    exit 0
+    ;;
+esac
+tries=0
+while :; do
+  if [ $((tries % 10)) -eq 0 ]; then
+    for name; do
+      # A check it does not have fails at once; a daemon reloading is asked again.
+      if ! said=$(monit "$mode" "$name" 2>&1); then
+        case $said in *'no service named'*) printf '%s\\n' "$said" >&2 && exit 1 ;; esac
+      fi
+    done
+  fi
+  pending=
+  for name; do
+    state=$(monit -B status "$name" 2>&1 | sed -n 's/^  monitoring status  *//p')
+    case $mode:$state in
+      'unmonitor:Not monitored' | monitor:Monitored | monitor:Initializing | monitor:Waiting) ;;
+      *) pending="$pending $name (\${state:-no status})" ;;
+    esac
+  done
+  [ -z "$pending" ] && exit 0
+  tries=$((tries + 1))
+  if [ "$tries" -ge 100 ]; then
+    echo "Monit did not $mode$pending within 10 s" >&2
+    exit 1
+  fi
+  sleep 0.1
+done`,
+);

@@ -90,6 +90,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     await logger.group('Check memory', () =>
       settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)),
     );
+    if (inputs.monit) await logger.group('Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
     if (rollingBack(inputs)) {
       await logger.group('Check retained images', () => checkRetained(hosts, target));
     } else {

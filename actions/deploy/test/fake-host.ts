@@ -15,6 +15,7 @@ import {
 } from '../src/deploy-host.js';
 import type {HealthAttempt} from '../src/health-check.js';
 import type {DeployInputs} from '../src/inputs.js';
+import type {MonitStatus} from '../src/monit.js';
 import {type HistoryEntry, parseHistory, type Release} from '../src/release.js';
 import {defaultRole, type RoleDefaults} from '../src/roles.js';
 import {type DeployCollaborators, DeployError} from '../src/run.js';
@@ -69,6 +70,10 @@ export class FakeHost implements ServiceHost {
   maintenanceOn = false;
   /** The page maintenance answers with, as the last switch on placed it. */
   maintenancePage: string | undefined;
+  /** Monit's checks and whether each is monitored; `undefined` for a host without Monit. */
+  monit: Map<string, boolean> | undefined;
+  /** The container the check file monit-check: write wrote names. */
+  monitCheckContainer: string | undefined;
   closed = false;
   readonly log: string[] = [];
   private readonly faults = new Map<Operation, Fault>();
@@ -311,6 +316,30 @@ export class FakeHost implements ServiceHost {
     if (this.lockToken === token) this.lockToken = undefined;
   }
 
+  async readMonit(): Promise<MonitStatus> {
+    await this.enter('readMonit');
+    if (!this.monit) return {kind: 'absent'};
+    const checks = [...this.monit].map(([name, monitored]) => ({name, type: 'Program', monitoring: monitored ? 'Monitored' : 'Not monitored'}));
+    return {kind: 'answers', checks: [{name: this.label, type: 'System', monitoring: 'Monitored'}, ...checks]};
+  }
+
+  async switchMonit(mode: 'unmonitor' | 'monitor', checks: string[], token = ''): Promise<boolean> {
+    await this.enter('switchMonit', mode, ...checks);
+    if (checks.length === 0 || (token !== '' && this.lockToken !== token)) return false;
+    for (const name of checks) {
+      if (!this.monit?.has(name)) throw new RemoteError(this.label, `monitoring ${name} in Monit failed (exit 1)`);
+      this.monit.set(name, mode === 'monitor');
+    }
+    return true;
+  }
+
+  async writeMonitCheck(container: string): Promise<void> {
+    await this.enter('writeMonitCheck', container);
+    this.monitCheckContainer = container;
+    // As a reload does: a new check starts monitored, one Monit had keeps its state.
+    for (const name of ['web', 'web-container']) if (!this.monit?.has(name)) this.monit?.set(name, true);
+  }
+
   close(): void {
     this.closed = true;
   }
@@ -372,6 +401,7 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     maintenance: undefined,
     maintenancePage: undefined,
     maintenanceDuringPreDeploy: false,
+    monit: undefined,
     ...overrides,
   };
 }

@@ -118,6 +118,10 @@ describe('deploy inputs', () => {
     ['maintenance for a service of workers', {image: '', maintenance: 'on', proxy: 'none'}, 'maintenance'],
     ['maintenance during a pre-deploy there is not', {'maintenance-during-pre-deploy': 'true'}, 'maintenance-during-pre-deploy'],
     ['a maintenance page above 8 KiB', {image: '', maintenance: 'on', 'maintenance-page': 'x'.repeat(8193)}, 'maintenance-page'],
+    ['a Monit check name with a space', {monit: 'web check'}, 'monit'],
+    ['a Monit check name with shell metacharacters', {monit: 'web;reboot'}, 'monit'],
+    ['a monit-check that is neither none nor write', {'monit-check': 'yes'}, 'monit-check'],
+    ['monit-check: write for a service of workers', {'monit-check': 'write', proxy: 'none'}, 'monit-check'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);
@@ -132,6 +136,17 @@ describe('deploy inputs', () => {
 
   it('reads the watch and its deeper path', () => {
     expect(read({...valid, watch: '5m', 'watch-path': '/health/db?full=1'})).toMatchObject({watchMs: 300_000, watchPath: '/health/db?full=1'});
+  });
+
+  it.each([
+    ['nothing for Monit by default', {}, undefined],
+    ['false as no Monit', {monit: 'false'}, undefined],
+    ['true as the naming convention', {monit: 'true'}, {checks: 'convention', writeCheck: false}],
+    ['check names, one a line', {monit: 'puma\nsidekiq.workers'}, {checks: ['puma', 'sidekiq.workers'], writeCheck: false}],
+    ['monit-check: write as the convention too', {'monit-check': 'write'}, {checks: 'convention', writeCheck: true}],
+    ['monit-check: write beside names', {monit: 'puma', 'monit-check': 'write'}, {checks: ['puma'], writeCheck: true}],
+  ])('reads %s', (_, override, monit) => {
+    expect(read({...valid, ...override}).monit).toEqual(monit);
   });
 
   it('takes a service of 63 characters', () => {

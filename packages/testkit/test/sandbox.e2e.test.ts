@@ -31,6 +31,17 @@ tr '\\0' ' ' </proc/$(cat /run/haproxy.pid)/cmdline`;
     for (const [, command] of answers) expect(command).toContain('-f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d ');
   });
 
+  it('gives each host its own Monit daemon, control file and log, which the CLI reaches over SSH', async () => {
+    // The System check is named after the host: each CLI talks to its own host's daemon, through its own /run.
+    const script = `monit -B summary | awk '$NF == "System" { print $1 }'
+cat /run/monit.pid
+grep -c . /var/log/monit.log >/dev/null && echo logged`;
+    const answers = await Promise.all(sandbox.hosts.map(async host => (await sshRun(sandbox, host, script)).stdout.trim().split('\n')));
+    expect(answers.map(([system]) => system)).toEqual(sandbox.hosts.map(host => host.name));
+    expect(new Set(answers.map(([, pid]) => pid)).size).toBe(3);
+    for (const [, , logged] of answers) expect(logged).toBe('logged');
+  });
+
   it('refuses a host whose key is not in known_hosts', async () => {
     const host = sandbox.hosts[0];
     if (!host) throw new Error('The sandbox has no hosts.');
