@@ -23541,7 +23541,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5948);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8332);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -23550,7 +23550,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5948:
+/***/ 8332:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -25333,6 +25333,78 @@ function isHealthy(attempt) {
     return attempt.status !== undefined && attempt.status >= 200 && attempt.status < 300;
 }
 
+;// CONCATENATED MODULE: ./src/monit.ts
+
+/** Debian's include directory (`include /etc/monit/conf.d/*` in its monitrc), where monit-check: write puts its file. */
+const monitConfigDir = '/etc/monit/conf.d';
+function monitCheckFile(service) {
+    return `${monitConfigDir}/circuitverse-deploy-${service}`;
+}
+/** The checks monit-check: write names, for the service's stable front and its live container. */
+function writtenCheckNames(service) {
+    return [service, `${service}-container`];
+}
+/** The status script's output and exit code. */
+function parseMonitStatus(code, output) {
+    if (/^#no-monit$/m.test(output))
+        return { kind: 'absent' };
+    const lines = output.split('\n').map(line => line.trimEnd());
+    if (code !== 0)
+        return { kind: 'silent', said: lines.filter(line => line.trim() !== '').at(-1) ?? `exit ${code}` };
+    const checks = [];
+    for (const line of lines) {
+        const header = /^([A-Z][A-Za-z ]*) '(.+)'$/.exec(line);
+        if (header)
+            checks.push({ type: header[1], name: header[2], monitoring: '' });
+        const monitoring = /^ {2}monitoring status +(.+)$/.exec(line)?.[1];
+        const last = checks.at(-1);
+        if (monitoring !== undefined && last)
+            last.monitoring = monitoring;
+    }
+    return { kind: 'answers', checks };
+}
+/**
+ * The checks a deploy unmonitors on a host, from what the host's Monit has: by the naming convention, the service's
+ * own name and `<service>-…` (never the System check, which is named after the host); or each name given, which must
+ * all be there. The checks monit-check: write makes count once written. A ConfigError when nothing is to be had.
+ */
+function planMonitChecks(service, settings, status, host) {
+    const fix = 'Install Monit there with its HTTP interface on (set httpd unixsocket … or port …, which monit unmonitor talks to), or leave monit out.';
+    if (status.kind === 'absent')
+        throw new ConfigError('monit', `is set, but ${host} has no monit command`, fix);
+    if (status.kind === 'silent')
+        throw new ConfigError('monit', `is set, but Monit on ${host} does not answer (${status.said})`, fix);
+    const names = status.checks.filter(check => check.type !== 'System').map(check => check.name);
+    const written = settings.writeCheck ? writtenCheckNames(service).filter(name => names.includes(name)) : [];
+    if (settings.checks === 'convention') {
+        const found = names.filter(name => name === service || name.startsWith(`${service}-`));
+        if (found.length === 0 && !settings.writeCheck) {
+            throw new ConfigError('monit', `is true, but ${host}'s Monit has no check named ${service} or ${service}-… (it has ${names.length ? names.join(', ') : 'none'})`, 'Name the checks in the input, rename them after the service, or set monit-check: write for the deploy to write its own.');
+        }
+        return found;
+    }
+    const missing = settings.checks.filter(name => !names.includes(name));
+    if (missing.length) {
+        throw new ConfigError('monit', `names ${missing.join(', ')}, which ${host}'s Monit does not have (it has ${names.length ? names.join(', ') : 'none'})`, 'Name checks from monit summary on that host.');
+    }
+    return [...new Set([...settings.checks, ...written])];
+}
+/**
+ * The check file monit-check: write puts on a host: the service's health answering through its HAProxy listener
+ * (the front that stays while containers come and go), and the live container running. The container is named, as
+ * docker inspect needs: every switch writes the file again, between the deploy's unmonitor and monitor.
+ */
+function renderMonitCheck(service, front, container) {
+    return [
+        `# Written by circuitverse/deploy (monit-check: write) after each switch of ${service}; deploys unmonitor these meanwhile.`,
+        `check host ${service} with address 127.0.0.1`,
+        `  if failed port ${front.port} protocol http request "${front.healthPath}" with timeout 5 seconds then alert`,
+        `check program ${service}-container with path "/bin/sh -c 'docker inspect --format {{.State.Running}} ${container} | grep -qx true'"`,
+        '  if status != 0 then alert',
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/release.ts
 
 const stateRoot = '/var/lib/circuitverse-deploy';
@@ -26112,8 +26184,120 @@ fi
 placed=
 rm -f "$root/maintenance.html.previous" "$root/maintenance-section.previous" "$root/maintenance-fragment.previous"
 echo "was $was"`);
+/**
+ * Monit's part in a deploy; `mode`:
+ * - `status`: `monit -B status`, or `#no-monit` when the host has no monit command;
+ * - `unmonitor`, `monitor`: asks Monit to, for each check named in "$@", and waits until its status says so. The
+ *   daemon acts on a request between its cycles, and drops one that comes while it reloads (or cannot be reached
+ *   then): so it is asked again each second, for 10 seconds at most;
+ * - `write`: `file` becomes the check file on stdin, which defines the checks named in "$@", checked with `monit -t`
+ *   (a rejected one puts the previous file back); then Monit reloads, and the script waits until it has. Monit reloads
+ *   at the end of its cycle, and a request that comes before acts on the checks as they were: so a file that changes
+ *   is first emptied, until Monit has dropped the old checks, then put in, until Monit lists the new ones.
+ * With `token` set (the post step), it prints `not held` and does nothing unless this run still holds the lock in
+ * `lock_dir`: a deploy that took the lock since keeps its checks quiet.
+ */
+const monitScript = remoteScript(['mode', 'file', 'lock_dir', 'token'], `if [ -n "$token" ]; then
+  held=
+  read -r held 2>/dev/null <"$lock_dir/token"
+  if [ "$held" != "$token" ]; then
+    echo 'not held'
+    exit 0
+  fi
+fi
+if ! command -v monit >/dev/null 2>&1; then
+  echo '#no-monit'
+  exit 0
+fi
+# until_listed yes|no NAME...: until Monit has (or no longer has) every check named, 30 s at most.
+until_listed() {
+  want=$1
+  shift
+  tries=0
+  while :; do
+    left=
+    # The whole listing: asking for a check it lacks would log an error in Monit's log at each look. While Monit
+    # reloads, its CLI socket is gone: nothing is known until it answers again.
+    if listing=$(monit -B status 2>&1); then
+      listed=$(printf '%s\\n' "$listing" | sed -n "s/^[A-Z][A-Za-z ]* '\\(.*\\)'\\$/\\1/p")
+      for name; do
+        if printf '%s\\n' "$listed" | grep -qxF "$name"; then has=yes; else has=no; fi
+        [ "$has" = "$want" ] || left="$left $name"
+      done
+    else
+      left=" $*"
+    fi
+    [ -z "$left" ] && return 0
+    tries=$((tries + 1))
+    if [ "$tries" -ge 300 ]; then
+      echo "Monit did not reload within 30 s: it still $([ "$want" = yes ] && echo lacks || echo has)$left" >&2
+      exit 1
+    fi
+    sleep 0.1
+  done
+}
+case $mode in
+  status) exec monit -B status ;;
+  write)
+    set -e
+    # Beside the lock, not in Monit's include directory, where Monit would read them as checks too.
+    new=\${lock_dir%/*}/monit-check.new previous=\${lock_dir%/*}/monit-check.previous
+    cat >"$new"
+    if [ -e "$file" ] && cmp -s "$file" "$new"; then
+      rm -f "$new"
+      exit 0
+    fi
+    rm -f "$previous"
+    if [ -e "$file" ]; then mv -f "$file" "$previous"; fi
+    cp "$new" "$file"
+    if ! said=$(monit -t 2>&1); then
+      if [ -e "$previous" ]; then mv -f "$previous" "$file"; else rm -f "$file"; fi
+      rm -f "$new"
+      printf '%s\\n' "$said" >&2
+      exit 1
+    fi
+    if [ -e "$previous" ]; then
+      : >"$file"
+      monit reload >/dev/null
+      until_listed no "$@"
+      cp "$new" "$file"
+      rm -f "$previous"
+    fi
+    rm -f "$new"
+    monit reload >/dev/null
+    until_listed yes "$@"
+    exit 0
+    ;;
+esac
+tries=0
+while :; do
+  if [ $((tries % 10)) -eq 0 ]; then
+    for name; do
+      # A check it does not have fails at once; a daemon reloading is asked again.
+      if ! said=$(monit "$mode" "$name" 2>&1); then
+        case $said in *'no service named'*) printf '%s\\n' "$said" >&2 && exit 1 ;; esac
+      fi
+    done
+  fi
+  pending=
+  for name; do
+    state=$(monit -B status "$name" 2>&1 | sed -n 's/^  monitoring status  *//p')
+    case $mode:$state in
+      'unmonitor:Not monitored' | monitor:Monitored | monitor:Initializing | monitor:Waiting) ;;
+      *) pending="$pending $name (\${state:-no status})" ;;
+    esac
+  done
+  [ -z "$pending" ] && exit 0
+  tries=$((tries + 1))
+  if [ "$tries" -ge 100 ]; then
+    echo "Monit did not $mode$pending within 10 s" >&2
+    exit 1
+  fi
+  sleep 0.1
+done`);
 
 ;// CONCATENATED MODULE: ./src/deploy-host.ts
+
 
 
 
@@ -26390,6 +26574,29 @@ class DeployHost {
             haproxy_pid_file: haproxy.pidFile,
         }), { stdin: mode === 'on' ? page : '', ...stepLimit });
         return lastLine(output) === 'was on';
+    }
+    /** What Monit on the host has: see parseMonitStatus. */
+    async readMonit() {
+        const result = await this.connection.exec(scriptArgv(monitScript, { mode: 'status', file: '', lock_dir: '', token: '' }), stepLimit);
+        return parseMonitStatus(result.code, `${result.stdout}${result.stderr}`);
+    }
+    /**
+     * Unmonitors or monitors the checks, and waits until Monit says it did. With `token` (the post step), only while this
+     * run holds the lock; returns whether it asked Monit.
+     */
+    async switchMonit(mode, checks, token = '') {
+        if (checks.length === 0)
+            return false;
+        const output = await this.connection.run(`${mode === 'unmonitor' ? 'unmonitoring' : 'monitoring'} ${checks.join(', ')} in Monit`, scriptArgv(monitScript, { mode, file: '', lock_dir: this.paths.lock, token }, checks), stepLimit);
+        return lastLine(output) !== 'not held';
+    }
+    /** Writes the service's Monit checks (see renderMonitCheck) for its live container `container`, and reloads Monit. */
+    async writeMonitCheck(container, healthPath) {
+        const section = haproxy.sectionFile(this.service);
+        const listener = Number(lastLine(await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit)));
+        if (!Number.isInteger(listener) || listener === 0)
+            throw new RemoteError(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
+        await this.connection.run('writing the Monit check', scriptArgv(monitScript, { mode: 'write', file: monitCheckFile(this.service), lock_dir: this.paths.lock, token: '' }, writtenCheckNames(this.service)), { stdin: renderMonitCheck(this.service, { port: listener, healthPath }, container), ...stepLimit });
     }
     /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
     async finish(token, kept, dropped) {
@@ -26927,6 +27134,8 @@ function runsOn(role, hostLabel) {
 const servicePattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // A URL path with an optional query, and nothing a shell or nginx would read specially.
 const healthPathPattern = /^\/[A-Za-z0-9._~/%-]*(\?[A-Za-z0-9._~=&%-]*)?$/;
+// What Monit takes for a check's name unquoted, and nothing its regular expressions read specially but the dot.
+const monitCheckPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const absolutePathPattern = /^\/[A-Za-z0-9._/-]+$/;
 // HAProxy holds the page and the response's headers in one buffer of 16 KiB.
 const maintenancePageLimit = 8192;
@@ -27025,7 +27234,12 @@ function readInputs(reader, logger) {
     if (maintenancePage !== undefined && Buffer.byteLength(maintenancePage) > maintenancePageLimit) {
         throw new ConfigError('maintenance-page', `is ${Buffer.byteLength(maintenancePage)} bytes; HAProxy answers with at most ${maintenancePageLimit}`, 'Keep the page small: link its images and styles from elsewhere.');
     }
+    const monit = readMonitSettings(reader, service);
+    if (monit?.writeCheck && !traffic) {
+        throw new ConfigError('monit-check', "is write, but no role takes traffic: the check is the service's health behind HAProxy", 'Leave it out for a service of workers (proxy: none).');
+    }
     return {
+        monit,
         hosts,
         ssh,
         service,
@@ -27056,6 +27270,21 @@ function readInputs(reader, logger) {
         maintenancePage,
         maintenanceDuringPreDeploy,
     };
+}
+function readMonitSettings(reader, service) {
+    const writeCheck = reader.choice('monit-check', ['none', 'write'], 'none') === 'write';
+    const text = reader.optional('monit');
+    // The checks the deploy writes are found by the convention: writing them implies keeping them quiet.
+    if (text === undefined || text === 'false')
+        return writeCheck ? { checks: 'convention', writeCheck } : undefined;
+    if (text === 'true')
+        return { checks: 'convention', writeCheck };
+    const checks = reader.list('monit');
+    const bad = checks.find(name => !monitCheckPattern.test(name));
+    if (bad !== undefined) {
+        throw new ConfigError('monit', `has "${bad}", which is not a Monit check name`, `Write true for the checks named ${service} or ${service}-…, or the check names, one a line, as monit summary shows them.`);
+    }
+    return { checks, writeCheck };
 }
 
 ;// CONCATENATED MODULE: ./src/switch-release.ts
@@ -27275,6 +27504,7 @@ function describeExit(state, during = 'boot') {
 
 
 
+
 /**
  * One host's part in a deploy, and the one owner of its state: what served before, what serves now per role, whether
  * each role has moved, and how to move it back. The orchestrator only calls its phases.
@@ -27291,6 +27521,8 @@ class HostDeployment {
     /** Running containers of roles the deploy's inputs do not name: the deploy refuses to go on (see `unknownRoles`). */
     strays = [];
     findingsSaid = new Set();
+    /** The Monit checks each switch here keeps quiet, once checkMonit found them; `undefined` without the monit input. */
+    monit;
     constructor(host, settings, roles, collaborators) {
         this.host = host;
         this.settings = settings;
@@ -27438,8 +27670,58 @@ class HostDeployment {
     get hasStoppedLeftovers() {
         return this.slots.some(slot => slot.containers.some(container => !container.running));
     }
-    /** Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's work. */
+    /** Finds the Monit checks the switches here unmonitor (see planMonitChecks): before the lock, so a miss changes nothing. */
+    async checkMonit(settings) {
+        if (!settings)
+            return;
+        const checks = planMonitChecks(this.host.service, settings, await this.host.readMonit(), this.label);
+        this.monit = { settings, checks };
+        this.collaborators.logger.info(`${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}`);
+    }
+    /**
+     * Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's
+     * work. With the monit input, the service's Monit checks are unmonitored first and monitored again however the
+     * switch ends, the check file rewritten for the new container in between when the deploy writes it.
+     */
     async switchTo(role, release, envContent, signal, backFrom) {
+        const monit = this.monit;
+        if (!monit)
+            return this.switchRole(role, release, envContent, signal, backFrom);
+        const { logger } = this.collaborators;
+        try {
+            if (await this.timed('monit', () => this.host.switchMonit('unmonitor', monit.checks))) {
+                logger.info(`${this.label}: Monit no longer monitors ${monit.checks.join(', ')}`);
+            }
+            await this.switchRole(role, release, envContent, signal, backFrom);
+            const live = this.slot(role).serving;
+            if (role.traffic && monit.settings.writeCheck && live) {
+                try {
+                    await this.timed('monit', () => this.host.writeMonitCheck(live.name, this.settings.healthPath));
+                    monit.checks = [...new Set([...monit.checks, ...writtenCheckNames(this.host.service)])];
+                    logger.info(`${this.label}: wrote the Monit checks ${writtenCheckNames(this.host.service).join(', ')} for ${live.name}`);
+                }
+                catch (error) {
+                    // The release is live: a check that could not be written is for the operator, not a reason to go back.
+                    logger.warning(`${this.label}: could not write the Monit check (${errorMessage(error)}).`);
+                }
+            }
+        }
+        finally {
+            await this.resumeMonit(monit.checks);
+        }
+    }
+    // Never throws: it runs as a switch ends, however it ends, and must not hide why a switch failed.
+    async resumeMonit(checks) {
+        try {
+            if (await this.timed('monit', () => this.host.switchMonit('monitor', checks))) {
+                this.collaborators.logger.info(`${this.label}: Monit monitors ${checks.join(', ')} again`);
+            }
+        }
+        catch (error) {
+            this.collaborators.logger.warning(`${this.label}: Monit does not monitor ${checks.join(', ')} again (${errorMessage(error)}); run monit monitor on each there.`);
+        }
+    }
+    async switchRole(role, release, envContent, signal, backFrom) {
         const { logger, clock } = this.collaborators;
         const slot = this.slot(role);
         const old = slot.serving;
@@ -27955,6 +28237,8 @@ async function deploy(inputs, collaborators) {
         const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
         // Before the pull: a release the hosts cannot hold is refused with nothing changed, not even an image.
         await logger.group('Check memory', () => settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)));
+        if (inputs.monit)
+            await logger.group('Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
         if (rollingBack(inputs)) {
             await logger.group('Check retained images', () => checkRetained(hosts, target));
         }
@@ -28512,14 +28796,21 @@ function renderPlan(plan) {
 ;// CONCATENATED MODULE: ./src/post.ts
 
 
-/** Releases the locks this run's main step took, on every host where it still holds them. */
+
+/**
+ * Releases the locks this run's main step took, on every host where it still holds them; first, with the monit
+ * input, monitors the service's Monit checks again there, which a main step killed mid-switch left unmonitored.
+ */
 async function releaseLocks(inputs, token, collaborators) {
     const { logger } = collaborators;
     await Promise.all(inputs.hosts.map(async (target) => {
         try {
             const connection = await collaborators.connect(target);
             try {
-                if (await new DeployHost(connection, inputs.service).unlock(token))
+                const host = new DeployHost(connection, inputs.service);
+                if (inputs.monit)
+                    await monitorAgain(host, inputs, token, logger);
+                if (await host.unlock(token))
                     logger.info(`${target.label}: released the lock the deploy left behind.`);
             }
             finally {
@@ -28530,6 +28821,17 @@ async function releaseLocks(inputs, token, collaborators) {
             logger.warning(`${target.label}: could not check the deploy lock (${errorMessage(error)}).`);
         }
     }));
+}
+// Under the lock only: once it is released, another deploy may hold it and keep the checks quiet for its own switch.
+async function monitorAgain(host, inputs, token, logger) {
+    try {
+        const checks = planMonitChecks(inputs.service, inputs.monit, await host.readMonit(), host.label);
+        if (await host.switchMonit('monitor', checks, token))
+            logger.info(`${host.label}: Monit monitors ${checks.join(', ')} again.`);
+    }
+    catch (error) {
+        logger.warning(`${host.label}: could not make Monit monitor the service's checks again (${errorMessage(error)}); run monit monitor on each there.`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
