@@ -8,3 +8,4 @@ export {type Environment, InputReader, inputVariableName, type KeyValueOptions} 
 export {type Annotation, createConsoleLogger, type Logger, SecretRedactor, timePhase} from './logger.js';
 export {quoteShellArgument, toShellCommand} from './shell-quote.js';
 export {parseSshTarget, type SshTarget} from './ssh-target.js';
+export {flushTimeoutMs, noopTracer, parseTraceparent, runPhase, type Span, type SpanAttributes, type SpanAttributeValue, type Tracer, traceIdOf} from './tracer.js';
