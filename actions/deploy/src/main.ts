@@ -1,6 +1,6 @@
 import '@circuitverse/shared/bundle-globals';
 import {InputReader, systemClock} from '@circuitverse/shared';
-import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
+import {createActionsLogger, readStepState, runStep, saveStepState, traceStep} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
 import {readInputs} from './inputs.js';
@@ -25,11 +25,14 @@ export async function run(): Promise<void> {
   await runStep({
     main: (): Promise<DeployOutputs | DeployPlan> => {
       const inputs = readInputs(new InputReader(process.env), logger);
+      const attributes = {'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service};
+      return traceStep<DeployOutputs | DeployPlan>({name: 'deploy', taskType: 'deploy'}, {traceparent: inputs.traceparent, logger, attributes}, tracer => {
       // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
       const cancellation = new AbortController();
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
       const collaborators: DeployCollaborators = {
         logger,
+        tracer,
         clock: systemClock,
         openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
         origin: {
@@ -41,6 +44,7 @@ export async function run(): Promise<void> {
         forgetLock: () => saveStepState('lock-token', ''),
       };
       return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+      });
     },
     outputs: outputs => ('mode' in outputs ? {plan: JSON.stringify(outputs, (_key, value) => value ?? null)} : toOutputs(outputs)),
     post: async () => {
