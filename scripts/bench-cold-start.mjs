@@ -17,7 +17,14 @@ const actions = ['build-image', 'deploy', 'verify-attachments'];
 
 // The baseline's committed bundles, as a user of that version runs them.
 const baselineDir = mkdtempSync(join(tmpdir(), 'cold-start-'));
-execFileSync('sh', ['-c', `git -C "$1" archive "$2" ${actions.map(name => `actions/${name}/dist`).join(' ')} | tar -x -C "$3"`, 'sh', root, baseline, baselineDir]);
+execFileSync('sh', [
+  '-c',
+  `git -C "$1" archive "$2" ${actions.map(name => `actions/${name}/dist`).join(' ')} | tar -x -C "$3"`,
+  'sh',
+  root,
+  baseline,
+  baselineDir,
+]);
 
 // The runner's bare environment, without an input or an OTEL_* variable: each bundle stops at its first required input.
 const environment = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), RUNNER_TEMP: tmpdir()};
@@ -26,7 +33,8 @@ function timeRun(script) {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [script], {env: environment, encoding: 'utf8', timeout: 30_000});
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 1 || !/::error::Input "/.test(result.stdout)) throw new Error(`${script} did not stop at a missing input: ${result.stdout}${result.stderr}`);
+  if (result.status !== 1 || !/::error::Input "/.test(result.stdout))
+    throw new Error(`${script} did not stop at a missing input: ${result.stdout}${result.stderr}`);
   return ms;
 }
 

@@ -16,17 +16,21 @@ export async function run(): Promise<void> {
       const inputs = readInputs(new InputReader(process.env), logger);
       // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
       const {default: Docker} = await import('dockerode');
-      return traceStep({name: 'build-image', taskType: 'build'}, {traceparent: inputs.traceparent, logger, attributes: {'container.image.name': inputs.image}}, tracer =>
-        buildImage(inputs, readGitHubContext(process.env), {
-        docker: new Docker(),
-        tracer,
-        runCommand,
-        registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
-        clock: Date,
-        logger,
-        saveState: saveStepState,
-        environment: process.env,
-      }));
+      return traceStep(
+        {name: 'build-image', taskType: 'build'},
+        {traceparent: inputs.traceparent, logger, attributes: {'container.image.name': inputs.image}},
+        tracer =>
+          buildImage(inputs, readGitHubContext(process.env), {
+            docker: new Docker(),
+            tracer,
+            runCommand,
+            registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
+            clock: Date,
+            logger,
+            saveState: saveStepState,
+            environment: process.env,
+          }),
+      );
     },
     outputs: (outputs: BuildImageOutputs) => ({
       digest: outputs.digest,

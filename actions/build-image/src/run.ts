@@ -160,8 +160,11 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
     if (digests.some(other => other !== digest))
       throw new RemoteError('Docker Engine', 'pushed one image under different digests', {remoteOutput: digests.join(', ')});
     pushMs = clock.now() - pushStarted;
-    await runPhase(collaborators, 'digest check', `Check the registry serves ${digest} for every tag`, () =>
-      verifyTags(registry, metadata.tags, digest as string, logger),
+    await runPhase(
+      collaborators,
+      'digest check',
+      `Check the registry serves ${digest} for every tag`,
+      () => verifyTags(registry, metadata.tags, digest as string, logger),
       {'container.image.repo_digests': [`${inputs.image}@${digest}`]},
     );
   }

@@ -127,7 +127,9 @@ export class HostDeployment {
 
   /** Runs one phase on this host: timed in the report, and a span of the trace. */
   timed<T>(phase: string, work: (span: Span) => Promise<T>): Promise<T> {
-    return this.collaborators.tracer.span(phase, {'server.address': this.label}, span => timed(this.report.phases, phase, this.collaborators.clock, () => work(span)));
+    return this.collaborators.tracer.span(phase, {'server.address': this.label}, span =>
+      timed(this.report.phases, phase, this.collaborators.clock, () => work(span)),
+    );
   }
 
   pull(image: string, auth: RegistryAuth | undefined): Promise<void> {

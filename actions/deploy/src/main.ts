@@ -27,23 +27,23 @@ export async function run(): Promise<void> {
       const inputs = readInputs(new InputReader(process.env), logger);
       const attributes = {'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service};
       return traceStep<DeployOutputs | DeployPlan>({name: 'deploy', taskType: 'deploy'}, {traceparent: inputs.traceparent, logger, attributes}, tracer => {
-      // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
-      const cancellation = new AbortController();
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
-      const collaborators: DeployCollaborators = {
-        logger,
-        tracer,
-        clock: systemClock,
-        openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
-        origin: {
-          actor: process.env.GITHUB_ACTOR ?? 'unknown',
-          runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
-        },
-        signal: cancellation.signal,
-        rememberLock: token => saveStepState('lock-token', token),
-        forgetLock: () => saveStepState('lock-token', ''),
-      };
-      return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+        // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+        const cancellation = new AbortController();
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
+        const collaborators: DeployCollaborators = {
+          logger,
+          tracer,
+          clock: systemClock,
+          openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
+          origin: {
+            actor: process.env.GITHUB_ACTOR ?? 'unknown',
+            runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+          },
+          signal: cancellation.signal,
+          rememberLock: token => saveStepState('lock-token', token),
+          forgetLock: () => saveStepState('lock-token', ''),
+        };
+        return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
       });
     },
     outputs: outputs => ('mode' in outputs ? {plan: JSON.stringify(outputs, (_key, value) => value ?? null)} : toOutputs(outputs)),

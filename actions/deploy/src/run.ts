@@ -81,7 +81,9 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
       collaborators.rememberLock(token);
       const mode = inputs.maintenance;
       locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, {version: `maintenance ${mode}`, image: ''}, collaborators));
-      await runPhase(collaborators, 'maintenance', `Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
+      await runPhase(collaborators, 'maintenance', `Maintenance ${mode}`, () =>
+        switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger),
+      );
       await logger.group('Unlock', () => settleAll(hosts, host => host.unlock(token)));
       locked = [];
       collaborators.forgetLock();
@@ -211,22 +213,24 @@ export async function connectAll(inputs: DeployInputs, collaborators: DeployColl
   const {clock, logger, tracer} = collaborators;
   const settings = switchSettings(inputs);
   const attempts = await Promise.allSettled(
-    inputs.hosts.map(target => tracer.span('connect', {'server.address': target.label}, async () => {
-      const started = clock.now();
-      const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
-      const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock, tracer});
-      try {
-        // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
-        // measures the serving containers. The lock reads it again, as it may change meanwhile.
-        host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
-        host.report.phases.connect = clock.now() - started;
-        logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
-        return host;
-      } catch (error) {
-        host.close();
-        throw error;
-      }
-    })),
+    inputs.hosts.map(target =>
+      tracer.span('connect', {'server.address': target.label}, async () => {
+        const started = clock.now();
+        const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
+        const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock, tracer});
+        try {
+          // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
+          // measures the serving containers. The lock reads it again, as it may change meanwhile.
+          host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
+          host.report.phases.connect = clock.now() - started;
+          logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
+          return host;
+        } catch (error) {
+          host.close();
+          throw error;
+        }
+      }),
+    ),
   );
   const hosts = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
   const failure = attempts.find(attempt => attempt.status === 'rejected');
@@ -514,7 +518,9 @@ async function watchAfterSwitch(
   const watched = hosts.map(host => ({host: host.host, containers: host.switchedContainers}));
   const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
   const started = collaborators.clock.now();
-  const outcome = await runPhase(collaborators, 'watch', 'Watch', () => watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators));
+  const outcome = await runPhase(collaborators, 'watch', 'Watch', () =>
+    watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators),
+  );
   for (const host of hosts) host.report.phases.watch = collaborators.clock.now() - started;
   if (outcome.kind === 'held') return;
   if (outcome.kind === 'cancelled') {

@@ -1,4 +1,14 @@
-import {type Clock, errorMessage, formatBytes, formatDuration, type Logger, RemoteError, type Span, type SpanAttributes, type Tracer} from '@circuitverse/shared';
+import {
+  type Clock,
+  errorMessage,
+  formatBytes,
+  formatDuration,
+  type Logger,
+  RemoteError,
+  type Span,
+  type SpanAttributes,
+  type Tracer,
+} from '@circuitverse/shared';
 import {type ContainerSpec, type ContainerState, CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type HealthAttempt, isHealthy} from './health-check.js';
 import {historyLine, type Release} from './release.js';
@@ -79,7 +89,8 @@ export async function switchRelease(
   const phase = (name: string) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
   const attributes: SpanAttributes = {'server.address': host.label, 'circuitverse.deploy.role': role.role.name || undefined};
   // Each phase is timed in the host's report and is a span of the trace, named without the role (an attribute there).
-  const step = <T>(name: string, work: (span: Span) => Promise<T>) => tracer.span(name, attributes, span => timed(phases, phase(name), clock, () => work(span)));
+  const step = <T>(name: string, work: (span: Span) => Promise<T>) =>
+    tracer.span(name, attributes, span => timed(phases, phase(name), clock, () => work(span)));
   if (collaborators.signal.aborted) throw new Cancelled();
   const stopFirst = role.role.order === 'stop-first' && old !== undefined;
   if (stopFirst) {
@@ -97,23 +108,27 @@ export async function switchRelease(
   collaborators.onStart(started);
   let result: CutoverResult;
   try {
-    await step('health', span => (nginx ? waitHealthy(host, started, settings, {...collaborators, span}) : waitSettled(host, started, settings, collaborators)));
+    await step('health', span =>
+      nginx ? waitHealthy(host, started, settings, {...collaborators, span}) : waitSettled(host, started, settings, collaborators),
+    );
     if (collaborators.signal.aborted) throw new Cancelled();
     const cutoverStarted = clock.now();
     // One round trip does the switch, the drain and the stop: its marks time their spans, a failure is the switch's.
-    result = await host.cutover({
-      upstream: nginx
-        ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: collaborators.upstreamMovedFrom}
-        : undefined,
-      drainTimeoutMs: settings.drainTimeoutMs,
-      old: stopFirst ? undefined : old?.name,
-      quietSignal: role.role.quietSignal,
-      stopTimeoutMs: role.role.stopTimeoutMs,
-      historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
-    }).catch((error: unknown) => {
-      tracer.recordSpan('switch', {startMs: cutoverStarted, endMs: clock.now()}, attributes, error);
-      throw error;
-    });
+    result = await host
+      .cutover({
+        upstream: nginx
+          ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: collaborators.upstreamMovedFrom}
+          : undefined,
+        drainTimeoutMs: settings.drainTimeoutMs,
+        old: stopFirst ? undefined : old?.name,
+        quietSignal: role.role.quietSignal,
+        stopTimeoutMs: role.role.stopTimeoutMs,
+        historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
+      })
+      .catch((error: unknown) => {
+        tracer.recordSpan('switch', {startMs: cutoverStarted, endMs: clock.now()}, attributes, error);
+        throw error;
+      });
   } catch (error) {
     // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
     if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, collaborators);

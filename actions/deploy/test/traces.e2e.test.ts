@@ -97,7 +97,12 @@ describe.skipIf(!sandbox)('traces of a build → deploy → verify run', () => {
   it('is one trace with the specified spans, attributes and context handed from step to step', async () => {
     const registry = {'registry-username': sandbox.registry.username, 'registry-password': sandbox.registry.password};
     const build = await runActionJob(join(actions, 'build-image'), {
-      inputs: {image: `${sandbox.registry.address}/${service}`, context: join(actions, '..', 'sandbox', 'railsapp'), 'build-args': `BASE=${sandbox.railsApp.baseImage}\nRELEASE=2`, ...registry},
+      inputs: {
+        image: `${sandbox.registry.address}/${service}`,
+        context: join(actions, '..', 'sandbox', 'railsapp'),
+        'build-args': `BASE=${sandbox.railsApp.baseImage}\nRELEASE=2`,
+        ...registry,
+      },
       env: otel(),
     });
     expect(build.main.errors).toEqual([]);
@@ -205,7 +210,9 @@ describe.skipIf(!sandbox)('traces of a build → deploy → verify run', () => {
     expect(deployed.main.log).toContain(`pre-deploy TRACEPARENT=00-${traceId}-${preDeploySpan.spanId}-01`);
     const version = build.main.outputs.version as string;
     for (const host of sandbox.hosts) {
-      expect(await containerEnv(host, 'OTEL_RESOURCE_ATTRIBUTES')).toBe(`service.version=${version},deployment.environment.name=staging,vcs.ref.head.revision=${version}`);
+      expect(await containerEnv(host, 'OTEL_RESOURCE_ATTRIBUTES')).toBe(
+        `service.version=${version},deployment.environment.name=staging,vcs.ref.head.revision=${version}`,
+      );
     }
 
     // The headers reached the collector, and no log.
@@ -224,7 +231,7 @@ describe.skipIf(!sandbox)('traces of a build → deploy → verify run', () => {
     const spans = await waitForSpans(receiver, run.outputs['trace-id'] as string, 'deploy');
     const failed = spans.filter(span => span.statusCode === 2).map(describeSpan);
     // The first batch is the first host: its health check failed, and so did the run; no other host started.
-    const first = (deploy.hosts.split('\n')[0] as string).trim();
+    const first = host1.address;
     expect(failed.sort()).toEqual(['deploy', `health ${first}`]);
     const health = only(spans, 'health', first);
     expect(health.events.at(-1)).toMatchObject({name: 'exception', attributes: {'exception.type': 'RemoteError'}});

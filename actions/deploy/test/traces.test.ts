@@ -58,7 +58,10 @@ describe("a deploy's trace", () => {
 
   it("gives the release's env file OTEL_RESOURCE_ATTRIBUTES, unless env sets it", async () => {
     const hosts = twoHosts();
-    await deploy(fakeInputs(hosts, {image: `127.0.0.1:5000/web:${sha}`, deploymentEnvironment: 'production', env: new Map([['RAILS_ENV', 'production']])}), fakeCollaborators(hosts));
+    await deploy(
+      fakeInputs(hosts, {image: `127.0.0.1:5000/web:${sha}`, deploymentEnvironment: 'production', env: new Map([['RAILS_ENV', 'production']])}),
+      fakeCollaborators(hosts),
+    );
     expect((hosts[0] as FakeHost).envContents.get(sha)).toBe(
       `RAILS_ENV=production\nOTEL_RESOURCE_ATTRIBUTES=service.version=${sha},deployment.environment.name=production,vcs.ref.head.revision=${sha}\n`,
     );

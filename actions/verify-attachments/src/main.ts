@@ -28,14 +28,15 @@ export async function run(): Promise<void> {
       const inputs = readInputs(new InputReader(process.env), logger, new Date());
       return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: inputs.traceparent, logger}, tracer =>
         verifyAttachments(inputs, {
-        logger,
-        tracer,
-        clock: systemClock,
-        openBlobs: () => openBlobSource(inputs),
-        store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
-        // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-        reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
-      }));
+          logger,
+          tracer,
+          clock: systemClock,
+          openBlobs: () => openBlobSource(inputs),
+          store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
+          // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+          reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+        }),
+      );
     },
     outputs: toOutputs,
   });

@@ -113,7 +113,13 @@ describe('verifyAttachments', () => {
     const collaborators = {logger: recordingLogger(), tracer, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: store(), reportPath};
     await verifyAttachments({...inputs, maxMissing: 10, maxMismatched: 10}, collaborators);
     expect(tracer.tree()).toEqual(['open', 'buckets', 'plan', 'check', 'report']);
-    expect(tracer.all().find(span => span.name === 'check')?.attributes).toMatchObject({'verify.checked': 5, 'verify.ok': 2, 'verify.missing': 1, 'verify.mismatched': 1, 'verify.unverifiable': 1});
+    expect(tracer.all().find(span => span.name === 'check')?.attributes).toMatchObject({
+      'verify.checked': 5,
+      'verify.ok': 2,
+      'verify.missing': 1,
+      'verify.mismatched': 1,
+      'verify.unverifiable': 1,
+    });
   });
 
   it('passes within the thresholds', async () => {

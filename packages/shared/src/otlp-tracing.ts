@@ -1,6 +1,6 @@
 // The OpenTelemetry SDK behind the Tracer seam. Only tracer.ts imports this module, dynamically, once the environment
 // names an OTLP endpoint: the bundles keep it in a chunk of its own that a step without one never reads.
-import {type Attributes, type Context, context, ROOT_CONTEXT, type Span as OtelSpan, SpanStatusCode} from '@opentelemetry/api';
+import {type Attributes, type Context, context, type Span as OtelSpan, ROOT_CONTEXT, SpanStatusCode} from '@opentelemetry/api';
 import {AsyncLocalStorageContextManager} from '@opentelemetry/context-async-hooks';
 import {type ExportResult, ExportResultCode, W3CTraceContextPropagator} from '@opentelemetry/core';
 import {OTLPTraceExporter as JsonTraceExporter} from '@opentelemetry/exporter-trace-otlp-http';
@@ -9,7 +9,7 @@ import {detectResources, envDetector, resourceFromAttributes} from '@opentelemet
 import {BatchSpanProcessor, type ReadableSpan, type SpanExporter, TracerProvider} from '@opentelemetry/sdk-trace';
 import {errorMessage, FailureWithOutputs} from './errors.js';
 import type {Environment} from './inputs.js';
-import {flushTimeoutMs, type Span, type SpanAttributes, type Tracer, type Tracing, type TracingOptions} from './tracer.js';
+import {flushTimeoutMs, type Span, type SpanAttributes, type Tracer, type Tracing, type TracingOptions} from './span.js';
 
 const propagator = new W3CTraceContextPropagator();
 const carrierAccess = {
@@ -159,7 +159,13 @@ export function createOtlpTracing(environment: Environment, options: TracingOpti
       const bound = new Promise<'late'>(resolve => {
         timer = setTimeout(() => resolve('late'), flushTimeoutMs);
       });
-      const finished = await Promise.race([provider.shutdown().then(() => 'done' as const, (error: unknown) => error), bound]);
+      const finished = await Promise.race([
+        provider.shutdown().then(
+          () => 'done' as const,
+          (error: unknown) => error,
+        ),
+        bound,
+      ]);
       clearTimeout(timer);
       if (finished === 'late') exporter.warnOnce(`no answer within ${flushTimeoutMs / 1000} s`);
       else if (finished !== 'done') exporter.warnOnce(finished);

@@ -3,8 +3,8 @@ export {type DeclaredInputsCheck, findInputMismatch, type InputMismatch} from '.
 export {type LoadFailure, type LoadReport, type LoadResponse, type LoadTarget, startLoad} from './load-client.js';
 export {type LocalActionOptions, type LocalActionRun, runLocalAction} from './local-action.js';
 export {type OtlpReceiver, type ReceivedRequest, type ReceivedSpan, spanTree, startOtlpReceiver} from './otlp-receiver.js';
-export {type RecordedSpan, recordingTracer} from './recording-tracer.js';
 export {keyValueLines, type RailsAppOptions, railsAppDeployInputs, railsAppSettings, resetAppDatabase} from './rails-app.js';
+export {type RecordedSpan, recordingTracer} from './recording-tracer.js';
 export {type ActionRun, inputVariable, pushEvent, type RunActionOptions, runAction, runActionJob, runPostStep} from './run-action.js';
 export {findSandbox, type RailsAppRelease, requireSandbox, type Sandbox, type SandboxHost, type SandboxRailsApp, sandboxDir} from './sandbox.js';
 export {hostRun, sshRun} from './ssh.js';

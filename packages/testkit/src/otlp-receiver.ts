@@ -1,5 +1,5 @@
-import {createRequire} from 'node:module';
 import {createServer, type IncomingHttpHeaders} from 'node:http';
+import {createRequire} from 'node:module';
 import type {AddressInfo} from 'node:net';
 
 // The OTLP protobuf definitions as the OpenTelemetry JS project generated them from opentelemetry-proto (protobufjs
@@ -78,18 +78,18 @@ interface WireRequest {
   resourceSpans?: Array<{resource?: {attributes?: WireKeyValue[]}; scopeSpans?: Array<{spans?: WireSpan[]}>}>;
 }
 
-function valueOf(value: WireValue | undefined): AttributeValue {
+function attributeValue(value: WireValue | undefined): AttributeValue {
   if (!value) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.boolValue !== undefined) return value.boolValue;
   if (value.intValue !== undefined) return Number(value.intValue);
   if (value.doubleValue !== undefined) return value.doubleValue;
-  if (value.arrayValue) return (value.arrayValue.values ?? []).map(valueOf);
+  if (value.arrayValue) return (value.arrayValue.values ?? []).map(attributeValue);
   return undefined;
 }
 
 function attributesOf(list: WireKeyValue[] | undefined): Record<string, AttributeValue> {
-  return Object.fromEntries((list ?? []).map(entry => [entry.key, valueOf(entry.value)]));
+  return Object.fromEntries((list ?? []).map(entry => [entry.key, attributeValue(entry.value)]));
 }
 
 const statusCodes: Record<string, number> = {STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2};

@@ -40,7 +40,11 @@ export function recordingTracer() {
   };
   const tracer = {
     roots,
-    async span<T>(name: string, attributes: Attributes, work: (span: {setAttributes(a: Attributes): void; addEvent(n: string, a?: Attributes): void}) => Promise<T>): Promise<T> {
+    async span<T>(
+      name: string,
+      attributes: Attributes,
+      work: (span: {setAttributes(a: Attributes): void; addEvent(n: string, a?: Attributes): void}) => Promise<T>,
+    ): Promise<T> {
       const span = open(name, attributes);
       const handle = {
         setAttributes: (more: Attributes) => Object.assign(span.attributes, more),

@@ -1,7 +1,8 @@
 import {errorMessage} from '../errors.js';
 import type {Environment} from '../inputs.js';
 import type {Logger} from '../logger.js';
-import {noopTracer, type SpanAttributes, startTracing, type Tracer, traceIdOf} from '../tracer.js';
+import type {SpanAttributes, Tracer} from '../span.js';
+import {noopTracer, startTracing, traceIdOf} from '../tracer.js';
 import {redactSecrets} from './logger.js';
 import {setOutputs} from './step.js';
 
@@ -29,7 +30,8 @@ export function pipelineAttributes(action: TracedAction, environment: Environmen
     'cicd.pipeline.run.id': runId,
     'cicd.pipeline.run.url.full': runUrl,
     'cicd.pipeline.task.name': action.name,
-    'cicd.pipeline.task.run.id': runId && environment.GITHUB_JOB ? `${runId}/${attempt ?? '1'}/${environment.GITHUB_JOB}/${environment.GITHUB_ACTION ?? ''}` : undefined,
+    'cicd.pipeline.task.run.id':
+      runId && environment.GITHUB_JOB ? `${runId}/${attempt ?? '1'}/${environment.GITHUB_JOB}/${environment.GITHUB_ACTION ?? ''}` : undefined,
     'cicd.pipeline.task.type': action.taskType,
     'cicd.worker.name': environment.RUNNER_NAME,
     'vcs.repository.url.full': repository ? `${server}/${repository}` : undefined,
