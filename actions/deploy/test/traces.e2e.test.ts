@@ -240,4 +240,42 @@ describe.skipIf(!sandbox)('traces of a build → deploy → verify run', () => {
     expect(spans.filter(span => span.name === 'start').map(span => span.attributes['server.address'])).toEqual([first]);
     expect(receiver.requests.at(-1)?.contentType).toBe('application/json');
   });
+
+  it('lets build-image and deploy finish as before, with one warning, when the collector is down', async () => {
+    const down = {OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9'};
+    const registry = {'registry-username': sandbox.registry.username, 'registry-password': sandbox.registry.password};
+    const runs = {
+      'build-image': (env: Record<string, string>) =>
+        runAction(join(actions, 'build-image'), {
+          inputs: {
+            image: `${sandbox.registry.address}/${service}`,
+            context: join(actions, '..', 'sandbox', 'railsapp'),
+            'build-args': `BASE=${sandbox.railsApp.baseImage}\nRELEASE=2`,
+            push: 'false',
+            ...registry,
+          },
+          env,
+        }),
+      // A plan reads every host and changes nothing: the whole connect path, traced.
+      deploy: (env: Record<string, string>) =>
+        runAction(join(actions, 'deploy'), {inputs: {...deploy, image: sandbox.railsApp.releases.v2.ref, plan: 'true'}, env}),
+    };
+    for (const [name, run] of Object.entries(runs)) {
+      const plainStarted = Date.now();
+      const plain = await run({});
+      const plainMs = Date.now() - plainStarted;
+      const started = Date.now();
+      const traced = await run(down);
+      const tookMs = Date.now() - started;
+      expect(traced.exitCode, name).toBe(plain.exitCode);
+      expect(traced.errors, name).toEqual(plain.errors);
+      expect(
+        traced.warnings.filter(warning => warning.startsWith('OpenTelemetry:')),
+        name,
+      ).toHaveLength(1);
+      expect(traced.warnings.length, name).toBe(plain.warnings.length + 1);
+      // For the record, not a bound: the flush gives up after 2 s.
+      console.log(`${name} with the collector down: ${tookMs} ms, ${plainMs} ms without tracing`);
+    }
+  });
 });
