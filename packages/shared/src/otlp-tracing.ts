@@ -102,6 +102,9 @@ export function createOtlpTracing(environment: Environment, options: TracingOpti
   const resource = resourceFromAttributes({'service.name': options.serviceName}).merge(detectResources({detectors: [envDetector]}));
   const provider = new TracerProvider({
     resource,
+    // The SDK keeps the last 128 events of a span; a health wait probes up to four times a second, one event each, and
+    // the first attempts of a slow boot tell as much as the last. Longer waits keep their latest 2000.
+    spanLimits: {eventCountLimit: 2000},
     spanProcessors: [new BatchSpanProcessor({exporter, exportTimeoutMillis: flushTimeoutMs})],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
