@@ -19,6 +19,9 @@ export function versionOf(image: string): string {
   return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
+/** The variable the deploy sets in the release's env file when the inputs do not. */
+export const resourceAttributesVariable = 'OTEL_RESOURCE_ATTRIBUTES';
+
 /**
  * OTEL_RESOURCE_ATTRIBUTES for the app's containers, so that the app's own telemetry names its release: the version,
  * the environment when the inputs name one, and the commit when the version is one (build-image tags the full SHA).

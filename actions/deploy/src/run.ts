@@ -16,7 +16,7 @@ import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
 import {MaintenanceWindow, renderMaintenanceSummary, switchMaintenance, trafficHosts} from './maintenance.js';
-import {planBatches, type Release, releaseResourceAttributes, rollbackTarget, versionOf} from './release.js';
+import {planBatches, type Release, releaseResourceAttributes, resourceAttributesVariable, rollbackTarget, versionOf} from './release.js';
 import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
 import {Cancelled, type SwitchSettings} from './switch-release.js';
@@ -408,8 +408,8 @@ async function unlockAll(hosts: HostDeployment[], token: string, logger: Logger)
  */
 function envFileContent(inputs: DeployInputs, version: string): string {
   const settings = [...inputs.env, ...inputs.secrets];
-  if (!settings.some(([key]) => key === 'OTEL_RESOURCE_ATTRIBUTES')) {
-    settings.push(['OTEL_RESOURCE_ATTRIBUTES', releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
+  if (!settings.some(([key]) => key === resourceAttributesVariable)) {
+    settings.push([resourceAttributesVariable, releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
   }
   return settings.map(([key, value]) => `${key}=${value}\n`).join('');
 }
