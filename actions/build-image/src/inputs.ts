@@ -1,4 +1,4 @@
-import {ConfigError, type InputReader, isRepository, isTag, type Logger, parseTraceparent} from '@circuitverse/shared';
+import {ConfigError, type InputReader, isRepository, isTag, type Logger} from '@circuitverse/shared';
 import type {RegistryCredentials} from './registry.js';
 
 export interface BuildImageInputs {
@@ -16,8 +16,6 @@ export interface BuildImageInputs {
   registryUsername: string | undefined;
   registryPassword: string | undefined;
   cacheFrom: string[];
-  /** The W3C trace context of an earlier step, whose trace this step's continues. */
-  traceparent: string | undefined;
 }
 
 /** The registry login, when the inputs give one. */
@@ -67,6 +65,5 @@ export function readInputs(reader: InputReader, logger: Logger): BuildImageInput
     registryUsername,
     registryPassword,
     cacheFrom: reader.list('cache-from'),
-    traceparent: parseTraceparent(reader.optional('traceparent')),
   };
 }

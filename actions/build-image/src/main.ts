@@ -1,5 +1,5 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader} from '@circuitverse/shared';
+import {InputReader, parseTraceparent} from '@circuitverse/shared';
 import {createActionsLogger, readStepState, runStep, saveStepState, traceStep} from '@circuitverse/shared/actions';
 import {runCommand} from './command-runner.js';
 import {readGitHubContext} from './github-context.js';
@@ -12,15 +12,17 @@ import {removeStepDirectory, stepDirectoryState} from './step-files.js';
 export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
-    main: async () => {
-      const inputs = readInputs(new InputReader(process.env), logger);
-      // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
-      const {default: Docker} = await import('dockerode');
+    main: () => {
+      const reader = new InputReader(process.env);
       return traceStep(
         {name: 'build-image', taskType: 'build'},
-        {traceparent: inputs.traceparent, logger, attributes: {'container.image.name': inputs.image}},
-        tracer =>
-          buildImage(inputs, readGitHubContext(process.env), {
+        {traceparent: parseTraceparent(reader.optional('traceparent')), logger},
+        async (tracer, root) => {
+          const inputs = readInputs(reader, logger);
+          root.setAttributes({'container.image.name': inputs.image});
+          // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
+          const {default: Docker} = await import('dockerode');
+          return buildImage(inputs, readGitHubContext(process.env), {
             docker: new Docker(),
             tracer,
             runCommand,
@@ -29,7 +31,8 @@ export async function run(): Promise<void> {
             logger,
             saveState: saveStepState,
             environment: process.env,
-          }),
+          });
+        },
       );
     },
     outputs: (outputs: BuildImageOutputs) => ({

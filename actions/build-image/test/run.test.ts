@@ -62,7 +62,6 @@ function inputsWith(overrides: Partial<BuildImageInputs> = {}): BuildImageInputs
     registryUsername: 'ci',
     registryPassword: 'pw',
     cacheFrom: [],
-    traceparent: undefined,
     ...overrides,
   };
 }

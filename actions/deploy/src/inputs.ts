@@ -1,4 +1,4 @@
-import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, parseTraceparent, type SshTarget} from '@circuitverse/shared';
+import {ConfigError, type InputReader, type Logger, parseImageRef, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {type ContainerSettings, parseStopSignal, readContainerSettings} from './container-settings.js';
 import {defaultRole, parseRoles, type Role, runsOn} from './roles.js';
@@ -42,8 +42,6 @@ export interface DeployInputs {
   maintenanceDuringPreDeploy: boolean;
   /** deployment.environment.name in the trace and in the app's OTEL_RESOURCE_ATTRIBUTES, e.g. production. */
   deploymentEnvironment: string | undefined;
-  /** The W3C trace context of an earlier step, whose trace this step's continues. */
-  traceparent: string | undefined;
 }
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
@@ -204,6 +202,5 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     maintenancePage,
     maintenanceDuringPreDeploy,
     deploymentEnvironment: reader.optional('deployment-environment'),
-    traceparent: parseTraceparent(reader.optional('traceparent')),
   };
 }

@@ -1,5 +1,5 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader, systemClock} from '@circuitverse/shared';
+import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, readStepState, runStep, saveStepState, traceStep} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
@@ -24,9 +24,11 @@ export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
     main: (): Promise<DeployOutputs | DeployPlan> => {
-      const inputs = readInputs(new InputReader(process.env), logger);
-      const attributes = {'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service};
-      return traceStep<DeployOutputs | DeployPlan>({name: 'deploy', taskType: 'deploy'}, {traceparent: inputs.traceparent, logger, attributes}, tracer => {
+      const reader = new InputReader(process.env);
+      const traceparent = parseTraceparent(reader.optional('traceparent'));
+      return traceStep<DeployOutputs | DeployPlan>({name: 'deploy', taskType: 'deploy'}, {traceparent, logger}, (tracer, root) => {
+        const inputs = readInputs(reader, logger);
+        root.setAttributes({'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service});
         // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
         const cancellation = new AbortController();
         for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());

@@ -380,7 +380,6 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     maintenancePage: undefined,
     maintenanceDuringPreDeploy: false,
     deploymentEnvironment: undefined,
-    traceparent: undefined,
     ...overrides,
   };
 }

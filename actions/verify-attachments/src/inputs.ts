@@ -1,5 +1,5 @@
 import {randomInt} from 'node:crypto';
-import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, parseTraceparent, type SshTarget} from '@circuitverse/shared';
+import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
 
@@ -21,8 +21,6 @@ export interface VerifyAttachmentsInputs {
   concurrency: number;
   maxMissing: number;
   maxMismatched: number;
-  /** The W3C trace context of an earlier step, whose trace this step's continues. */
-  traceparent: string | undefined;
 }
 
 const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -50,7 +48,6 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     concurrency: reader.integer('concurrency', 16, {min: 1, max: 256}),
     maxMissing: reader.integer('max-missing', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
-    traceparent: parseTraceparent(reader.optional('traceparent')),
   };
 }
 

@@ -1,7 +1,7 @@
 import '@circuitverse/shared/bundle-globals';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {InputReader, systemClock} from '@circuitverse/shared';
+import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, runStep, traceStep} from '@circuitverse/shared/actions';
 import {openBlobSource} from './blob-source.js';
 import {readInputs} from './inputs.js';
@@ -25,9 +25,10 @@ export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
     main: () => {
-      const inputs = readInputs(new InputReader(process.env), logger, new Date());
-      return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: inputs.traceparent, logger}, tracer =>
-        verifyAttachments(inputs, {
+      const reader = new InputReader(process.env);
+      return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: parseTraceparent(reader.optional('traceparent')), logger}, tracer => {
+        const inputs = readInputs(reader, logger, new Date());
+        return verifyAttachments(inputs, {
           logger,
           tracer,
           clock: systemClock,
@@ -35,8 +36,8 @@ export async function run(): Promise<void> {
           store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
           // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
           reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
-        }),
-      );
+        });
+      });
     },
     outputs: toOutputs,
   });

@@ -47,7 +47,6 @@ const inputs: VerifyAttachmentsInputs = {
   concurrency: 4,
   maxMissing: 0,
   maxMismatched: 0,
-  traceparent: undefined,
 };
 
 const store = () =>

@@ -87,6 +87,15 @@ describe('verify-attachments traces', () => {
     ]);
   });
 
+  it('traces a step that fails on a bad input: the root span carries the ConfigError', async () => {
+    const run = await runAction(action, {inputs: {services: 'amazon=traced-bucket'}, env: {OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint}});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors[0]).toMatch(/^Input "database-url" is required/);
+    const spans = receiver.spans.filter(span => span.traceId === run.outputs['trace-id']);
+    expect(spans).toHaveLength(1);
+    expect(spans[0]).toMatchObject({name: 'verify-attachments', statusCode: 2, attributes: {'error.type': 'ConfigError', 'cicd.pipeline.result': 'failure'}});
+  });
+
   it.each([
     ['refuses connections', () => 'http://127.0.0.1:9'],
     ['never answers', () => `http://127.0.0.1:${blackholePort}`],

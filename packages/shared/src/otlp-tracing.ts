@@ -148,7 +148,7 @@ export function createOtlpTracing(environment: Environment, options: TracingOpti
       const parentContext = parent === undefined ? ROOT_CONTEXT : propagator.extract(ROOT_CONTEXT, {traceparent: parent}, carrierAccess);
       return run(name, attributes, parentContext, async span => {
         try {
-          const result = await work();
+          const result = await work(asSpan(span));
           span.setAttribute('cicd.pipeline.result', 'success');
           return result;
         } catch (error) {

@@ -34,7 +34,7 @@ export interface Tracer {
 export interface Tracing {
   tracer: Tracer;
   /** Runs `work` in the root span, a child of `parent` (a `traceparent`) when given; its result goes on the span. */
-  root<T>(name: string, attributes: SpanAttributes, parent: string | undefined, work: () => Promise<T>): Promise<T>;
+  root<T>(name: string, attributes: SpanAttributes, parent: string | undefined, work: (root: Span) => Promise<T>): Promise<T>;
   /** Sends what is left, giving up after the flush bound; never throws. */
   shutdown(): Promise<void>;
 }

@@ -3,7 +3,8 @@ import type {Environment} from './inputs.js';
 import type {Logger} from './logger.js';
 import type {Span, SpanAttributes, Tracer, Tracing, TracingOptions} from './span.js';
 
-const noopSpan: Span = {setAttributes: () => undefined, addEvent: () => undefined};
+/** The span when nothing is recorded. */
+export const noopSpan: Span = {setAttributes: () => undefined, addEvent: () => undefined};
 
 /** The tracer when nothing is exported: runs the work, records nothing. */
 export const noopTracer: Tracer = {

@@ -1,8 +1,8 @@
 import {errorMessage} from '../errors.js';
 import type {Environment} from '../inputs.js';
 import type {Logger} from '../logger.js';
-import type {SpanAttributes, Tracer} from '../span.js';
-import {noopTracer, startTracing, traceIdOf} from '../tracer.js';
+import type {Span, SpanAttributes, Tracer} from '../span.js';
+import {noopSpan, noopTracer, startTracing, traceIdOf} from '../tracer.js';
 import {redactSecrets} from './logger.js';
 import {setOutputs} from './step.js';
 
@@ -45,12 +45,13 @@ export function pipelineAttributes(action: TracedAction, environment: Environmen
 /**
  * Runs a step's work as one trace when the environment names an OTLP endpoint (see tracer.ts), continuing
  * `traceparent` when given, and sets the `trace-id` and `traceparent` outputs before the work starts, so that a step
- * that fails still hands them on. Without an endpoint, `work` gets `noopTracer` and nothing is loaded.
+ * that fails still hands them on. The work reads its inputs inside, so that a bad one fails the trace too, and puts
+ * what it learns of the run on `root`. Without an endpoint, `work` gets `noopTracer` and nothing is loaded.
  */
 export async function traceStep<T>(
   action: TracedAction,
-  request: {traceparent: string | undefined; attributes?: SpanAttributes; logger: Logger; environment?: Environment},
-  work: (tracer: Tracer) => Promise<T>,
+  request: {traceparent: string | undefined; logger: Logger; environment?: Environment},
+  work: (tracer: Tracer, root: Span) => Promise<T>,
 ): Promise<T> {
   const environment = request.environment ?? process.env;
   const warn = (message: string) => request.logger.warning(message);
@@ -59,12 +60,12 @@ export async function traceStep<T>(
     warn(`OpenTelemetry: could not start tracing (${redactSecrets(errorMessage(error))}); the step goes on without it.`);
     return undefined;
   });
-  if (!tracing) return work(noopTracer);
+  if (!tracing) return work(noopTracer, noopSpan);
   try {
-    return await tracing.root(action.name, {...pipelineAttributes(action, environment), ...request.attributes}, request.traceparent, () => {
+    return await tracing.root(action.name, pipelineAttributes(action, environment), request.traceparent, root => {
       const traceparent = tracing.tracer.traceparent();
       if (traceparent) setOutputs({'trace-id': traceIdOf(traceparent), traceparent});
-      return work(tracing.tracer);
+      return work(tracing.tracer, root);
     });
   } finally {
     await tracing.shutdown();
