@@ -29,13 +29,21 @@ execFileSync('sh', [
 // The runner's bare environment, without an input or an OTEL_* variable: each bundle stops at its first required input.
 const environment = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir(), RUNNER_TEMP: tmpdir()};
 
+// Wall time, and the CPU time bash's `time` reports for the step's process: on a busy machine the wall time says as
+// much about the neighbours as about the bundle, the CPU time much less.
 function timeRun(script) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [script], {env: environment, encoding: 'utf8', timeout: 30_000});
+  const result = spawnSync('bash', ['-c', 'TIMEFORMAT="cpu %U %S"; time "$0" "$1"', process.execPath, script], {
+    env: environment,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
-  if (result.status !== 1 || !/::error::Input "/.test(result.stdout))
+  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+  if (result.status !== 1 || !/::error::Input "/.test(result.stdout) || !cpu) {
     throw new Error(`${script} did not stop at a missing input: ${result.stdout}${result.stderr}`);
-  return ms;
+  }
+  return {ms, cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000};
 }
 
 const median = values => {
@@ -54,13 +62,11 @@ try {
     for (let run = 0; run < runs; run++) {
       for (const which of run % 2 === 0 ? ['baseline', 'current'] : ['current', 'baseline']) times[which].push(timeRun(scripts[which]));
     }
-    // The fastest run is the least disturbed by whatever else the machine does; the median says how it usually goes.
-    const [base, current] = [median(times.baseline), median(times.current)];
-    const [baseMin, currentMin] = [Math.min(...times.baseline), Math.min(...times.current)];
-    console.log(
-      `${name.padEnd(20)} median: baseline ${base.toFixed(1)} ms, this tree ${current.toFixed(1)} ms, ratio ${(current / base).toFixed(3)}; ` +
-        `fastest: ${baseMin.toFixed(1)} ms, ${currentMin.toFixed(1)} ms, ratio ${(currentMin / baseMin).toFixed(3)}`,
-    );
+    const line = key => {
+      const [base, current] = [median(times.baseline.map(run => run[key])), median(times.current.map(run => run[key]))];
+      return `baseline ${base.toFixed(0)} ms, this tree ${current.toFixed(0)} ms, ratio ${(current / base).toFixed(3)}`;
+    };
+    console.log(`${name.padEnd(20)} wall: ${line('ms')}; cpu: ${line('cpuMs')}`);
   }
 } finally {
   rmSync(baselineDir, {recursive: true, force: true});
