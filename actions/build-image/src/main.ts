@@ -1,6 +1,6 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader} from '@circuitverse/shared';
-import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
+import {InputReader, parseTraceparent} from '@circuitverse/shared';
+import {createActionsLogger, readStepState, runStep, saveStepState, traceStep} from '@circuitverse/shared/actions';
 import {runCommand} from './command-runner.js';
 import {readGitHubContext} from './github-context.js';
 import {readInputs, registryCredentials} from './inputs.js';
@@ -12,19 +12,28 @@ import {removeStepDirectory, stepDirectoryState} from './step-files.js';
 export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
-    main: async () => {
-      const inputs = readInputs(new InputReader(process.env), logger);
-      // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
-      const {default: Docker} = await import('dockerode');
-      return buildImage(inputs, readGitHubContext(process.env), {
-        docker: new Docker(),
-        runCommand,
-        registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
-        clock: Date,
-        logger,
-        saveState: saveStepState,
-        environment: process.env,
-      });
+    main: () => {
+      const reader = new InputReader(process.env);
+      return traceStep(
+        {name: 'build-image', taskType: 'build'},
+        {traceparent: parseTraceparent(reader.optional('traceparent')), logger},
+        async (tracer, root) => {
+          const inputs = readInputs(reader, logger);
+          root.setAttributes({'container.image.name': inputs.image});
+          // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
+          const {default: Docker} = await import('dockerode');
+          return buildImage(inputs, readGitHubContext(process.env), {
+            docker: new Docker(),
+            tracer,
+            runCommand,
+            registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
+            clock: Date,
+            logger,
+            saveState: saveStepState,
+            environment: process.env,
+          });
+        },
+      );
     },
     outputs: (outputs: BuildImageOutputs) => ({
       digest: outputs.digest,

@@ -1,7 +1,7 @@
 import {stat} from 'node:fs/promises';
 import {homedir, tmpdir} from 'node:os';
 import {join, resolve} from 'node:path';
-import {ConfigError, type Environment, errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
+import {ConfigError, type Environment, errorMessage, type Logger, RemoteError, runPhase, type Tracer} from '@circuitverse/shared';
 import type Docker from 'dockerode';
 import {runBuild} from './build.js';
 import {BuildError} from './build-progress.js';
@@ -31,6 +31,7 @@ export interface BuildImageCollaborators {
   registry: RegistryClient;
   clock: {now(): number};
   logger: Logger;
+  tracer: Tracer;
   saveState(name: string, value: string): void;
   /** Where PATH (to find docker), RUNNER_TEMP, DOCKER_CONFIG, BUILDX_CONFIG and HOME come from. */
   environment: Environment;
@@ -96,7 +97,9 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
   const credentials = registryCredentials(inputs);
   const dockerfile = await checkBuildFiles(inputs);
   logger.info(`Tags: ${metadata.tags.join(', ')}${push ? '' : ' (built only, not pushed)'}`);
-  const cli = await logger.group('Check the Docker Engine, the docker CLI and the registry', () => checkEngineCliAndRegistry(push, collaborators));
+  const cli = await runPhase(collaborators, 'preflight', 'Check the Docker Engine, the docker CLI and the registry', () =>
+    checkEngineCliAndRegistry(push, collaborators),
+  );
 
   const buildStarted = clock.now();
   const directory = await createStepDirectory(environment.RUNNER_TEMP || tmpdir(), saveState);
@@ -115,7 +118,17 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
       dockerConfig:
         credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
     };
-    imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
+    imageId = await runPhase(
+      collaborators,
+      'build',
+      `Build ${inputs.image}`,
+      async span => {
+        const id = await runBuild(cli, request, runCommand, logger);
+        span.setAttributes({'container.image.id': id});
+        return id;
+      },
+      {'container.image.tags': metadata.tags},
+    );
   } catch (error) {
     // The group is folded by now; the lines that explain the failure go right above the error.
     if (error instanceof BuildError) {
@@ -136,14 +149,24 @@ export async function buildImage(inputs: BuildImageInputs, context: GitHubContex
     const pushStarted = clock.now();
     const auth = credentials && pushAuthFor(registry.registry, credentials);
     // The Engine uploads a layer once however many tags ask for it at the same time.
-    const digests = await logger.group(`Push ${metadata.tags.length} tags to ${registry.registry}`, () =>
-      Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))),
+    const digests = await runPhase(
+      collaborators,
+      'push',
+      `Push ${metadata.tags.length} tags to ${registry.registry}`,
+      () => Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))),
+      {'server.address': registry.registry},
     );
     digest = digests[0] as string;
     if (digests.some(other => other !== digest))
       throw new RemoteError('Docker Engine', 'pushed one image under different digests', {remoteOutput: digests.join(', ')});
     pushMs = clock.now() - pushStarted;
-    await logger.group(`Check the registry serves ${digest} for every tag`, () => verifyTags(registry, metadata.tags, digest as string, logger));
+    await runPhase(
+      collaborators,
+      'digest check',
+      `Check the registry serves ${digest} for every tag`,
+      () => verifyTags(registry, metadata.tags, digest as string, logger),
+      {'container.image.repo_digests': [`${inputs.image}@${digest}`]},
+    );
   }
 
   const layers = image.RootFS.Layers?.length ?? 0;

@@ -3,8 +3,8 @@ import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join, relative} from 'node:path';
 import {PassThrough} from 'node:stream';
-import {createConsoleLogger, type Environment, RemoteError} from '@circuitverse/shared';
-import {catchConfigError, stub} from '@circuitverse/testkit';
+import {createConsoleLogger, type Environment, noopTracer, RemoteError} from '@circuitverse/shared';
+import {catchConfigError, recordingTracer, stub} from '@circuitverse/testkit';
 import type Docker from 'dockerode';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import type {RunCommand} from '../src/command-runner.js';
@@ -109,6 +109,7 @@ function collaborators(options: {buildOutput?: string[]; registry?: Partial<Reco
     registry,
     clock: {now: () => Date.parse('2026-11-27T12:00:00Z')},
     logger: {...createConsoleLogger({write: line => log.push(line)}), untrusted: text => log.push(`untrusted: ${text}`)},
+    tracer: noopTracer,
     saveState: (_, value) => {
       stepDirectory = value;
     },
@@ -124,6 +125,17 @@ describe('buildImage', () => {
     expect(calls).toEqual(['login', `build ${workspace}`, `push 127.0.0.1:5000/app:${sha}`, 'push 127.0.0.1:5000/app:main', 'push 127.0.0.1:5000/app:latest']);
     expect(outputs).toMatchObject({digest, imageRef: `127.0.0.1:5000/app@${digest}`, version: sha});
     expect(log.join('\n')).toContain('### Pushed `127.0.0.1:5000/app`');
+  });
+
+  it('traces each stage: the checks, the build, the push and the digest check, and marks the one that failed', async () => {
+    const tracer = recordingTracer();
+    const {collaborators: c} = collaborators();
+    await buildImage(inputsWith(), pushContext, {...c, tracer});
+    expect(tracer.tree()).toEqual(['preflight', 'build', 'push', 'digest check']);
+    const failing = recordingTracer();
+    const refused = collaborators({registry: {readDigest: async () => 'sha256:other'}});
+    await expect(buildImage(inputsWith(), pushContext, {...refused.collaborators, tracer: failing})).rejects.toThrow(/does not serve the pushed digest/);
+    expect(failing.tree()).toEqual(['preflight', 'build', 'push', '!digest check']);
   });
 
   it('checks the login before building, and builds and pushes nothing when the registry refuses it', async () => {

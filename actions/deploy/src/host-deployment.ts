@@ -1,4 +1,4 @@
-import {type Clock, errorMessage, formatBytes, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, errorMessage, formatBytes, type Logger, RemoteError, type Span, type Tracer} from '@circuitverse/shared';
 import {type ContainerSpec, CutoverError, type HostState, type LockHolder, type RegistryAuth, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type MonitSettings, planMonitChecks, writtenCheckNames} from './monit.js';
 import {prunableImages, pullDiskNeed, type Release, retainedReleases} from './release.js';
@@ -49,7 +49,7 @@ export class HostDeployment {
     readonly host: ServiceHost,
     private readonly settings: SwitchSettings,
     roles: ReadonlyArray<{role: Role; spec: ContainerSpec}>,
-    private readonly collaborators: {logger: Logger; clock: Clock},
+    private readonly collaborators: {logger: Logger; clock: Clock; tracer: Tracer},
   ) {
     this.report = {host: host.label, status: 'not-started', before: undefined, after: undefined, phases: {}};
     this.slots = roles.map(({role, spec}) => ({role, spec, original: undefined, serving: undefined, containers: [], switched: false}));
@@ -128,8 +128,11 @@ export class HostDeployment {
     }
   }
 
-  timed<T>(phase: string, work: () => Promise<T>): Promise<T> {
-    return timed(this.report.phases, phase, this.collaborators.clock, work);
+  /** Runs one phase on this host: timed in the report, and a span of the trace. */
+  timed<T>(phase: string, work: (span: Span) => Promise<T>): Promise<T> {
+    return this.collaborators.tracer.span(phase, {'server.address': this.label}, span =>
+      timed(this.report.phases, phase, this.collaborators.clock, () => work(span)),
+    );
   }
 
   pull(image: string, auth: RegistryAuth | undefined): Promise<void> {
@@ -274,7 +277,7 @@ export class HostDeployment {
   }
 
   private async switchRole(role: Role, release: Release, envContent: string | undefined, signal: AbortSignal, backFrom?: string): Promise<void> {
-    const {logger, clock} = this.collaborators;
+    const {logger, clock, tracer} = this.collaborators;
     const slot = this.slot(role);
     const old = slot.serving;
     let started: ServiceContainer | undefined;
@@ -283,6 +286,7 @@ export class HostDeployment {
       live = await switchRelease(this.host, release, old, this.settings, slot, {
         logger,
         clock,
+        tracer,
         signal,
         phases: this.report.phases,
         envContent,

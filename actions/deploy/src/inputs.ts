@@ -43,6 +43,8 @@ export interface DeployInputs {
   maintenanceDuringPreDeploy: boolean;
   /** The Monit checks each switch unmonitors and monitors again; `undefined` leaves Monit alone. */
   monit: MonitSettings | undefined;
+  /** deployment.environment.name in the trace and in the app's OTEL_RESOURCE_ATTRIBUTES, e.g. production. */
+  deploymentEnvironment: string | undefined;
 }
 
 // 63, as a DNS label: the name goes into container names, labels, file names and nginx's upstream.
@@ -213,6 +215,7 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     maintenance,
     maintenancePage,
     maintenanceDuringPreDeploy,
+    deploymentEnvironment: reader.optional('deployment-environment'),
   };
 }
 

@@ -1,6 +1,6 @@
 import '@circuitverse/shared/bundle-globals';
-import {InputReader, systemClock} from '@circuitverse/shared';
-import {createActionsLogger, readStepState, runStep, saveStepState} from '@circuitverse/shared/actions';
+import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
+import {createActionsLogger, readStepState, runStep, saveStepState, traceStep} from '@circuitverse/shared/actions';
 import {connectSsh} from '@circuitverse/shared/ssh';
 import {DeployHost} from './deploy-host.js';
 import {readInputs} from './inputs.js';
@@ -24,23 +24,29 @@ export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
     main: (): Promise<DeployOutputs | DeployPlan> => {
-      const inputs = readInputs(new InputReader(process.env), logger);
-      // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
-      const cancellation = new AbortController();
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
-      const collaborators: DeployCollaborators = {
-        logger,
-        clock: systemClock,
-        openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
-        origin: {
-          actor: process.env.GITHUB_ACTOR ?? 'unknown',
-          runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
-        },
-        signal: cancellation.signal,
-        rememberLock: token => saveStepState('lock-token', token),
-        forgetLock: () => saveStepState('lock-token', ''),
-      };
-      return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+      const reader = new InputReader(process.env);
+      const traceparent = parseTraceparent(reader.optional('traceparent'));
+      return traceStep<DeployOutputs | DeployPlan>({name: 'deploy', taskType: 'deploy'}, {traceparent, logger}, (tracer, root) => {
+        const inputs = readInputs(reader, logger);
+        root.setAttributes({'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service});
+        // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+        const cancellation = new AbortController();
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => cancellation.abort());
+        const collaborators: DeployCollaborators = {
+          logger,
+          tracer,
+          clock: systemClock,
+          openHost: async target => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
+          origin: {
+            actor: process.env.GITHUB_ACTOR ?? 'unknown',
+            runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+          },
+          signal: cancellation.signal,
+          rememberLock: token => saveStepState('lock-token', token),
+          forgetLock: () => saveStepState('lock-token', ''),
+        };
+        return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+      });
     },
     outputs: outputs => ('mode' in outputs ? {plan: JSON.stringify(outputs, (_key, value) => value ?? null)} : toOutputs(outputs)),
     post: async () => {

@@ -2,7 +2,16 @@ import {FailureWithOutputs, formatBytes} from '@circuitverse/shared';
 import type {EnvKeys, ImagePresence, LockHolder, PlanFacts} from './deploy-host.js';
 import {containersToMeasure, type HostDeployment, largestMemoryNeed, type MemoryNeed, type RoleServing} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
-import {type HistoryEntry, planBatches, previousRelease, type Release, retainedReleases, rollbackTarget, versionOf} from './release.js';
+import {
+  type HistoryEntry,
+  planBatches,
+  previousRelease,
+  type Release,
+  resourceAttributesVariable,
+  retainedReleases,
+  rollbackTarget,
+  versionOf,
+} from './release.js';
 import {planRoleOrder, runsOn} from './roles.js';
 import {connectAll, type DeployCollaborators, refuseUnknownRoles, registryAuth, rollingBack} from './run.js';
 
@@ -129,7 +138,9 @@ function compareEnv(serving: Release | undefined, facts: PlanFacts, keys: string
   if (!serving) return {added: [...keys].sort(), removed: []};
   const known: EnvKeys | undefined = facts.servingEnv;
   if (!known || !('keys' in known)) return {unknown: `the env file of ${serving.version} is ${known && 'missing' in known ? known.missing : 'not known'}`};
-  return {added: keys.filter(key => !known.keys.includes(key)).sort(), removed: known.keys.filter(key => !keys.includes(key)).sort()};
+  // The deploy writes OTEL_RESOURCE_ATTRIBUTES itself when the inputs do not: it is never a key they removed.
+  const servingKeys = known.keys.filter(key => key !== resourceAttributesVariable || keys.includes(key));
+  return {added: keys.filter(key => !servingKeys.includes(key)).sort(), removed: servingKeys.filter(key => !keys.includes(key)).sort()};
 }
 
 // After the deploy the history ends with the target (the cutover adds no line for the version it ends with already).

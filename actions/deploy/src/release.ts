@@ -19,6 +19,23 @@ export function versionOf(image: string): string {
   return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
 }
 
+/** The variable the deploy sets in the release's env file when the inputs do not. */
+export const resourceAttributesVariable = 'OTEL_RESOURCE_ATTRIBUTES';
+
+/**
+ * OTEL_RESOURCE_ATTRIBUTES for the app's containers, so that the app's own telemetry names its release: the version,
+ * the environment when the inputs name one, and the commit when the version is one (build-image tags the full SHA).
+ * Values are percent-encoded, as the variable's format asks.
+ */
+export function releaseResourceAttributes(version: string, environment: string | undefined): string {
+  const attributes: Array<[string, string | undefined]> = [
+    ['service.version', version],
+    ['deployment.environment.name', environment],
+    ['vcs.ref.head.revision', /^[0-9a-f]{40}$/.test(version) ? version : undefined],
+  ];
+  return attributes.flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encodeURIComponent(value)}`])).join(',');
+}
+
 /** Where a service keeps its lock, history and env files on a host. */
 export function servicePaths(service: string) {
   const root = `${stateRoot}/${service}`;

@@ -1,11 +1,22 @@
 import {randomBytes} from 'node:crypto';
-import {type Clock, ConfigError, errorMessage, FailureWithOutputs, formatDuration, type Logger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {
+  type Clock,
+  ConfigError,
+  errorMessage,
+  FailureWithOutputs,
+  formatDuration,
+  type Logger,
+  RemoteError,
+  runPhase,
+  type SshTarget,
+  type Tracer,
+} from '@circuitverse/shared';
 import {dockerRunOptions} from './container-settings.js';
 import type {ContainerSpec, LockHolder, ServiceHost} from './deploy-host.js';
 import {HostDeployment, type HostReport} from './host-deployment.js';
 import type {DeployInputs} from './inputs.js';
 import {MaintenanceWindow, renderMaintenanceSummary, switchMaintenance, trafficHosts} from './maintenance.js';
-import {planBatches, type Release, rollbackTarget, versionOf} from './release.js';
+import {planBatches, type Release, releaseResourceAttributes, resourceAttributesVariable, rollbackTarget, versionOf} from './release.js';
 import {planRoleOrder, type Role, runsOn} from './roles.js';
 import {renderSummary} from './summary.js';
 import {Cancelled, type SwitchSettings} from './switch-release.js';
@@ -23,6 +34,7 @@ export interface DeployOutputs {
 
 export interface DeployCollaborators {
   logger: Logger;
+  tracer: Tracer;
   clock: Clock;
   /** A verified connection to one host, with the service's operations there. */
   openHost: (target: SshTarget) => Promise<ServiceHost>;
@@ -69,7 +81,9 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
       collaborators.rememberLock(token);
       const mode = inputs.maintenance;
       locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, {version: `maintenance ${mode}`, image: ''}, collaborators));
-      await logger.group(`Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
+      await runPhase(collaborators, 'maintenance', `Maintenance ${mode}`, () =>
+        switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger),
+      );
       await logger.group('Unlock', () => settleAll(hosts, host => host.unlock(token)));
       locked = [];
       collaborators.forgetLock();
@@ -87,14 +101,14 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
     const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
     // Before the pull: a release the hosts cannot hold is refused with nothing changed, not even an image.
-    await logger.group('Check memory', () =>
+    await runPhase(collaborators, 'check memory', 'Check memory', () =>
       settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)),
     );
-    if (inputs.monit) await logger.group('Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
+    if (inputs.monit) await runPhase(collaborators, 'check monit', 'Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
     if (rollingBack(inputs)) {
-      await logger.group('Check retained images', () => checkRetained(hosts, target));
+      await runPhase(collaborators, 'check retained', 'Check retained images', () => checkRetained(hosts, target));
     } else {
-      await logger.group('Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
+      await runPhase(collaborators, 'check disk', 'Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
       throwIfCancelled(signal);
       await logger.group('Pull', () => settleAll(hosts, host => host.pull(target.image, registryAuth(inputs))));
     }
@@ -112,23 +126,27 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     maintenance = maintenanceWindow;
     if (preDeployCommand !== undefined) {
       throwIfCancelled(signal);
-      await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
-      if (inMaintenance) await logger.group('Maintenance on', () => maintenanceWindow.begin());
+      await logger.group('Env file', () =>
+        settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs, target.version)))),
+      );
+      if (inMaintenance) await runPhase(collaborators, 'maintenance', 'Maintenance on', () => maintenanceWindow.begin());
       const options = dockerRunOptions(inputs.container, {memoryBytes: preDeployMemory});
       await logger.group('Pre-deploy', () =>
-        preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, {timeoutMs: inputs.preDeployTimeoutMs, options}, logger),
+        preDeploy(hosts[0] as HostDeployment, target, preDeployCommand, {timeoutMs: inputs.preDeployTimeoutMs, options}, collaborators),
       );
       throwIfCancelled(signal);
     }
     // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
-    const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs);
+    const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs, target.version);
     if (hosts.some(host => host.hasStoppedLeftovers)) {
       await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
     }
-    await rollOut(hosts, target, inputs, {logger, signal, envContent});
-    if (inMaintenance) await logger.group('Maintenance off', () => maintenanceWindow.end());
-    if (inputs.watchMs > 0 && !rollingBack(inputs)) await watchAfterSwitch(hosts, target, inputs, {logger, clock, signal});
-    await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
+    await rollOut(hosts, target, inputs, {logger, tracer: collaborators.tracer, signal, envContent});
+    if (inMaintenance) await runPhase(collaborators, 'maintenance', 'Maintenance off', () => maintenanceWindow.end());
+    if (inputs.watchMs > 0 && !rollingBack(inputs)) await watchAfterSwitch(hosts, target, inputs, {logger, tracer: collaborators.tracer, clock, signal});
+    await logger.group('Retain releases and unlock', () =>
+      settleAll(hosts, host => collaborators.tracer.span('finish', {'server.address': host.label}, () => host.finish(token, target, inputs.retain))),
+    );
     locked = [];
     collaborators.forgetLock();
     const outputs = {
@@ -142,7 +160,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     return outputs;
   } catch (error) {
     const maintenanceWindow = maintenance;
-    if (maintenanceWindow?.active) await logger.group('Maintenance back', () => maintenanceWindow.restore());
+    if (maintenanceWindow?.active) await runPhase(collaborators, 'maintenance', 'Maintenance back', () => maintenanceWindow.restore());
     const outputs = {
       version: commonVersion(hosts),
       previousVersion: hosts[0]?.originalRelease?.version,
@@ -153,7 +171,7 @@ export async function deploy(inputs: DeployInputs, collaborators: DeployCollabor
     await logger.summary(renderSummary(inputs.service, outputs, errorMessage(error)));
     throw new DeployError(error, outputs);
   } finally {
-    if (locked.length) await logger.group('Unlock', () => unlockAll(locked, token, logger));
+    if (locked.length) await runPhase(collaborators, 'unlock', 'Unlock', () => unlockAll(locked, token, logger));
     for (const host of hosts) host.close();
   }
 }
@@ -193,25 +211,27 @@ function switchSettings(inputs: DeployInputs): SwitchSettings {
 
 // Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
 export async function connectAll(inputs: DeployInputs, collaborators: DeployCollaborators): Promise<HostDeployment[]> {
-  const {clock, logger} = collaborators;
+  const {clock, logger, tracer} = collaborators;
   const settings = switchSettings(inputs);
   const attempts = await Promise.allSettled(
-    inputs.hosts.map(async target => {
-      const started = clock.now();
-      const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
-      const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock});
-      try {
-        // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
-        // measures the serving containers. The lock reads it again, as it may change meanwhile.
-        host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
-        host.report.phases.connect = clock.now() - started;
-        logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
-        return host;
-      } catch (error) {
-        host.close();
-        throw error;
-      }
-    }),
+    inputs.hosts.map(target =>
+      tracer.span('connect', {'server.address': target.label}, async () => {
+        const started = clock.now();
+        const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({role, spec: containerSpec(inputs, role)}));
+        const host = new HostDeployment(await collaborators.openHost(target), settings, roles, {logger, clock, tracer});
+        try {
+          // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
+          // measures the serving containers. The lock reads it again, as it may change meanwhile.
+          host.adopt(await host.host.readState(inputs.nginxUpstreamFile));
+          host.report.phases.connect = clock.now() - started;
+          logger.info(`${target.label}: host key verified; serving ${host.servingVersion ?? 'nothing known'}`);
+          return host;
+        } catch (error) {
+          host.close();
+          throw error;
+        }
+      }),
+    ),
   );
   const hosts = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
   const failure = attempts.find(attempt => attempt.status === 'rejected');
@@ -329,7 +349,11 @@ async function lockAll(
     const acquired: HostDeployment[] = [];
     let blocked: LockBlocked | undefined;
     const take = async (host: HostDeployment) => {
-      const heldBy = await host.lock(token, holder);
+      const heldBy = await collaborators.tracer.span('lock', {'server.address': host.label}, async span => {
+        const found = await host.lock(token, holder);
+        span.setAttributes({'circuitverse.deploy.lock_held_by': found && (found.actor ?? 'someone')});
+        return found;
+      });
       if (heldBy) {
         const who = `${heldBy.actor ?? 'someone'} since ${heldBy.since ?? 'an unknown time'} (version ${heldBy.version ?? '?'}, ${heldBy.runUrl ?? 'no run URL'})`;
         blocked ??= {
@@ -379,15 +403,35 @@ async function unlockAll(hosts: HostDeployment[], token: string, logger: Logger)
   );
 }
 
-function envFileContent(inputs: DeployInputs): string {
-  return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
+/**
+ * The release's env file: the inputs' env and secrets, and OTEL_RESOURCE_ATTRIBUTES naming the release for the app's
+ * own telemetry, unless the user set that variable.
+ */
+function envFileContent(inputs: DeployInputs, version: string): string {
+  const settings = [...inputs.env, ...inputs.secrets];
+  if (!settings.some(([key]) => key === resourceAttributesVariable)) {
+    settings.push([resourceAttributesVariable, releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
+  }
+  return settings.map(([key, value]) => `${key}=${value}\n`).join('');
 }
 
-async function preDeploy(host: HostDeployment, target: Release, command: string, run: {timeoutMs: number; options: string[]}, logger: Logger): Promise<void> {
-  const {code, output} = await host.timed('pre-deploy', () => host.host.runOnce(target, command, run.timeoutMs, run.options));
-  // The app's own output: a line of it must not act as a workflow command.
-  if (output.trim()) logger.untrusted(output.trimEnd());
-  if (code !== 0) throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});
+async function preDeploy(
+  host: HostDeployment,
+  target: Release,
+  command: string,
+  run: {timeoutMs: number; options: string[]},
+  collaborators: {logger: Logger; tracer: Tracer},
+): Promise<void> {
+  await host.timed('pre-deploy', async span => {
+    // The command's own spans (a migration's, say) go under this one.
+    const traceparent = collaborators.tracer.traceparent();
+    const options = traceparent === undefined ? run.options : [...run.options, '--env', `TRACEPARENT=${traceparent}`];
+    const {code, output} = await host.host.runOnce(target, command, run.timeoutMs, options);
+    span.setAttributes({'process.exit.code': code});
+    // The app's own output: a line of it must not act as a workflow command.
+    if (output.trim()) collaborators.logger.untrusted(output.trimEnd());
+    if (code !== 0) throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, {remoteOutput: output, next: 'Nothing was switched.'});
+  });
 }
 
 /**
@@ -398,7 +442,7 @@ async function rollOut(
   hosts: HostDeployment[],
   target: Release,
   inputs: DeployInputs,
-  collaborators: {logger: Logger; signal: AbortSignal; envContent: string | undefined},
+  collaborators: {logger: Logger; tracer: Tracer; signal: AbortSignal; envContent: string | undefined},
 ): Promise<void> {
   const {logger, signal} = collaborators;
   const steps = planRoleOrder(inputs.roles);
@@ -412,20 +456,26 @@ async function rollOut(
       const title = batches.length > 1 ? `${what} batch ${index + 1}/${batches.length}` : what;
       const results = signal.aborted
         ? [{status: 'rejected' as const, reason: new Cancelled()}]
-        : await logger.group(title, () =>
-            Promise.allSettled(
-              batch.map(async host => {
-                // A rollback's release kept its env file; one deployed by other means may lack it.
-                const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
-                await host.switchTo(role, target, envContent, signal);
-              }),
-            ),
+        : await runPhase(
+            collaborators,
+            'rollout',
+            title,
+            () =>
+              Promise.allSettled(
+                batch.map(async host => {
+                  // A rollback's release kept its env file; one deployed by other means may lack it.
+                  const envContent =
+                    rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs, target.version) : collaborators.envContent;
+                  await host.switchTo(role, target, envContent, signal);
+                }),
+              ),
+            {'circuitverse.deploy.role': role.name || undefined, 'circuitverse.deploy.version': target.version, 'circuitverse.deploy.batch': index + 1},
           );
       const failure = results.find(result => result.status === 'rejected');
       if (!failure) continue;
       const cause = failure.reason;
       if (inputs.onFailure === 'rollback' && hosts.some(host => steps.some(step => host.runs(step) && host.needsRollback(step)))) {
-        const failures = await logger.group('Roll back switched hosts', () => rollBack(hosts, steps, target.version));
+        const failures = await runPhase(collaborators, 'rollback', 'Roll back switched hosts', () => rollBack(hosts, steps, target.version));
         if (failures.length) throw new RollbackFailed(cause, failures, describeHosts(hosts));
       } else {
         logger.error(`Stopped: ${describeHosts(hosts)}.`);
@@ -463,13 +513,15 @@ async function watchAfterSwitch(
   hosts: HostDeployment[],
   target: Release,
   inputs: DeployInputs,
-  collaborators: {logger: Logger; clock: Clock; signal: AbortSignal},
+  collaborators: {logger: Logger; tracer: Tracer; clock: Clock; signal: AbortSignal},
 ): Promise<void> {
   const {logger} = collaborators;
   const watched = hosts.map(host => ({host: host.host, containers: host.switchedContainers}));
   const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
   const started = collaborators.clock.now();
-  const outcome = await logger.group('Watch', () => watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators));
+  const outcome = await runPhase(collaborators, 'watch', 'Watch', () =>
+    watchRelease(watched, {durationMs: inputs.watchMs, paths}, target.version, collaborators),
+  );
   for (const host of hosts) host.report.phases.watch = collaborators.clock.now() - started;
   if (outcome.kind === 'held') return;
   if (outcome.kind === 'cancelled') {
@@ -482,7 +534,7 @@ async function watchAfterSwitch(
     logger.error(`Stopped: ${describeHosts(hosts)}.`);
     throw watchError(outcome.failures, target.version, `on-failure is stop, so every host keeps ${target.version}; to go back, deploy with rollback: true.`);
   }
-  const failures = await logger.group('Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
+  const failures = await runPhase(collaborators, 'rollback', 'Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
   const back = hosts[0]?.originalRelease?.version;
   const where = failures.length
     ? ''

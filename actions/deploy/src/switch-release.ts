@@ -1,4 +1,14 @@
-import {type Clock, errorMessage, formatBytes, formatDuration, type Logger, RemoteError} from '@circuitverse/shared';
+import {
+  type Clock,
+  errorMessage,
+  formatBytes,
+  formatDuration,
+  type Logger,
+  RemoteError,
+  type Span,
+  type SpanAttributes,
+  type Tracer,
+} from '@circuitverse/shared';
 import {type ContainerSpec, type ContainerState, CutoverError, type CutoverResult, type ServiceContainer, type ServiceHost} from './deploy-host.js';
 import {type HealthAttempt, isHealthy} from './health-check.js';
 import {historyLine, type Release} from './release.js';
@@ -60,6 +70,7 @@ export async function switchRelease(
   collaborators: {
     logger: Logger;
     clock: Clock;
+    tracer: Tracer;
     signal: AbortSignal;
     phases: PhaseTimes;
     envContent: string | undefined;
@@ -73,38 +84,51 @@ export async function switchRelease(
     backFrom?: string | undefined;
   },
 ): Promise<ServiceContainer> {
-  const {logger, clock, phases} = collaborators;
+  const {logger, clock, phases, tracer} = collaborators;
   const nginx = role.role.traffic;
   const phase = (name: string) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
+  const attributes: SpanAttributes = {'server.address': host.label, 'circuitverse.deploy.role': role.role.name || undefined};
+  // Each phase is timed in the host's report and is a span of the trace, named without the role (an attribute there).
+  const step = <T>(name: string, work: (span: Span) => Promise<T>) =>
+    tracer.span(name, attributes, span => timed(phases, phase(name), clock, () => work(span)));
   if (collaborators.signal.aborted) throw new Cancelled();
   const stopFirst = role.role.order === 'stop-first' && old !== undefined;
   if (stopFirst) {
-    await timed(phases, phase('stop'), clock, () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
+    await step('stop', () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
     collaborators.onStopped(old);
     logger.info(`${host.label}: stopped ${old.name} before its successor starts (stop-first)`);
   }
   // The start script removes a container whose run failed: one that started is in `started` from here on.
-  const started = await timed(phases, phase('start'), clock, () =>
-    host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent),
-  );
+  const started = await step('start', async span => {
+    const container = await host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent);
+    span.setAttributes({'container.name': container.name});
+    return container;
+  });
   logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
   collaborators.onStart(started);
   let result: CutoverResult;
   try {
-    await timed(phases, phase('health'), clock, () =>
-      nginx ? waitHealthy(host, started, settings, collaborators) : waitSettled(host, started, settings, collaborators),
+    await step('health', span =>
+      nginx ? waitHealthy(host, started, settings, {...collaborators, span}) : waitSettled(host, started, settings, collaborators),
     );
     if (collaborators.signal.aborted) throw new Cancelled();
-    result = await host.cutover({
-      upstream: nginx
-        ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: collaborators.upstreamMovedFrom}
-        : undefined,
-      drainTimeoutMs: settings.drainTimeoutMs,
-      old: stopFirst ? undefined : old?.name,
-      quietSignal: role.role.quietSignal,
-      stopTimeoutMs: role.role.stopTimeoutMs,
-      historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
-    });
+    const cutoverStarted = clock.now();
+    // One round trip does the switch, the drain and the stop: its marks time their spans, a failure is the switch's.
+    result = await host
+      .cutover({
+        upstream: nginx
+          ? {file: settings.upstreamFile, port: started.port as number, version: release.version, movedFrom: collaborators.upstreamMovedFrom}
+          : undefined,
+        drainTimeoutMs: settings.drainTimeoutMs,
+        old: stopFirst ? undefined : old?.name,
+        quietSignal: role.role.quietSignal,
+        stopTimeoutMs: role.role.stopTimeoutMs,
+        historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
+      })
+      .catch((error: unknown) => {
+        tracer.recordSpan('switch', {startMs: cutoverStarted, endMs: clock.now()}, attributes, error);
+        throw error;
+      });
   } catch (error) {
     // A new container that never took traffic goes, so a re-run starts clean; one that did stays.
     if (!(error instanceof CutoverError && error.switched)) await removeUnswitched(host, started, collaborators);
@@ -117,11 +141,15 @@ export async function switchRelease(
     phases[phase('switch')] = switched - begin;
     phases[phase('drain')] = drainedAt - switched;
     phases[phase('stop')] = stopped - drainedAt;
+    tracer.recordSpan('switch', {startMs: begin, endMs: switched}, attributes);
+    tracer.recordSpan('drain', {startMs: switched, endMs: drainedAt}, {...attributes, 'circuitverse.deploy.drained': result.drained});
+    if (old) tracer.recordSpan('stop', {startMs: drainedAt, endMs: stopped}, {...attributes, 'container.name': old.name});
     logger.info(`${host.label}: ${host.service}'s traffic now goes to ${release.version}`);
     if (result.drained) logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
     else logger.warning(`${host.label}: the old container still had requests after ${formatDuration(settings.drainTimeoutMs)}; went on.`);
   } else if (!stopFirst) {
     phases[phase('stop')] = stopped - begin;
+    if (old) tracer.recordSpan('stop', {startMs: begin, endMs: stopped}, {...attributes, 'container.name': old.name});
   }
   if (old && !stopFirst) logger.info(`${host.label}: stopped ${old.name}`);
   return started;
@@ -166,7 +194,12 @@ async function failWithLogs(host: ServiceHost, container: ServiceContainer, what
 
 type WaitCollaborators = {logger: Logger; clock: Clock; signal: AbortSignal};
 
-async function waitHealthy(host: ServiceHost, container: ServiceContainer, settings: SwitchSettings, {logger, clock, signal}: WaitCollaborators) {
+async function waitHealthy(
+  host: ServiceHost,
+  container: ServiceContainer,
+  settings: SwitchSettings,
+  {logger, clock, signal, span}: WaitCollaborators & {span: Span},
+) {
   const deadline = clock.now() + settings.healthTimeoutMs;
   const responses: string[] = [];
   let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -175,6 +208,7 @@ async function waitHealthy(host: ServiceHost, container: ServiceContainer, setti
     if (signal.aborted) throw new Cancelled();
     const result: HealthAttempt = await host.checkHealth(container.port as number, settings.healthPath, probeTimeoutMs);
     const answer = `${result.status ?? 'no response'} ${result.detail}`;
+    span.addEvent('health check', {attempt, 'http.response.status_code': result.status, 'circuitverse.deploy.answer': result.detail});
     const line = `attempt ${attempt}: ${answer}`;
     responses.push(line);
     if (responses.length > 5) responses.shift();

@@ -1,4 +1,4 @@
-import {type Clock, createConsoleLogger, RemoteError, type SshTarget} from '@circuitverse/shared';
+import {type Clock, createConsoleLogger, noopTracer, RemoteError, type SshTarget} from '@circuitverse/shared';
 import {expect} from 'vitest';
 import {
   type ContainerSpec,
@@ -45,6 +45,10 @@ export class FakeHost implements ServiceHost {
   runningPreDeploys: string[] = [];
   images = new Set<string>();
   envFiles = new Set<string>();
+  /** What each release's env file was written with, by version. */
+  envContents = new Map<string, string>();
+  /** The docker run options the last pre-deploy got. */
+  preDeployOptions: string[] = [];
   /** Versions whose containers answer the health check with 503. */
   unhealthy = new Set<string>();
   /** Versions whose containers the kernel kills for memory as soon as they start. */
@@ -192,15 +196,17 @@ export class FakeHost implements ServiceHost {
     return this.envFiles.has(version);
   }
 
-  async writeEnvFile(version: string): Promise<string> {
+  async writeEnvFile(version: string, content: string): Promise<string> {
     await this.enter('writeEnvFile', version);
     this.envFiles.add(version);
+    this.envContents.set(version, content);
     return version;
   }
 
   async start(release: Release, spec: ContainerSpec, appPort: number | undefined, envContent: string | undefined): Promise<ServiceContainer> {
     await this.enter('start', release.version, spec.role);
     if (envContent !== undefined) this.envFiles.add(release.version);
+    if (envContent !== undefined) this.envContents.set(release.version, envContent);
     if (!this.images.has(release.image)) throw new RemoteError(this.label, `starting ${release.version} failed (exit 125)`);
     const container = this.addContainer(release.version, !this.outOfMemory.has(release.version), spec.role);
     if (appPort === undefined) container.port = undefined;
@@ -237,8 +243,9 @@ export class FakeHost implements ServiceHost {
     };
   }
 
-  async runOnce(release: Release): Promise<{code: number; output: string}> {
+  async runOnce(release: Release, _command: string, _timeoutMs: number, options: string[]): Promise<{code: number; output: string}> {
     await this.enter('runOnce', release.version);
+    this.preDeployOptions = options;
     return {code: 0, output: 'migrated\n'};
   }
 
@@ -402,6 +409,7 @@ export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> =
     maintenancePage: undefined,
     maintenanceDuringPreDeploy: false,
     monit: undefined,
+    deploymentEnvironment: undefined,
     ...overrides,
   };
 }
@@ -412,6 +420,7 @@ export function fakeCollaborators(hosts: FakeHost[], signal = new AbortControlle
   return {
     lines,
     logger: createConsoleLogger({write: line => lines.push(line)}),
+    tracer: noopTracer,
     clock: fakeClock(),
     openHost: async where => {
       const host = hosts.find(candidate => candidate.label === where.label);

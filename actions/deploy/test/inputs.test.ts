@@ -37,6 +37,11 @@ describe('deploy inputs', () => {
     expect(inputs.ssh.privateKey.type).toBe('ssh-ed25519');
   });
 
+  it('reads deployment-environment', () => {
+    expect(read({...valid, 'deployment-environment': 'production'})).toMatchObject({deploymentEnvironment: 'production'});
+    expect(read(valid)).toMatchObject({deploymentEnvironment: undefined});
+  });
+
   it('reads hosts with users, ports and IPv6, and ssh-user for the rest', () => {
     const inputs = read({...valid, hosts: 'web-1, deploy@web-2:2222\n[2001:db8::1]:22', 'ssh-user': 'app'});
     expect(inputs.hosts.map(host => [host.user, host.host, host.port])).toEqual([

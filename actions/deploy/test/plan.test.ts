@@ -93,6 +93,17 @@ describe('planDeploy', () => {
     expect(`${JSON.stringify(plan)}${renderPlan(plan)}`).not.toMatch(/s3cret|\by\b.*x/);
   });
 
+  it('counts OTEL_RESOURCE_ATTRIBUTES, which the deploy writes itself, only when the inputs set it', () => {
+    const serving = {servingEnv: {keys: ['KEEP', 'OTEL_RESOURCE_ATTRIBUTES']}};
+    const own = new Map([['KEEP', 'x']]);
+    expect(planDeploy(inputs({env: own}), [reading('web-1', ['v1'], serving)]).hosts[0]?.env).toEqual({added: [], removed: []});
+    const set = new Map([...own, ['OTEL_RESOURCE_ATTRIBUTES', 'team=web']]);
+    expect(planDeploy(inputs({env: set}), [reading('web-1', ['v1'], {servingEnv: {keys: ['KEEP']}})]).hosts[0]?.env).toEqual({
+      added: ['OTEL_RESOURCE_ATTRIBUTES'],
+      removed: [],
+    });
+  });
+
   it('says it cannot compare the env when the serving release’s env file is gone', () => {
     const plan = planDeploy(inputs(), [reading('web-1', ['v1'], {servingEnv: {missing: 'missing'}})]);
     expect(plan.hosts[0]?.env).toEqual({unknown: 'the env file of v1 is missing'});

@@ -1,8 +1,8 @@
 import '@circuitverse/shared/bundle-globals';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {InputReader, systemClock} from '@circuitverse/shared';
-import {createActionsLogger, runStep} from '@circuitverse/shared/actions';
+import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
+import {createActionsLogger, runStep, traceStep} from '@circuitverse/shared/actions';
 import {openBlobSource} from './blob-source.js';
 import {readInputs} from './inputs.js';
 import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
@@ -25,14 +25,18 @@ export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
     main: () => {
-      const inputs = readInputs(new InputReader(process.env), logger, new Date());
-      return verifyAttachments(inputs, {
-        logger,
-        clock: systemClock,
-        openBlobs: () => openBlobSource(inputs),
-        store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
-        // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-        reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+      const reader = new InputReader(process.env);
+      return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: parseTraceparent(reader.optional('traceparent')), logger}, tracer => {
+        const inputs = readInputs(reader, logger, new Date());
+        return verifyAttachments(inputs, {
+          logger,
+          tracer,
+          clock: systemClock,
+          openBlobs: () => openBlobSource(inputs),
+          store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
+          // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+          reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+        });
       });
     },
     outputs: toOutputs,

@@ -1,6 +1,6 @@
 import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
-import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, RemoteError} from '@circuitverse/shared';
+import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, RemoteError, runPhase, type Tracer} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
 import type {BlobSource} from './blob-source.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
@@ -24,6 +24,7 @@ export interface VerifyAttachmentsOutputs {
 
 export interface VerifyAttachmentsCollaborators {
   logger: Logger;
+  tracer: Tracer;
   clock: Clock;
   /** Opens the database (through the tunnel, if any) or the blobs file. */
   openBlobs: () => Promise<BlobSource>;
@@ -47,24 +48,49 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
   const {logger, store} = collaborators;
   logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
-    const blobs = await logger.group('Open the blobs', async () => {
+    const blobs = await runPhase(collaborators, 'open', 'Open the blobs', async span => {
       const source = await collaborators.openBlobs();
+      span.setAttributes({'verify.source': source.label, 'verify.stratified': source.stratified});
       logger.info(`${source.label}: ${source.stratified ? 'stratified by attachment name' : 'no attachment names, one stratum'}`);
       return source;
     });
     let picked: Array<{blob: BlobRecord; selected: Selection}>;
     let plan: SamplePlan;
     try {
-      await logger.group('Check the buckets', () => checkBuckets(inputs, collaborators));
-      ({picked, plan} = await logger.group('Sample', () => pickBlobs(blobs, inputs, logger)));
+      await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
+      ({picked, plan} = await runPhase(collaborators, 'plan', 'Sample', async span => {
+        const sample = await pickBlobs(blobs, inputs, logger);
+        span.setAttributes({
+          'verify.seed': String(inputs.seed),
+          'verify.population': sample.plan.population,
+          'verify.population_exact': sample.plan.exact,
+          'verify.picked': sample.picked.length,
+        });
+        return sample;
+      }));
     } finally {
       await blobs.close();
     }
-    const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
-    const report = buildReport(inputs, plan, results, blobs);
-    await mkdir(dirname(collaborators.reportPath), {recursive: true});
-    await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    await logger.summary(renderSummary(report, collaborators.reportPath));
+    const results = await runPhase(collaborators, 'check', `Check ${countOf(picked.length, 'object')} (${inputs.verify})`, async span => {
+      const checked = await checkAll(picked, inputs, collaborators);
+      const count = (status: string) => checked.filter(result => result.status === status).length;
+      span.setAttributes({
+        'verify.mode': inputs.verify,
+        'verify.checked': checked.length,
+        'verify.ok': count('ok'),
+        'verify.missing': count('missing'),
+        'verify.mismatched': count('mismatched'),
+        'verify.unverifiable': count('unverifiable'),
+      });
+      return checked;
+    });
+    const report = await collaborators.tracer.span('report', {}, async () => {
+      const built = buildReport(inputs, plan, results, blobs);
+      await mkdir(dirname(collaborators.reportPath), {recursive: true});
+      await writeFile(collaborators.reportPath, `${JSON.stringify(built, null, 2)}\n`);
+      await logger.summary(renderSummary(built, collaborators.reportPath));
+      return built;
+    });
 
     const outputs = {
       sampled: report.counts.checked,

@@ -1,6 +1,8 @@
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {noopTracer} from '@circuitverse/shared';
+import {recordingTracer} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
 import type {BlobSource} from '../src/blob-source.js';
@@ -56,7 +58,7 @@ const store = () =>
 async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-  const collaborators = {logger, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
+  const collaborators = {logger, tracer: noopTracer, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
 }
@@ -102,6 +104,21 @@ describe('verifyAttachments', () => {
       'untrusted: mismatched: short (amazon → circuitverse-images-prod): size is 13 bytes, the database says 3',
       'untrusted: unverifiable: local (local → ?): service "local" is not in services, so its bucket is unknown',
     ]);
+  });
+
+  it('traces each stage, the check with its counts', async () => {
+    const tracer = recordingTracer();
+    const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
+    const collaborators = {logger: recordingLogger(), tracer, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: store(), reportPath};
+    await verifyAttachments({...inputs, maxMissing: 10, maxMismatched: 10}, collaborators);
+    expect(tracer.tree()).toEqual(['open', 'buckets', 'plan', 'check', 'report']);
+    expect(tracer.all().find(span => span.name === 'check')?.attributes).toMatchObject({
+      'verify.checked': 5,
+      'verify.ok': 2,
+      'verify.missing': 1,
+      'verify.mismatched': 1,
+      'verify.unverifiable': 1,
+    });
   });
 
   it('passes within the thresholds', async () => {

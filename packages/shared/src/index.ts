@@ -7,4 +7,6 @@ export {type ImageRef, isRepository, isTag, parseImageRef} from './image-ref.js'
 export {type Environment, InputReader, inputVariableName, type KeyValueOptions} from './inputs.js';
 export {type Annotation, createConsoleLogger, type Logger, SecretRedactor, timePhase} from './logger.js';
 export {quoteShellArgument, toShellCommand} from './shell-quote.js';
+export type {Span, SpanAttributes, SpanAttributeValue, Tracer} from './span.js';
 export {parseSshTarget, type SshTarget} from './ssh-target.js';
+export {noopTracer, parseTraceparent, runPhase, traceIdOf} from './tracer.js';
