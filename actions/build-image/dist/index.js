@@ -5,7 +5,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3308);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(280);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -14,7 +14,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3308:
+/***/ 280:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -96,68 +96,8 @@ function formatDuration(milliseconds) {
     return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
 }
 //# sourceMappingURL=duration.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/**
- * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
- * objects were checked). The step frame sets them, then fails the step with `cause`.
- */
-class FailureWithOutputs extends Error {
-    cause;
-    outputs;
-    name = 'FailureWithOutputs';
-    constructor(cause, outputs) {
-        super(errorMessage(cause), { cause });
-        this.cause = cause;
-        this.outputs = outputs;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
+// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
+var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
 // The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -235,7 +175,7 @@ class InputReader {
     required(name, expected) {
         const value = this.optional(name);
         if (value === undefined)
-            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
         return value;
     }
     /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
@@ -245,7 +185,7 @@ class InputReader {
             return fallback;
         const parsed = booleanSpellings[value];
         if (parsed === undefined)
-            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
         return parsed;
     }
     /** Items separated by newlines or commas, trimmed, blanks dropped. */
@@ -263,7 +203,7 @@ class InputReader {
         const value = this.optional(name) ?? fallback;
         const milliseconds = parseDuration(value);
         if (milliseconds === undefined) {
-            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
         }
         return milliseconds;
     }
@@ -274,7 +214,7 @@ class InputReader {
             return fallback;
         const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
         if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
         }
         return parsed;
     }
@@ -282,7 +222,7 @@ class InputReader {
     choice(name, choices, fallback) {
         const value = this.optional(name) ?? fallback;
         if (!choices.includes(value)) {
-            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
         }
         return value;
     }
@@ -303,16 +243,16 @@ class InputReader {
             const separator = line.indexOf('=');
             if (separator === -1) {
                 const shown = options.secret ? '' : ` ("${line}")`;
-                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
             }
             const pairKey = line.slice(0, separator).trim();
             if (!key.pattern.test(pairKey)) {
                 // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
                 const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
             }
             if (pairs.has(pairKey))
-                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
             pairs.set(pairKey, line.slice(separator + 1).trim());
         });
         return pairs;
@@ -421,7 +361,55 @@ function toShellCommand(argv) {
     return argv.map((word, index) => (index === 0 && reservedWords.has(word) ? `'${word}'` : quoteShellArgument(word))).join(' ');
 }
 //# sourceMappingURL=shell-quote.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/tracer.js
+
+/** The span when nothing is recorded. */
+const noopSpan = { setAttributes: () => undefined, addEvent: () => undefined };
+/** The tracer when nothing is exported: runs the work, records nothing. */
+const noopTracer = {
+    span: (_name, _attributes, work) => work(noopSpan),
+    recordSpan: () => undefined,
+    traceparent: () => undefined,
+};
+/** Whether the environment asks for traces: the OpenTelemetry SDK's own variables, the same as for any service. */
+function tracesRequested(environment) {
+    if (environment.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true')
+        return false;
+    if (environment.OTEL_TRACES_EXPORTER?.trim() === 'none')
+        return false;
+    return Boolean(environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || environment.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+}
+/**
+ * Tracing over OTLP/HTTP when the environment configures an endpoint, else `undefined`. The SDK is imported only
+ * here, on demand: a step without an endpoint loads none of it.
+ */
+async function startTracing(environment, options) {
+    if (!tracesRequested(environment))
+        return undefined;
+    const { createOtlpTracing } = await Promise.all(/* import() */[__nccwpck_require__.e(268), __nccwpck_require__.e(201)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9201));
+    return createOtlpTracing(environment, options);
+}
+const traceparentPattern = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** A `traceparent` input: blank is none (an earlier step that did not trace gives an empty output); else W3C's form. */
+function parseTraceparent(value) {
+    if (value === undefined)
+        return undefined;
+    if (!traceparentPattern.test(value)) {
+        throw new errors/* ConfigError */.xL('traceparent', `is not a W3C traceparent ("${value}")`, 'Pass the traceparent output of an earlier step, e.g. 00-<32 hex>-<16 hex>-01.');
+    }
+    return value;
+}
+/** The trace ID in a `traceparent`. */
+function traceIdOf(traceparent) {
+    return traceparent.split('-')[1];
+}
+/** A phase both in the log (a group ending with its duration) and in the trace (a span named `span`). */
+function runPhase(collaborators, span, title, work, attributes = {}) {
+    return collaborators.tracer.span(span, attributes, current => collaborators.logger.group(title, () => work(current)));
+}
+//# sourceMappingURL=tracer.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 
@@ -1323,13 +1311,13 @@ function setOutputs(outputs) {
  */
 function failStep(error) {
     resumeCommands();
-    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
         debug(redactSecrets(error.stack));
     }
-    if (error instanceof RemoteError && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
     // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
     // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
     // @github/local-action swaps in only records the failure.
     process.exitCode = 1;
@@ -1350,7 +1338,7 @@ async function runStep(frame) {
         }
     }
     catch (error) {
-        if (error instanceof FailureWithOutputs) {
+        if (error instanceof errors/* FailureWithOutputs */.tY) {
             setOutputs(frame.outputs(error.outputs));
             failStep(error.cause);
         }
@@ -1360,7 +1348,68 @@ async function runStep(frame) {
     }
 }
 //# sourceMappingURL=step.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/trace-step.js
+
+
+
+
+/**
+ * The root span's attributes, from the runner's `GITHUB_*` variables, after OpenTelemetry's CI/CD and VCS semantic
+ * conventions: the workflow is the pipeline, this step its task, and the run's URL is the attempt's page.
+ */
+function pipelineAttributes(action, environment) {
+    const server = environment.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = environment.GITHUB_REPOSITORY;
+    const runId = environment.GITHUB_RUN_ID;
+    const attempt = environment.GITHUB_RUN_ATTEMPT;
+    const runUrl = repository && runId ? `${server}/${repository}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined;
+    const refType = environment.GITHUB_REF_TYPE;
+    return {
+        'cicd.pipeline.name': environment.GITHUB_WORKFLOW,
+        'cicd.pipeline.run.id': runId,
+        'cicd.pipeline.run.url.full': runUrl,
+        'cicd.pipeline.task.name': action.name,
+        'cicd.pipeline.task.run.id': runId && environment.GITHUB_JOB ? `${runId}/${attempt ?? '1'}/${environment.GITHUB_JOB}/${environment.GITHUB_ACTION ?? ''}` : undefined,
+        'cicd.pipeline.task.type': action.taskType,
+        'cicd.worker.name': environment.RUNNER_NAME,
+        'vcs.repository.url.full': repository ? `${server}/${repository}` : undefined,
+        'vcs.repository.name': repository?.split('/')[1],
+        'vcs.ref.head.revision': environment.GITHUB_SHA,
+        'vcs.ref.head.name': environment.GITHUB_HEAD_REF || environment.GITHUB_REF_NAME,
+        'vcs.ref.head.type': refType === 'tag' || refType === 'branch' ? refType : undefined,
+    };
+}
+/**
+ * Runs a step's work as one trace when the environment names an OTLP endpoint (see tracer.ts), continuing
+ * `traceparent` when given, and sets the `trace-id` and `traceparent` outputs before the work starts, so that a step
+ * that fails still hands them on. The work reads its inputs inside, so that a bad one fails the trace too, and puts
+ * what it learns of the run on `root`. Without an endpoint, `work` gets `noopTracer` and nothing is loaded.
+ */
+async function traceStep(action, request, work) {
+    const environment = request.environment ?? process.env;
+    const warn = (message) => request.logger.warning(message);
+    // Tracing is never a reason for a step to fail: an SDK that cannot start is one warning, and no trace.
+    const tracing = await startTracing(environment, { serviceName: action.name, warn, redact: redactSecrets }).catch((error) => {
+        warn(`OpenTelemetry: could not start tracing (${redactSecrets((0,errors/* errorMessage */.gJ)(error))}); the step goes on without it.`);
+        return undefined;
+    });
+    if (!tracing)
+        return work(noopTracer, noopSpan);
+    try {
+        return await tracing.root(action.name, pipelineAttributes(action, environment), request.traceparent, root => {
+            const traceparent = tracing.tracer.traceparent();
+            if (traceparent)
+                setOutputs({ 'trace-id': traceIdOf(traceparent), traceparent });
+            return work(tracing.tracer, root);
+        });
+    }
+    finally {
+        await tracing.shutdown();
+    }
+}
+//# sourceMappingURL=trace-step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
+
 
 
 //# sourceMappingURL=index.js.map
@@ -1443,17 +1492,17 @@ function readInputs(reader, logger) {
         logger.mask(value);
     const image = reader.required('image', 'the image repository without a tag, e.g. ghcr.io/circuitverse/circuitverse');
     if (!isRepository(image)) {
-        throw new ConfigError('image', `is not an image repository ("${image}")`, 'Use lower case [registry/]path/name without a tag or digest, e.g. ghcr.io/circuitverse/circuitverse.');
+        throw new errors/* ConfigError */.xL('image', `is not an image repository ("${image}")`, 'Use lower case [registry/]path/name without a tag or digest, e.g. ghcr.io/circuitverse/circuitverse.');
     }
     const tags = reader.list('tags');
     const badTag = tags.find(tag => !isTag(tag));
     if (badTag !== undefined) {
-        throw new ConfigError('tags', `has an invalid tag "${badTag}"`, 'A tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-".');
+        throw new errors/* ConfigError */.xL('tags', `has an invalid tag "${badTag}"`, 'A tag is up to 128 letters, digits, "_", "." or "-", not starting with "." or "-".');
     }
     const registryUsername = reader.optional('registry-username');
     if ((registryUsername === undefined) !== (registryPassword === undefined)) {
         const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
-        throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
+        throw new errors/* ConfigError */.xL(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
     }
     return {
         image,
@@ -1679,7 +1728,7 @@ class RegistryClient {
         }
         const token = body.token ?? body.access_token;
         if (!token)
-            throw new RemoteError(`Registry ${this.registry}`, `gave no token from ${url.origin}${url.pathname}`);
+            throw new errors/* RemoteError */.Hi(`Registry ${this.registry}`, `gave no token from ${url.origin}${url.pathname}`);
         this.authorization = `Bearer ${token}`;
     }
     authorizationHeader() {
@@ -1690,9 +1739,9 @@ class RegistryClient {
             return await exchange(url, { ...init, timeoutMs: requestTimeoutMs });
         }
         catch (error) {
-            throw new RemoteError(`Registry ${this.registry}`, `cannot be reached at ${new URL(url).origin}`, {
+            throw new errors/* RemoteError */.Hi(`Registry ${this.registry}`, `cannot be reached at ${new URL(url).origin}`, {
                 cause: error,
-                remoteOutput: errorMessage(error) || error.code,
+                remoteOutput: (0,errors/* errorMessage */.gJ)(error) || error.code,
                 next: 'Check the registry in "image" and that it is up.',
             });
         }
@@ -1700,15 +1749,15 @@ class RegistryClient {
     refusal(response, path) {
         const answer = describeAnswer(response);
         if (response.status === 401 && !this.credentials) {
-            return new RemoteError(`Registry ${this.registry}`, 'requires a login', { remoteOutput: answer, next: 'Set registry-username and registry-password.' });
+            return new errors/* RemoteError */.Hi(`Registry ${this.registry}`, 'requires a login', { remoteOutput: answer, next: 'Set registry-username and registry-password.' });
         }
         if (response.status === 401 || response.status === 403) {
-            return new RemoteError(`Registry ${this.registry}`, `refused the login of "${this.credentials?.username}" (HTTP ${response.status})`, {
+            return new errors/* RemoteError */.Hi(`Registry ${this.registry}`, `refused the login of "${this.credentials?.username}" (HTTP ${response.status})`, {
                 remoteOutput: answer,
                 next: 'Check registry-username and registry-password.',
             });
         }
-        return new RemoteError(`Registry ${this.registry}`, `answered HTTP ${response.status} to ${path}`, { remoteOutput: answer });
+        return new errors/* RemoteError */.Hi(`Registry ${this.registry}`, `answered HTTP ${response.status} to ${path}`, { remoteOutput: answer });
     }
 }
 
@@ -1745,7 +1794,7 @@ function planBuildCommand(cli, request) {
 ;// CONCATENATED MODULE: ./src/build-progress.ts
 
 /** A build that failed at a Dockerfile instruction: one line for the step, and the output that led to it for the log. */
-class BuildError extends RemoteError {
+class BuildError extends errors/* RemoteError */.Hi {
     step;
     lastLines;
     constructor(step, lastLines, reason) {
@@ -1788,7 +1837,7 @@ class BuildProgress {
     failure(cliOutput) {
         const step = this.failed && this.steps.get(this.failed.id);
         if (!this.failed || !step)
-            return new RemoteError('Docker build', 'failed', { remoteOutput: cliOutput });
+            return new errors/* RemoteError */.Hi('Docker build', 'failed', { remoteOutput: cliOutput });
         const name = step.name.length > longestStepName ? `${step.name.slice(0, longestStepName - 1)}…` : step.name;
         const exitCode = /exit code: (\d+)/.exec(this.failed.error)?.[1];
         return new BuildError(name, step.output, exitCode === undefined ? `(${this.failed.error})` : `with exit code ${exitCode}`);
@@ -1889,7 +1938,7 @@ async function findBuildCli(runCommand, pathVariable, buildxPluginFound) {
     if (cli)
         return cli;
     const looked = candidates.length === 0 ? 'there is no docker on PATH' : `${candidates.join(', ')} cannot build with BuildKit`;
-    throw new RemoteError('Docker CLI', looked, { next: 'Install the buildx plugin (docker/setup-buildx-action does), or put a Docker 20.10 client on PATH.' });
+    throw new errors/* RemoteError */.Hi('Docker CLI', looked, { next: 'Install the buildx plugin (docker/setup-buildx-action does), or put a Docker 20.10 client on PATH.' });
 }
 
 ;// CONCATENATED MODULE: ./src/image-metadata.ts
@@ -1966,7 +2015,7 @@ async function pushTag(docker, repository, tag, authconfig, logger) {
         stream = await docker.getImage(repository).push({ tag, authconfig });
     }
     catch (error) {
-        throw new RemoteError(where, 'was refused by the Docker Engine', { cause: error, remoteOutput: errorMessage(error) });
+        throw new errors/* RemoteError */.Hi(where, 'was refused by the Docker Engine', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) });
     }
     let digest;
     let failure;
@@ -1982,9 +2031,9 @@ async function pushTag(docker, repository, tag, authconfig, logger) {
             logger.info(`${tag}: layer ${event.id} ${event.status.toLowerCase()}`);
     }
     if (failure !== undefined)
-        throw new RemoteError(where, 'failed', { remoteOutput: failure });
+        throw new errors/* RemoteError */.Hi(where, 'failed', { remoteOutput: failure });
     if (digest === undefined)
-        throw new RemoteError(where, 'ended without a digest from the Docker Engine');
+        throw new errors/* RemoteError */.Hi(where, 'ended without a digest from the Docker Engine');
     logger.info(`${tag}: pushed ${digest}`);
     return digest;
 }
@@ -2151,23 +2200,23 @@ function buildStateToLink(cli, environment) {
 async function checkBuildFiles(inputs) {
     const context = await (0,external_node_fs_promises_namespaceObject.stat)(inputs.context).catch(() => undefined);
     if (!context?.isDirectory()) {
-        throw new ConfigError('context', `is not a directory ("${inputs.context}")`, 'Set it to the directory to build, relative to the workspace.');
+        throw new errors/* ConfigError */.xL('context', `is not a directory ("${inputs.context}")`, 'Set it to the directory to build, relative to the workspace.');
     }
     const dockerfile = inputs.file ?? (0,external_node_path_namespaceObject.join)(inputs.context, 'Dockerfile');
     const file = await (0,external_node_fs_promises_namespaceObject.stat)(dockerfile).catch(() => undefined);
     if (file?.isFile())
         return dockerfile;
     if (inputs.file)
-        throw new ConfigError('file', `names no file ("${inputs.file}")`, 'Set it to the Dockerfile path, relative to the workspace.');
-    throw new ConfigError('file', `is not set, and the context has no Dockerfile ("${dockerfile}")`, 'Add one, or set file to the Dockerfile path.');
+        throw new errors/* ConfigError */.xL('file', `names no file ("${inputs.file}")`, 'Set it to the Dockerfile path, relative to the workspace.');
+    throw new errors/* ConfigError */.xL('file', `is not set, and the context has no Dockerfile ("${dockerfile}")`, 'Add one, or set file to the Dockerfile path.');
 }
 async function checkEngineCliAndRegistry(push, collaborators) {
     const { docker, runCommand, registry, logger, environment } = collaborators;
     const [engine, cli] = await Promise.all([
         docker.version().catch((error) => {
-            throw new RemoteError('Docker Engine', 'cannot be reached', {
+            throw new errors/* RemoteError */.Hi('Docker Engine', 'cannot be reached', {
                 cause: error,
-                remoteOutput: errorMessage(error),
+                remoteOutput: (0,errors/* errorMessage */.gJ)(error),
                 next: 'Check DOCKER_HOST, or that dockerd runs.',
             });
         }),
@@ -2185,7 +2234,7 @@ async function verifyTags(registry, tags, digest, logger) {
     const wrong = resolved.filter(found => found.digest !== digest);
     if (wrong.length > 0) {
         const answers = wrong.map(found => `${found.tag} → ${found.digest ?? 'no such tag'}`).join(', ');
-        throw new RemoteError(`Registry ${registry.registry}`, `does not serve the pushed digest ${digest}`, { remoteOutput: answers });
+        throw new errors/* RemoteError */.Hi(`Registry ${registry.registry}`, `does not serve the pushed digest ${digest}`, { remoteOutput: answers });
     }
     for (const found of resolved)
         logger.info(`${registry.repository}:${found.tag} → ${found.digest}`);
@@ -2198,7 +2247,7 @@ async function buildImage(inputs, context, collaborators) {
     const credentials = registryCredentials(inputs);
     const dockerfile = await checkBuildFiles(inputs);
     logger.info(`Tags: ${metadata.tags.join(', ')}${push ? '' : ' (built only, not pushed)'}`);
-    const cli = await logger.group('Check the Docker Engine, the docker CLI and the registry', () => checkEngineCliAndRegistry(push, collaborators));
+    const cli = await runPhase(collaborators, 'preflight', 'Check the Docker Engine, the docker CLI and the registry', () => checkEngineCliAndRegistry(push, collaborators));
     const buildStarted = clock.now();
     const directory = await createStepDirectory(environment.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), saveState);
     let imageId;
@@ -2215,7 +2264,11 @@ async function buildImage(inputs, context, collaborators) {
             iidFile: (0,external_node_path_namespaceObject.join)(directory, 'image-id'),
             dockerConfig: credentials && (await writeDockerConfig(directory, registry.registry, credentials, userDockerConfig(environment), buildStateToLink(cli, environment))),
         };
-        imageId = await logger.group(`Build ${inputs.image}`, () => runBuild(cli, request, runCommand, logger));
+        imageId = await runPhase(collaborators, 'build', `Build ${inputs.image}`, async (span) => {
+            const id = await runBuild(cli, request, runCommand, logger);
+            span.setAttributes({ 'container.image.id': id });
+            return id;
+        }, { 'container.image.tags': metadata.tags });
     }
     catch (error) {
         // The group is folded by now; the lines that explain the failure go right above the error.
@@ -2238,12 +2291,12 @@ async function buildImage(inputs, context, collaborators) {
         const pushStarted = clock.now();
         const auth = credentials && pushAuthFor(registry.registry, credentials);
         // The Engine uploads a layer once however many tags ask for it at the same time.
-        const digests = await logger.group(`Push ${metadata.tags.length} tags to ${registry.registry}`, () => Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))));
+        const digests = await runPhase(collaborators, 'push', `Push ${metadata.tags.length} tags to ${registry.registry}`, () => Promise.all(metadata.tags.map(tag => pushTag(docker, inputs.image, tag, auth, logger))), { 'server.address': registry.registry });
         digest = digests[0];
         if (digests.some(other => other !== digest))
-            throw new RemoteError('Docker Engine', 'pushed one image under different digests', { remoteOutput: digests.join(', ') });
+            throw new errors/* RemoteError */.Hi('Docker Engine', 'pushed one image under different digests', { remoteOutput: digests.join(', ') });
         pushMs = clock.now() - pushStarted;
-        await logger.group(`Check the registry serves ${digest} for every tag`, () => verifyTags(registry, metadata.tags, digest, logger));
+        await runPhase(collaborators, 'digest check', `Check the registry serves ${digest} for every tag`, () => verifyTags(registry, metadata.tags, digest, logger), { 'container.image.repo_digests': [`${inputs.image}@${digest}`] });
     }
     const layers = image.RootFS.Layers?.length ?? 0;
     await logger.summary(formatSummary({ image: inputs.image, refs: metadata.refs, digest, sizeBytes: image.Size, layers, buildMs, pushMs }));
@@ -2284,18 +2337,23 @@ async function buildImage(inputs, context, collaborators) {
 async function run() {
     const logger = createActionsLogger();
     await runStep({
-        main: async () => {
-            const inputs = readInputs(new InputReader(process.env), logger);
-            // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
-            const { default: Docker } = await __nccwpck_require__.e(/* import() */ 879).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2879, 23));
-            return buildImage(inputs, readGitHubContext(process.env), {
-                docker: new Docker(),
-                runCommand: runCommand,
-                registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
-                clock: Date,
-                logger,
-                saveState: saveStepState,
-                environment: process.env,
+        main: () => {
+            const reader = new InputReader(process.env);
+            return traceStep({ name: 'build-image', taskType: 'build' }, { traceparent: parseTraceparent(reader.optional('traceparent')), logger }, async (tracer, root) => {
+                const inputs = readInputs(reader, logger);
+                root.setAttributes({ 'container.image.name': inputs.image });
+                // dockerode (with gRPC and ssh2) is most of this bundle's start-up time, and the post step never needs it.
+                const { default: Docker } = await __nccwpck_require__.e(/* import() */ 879).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2879, 23));
+                return buildImage(inputs, readGitHubContext(process.env), {
+                    docker: new Docker(),
+                    tracer,
+                    runCommand: runCommand,
+                    registry: new RegistryClient(inputs.image, registryCredentials(inputs)),
+                    clock: Date,
+                    logger,
+                    saveState: saveStepState,
+                    environment: process.env,
+                });
             });
         },
         outputs: (outputs) => ({
@@ -2319,6 +2377,13 @@ async function run() {
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 290:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("async_hooks");
 
 /***/ }),
 
@@ -2473,6 +2538,80 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
+
+/***/ }),
+
+/***/ 6246:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hi: () => (/* binding */ RemoteError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   tY: () => (/* binding */ FailureWithOutputs),
+/* harmony export */   xL: () => (/* binding */ ConfigError)
+/* harmony export */ });
+/* unused harmony export lastLine */
+/**
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
+ */
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+    }
+}
+/**
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
+ */
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
+    }
+}
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
+}
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+//# sourceMappingURL=errors.js.map
 
 /***/ })
 

@@ -23541,7 +23541,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8332);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2841);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -23550,7 +23550,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8332:
+/***/ 2841:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -23632,68 +23632,8 @@ function formatDuration(milliseconds) {
     return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
 }
 //# sourceMappingURL=duration.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/**
- * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
- * objects were checked). The step frame sets them, then fails the step with `cause`.
- */
-class FailureWithOutputs extends Error {
-    cause;
-    outputs;
-    name = 'FailureWithOutputs';
-    constructor(cause, outputs) {
-        super(errorMessage(cause), { cause });
-        this.cause = cause;
-        this.outputs = outputs;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
+// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
+var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
 // The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -23771,7 +23711,7 @@ class InputReader {
     required(name, expected) {
         const value = this.optional(name);
         if (value === undefined)
-            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
         return value;
     }
     /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
@@ -23781,7 +23721,7 @@ class InputReader {
             return fallback;
         const parsed = booleanSpellings[value];
         if (parsed === undefined)
-            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
         return parsed;
     }
     /** Items separated by newlines or commas, trimmed, blanks dropped. */
@@ -23799,7 +23739,7 @@ class InputReader {
         const value = this.optional(name) ?? fallback;
         const milliseconds = parseDuration(value);
         if (milliseconds === undefined) {
-            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
         }
         return milliseconds;
     }
@@ -23810,7 +23750,7 @@ class InputReader {
             return fallback;
         const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
         if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
         }
         return parsed;
     }
@@ -23818,7 +23758,7 @@ class InputReader {
     choice(name, choices, fallback) {
         const value = this.optional(name) ?? fallback;
         if (!choices.includes(value)) {
-            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
         }
         return value;
     }
@@ -23839,16 +23779,16 @@ class InputReader {
             const separator = line.indexOf('=');
             if (separator === -1) {
                 const shown = options.secret ? '' : ` ("${line}")`;
-                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
             }
             const pairKey = line.slice(0, separator).trim();
             if (!key.pattern.test(pairKey)) {
                 // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
                 const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
             }
             if (pairs.has(pairKey))
-                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
             pairs.set(pairKey, line.slice(separator + 1).trim());
         });
         return pairs;
@@ -23977,7 +23917,55 @@ function parseSshTarget(text, defaultUser) {
     return { user, host, port, label: text.trim() };
 }
 //# sourceMappingURL=ssh-target.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/tracer.js
+
+/** The span when nothing is recorded. */
+const noopSpan = { setAttributes: () => undefined, addEvent: () => undefined };
+/** The tracer when nothing is exported: runs the work, records nothing. */
+const noopTracer = {
+    span: (_name, _attributes, work) => work(noopSpan),
+    recordSpan: () => undefined,
+    traceparent: () => undefined,
+};
+/** Whether the environment asks for traces: the OpenTelemetry SDK's own variables, the same as for any service. */
+function tracesRequested(environment) {
+    if (environment.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true')
+        return false;
+    if (environment.OTEL_TRACES_EXPORTER?.trim() === 'none')
+        return false;
+    return Boolean(environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || environment.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+}
+/**
+ * Tracing over OTLP/HTTP when the environment configures an endpoint, else `undefined`. The SDK is imported only
+ * here, on demand: a step without an endpoint loads none of it.
+ */
+async function startTracing(environment, options) {
+    if (!tracesRequested(environment))
+        return undefined;
+    const { createOtlpTracing } = await Promise.all(/* import() */[__nccwpck_require__.e(268), __nccwpck_require__.e(201)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1582));
+    return createOtlpTracing(environment, options);
+}
+const traceparentPattern = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** A `traceparent` input: blank is none (an earlier step that did not trace gives an empty output); else W3C's form. */
+function parseTraceparent(value) {
+    if (value === undefined)
+        return undefined;
+    if (!traceparentPattern.test(value)) {
+        throw new errors/* ConfigError */.xL('traceparent', `is not a W3C traceparent ("${value}")`, 'Pass the traceparent output of an earlier step, e.g. 00-<32 hex>-<16 hex>-01.');
+    }
+    return value;
+}
+/** The trace ID in a `traceparent`. */
+function traceIdOf(traceparent) {
+    return traceparent.split('-')[1];
+}
+/** A phase both in the log (a group ending with its duration) and in the trace (a span named `span`). */
+function runPhase(collaborators, span, title, work, attributes = {}) {
+    return collaborators.tracer.span(span, attributes, current => collaborators.logger.group(title, () => work(current)));
+}
+//# sourceMappingURL=tracer.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 
@@ -24879,13 +24867,13 @@ function setOutputs(outputs) {
  */
 function failStep(error) {
     resumeCommands();
-    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
         debug(redactSecrets(error.stack));
     }
-    if (error instanceof RemoteError && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
     // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
     // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
     // @github/local-action swaps in only records the failure.
     process.exitCode = 1;
@@ -24906,7 +24894,7 @@ async function runStep(frame) {
         }
     }
     catch (error) {
-        if (error instanceof FailureWithOutputs) {
+        if (error instanceof errors/* FailureWithOutputs */.tY) {
             setOutputs(frame.outputs(error.outputs));
             failStep(error.cause);
         }
@@ -24916,7 +24904,68 @@ async function runStep(frame) {
     }
 }
 //# sourceMappingURL=step.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/trace-step.js
+
+
+
+
+/**
+ * The root span's attributes, from the runner's `GITHUB_*` variables, after OpenTelemetry's CI/CD and VCS semantic
+ * conventions: the workflow is the pipeline, this step its task, and the run's URL is the attempt's page.
+ */
+function pipelineAttributes(action, environment) {
+    const server = environment.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = environment.GITHUB_REPOSITORY;
+    const runId = environment.GITHUB_RUN_ID;
+    const attempt = environment.GITHUB_RUN_ATTEMPT;
+    const runUrl = repository && runId ? `${server}/${repository}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined;
+    const refType = environment.GITHUB_REF_TYPE;
+    return {
+        'cicd.pipeline.name': environment.GITHUB_WORKFLOW,
+        'cicd.pipeline.run.id': runId,
+        'cicd.pipeline.run.url.full': runUrl,
+        'cicd.pipeline.task.name': action.name,
+        'cicd.pipeline.task.run.id': runId && environment.GITHUB_JOB ? `${runId}/${attempt ?? '1'}/${environment.GITHUB_JOB}/${environment.GITHUB_ACTION ?? ''}` : undefined,
+        'cicd.pipeline.task.type': action.taskType,
+        'cicd.worker.name': environment.RUNNER_NAME,
+        'vcs.repository.url.full': repository ? `${server}/${repository}` : undefined,
+        'vcs.repository.name': repository?.split('/')[1],
+        'vcs.ref.head.revision': environment.GITHUB_SHA,
+        'vcs.ref.head.name': environment.GITHUB_HEAD_REF || environment.GITHUB_REF_NAME,
+        'vcs.ref.head.type': refType === 'tag' || refType === 'branch' ? refType : undefined,
+    };
+}
+/**
+ * Runs a step's work as one trace when the environment names an OTLP endpoint (see tracer.ts), continuing
+ * `traceparent` when given, and sets the `trace-id` and `traceparent` outputs before the work starts, so that a step
+ * that fails still hands them on. The work reads its inputs inside, so that a bad one fails the trace too, and puts
+ * what it learns of the run on `root`. Without an endpoint, `work` gets `noopTracer` and nothing is loaded.
+ */
+async function traceStep(action, request, work) {
+    const environment = request.environment ?? process.env;
+    const warn = (message) => request.logger.warning(message);
+    // Tracing is never a reason for a step to fail: an SDK that cannot start is one warning, and no trace.
+    const tracing = await startTracing(environment, { serviceName: action.name, warn, redact: redactSecrets }).catch((error) => {
+        warn(`OpenTelemetry: could not start tracing (${redactSecrets((0,errors/* errorMessage */.gJ)(error))}); the step goes on without it.`);
+        return undefined;
+    });
+    if (!tracing)
+        return work(noopTracer, noopSpan);
+    try {
+        return await tracing.root(action.name, pipelineAttributes(action, environment), request.traceparent, root => {
+            const traceparent = tracing.tracer.traceparent();
+            if (traceparent)
+                setOutputs({ 'trace-id': traceIdOf(traceparent), traceparent });
+            return work(tracing.tracer, root);
+        });
+    }
+    finally {
+        await tracing.shutdown();
+    }
+}
+//# sourceMappingURL=trace-step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
+
 
 
 //# sourceMappingURL=index.js.map
@@ -25057,7 +25106,7 @@ const { Client, utils } = lib;
  * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
  * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
  */
-class UnfinishedCommand extends RemoteError {
+class UnfinishedCommand extends errors/* RemoteError */.Hi {
     timedOut;
     constructor(where, what, options, 
     /** Past its deadline, as opposed to a connection lost under it. */
@@ -25071,13 +25120,13 @@ function readPrivateKey(text, input) {
     const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
     if (parsed instanceof Error) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
-        throw new ConfigError(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
+        throw new errors/* ConfigError */.xL(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
             ? 'Use a deploy key without a passphrase, kept in a secret.'
             : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key?.isPrivateKey())
-        throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+        throw new errors/* ConfigError */.xL(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
     return key;
 }
 /**
@@ -25102,21 +25151,21 @@ function connectSsh(target, credentials, options = {}) {
         };
         // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
         // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
-        const timer = setTimeout(() => fail(new RemoteError(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
-        const onClosed = () => fail(new RemoteError(where, 'the SSH connection closed before the handshake finished'));
+        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
         const onError = (error) => {
             if (hostKeyProblem) {
-                fail(new RemoteError(where, hostKeyProblem, { cause: error }));
+                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
             }
             else if (error.level === 'client-authentication') {
                 const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                fail(new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
                     cause: error,
                     next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
                 }));
             }
             else {
-                fail(new RemoteError(where, 'could not connect', { cause: error, remoteOutput: errorMessage(error) }));
+                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
             }
         };
         client.on('error', onError).on('end', onClosed).on('close', onClosed);
@@ -25182,7 +25231,7 @@ function wrapClient(client, target, where) {
     // `what` names the command in the error when `timeoutMs` passes.
     const execute = (argv, options, what) => new Promise((resolve, reject) => {
         if (lost) {
-            reject(new RemoteError(where, 'the SSH connection was lost', { cause: lost, remoteOutput: errorMessage(lost) }));
+            reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
             return;
         }
         const stdout = [];
@@ -25195,7 +25244,7 @@ function wrapClient(client, target, where) {
                 // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
                 const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
                 const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new RemoteError(where, problem, { cause: error, remoteOutput: errorMessage(error) }));
+                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 return;
             }
             if (timedOut) {
@@ -25210,7 +25259,7 @@ function wrapClient(client, target, where) {
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || errorMessage(cause) }, false));
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
                 }
                 else {
                     resolve(result);
@@ -25235,14 +25284,14 @@ function wrapClient(client, target, where) {
         async run(what, argv, options = {}) {
             const result = await execute(argv, options, what);
             if (result.code !== 0) {
-                throw new RemoteError(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
+                throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
             }
             return result.stdout;
         },
         openTunnel: (host, port) => new Promise((resolve, reject) => {
             client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
                 if (error)
-                    reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: errorMessage(error) }));
+                    reject(new errors/* RemoteError */.Hi(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 else
                     resolve(channel);
             });
@@ -25282,7 +25331,7 @@ function readSshCredentials(reader, hosts) {
     const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
     const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
     if (knownHosts.invalidLines.length > 0) {
-        throw new ConfigError('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
     }
     return { privateKey, knownHosts };
 }
@@ -25318,12 +25367,12 @@ function probe(stream, path, timeoutMs) {
             });
             response.on('error', error => {
                 clearTimeout(timer);
-                resolve({ status: response.statusCode, detail: errorMessage(error) });
+                resolve({ status: response.statusCode, detail: (0,errors/* errorMessage */.gJ)(error) });
             });
         });
         call.on('error', error => {
             clearTimeout(timer);
-            resolve({ status: undefined, detail: errorMessage(error) });
+            resolve({ status: undefined, detail: (0,errors/* errorMessage */.gJ)(error) });
         });
         call.end();
     });
@@ -25371,21 +25420,21 @@ function parseMonitStatus(code, output) {
 function planMonitChecks(service, settings, status, host) {
     const fix = 'Install Monit there with its HTTP interface on (set httpd unixsocket … or port …, which monit unmonitor talks to), or leave monit out.';
     if (status.kind === 'absent')
-        throw new ConfigError('monit', `is set, but ${host} has no monit command`, fix);
+        throw new errors/* ConfigError */.xL('monit', `is set, but ${host} has no monit command`, fix);
     if (status.kind === 'silent')
-        throw new ConfigError('monit', `is set, but Monit on ${host} does not answer (${status.said})`, fix);
+        throw new errors/* ConfigError */.xL('monit', `is set, but Monit on ${host} does not answer (${status.said})`, fix);
     const names = status.checks.filter(check => check.type !== 'System').map(check => check.name);
     const written = settings.writeCheck ? writtenCheckNames(service).filter(name => names.includes(name)) : [];
     if (settings.checks === 'convention') {
         const found = names.filter(name => name === service || name.startsWith(`${service}-`));
         if (found.length === 0 && !settings.writeCheck) {
-            throw new ConfigError('monit', `is true, but ${host}'s Monit has no check named ${service} or ${service}-… (it has ${names.length ? names.join(', ') : 'none'})`, 'Name the checks in the input, rename them after the service, or set monit-check: write for the deploy to write its own.');
+            throw new errors/* ConfigError */.xL('monit', `is true, but ${host}'s Monit has no check named ${service} or ${service}-… (it has ${names.length ? names.join(', ') : 'none'})`, 'Name the checks in the input, rename them after the service, or set monit-check: write for the deploy to write its own.');
         }
         return found;
     }
     const missing = settings.checks.filter(name => !names.includes(name));
     if (missing.length) {
-        throw new ConfigError('monit', `names ${missing.join(', ')}, which ${host}'s Monit does not have (it has ${names.length ? names.join(', ') : 'none'})`, 'Name checks from monit summary on that host.');
+        throw new errors/* ConfigError */.xL('monit', `names ${missing.join(', ')}, which ${host}'s Monit does not have (it has ${names.length ? names.join(', ') : 'none'})`, 'Name checks from monit summary on that host.');
     }
     return [...new Set([...settings.checks, ...written])];
 }
@@ -25419,6 +25468,21 @@ function versionOf(image) {
     if (ref.tag !== undefined)
         return ref.tag;
     return `sha256-${(ref.digest ?? '').slice('sha256:'.length, 'sha256:'.length + 12)}`;
+}
+/** The variable the deploy sets in the release's env file when the inputs do not. */
+const resourceAttributesVariable = 'OTEL_RESOURCE_ATTRIBUTES';
+/**
+ * OTEL_RESOURCE_ATTRIBUTES for the app's containers, so that the app's own telemetry names its release: the version,
+ * the environment when the inputs name one, and the commit when the version is one (build-image tags the full SHA).
+ * Values are percent-encoded, as the variable's format asks.
+ */
+function releaseResourceAttributes(version, environment) {
+    const attributes = [
+        ['service.version', version],
+        ['deployment.environment.name', environment],
+        ['vcs.ref.head.revision', /^[0-9a-f]{40}$/.test(version) ? version : undefined],
+    ];
+    return attributes.flatMap(([key, value]) => (value === undefined ? [] : [`${key}=${encodeURIComponent(value)}`])).join(',');
 }
 /** Where a service keeps its lock, history and env files on a host. */
 function servicePaths(service) {
@@ -26431,9 +26495,9 @@ class DeployHost {
         }, args), { stdin: envContent ?? '', timeoutMs: limitsMs.start })
             .catch(error => (error instanceof UnfinishedCommand ? discard(error) : Promise.reject(error)));
         // The last line: a login shell may print a banner first.
-        const port = appPort === undefined ? undefined : Number(lastLine(output));
+        const port = appPort === undefined ? undefined : Number((0,errors/* lastLine */.fM)(output));
         if (appPort !== undefined && !Number.isInteger(port)) {
-            await discard(new RemoteError(this.label, `started ${name} but could not read its published port`, { remoteOutput: output }));
+            await discard(new errors/* RemoteError */.Hi(this.label, `started ${name} but could not read its published port`, { remoteOutput: output }));
         }
         return { name, role: spec.role, version: release.version, image: release.image, running: true, port };
     }
@@ -26467,7 +26531,7 @@ class DeployHost {
             .catch(error => {
             if (!(error instanceof UnfinishedCommand && error.timedOut))
                 throw error;
-            throw new RemoteError(this.label, `pre-deploy did not finish within ${formatDuration(timeoutMs)}`, {
+            throw new errors/* RemoteError */.Hi(this.label, `pre-deploy did not finish within ${formatDuration(timeoutMs)}`, {
                 cause: error,
                 next: `Its container ${name} goes on running, and deploys of ${this.service} wait until it ends: docker logs -f ${name} to follow it, docker stop ${name} to end it.`,
             });
@@ -26490,7 +26554,7 @@ class DeployHost {
     }
     async containerState(name) {
         const output = await this.connection.run(`inspecting ${name}`, scriptArgv(inspectScript, { name }), stepLimit);
-        const [status = '', health = '', exitCode = '0', restartCount = '0', oomKilled = 'false', memoryLimit = '0', oomEvents = '0'] = (lastLine(output) ?? '').split('|');
+        const [status = '', health = '', exitCode = '0', restartCount = '0', oomKilled = 'false', memoryLimit = '0', oomEvents = '0'] = ((0,errors/* lastLine */.fM)(output) ?? '').split('|');
         return {
             status,
             health: health === '' ? undefined : health,
@@ -26544,7 +26608,7 @@ class DeployHost {
             // changed nothing.
             if (!(error instanceof UnfinishedCommand))
                 throw error;
-            throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', errorMessage(error));
+            throw new CutoverError(this.label, true, 'the cutover did not finish, so traffic may already go to the new container', (0,errors/* errorMessage */.gJ)(error));
         });
         const marks = Object.fromEntries([...result.stdout.matchAll(/^(\w+) (\d+)$/gm)].map(match => [match[1], Number(match[2])]));
         const warnings = [...result.stdout.matchAll(/^warning (.+)$/gm)].map(match => match[1]);
@@ -26573,7 +26637,7 @@ class DeployHost {
             health: healthPath.replace(/\?.*/, ''),
             haproxy_pid_file: haproxy.pidFile,
         }), { stdin: mode === 'on' ? page : '', ...stepLimit });
-        return lastLine(output) === 'was on';
+        return (0,errors/* lastLine */.fM)(output) === 'was on';
     }
     /** What Monit on the host has: see parseMonitStatus. */
     async readMonit() {
@@ -26588,14 +26652,14 @@ class DeployHost {
         if (checks.length === 0)
             return false;
         const output = await this.connection.run(`${mode === 'unmonitor' ? 'unmonitoring' : 'monitoring'} ${checks.join(', ')} in Monit`, scriptArgv(monitScript, { mode, file: '', lock_dir: this.paths.lock, token }, checks), stepLimit);
-        return lastLine(output) !== 'not held';
+        return (0,errors/* lastLine */.fM)(output) !== 'not held';
     }
     /** Writes the service's Monit checks (see renderMonitCheck) for its live container `container`, and reloads Monit. */
     async writeMonitCheck(container, healthPath) {
         const section = haproxy.sectionFile(this.service);
-        const listener = Number(lastLine(await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit)));
+        const listener = Number((0,errors/* lastLine */.fM)(await this.connection.run('reading the HAProxy listener', ['sed', '-n', 's/^  bind 127\\.0\\.0\\.1:\\([0-9][0-9]*\\)$/\\1/p', section], stepLimit)));
         if (!Number.isInteger(listener) || listener === 0)
-            throw new RemoteError(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
+            throw new errors/* RemoteError */.Hi(this.label, `has no HAProxy listener for ${this.service} in ${section}`);
         await this.connection.run('writing the Monit check', scriptArgv(monitScript, { mode: 'write', file: monitCheckFile(this.service), lock_dir: this.paths.lock, token: '' }, writtenCheckNames(this.service)), { stdin: renderMonitCheck(this.service, { port: listener, healthPath }, container), ...stepLimit });
     }
     /** After a successful deploy: removes stopped containers, prunes releases no longer kept, releases the lock. */
@@ -26698,7 +26762,7 @@ function parseManifest(text, platform) {
     return { digest: entry.Descriptor?.digest, layerBytes: layers.reduce((sum, layer) => sum + (layer.size ?? 0), 0) };
 }
 /** A failed cutover; `switched` is true only when the service's traffic already goes to the new container. */
-class CutoverError extends RemoteError {
+class CutoverError extends errors/* RemoteError */.Hi {
     switched;
     constructor(host, switched, what, remoteOutput) {
         super(host, what, { remoteOutput });
@@ -26731,7 +26795,7 @@ function parseState(output) {
 function parseMemoryReport(output) {
     const available = /^available (\d+)$/m.exec(output)?.[1];
     if (available === undefined)
-        throw new RemoteError('host', 'gave no MemAvailable from /proc/meminfo', { remoteOutput: output });
+        throw new errors/* RemoteError */.Hi('host', 'gave no MemAvailable from /proc/meminfo', { remoteOutput: output });
     const usage = new Map();
     for (const match of output.matchAll(/^([^\t\n]+)\t([\d.]+)\s*([KMGT]?i?B)?(?:\s|$)/gm)) {
         const unit = (match[3] ?? 'B').replace('i', '');
@@ -26784,15 +26848,15 @@ function quote(text) {
 function parseMemory(input, text) {
     const match = memoryPattern.exec(text);
     if (!match) {
-        throw new ConfigError(input, `is not a size (${quote(text)})`, 'Write a number with a unit b, k, m or g, such as 512m or 1.5g.');
+        throw new errors/* ConfigError */.xL(input, `is not a size (${quote(text)})`, 'Write a number with a unit b, k, m or g, such as 512m or 1.5g.');
     }
     const [, amount = '', unit, unitBeforeB] = match;
     const bytes = Math.floor(Number(amount) * (memoryUnits[(unit ?? unitBeforeB ?? '').toLowerCase()] ?? 1));
     if (bytes < minimumMemoryBytes) {
-        throw new ConfigError(input, `is ${formatBytes(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
+        throw new errors/* ConfigError */.xL(input, `is ${formatBytes(bytes, 'binary')} (${quote(text)}), below Docker's minimum of 6 MiB`, 'Give at least 6m; a number without a unit is bytes.');
     }
     if (!Number.isSafeInteger(bytes))
-        throw new ConfigError(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
+        throw new errors/* ConfigError */.xL(input, `is too large (${quote(text)})`, 'Give the limit in m or g, such as 512m or 2g.');
     return bytes;
 }
 /** A number of CPUs such as `0.5`, `1` or `1.5`, with at most 3 decimals, normalised (`01.50` is `1.5`). */
@@ -26800,7 +26864,7 @@ function parseCpus(input, text) {
     const match = cpusPattern.exec(text);
     const normalised = match ? `${Number(match[1])}${match[2] && Number(match[2]) > 0 ? `.${match[2].replace(/0+$/, '')}` : ''}` : undefined;
     if (normalised === undefined || Number(normalised) < 0.01) {
-        throw new ConfigError(input, `is not a number of CPUs from 0.01 up (${quote(text)})`, 'Write a number with at most 3 decimals, such as 0.5, 1 or 1.5.');
+        throw new errors/* ConfigError */.xL(input, `is not a number of CPUs from 0.01 up (${quote(text)})`, 'Write a number with at most 3 decimals, such as 0.5, 1 or 1.5.');
     }
     return normalised;
 }
@@ -26811,7 +26875,7 @@ function parseStopSignal(input, text) {
         ? Object.keys(stopSignals).find(signal => stopSignals[signal] === Number(text))
         : Object.keys(stopSignals).find(signal => upper === signal || upper === `SIG${signal}`);
     if (name === undefined) {
-        throw new ConfigError(input, `is not a stop signal (${quote(text)})`, `Use one of ${Object.keys(stopSignals).join(', ')}, such as TERM or SIGTERM.`);
+        throw new errors/* ConfigError */.xL(input, `is not a stop signal (${quote(text)})`, `Use one of ${Object.keys(stopSignals).join(', ')}, such as TERM or SIGTERM.`);
     }
     return `SIG${name}`;
 }
@@ -26826,10 +26890,10 @@ function readNetwork(reader) {
     if (network.startsWith('container:')) {
         // Docker refuses a published port in another container's network namespace, and two releases side by side
         // cannot both listen there.
-        throw new ConfigError('network', `cannot join another container's network (${quote(network)}): the app's port could not be published`, 'Use bridge, host, none or a network made with docker network create.');
+        throw new errors/* ConfigError */.xL('network', `cannot join another container's network (${quote(network)}): the app's port could not be published`, 'Use bridge, host, none or a network made with docker network create.');
     }
     if (!networkPattern.test(network)) {
-        throw new ConfigError('network', `is not a network name (${quote(network)})`, 'Use bridge, host, none or the name of a network made with docker network create: letters, digits, "_", "." and "-".');
+        throw new errors/* ConfigError */.xL('network', `is not a network name (${quote(network)})`, 'Use bridge, host, none or the name of a network made with docker network create: letters, digits, "_", "." and "-".');
     }
     return network;
 }
@@ -26840,11 +26904,11 @@ function readAddHosts(reader) {
         const bracketed = /^\[(.*)\]$/.exec(entry.slice(separator + 1));
         const address = bracketed ? (bracketed[1] ?? '') : entry.slice(separator + 1);
         if (separator === -1 || !isHostname(name)) {
-            throw new ConfigError('add-hosts', `has an entry that is not name:address (${quote(entry)})`, 'Write a hostname, ":" and an address, such as db:10.0.0.5.');
+            throw new errors/* ConfigError */.xL('add-hosts', `has an entry that is not name:address (${quote(entry)})`, 'Write a hostname, ":" and an address, such as db:10.0.0.5.');
         }
         // No IPv6 zone (`%eth0`): Docker refuses one.
         if (address !== 'host-gateway' && !(0,external_node_net_namespaceObject.isIPv4)(address) && !((0,external_node_net_namespaceObject.isIPv6)(address) && !address.includes('%'))) {
-            throw new ConfigError('add-hosts', `has an address that is not an IP address or host-gateway (${quote(entry)})`, 'Give an IPv4 or IPv6 address, or host-gateway for the host itself, such as db:host-gateway.');
+            throw new errors/* ConfigError */.xL('add-hosts', `has an address that is not an IP address or host-gateway (${quote(entry)})`, 'Give an IPv4 or IPv6 address, or host-gateway for the host itself, such as db:host-gateway.');
         }
         return `${name}:${address}`;
     });
@@ -26869,22 +26933,22 @@ function readVolumes(reader) {
         const [source = '', target = '', options, ...rest] = line.split(':');
         const fix = 'Write source:target[:ro], with an absolute host path or a volume name as source, such as /srv/uploads:/rails/public/uploads.';
         if (rest.length > 0 || target === '')
-            throw new ConfigError('volumes', `has a line that is not source:target[:options] (${quote(line)})`, fix);
+            throw new errors/* ConfigError */.xL('volumes', `has a line that is not source:target[:options] (${quote(line)})`, fix);
         if (source.startsWith('/') ? !isPlainAbsolutePath(source) : !volumeNamePattern.test(source)) {
-            throw new ConfigError('volumes', `has a source that is neither a plain absolute path nor a volume name (${quote(line)})`, 'Use an absolute host path of letters, digits, "_", "." and "-" (no ".."), or a volume name of two or more such characters.');
+            throw new errors/* ConfigError */.xL('volumes', `has a source that is neither a plain absolute path nor a volume name (${quote(line)})`, 'Use an absolute host path of letters, digits, "_", "." and "-" (no ".."), or a volume name of two or more such characters.');
         }
         if (target === '/' || !isPlainAbsolutePath(target)) {
-            throw new ConfigError('volumes', `has a target that is not a plain absolute path below / (${quote(line)})`, 'Use an absolute container path of letters, digits, "_", "." and "-" (no ".."), such as /rails/storage.');
+            throw new errors/* ConfigError */.xL('volumes', `has a target that is not a plain absolute path below / (${quote(line)})`, 'Use an absolute container path of letters, digits, "_", "." and "-" (no ".."), such as /rails/storage.');
         }
         if (options !== undefined) {
             const words = options.split(',');
             const has = (...choices) => words.filter(word => choices.includes(word)).length;
             if (!words.every(word => volumeOptions.includes(word)) || has('ro', 'rw') > 1 || has('z', 'Z') > 1) {
-                throw new ConfigError('volumes', `has options other than ro or rw, and z or Z (${quote(line)})`, 'Write :ro for read-only, or leave the options out.');
+                throw new errors/* ConfigError */.xL('volumes', `has options other than ro or rw, and z or Z (${quote(line)})`, 'Write :ro for read-only, or leave the options out.');
             }
         }
         if (targets.has(target))
-            throw new ConfigError('volumes', `mounts two volumes at ${target}`, 'Keep one line per target.');
+            throw new errors/* ConfigError */.xL('volumes', `mounts two volumes at ${target}`, 'Keep one line per target.');
         targets.add(target);
         return line;
     });
@@ -26893,7 +26957,7 @@ function readLabels(reader) {
     const labels = reader.keyValues('labels', { key: labelKey });
     for (const key of labels.keys()) {
         if (key.startsWith(reservedLabelPrefix)) {
-            throw new ConfigError('labels', `sets "${key}", one of the action's own labels`, `Use a key outside ${reservedLabelPrefix}, such as com.example.team.`);
+            throw new errors/* ConfigError */.xL('labels', `sets "${key}", one of the action's own labels`, `Use a key outside ${reservedLabelPrefix}, such as com.example.team.`);
         }
     }
     return labels;
@@ -26902,7 +26966,7 @@ function readLabels(reader) {
 function readMatching(reader, name, pattern, expected, fix) {
     const value = reader.optional(name);
     if (value !== undefined && !pattern.test(value))
-        throw new ConfigError(name, `is not ${expected} (${quote(value)})`, fix);
+        throw new errors/* ConfigError */.xL(name, `is not ${expected} (${quote(value)})`, fix);
     return value;
 }
 /** Parses and checks the container inputs. */
@@ -26993,15 +27057,15 @@ function defaultRole(defaults) {
 function parseRoles(text, defaults) {
     const document = (0,dist/* parseDocument */.Tp)(text, { uniqueKeys: true });
     if (document.errors.length) {
-        throw new ConfigError('roles', `is not valid YAML (${document.errors[0].message.split('\n')[0]})`, `Write a map of roles, e.g. ${example}.`);
+        throw new errors/* ConfigError */.xL('roles', `is not valid YAML (${document.errors[0].message.split('\n')[0]})`, `Write a map of roles, e.g. ${example}.`);
     }
     const root = document.contents;
     if (!(0,dist/* isMap */.jh)(root) || root.items.length === 0)
-        throw new ConfigError('roles', 'is not a map of role names to settings', `Write e.g. ${example}.`);
+        throw new errors/* ConfigError */.xL('roles', 'is not a map of role names to settings', `Write e.g. ${example}.`);
     const roles = root.items.map(pair => {
         const name = (0,dist/* isScalar */.jn)(pair.key) ? String(pair.key.value) : '';
         if (!roleNamePattern.test(name) || name === 'pre-deploy') {
-            throw new ConfigError('roles', `has a role named "${name.slice(0, 40)}"`, 'Name roles with up to 30 lower-case letters, digits and "-" (pre-deploy is taken), such as web or sidekiq.');
+            throw new errors/* ConfigError */.xL('roles', `has a role named "${name.slice(0, 40)}"`, 'Name roles with up to 30 lower-case letters, digits and "-" (pre-deploy is taken), such as web or sidekiq.');
         }
         const value = pair.value;
         const settings = new Map();
@@ -27009,19 +27073,19 @@ function parseRoles(text, defaults) {
             for (const item of value.items) {
                 const key = (0,dist/* isScalar */.jn)(item.key) ? String(item.key.value) : '';
                 if (!roleKeys.includes(key)) {
-                    throw new ConfigError('roles', `gives ${name} an unknown setting "${key.slice(0, 40)}"`, `A role takes ${roleKeys.join(', ')}.`);
+                    throw new errors/* ConfigError */.xL('roles', `gives ${name} an unknown setting "${key.slice(0, 40)}"`, `A role takes ${roleKeys.join(', ')}.`);
                 }
                 settings.set(key, (0,dist/* isScalar */.jn)(item.value) ? item.value.value : (0,dist/* isSeq */.oP)(item.value) ? item.value.toJSON() : item.value?.toJSON());
             }
         }
         else if (!((0,dist/* isScalar */.jn)(value) && value.value === null) && value !== null) {
-            throw new ConfigError('roles', `gives ${name} settings that are not a map`, `Write e.g. ${example}.`);
+            throw new errors/* ConfigError */.xL('roles', `gives ${name} settings that are not a map`, `Write e.g. ${example}.`);
         }
         return readRole(name, settings, defaults);
     });
     const traffic = roles.filter(role => role.traffic);
     if (traffic.length > 1) {
-        throw new ConfigError('roles', `has more than one role that takes traffic (${traffic.map(role => role.name).join(', ')})`, 'A service has one front: set traffic: false on the others, or deploy them as a service of their own.');
+        throw new errors/* ConfigError */.xL('roles', `has more than one role that takes traffic (${traffic.map(role => role.name).join(', ')})`, 'A service has one front: set traffic: false on the others, or deploy them as a service of their own.');
     }
     return roles;
 }
@@ -27032,31 +27096,31 @@ function readRole(name, settings, defaults) {
         if (value === undefined || value === null)
             return undefined;
         if (typeof value === 'object')
-            throw new ConfigError(where(key), 'is not a single value', 'Write one value, such as 512m or 30s.');
+            throw new errors/* ConfigError */.xL(where(key), 'is not a single value', 'Write one value, such as 512m or 30s.');
         return String(value).trim();
     };
     const trafficText = text('traffic');
     if (trafficText !== undefined && trafficText !== 'true' && trafficText !== 'false') {
-        throw new ConfigError(where('traffic'), `must be true or false, not "${trafficText}"`, 'Write traffic: true for the role behind nginx.');
+        throw new errors/* ConfigError */.xL(where('traffic'), `must be true or false, not "${trafficText}"`, 'Write traffic: true for the role behind nginx.');
     }
     const traffic = trafficText === undefined ? name === 'web' && defaults.traffic : trafficText === 'true';
     if (traffic && !defaults.traffic) {
-        throw new ConfigError(where('traffic'), 'is true while proxy is none', 'Set proxy: nginx, or traffic: false for this role.');
+        throw new errors/* ConfigError */.xL(where('traffic'), 'is true while proxy is none', 'Set proxy: nginx, or traffic: false for this role.');
     }
     const stopTimeoutText = text('stop-timeout');
     const stopTimeoutMs = stopTimeoutText === undefined ? defaults.stopTimeoutMs : parseDuration(stopTimeoutText);
     if (stopTimeoutMs === undefined)
-        throw new ConfigError(where('stop-timeout'), `is not a duration ("${stopTimeoutText}")`, 'Write e.g. 30s or 2m.');
+        throw new errors/* ConfigError */.xL(where('stop-timeout'), `is not a duration ("${stopTimeoutText}")`, 'Write e.g. 30s or 2m.');
     const order = text('order') ?? 'start-first';
     if (order !== 'start-first' && order !== 'stop-first') {
-        throw new ConfigError(where('order'), `must be start-first or stop-first, not "${order}"`, 'stop-first bounds the peak memory of a worker.');
+        throw new errors/* ConfigError */.xL(where('order'), `must be start-first or stop-first, not "${order}"`, 'stop-first bounds the peak memory of a worker.');
     }
     if (traffic && order === 'stop-first') {
-        throw new ConfigError(where('order'), 'is stop-first for the role that takes traffic', 'It must be start-first, so that no request finds nothing.');
+        throw new errors/* ConfigError */.xL(where('order'), 'is stop-first for the role that takes traffic', 'It must be start-first, so that no request finds nothing.');
     }
     const replace = text('replace') ?? 'after-traffic';
     if (replace !== 'before-traffic' && replace !== 'after-traffic') {
-        throw new ConfigError(where('replace'), `must be before-traffic or after-traffic, not "${replace}"`, 'after-traffic is the usual choice.');
+        throw new errors/* ConfigError */.xL(where('replace'), `must be before-traffic or after-traffic, not "${replace}"`, 'after-traffic is the usual choice.');
     }
     const memory = text('memory');
     const cpus = text('cpus');
@@ -27082,12 +27146,12 @@ function readCommand(input, value) {
         return undefined;
     const words = Array.isArray(value) ? value.map(item => String(item)) : typeof value === 'string' ? value.trim().split(/\s+/) : undefined;
     if (!words || words.length === 0 || words[0] === '')
-        throw new ConfigError(input, 'is empty or not a command', 'Write e.g. cmd: bundle exec sidekiq.');
+        throw new errors/* ConfigError */.xL(input, 'is empty or not a command', 'Write e.g. cmd: bundle exec sidekiq.');
     if (!Array.isArray(value) && /["'\\$`]/.test(value)) {
-        throw new ConfigError(input, 'has quotes or shell characters, which no shell reads here', 'Write it as a list, one argument per item: [bundle, exec, sidekiq].');
+        throw new errors/* ConfigError */.xL(input, 'has quotes or shell characters, which no shell reads here', 'Write it as a list, one argument per item: [bundle, exec, sidekiq].');
     }
     if (words.some(word => word.includes('\n') || word.includes('\0')))
-        throw new ConfigError(input, 'has a line break in an argument', 'Keep each argument on one line.');
+        throw new errors/* ConfigError */.xL(input, 'has a line break in an argument', 'Keep each argument on one line.');
     return words;
 }
 function readHosts(input, value, defaults) {
@@ -27104,12 +27168,12 @@ function readHosts(input, value, defaults) {
         const target = parseSshTarget(item, defaults.sshUser);
         const label = target && known.get(key(target));
         if (label === undefined) {
-            throw new ConfigError(input, `names "${item}", which is not one of the hosts`, 'List hosts that the hosts input names, as written there.');
+            throw new errors/* ConfigError */.xL(input, `names "${item}", which is not one of the hosts`, 'List hosts that the hosts input names, as written there.');
         }
         return label;
     });
     if (labels.length === 0)
-        throw new ConfigError(input, 'is empty', 'List at least one host, or leave hosts out for every host.');
+        throw new errors/* ConfigError */.xL(input, 'is empty', 'List at least one host, or leave hosts out for every host.');
     return [...new Set(labels)];
 }
 /** The roles in the order they move: workers that go first, the traffic role, then the other workers; as written. */
@@ -27153,54 +27217,54 @@ function readInputs(reader, logger) {
     const sshUser = reader.optional('ssh-user') ?? 'root';
     const hostTexts = reader.list('hosts');
     if (hostTexts.length === 0)
-        throw new ConfigError('hosts', 'is required', 'List the hosts, one [user@]host[:port] per line.');
+        throw new errors/* ConfigError */.xL('hosts', 'is required', 'List the hosts, one [user@]host[:port] per line.');
     const hosts = hostTexts.map(text => {
         const target = parseSshTarget(text, sshUser);
         if (!target)
-            throw new ConfigError('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
+            throw new errors/* ConfigError */.xL('hosts', `has an invalid host "${text}"`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
         return target;
     });
     const ssh = readSshCredentials(reader, 'every host');
     const service = reader.required('service', 'a name such as web');
     if (!servicePattern.test(service)) {
-        throw new ConfigError('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
+        throw new errors/* ConfigError */.xL('service', `must be at most 63 lower-case letters, digits and "-", starting with a letter or digit (got "${service.length > 80 ? `${service.slice(0, 80)}…` : service}")`, 'Use a name such as web or circuitverse-web.');
     }
     const rollback = reader.boolean('rollback', false);
     const rollbackTo = reader.optional('rollback-to');
     const image = reader.optional('image');
     const maintenance = reader.optional('maintenance') === undefined ? undefined : reader.choice('maintenance', ['on', 'off'], 'off');
     if (maintenance !== undefined && (image !== undefined || rollback || rollbackTo !== undefined)) {
-        throw new ConfigError('maintenance', 'switches maintenance mode in a run of its own, with no image or rollback', "Leave image out to switch it; for a deploy's migrations, set maintenance-during-pre-deploy: true instead.");
+        throw new errors/* ConfigError */.xL('maintenance', 'switches maintenance mode in a run of its own, with no image or rollback', "Leave image out to switch it; for a deploy's migrations, set maintenance-during-pre-deploy: true instead.");
     }
     if (image === undefined && !rollback && rollbackTo === undefined && maintenance === undefined) {
-        throw new ConfigError('image', 'is required unless rolling back or switching maintenance', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
+        throw new errors/* ConfigError */.xL('image', 'is required unless rolling back or switching maintenance', 'Set it to the image with a tag or digest, e.g. the image-ref output of build-image.');
     }
     if (image !== undefined) {
         const ref = parseImageRef(image);
         if (!ref || (ref.tag === undefined && ref.digest === undefined)) {
-            throw new ConfigError('image', `is not an image reference with a tag or digest ("${image}")`, 'Use registry/name:tag or registry/name@sha256:...');
+            throw new errors/* ConfigError */.xL('image', `is not an image reference with a tag or digest ("${image}")`, 'Use registry/name:tag or registry/name@sha256:...');
         }
     }
     const healthPath = reader.optional('health-path') ?? '/up';
     if (!healthPathPattern.test(healthPath)) {
-        throw new ConfigError('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
+        throw new errors/* ConfigError */.xL('health-path', `is not a plain URL path ("${healthPath}")`, 'Use a path such as /up, made of letters, digits and . _ ~ / % -.');
     }
     const watchMs = reader.duration('watch', '0s');
     const watchPath = reader.optional('watch-path');
     if (watchPath !== undefined && !healthPathPattern.test(watchPath)) {
-        throw new ConfigError('watch-path', `is not a plain URL path ("${watchPath}")`, 'Use a path such as /health/db, made of letters, digits and . _ ~ / % -.');
+        throw new errors/* ConfigError */.xL('watch-path', `is not a plain URL path ("${watchPath}")`, 'Use a path such as /health/db, made of letters, digits and . _ ~ / % -.');
     }
     if (watchPath !== undefined && watchMs === 0) {
-        throw new ConfigError('watch-path', 'is set while watch is 0s, so it would never be probed', 'Set watch to how long to probe it, e.g. watch: 5m.');
+        throw new errors/* ConfigError */.xL('watch-path', 'is set while watch is 0s, so it would never be probed', 'Set watch to how long to probe it, e.g. watch: 5m.');
     }
     const nginxUpstreamFile = reader.optional('nginx-upstream-file') ?? `/etc/nginx/conf.d/${service}-upstream.conf`;
     if (!absolutePathPattern.test(nginxUpstreamFile) || nginxUpstreamFile.split('/').some(part => part === '..' || part === '.')) {
-        throw new ConfigError('nginx-upstream-file', `is not a plain absolute path ("${nginxUpstreamFile}")`, 'Use a path such as /etc/nginx/conf.d/web-upstream.conf.');
+        throw new errors/* ConfigError */.xL('nginx-upstream-file', `is not a plain absolute path ("${nginxUpstreamFile}")`, 'Use a path such as /etc/nginx/conf.d/web-upstream.conf.');
     }
     const registryUsername = reader.optional('registry-username');
     if ((registryUsername === undefined) !== (registryPassword === undefined)) {
         const missing = registryUsername === undefined ? 'registry-username' : 'registry-password';
-        throw new ConfigError(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
+        throw new errors/* ConfigError */.xL(missing, 'is missing while its partner is set', 'Set both registry-username and registry-password, or neither.');
     }
     const container = readContainerSettings(reader);
     const stopSignalText = reader.optional('stop-signal');
@@ -27217,26 +27281,26 @@ function readInputs(reader, logger) {
     const roles = rolesText === undefined ? [defaultRole(defaults)] : parseRoles(rolesText, defaults);
     const idle = hosts.find(host => !roles.some(role => runsOn(role, host.label)));
     if (idle)
-        throw new ConfigError('roles', `gives ${idle.label} no role`, 'Leave hosts out of a role for every host, or take that host out of hosts.');
+        throw new errors/* ConfigError */.xL('roles', `gives ${idle.label} no role`, 'Leave hosts out of a role for every host, or take that host out of hosts.');
     const traffic = roles.find(role => role.traffic);
     if (traffic && container.network === 'host') {
-        throw new ConfigError('network', `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`, "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).");
+        throw new errors/* ConfigError */.xL('network', `is host while ${traffic.name || 'the service'} takes traffic: its old and new containers cannot both listen on ${reader.optional('app-port') ?? '3000'}`, "Keep the bridge network and reach the host's PostgreSQL and Redis by its address (add-hosts: host.docker.internal:host-gateway), or keep network: host for a service of workers (proxy: none).");
     }
     const preDeploy = reader.optional('pre-deploy');
     const maintenanceDuringPreDeploy = reader.boolean('maintenance-during-pre-deploy', false);
     if (maintenanceDuringPreDeploy && preDeploy === undefined) {
-        throw new ConfigError('maintenance-during-pre-deploy', 'is true with no pre-deploy to run in maintenance', 'Set pre-deploy, or leave this out.');
+        throw new errors/* ConfigError */.xL('maintenance-during-pre-deploy', 'is true with no pre-deploy to run in maintenance', 'Set pre-deploy, or leave this out.');
     }
     if (!traffic && (maintenance !== undefined || maintenanceDuringPreDeploy)) {
-        throw new ConfigError(maintenance === undefined ? 'maintenance-during-pre-deploy' : 'maintenance', 'needs a role that takes traffic: maintenance mode answers it', 'Leave it out for a service of workers (proxy: none).');
+        throw new errors/* ConfigError */.xL(maintenance === undefined ? 'maintenance-during-pre-deploy' : 'maintenance', 'needs a role that takes traffic: maintenance mode answers it', 'Leave it out for a service of workers (proxy: none).');
     }
     const maintenancePage = reader.optional('maintenance-page');
     if (maintenancePage !== undefined && Buffer.byteLength(maintenancePage) > maintenancePageLimit) {
-        throw new ConfigError('maintenance-page', `is ${Buffer.byteLength(maintenancePage)} bytes; HAProxy answers with at most ${maintenancePageLimit}`, 'Keep the page small: link its images and styles from elsewhere.');
+        throw new errors/* ConfigError */.xL('maintenance-page', `is ${Buffer.byteLength(maintenancePage)} bytes; HAProxy answers with at most ${maintenancePageLimit}`, 'Keep the page small: link its images and styles from elsewhere.');
     }
     const monit = readMonitSettings(reader, service);
     if (monit?.writeCheck && !traffic) {
-        throw new ConfigError('monit-check', "is write, but no role takes traffic: the check is the service's health behind HAProxy", 'Leave it out for a service of workers (proxy: none).');
+        throw new errors/* ConfigError */.xL('monit-check', "is write, but no role takes traffic: the check is the service's health behind HAProxy", 'Leave it out for a service of workers (proxy: none).');
     }
     return {
         monit,
@@ -27269,6 +27333,7 @@ function readInputs(reader, logger) {
         maintenance,
         maintenancePage,
         maintenanceDuringPreDeploy,
+        deploymentEnvironment: reader.optional('deployment-environment'),
     };
 }
 function readMonitSettings(reader, service) {
@@ -27282,7 +27347,7 @@ function readMonitSettings(reader, service) {
     const checks = reader.list('monit');
     const bad = checks.find(name => !monitCheckPattern.test(name));
     if (bad !== undefined) {
-        throw new ConfigError('monit', `has "${bad}", which is not a Monit check name`, `Write true for the checks named ${service} or ${service}-…, or the check names, one a line, as monit summary shows them.`);
+        throw new errors/* ConfigError */.xL('monit', `has "${bad}", which is not a Monit check name`, `Write true for the checks named ${service} or ${service}-…, or the check names, one a line, as monit summary shows them.`);
     }
     return { checks, writeCheck };
 }
@@ -27325,27 +27390,37 @@ async function timed(phases, phase, clock, work) {
  * starts.
  */
 async function switchRelease(host, release, old, settings, role, collaborators) {
-    const { logger, clock, phases } = collaborators;
+    const { logger, clock, phases, tracer } = collaborators;
     const nginx = role.role.traffic;
     const phase = (name) => (role.role.name === '' ? name : `${role.role.name}:${name}`);
+    const attributes = { 'server.address': host.label, 'circuitverse.deploy.role': role.role.name || undefined };
+    // Each phase is timed in the host's report and is a span of the trace, named without the role (an attribute there).
+    const step = (name, work) => tracer.span(name, attributes, span => timed(phases, phase(name), clock, () => work(span)));
     if (collaborators.signal.aborted)
         throw new Cancelled();
     const stopFirst = role.role.order === 'stop-first' && old !== undefined;
     if (stopFirst) {
-        await timed(phases, phase('stop'), clock, () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
+        await step('stop', () => host.stop(old.name, role.role.quietSignal, role.role.stopTimeoutMs));
         collaborators.onStopped(old);
         logger.info(`${host.label}: stopped ${old.name} before its successor starts (stop-first)`);
     }
     // The start script removes a container whose run failed: one that started is in `started` from here on.
-    const started = await timed(phases, phase('start'), clock, () => host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent));
+    const started = await step('start', async (span) => {
+        const container = await host.start(release, role.spec, nginx ? settings.appPort : undefined, collaborators.envContent);
+        span.setAttributes({ 'container.name': container.name });
+        return container;
+    });
     logger.info(`${host.label}: started ${started.name}${started.port === undefined ? '' : ` on 127.0.0.1:${started.port}`}`);
     collaborators.onStart(started);
     let result;
     try {
-        await timed(phases, phase('health'), clock, () => nginx ? waitHealthy(host, started, settings, collaborators) : waitSettled(host, started, settings, collaborators));
+        await step('health', span => nginx ? waitHealthy(host, started, settings, { ...collaborators, span }) : waitSettled(host, started, settings, collaborators));
         if (collaborators.signal.aborted)
             throw new Cancelled();
-        result = await host.cutover({
+        const cutoverStarted = clock.now();
+        // One round trip does the switch, the drain and the stop: its marks time their spans, a failure is the switch's.
+        result = await host
+            .cutover({
             upstream: nginx
                 ? { file: settings.upstreamFile, port: started.port, version: release.version, movedFrom: collaborators.upstreamMovedFrom }
                 : undefined,
@@ -27354,6 +27429,10 @@ async function switchRelease(host, release, old, settings, role, collaborators) 
             quietSignal: role.role.quietSignal,
             stopTimeoutMs: role.role.stopTimeoutMs,
             historyLine: historyLine(new Date(clock.now()), release, collaborators.backFrom),
+        })
+            .catch((error) => {
+            tracer.recordSpan('switch', { startMs: cutoverStarted, endMs: clock.now() }, attributes, error);
+            throw error;
         });
     }
     catch (error) {
@@ -27370,6 +27449,10 @@ async function switchRelease(host, release, old, settings, role, collaborators) 
         phases[phase('switch')] = switched - begin;
         phases[phase('drain')] = drainedAt - switched;
         phases[phase('stop')] = stopped - drainedAt;
+        tracer.recordSpan('switch', { startMs: begin, endMs: switched }, attributes);
+        tracer.recordSpan('drain', { startMs: switched, endMs: drainedAt }, { ...attributes, 'circuitverse.deploy.drained': result.drained });
+        if (old)
+            tracer.recordSpan('stop', { startMs: drainedAt, endMs: stopped }, { ...attributes, 'container.name': old.name });
         logger.info(`${host.label}: ${host.service}'s traffic now goes to ${release.version}`);
         if (result.drained)
             logger.info(`${host.label}: ${release.version} is live and the old container's requests have drained`);
@@ -27378,6 +27461,8 @@ async function switchRelease(host, release, old, settings, role, collaborators) 
     }
     else if (!stopFirst) {
         phases[phase('stop')] = stopped - begin;
+        if (old)
+            tracer.recordSpan('stop', { startMs: begin, endMs: stopped }, { ...attributes, 'container.name': old.name });
     }
     if (old && !stopFirst)
         logger.info(`${host.label}: stopped ${old.name}`);
@@ -27395,7 +27480,7 @@ async function removeUnswitched(host, container, collaborators) {
         catch (error) {
             const delay = removalRetriesMs[attempt];
             if (delay === undefined) {
-                collaborators.logger.warning(`${host.label}: could not remove ${container.name}, which never took traffic (${errorMessage(error)}); the next deploy removes it.`);
+                collaborators.logger.warning(`${host.label}: could not remove ${container.name}, which never took traffic (${(0,errors/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
                 return;
             }
             await collaborators.clock.sleep(delay);
@@ -27412,12 +27497,12 @@ async function failWithLogs(host, container, what, logger, lastResponses) {
         .split('\n')
         .filter(line => line.trim() !== '')
         .at(-1);
-    throw new RemoteError(host.label, `${container.version} ${what}`, {
+    throw new errors/* RemoteError */.Hi(host.label, `${container.version} ${what}`, {
         ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
         next: 'Its last log lines and health responses are in the log above.',
     });
 }
-async function waitHealthy(host, container, settings, { logger, clock, signal }) {
+async function waitHealthy(host, container, settings, { logger, clock, signal, span }) {
     const deadline = clock.now() + settings.healthTimeoutMs;
     const responses = [];
     let inspectedAt = Number.NEGATIVE_INFINITY;
@@ -27427,6 +27512,7 @@ async function waitHealthy(host, container, settings, { logger, clock, signal })
             throw new Cancelled();
         const result = await host.checkHealth(container.port, settings.healthPath, probeTimeoutMs);
         const answer = `${result.status ?? 'no response'} ${result.detail}`;
+        span.addEvent('health check', { attempt, 'http.response.status_code': result.status, 'circuitverse.deploy.answer': result.detail });
         const line = `attempt ${attempt}: ${answer}`;
         responses.push(line);
         if (responses.length > 5)
@@ -27591,8 +27677,9 @@ class HostDeployment {
             this.collaborators.logger.warning(`${this.label}: ${finding}`);
         }
     }
+    /** Runs one phase on this host: timed in the report, and a span of the trace. */
     timed(phase, work) {
-        return timed(this.report.phases, phase, this.collaborators.clock, work);
+        return this.collaborators.tracer.span(phase, { 'server.address': this.label }, span => timed(this.report.phases, phase, this.collaborators.clock, () => work(span)));
     }
     pull(image, auth) {
         return this.timed('pull', () => this.host.pull(image, auth));
@@ -27618,7 +27705,7 @@ class HostDeployment {
         const { availableBytes, usage } = await this.host.readMemory(measured);
         const largest = largestMemoryNeed(roles, usage, preDeployLimit);
         if (largest && largest.bytes > availableBytes) {
-            throw new RemoteError(this.label, `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`, {
+            throw new errors/* RemoteError */.Hi(this.label, `has ${formatBytes(availableBytes, 'binary')} of memory available, and starting ${largest.why} needs ${formatBytes(largest.bytes, 'binary')}`, {
                 next: "Nothing was changed. Free memory on the host, lower the role's memory, or give a worker role order: stop-first so its old container goes first.",
             });
         }
@@ -27645,7 +27732,7 @@ class HostDeployment {
             }
         }
         if (need > available) {
-            throw new RemoteError(this.label, `has ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot}, and pulling ${target.image} takes about ${formatBytes(need, 'binary')} (${formatBytes(facts.manifest.layerBytes, 'binary')} of compressed layers, and what they unpack to)`, {
+            throw new errors/* RemoteError */.Hi(this.label, `has ${formatBytes(available, 'binary')} free in ${facts.disk.dockerRoot}, and pulling ${target.image} takes about ${formatBytes(need, 'binary')} (${formatBytes(facts.manifest.layerBytes, 'binary')} of compressed layers, and what they unpack to)`, {
                 next: `Nothing was changed${this.report.pruned ? ' but the removal of those old images' : ''}. Free disk there (docker image prune -a removes images no container uses), or lower retain.`,
             });
         }
@@ -27702,7 +27789,7 @@ class HostDeployment {
                 }
                 catch (error) {
                     // The release is live: a check that could not be written is for the operator, not a reason to go back.
-                    logger.warning(`${this.label}: could not write the Monit check (${errorMessage(error)}).`);
+                    logger.warning(`${this.label}: could not write the Monit check (${(0,errors/* errorMessage */.gJ)(error)}).`);
                 }
             }
         }
@@ -27718,11 +27805,11 @@ class HostDeployment {
             }
         }
         catch (error) {
-            this.collaborators.logger.warning(`${this.label}: Monit does not monitor ${checks.join(', ')} again (${errorMessage(error)}); run monit monitor on each there.`);
+            this.collaborators.logger.warning(`${this.label}: Monit does not monitor ${checks.join(', ')} again (${(0,errors/* errorMessage */.gJ)(error)}); run monit monitor on each there.`);
         }
     }
     async switchRole(role, release, envContent, signal, backFrom) {
-        const { logger, clock } = this.collaborators;
+        const { logger, clock, tracer } = this.collaborators;
         const slot = this.slot(role);
         const old = slot.serving;
         let started;
@@ -27731,6 +27818,7 @@ class HostDeployment {
             live = await switchRelease(this.host, release, old, this.settings, slot, {
                 logger,
                 clock,
+                tracer,
                 signal,
                 phases: this.report.phases,
                 envContent,
@@ -27840,7 +27928,7 @@ class HostDeployment {
                 slot.containers = slot.containers.filter(other => other !== container);
             }
             catch (error) {
-                this.collaborators.logger.warning(`${this.label}: could not remove ${container.name} (${errorMessage(error)}); the next deploy removes it.`);
+                this.collaborators.logger.warning(`${this.label}: could not remove ${container.name} (${(0,errors/* errorMessage */.gJ)(error)}); the next deploy removes it.`);
             }
         }
     }
@@ -27956,7 +28044,7 @@ class MaintenanceWindow {
         const states = await Promise.all(hosts.map(async (host) => [host, await host.host.maintenance('status', settings.healthPath, '')]));
         const inMaintenance = states.filter(([, on]) => on).map(([host]) => host.label);
         if (inMaintenance.length && !during) {
-            throw new RemoteError(inMaintenance.join(', '), 'in maintenance mode: the switch to the new release would end it', {
+            throw new errors/* RemoteError */.Hi(inMaintenance.join(', '), 'in maintenance mode: the switch to the new release would end it', {
                 next: 'Nothing was changed. Turn it off first (maintenance: off), or deploy with maintenance-during-pre-deploy: true, which ends it after the switch.',
             });
         }
@@ -27984,7 +28072,7 @@ class MaintenanceWindow {
                 await switchMaintenance([host], mode, this.settings, this.logger);
             }
             catch (error) {
-                this.logger.warning(`${host.label}: could not switch maintenance back ${mode} (${errorMessage(error)}); run the deploy with maintenance: ${mode} to do it.`);
+                this.logger.warning(`${host.label}: could not switch maintenance back ${mode} (${(0,errors/* errorMessage */.gJ)(error)}); run the deploy with maintenance: ${mode} to do it.`);
             }
         }));
         this.began = false;
@@ -28170,7 +28258,7 @@ function watchError(failures, version, next) {
         .split('\n')
         .filter(line => line.trim() !== '')
         .at(-1);
-    return new RemoteError(first.host, `${version} failed the watch after ${formatDuration(first.afterMs)}: ${first.what}`, {
+    return new errors/* RemoteError */.Hi(first.host, `${version} failed the watch after ${formatDuration(first.afterMs)}: ${first.what}`, {
         ...(lastLog ? { remoteOutput: `container log: ${lastLog}` } : {}),
         next: `${also}${next}`,
     });
@@ -28188,15 +28276,15 @@ function watchError(failures, version, next) {
 
 
 /** A deploy that failed, with the outputs as far as it got (which hosts run what, whether it rolled back). */
-class DeployError extends FailureWithOutputs {
+class DeployError extends errors/* FailureWithOutputs */.tY {
 }
 /** The deploy failed, and so did moving some hosts back: the first failure stays the cause, the others are named. */
 class RollbackFailed extends Error {
     cause;
     failures;
     constructor(cause, failures, where) {
-        const which = failures.map(failure => `${failure.host} (${errorMessage(failure.error)})`).join('; ');
-        super(`${errorMessage(cause)} Rolling back then failed on ${which}. Now: ${where}. Deploy again, or roll back, once the cause is fixed.`, { cause });
+        const which = failures.map(failure => `${failure.host} (${(0,errors/* errorMessage */.gJ)(failure.error)})`).join('; ');
+        super(`${(0,errors/* errorMessage */.gJ)(cause)} Rolling back then failed on ${which}. Now: ${where}. Deploy again, or roll back, once the cause is fixed.`, { cause });
         this.cause = cause;
         this.failures = failures;
     }
@@ -28218,7 +28306,7 @@ async function deploy(inputs, collaborators) {
             collaborators.rememberLock(token);
             const mode = inputs.maintenance;
             locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, { version: `maintenance ${mode}`, image: '' }, collaborators));
-            await logger.group(`Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
+            await runPhase(collaborators, 'maintenance', `Maintenance ${mode}`, () => switchMaintenance(trafficHosts(hosts, inputs.roles), mode, maintenanceSettings, logger));
             await logger.group('Unlock', () => settleAll(hosts, host => host.unlock(token)));
             locked = [];
             collaborators.forgetLock();
@@ -28236,14 +28324,14 @@ async function deploy(inputs, collaborators) {
         const preDeployCommand = rollingBack(inputs) ? undefined : inputs.preDeploy;
         const preDeployMemory = inputs.container.memoryBytes ?? inputs.roles.find(role => role.traffic)?.memoryBytes;
         // Before the pull: a release the hosts cannot hold is refused with nothing changed, not even an image.
-        await logger.group('Check memory', () => settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)));
+        await runPhase(collaborators, 'check memory', 'Check memory', () => settleAll(hosts, (host, index) => host.checkMemory(preDeployCommand !== undefined && index === 0 ? preDeployMemory : undefined)));
         if (inputs.monit)
-            await logger.group('Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
+            await runPhase(collaborators, 'check monit', 'Check Monit', () => settleAll(hosts, host => host.checkMonit(inputs.monit)));
         if (rollingBack(inputs)) {
-            await logger.group('Check retained images', () => checkRetained(hosts, target));
+            await runPhase(collaborators, 'check retained', 'Check retained images', () => checkRetained(hosts, target));
         }
         else {
-            await logger.group('Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
+            await runPhase(collaborators, 'check disk', 'Check disk', () => settleAll(hosts, host => host.checkDisk(target, registryAuth(inputs), inputs.retain)));
             throwIfCancelled(signal);
             await logger.group('Pull', () => settleAll(hosts, host => host.pull(target.image, registryAuth(inputs))));
         }
@@ -28253,7 +28341,7 @@ async function deploy(inputs, collaborators) {
         locked = await logger.group('Lock', () => lockAll(hosts, token, inputs, target, collaborators));
         logger.info(`${inputs.service}: ${describeServing(hosts)} → ${target.version} on ${hosts.length} host(s)${describeRoles(inputs.roles)}`);
         if (rollingBack(inputs) && resolveTarget(inputs, hosts).version !== target.version) {
-            throw new RemoteError(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
+            throw new errors/* RemoteError */.Hi(inputs.service, 'was deployed by someone else while this rollback waited for the lock', { next: 'Run the rollback again.' });
         }
         throwIfCancelled(signal);
         const inMaintenance = preDeployCommand !== undefined && inputs.maintenanceDuringPreDeploy;
@@ -28261,24 +28349,24 @@ async function deploy(inputs, collaborators) {
         maintenance = maintenanceWindow;
         if (preDeployCommand !== undefined) {
             throwIfCancelled(signal);
-            await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs)))));
+            await logger.group('Env file', () => settleAll(hosts, host => host.timed('env', () => host.host.writeEnvFile(target.version, envFileContent(inputs, target.version)))));
             if (inMaintenance)
-                await logger.group('Maintenance on', () => maintenanceWindow.begin());
+                await runPhase(collaborators, 'maintenance', 'Maintenance on', () => maintenanceWindow.begin());
             const options = dockerRunOptions(inputs.container, { memoryBytes: preDeployMemory });
-            await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, { timeoutMs: inputs.preDeployTimeoutMs, options }, logger));
+            await logger.group('Pre-deploy', () => preDeploy(hosts[0], target, preDeployCommand, { timeoutMs: inputs.preDeployTimeoutMs, options }, collaborators));
             throwIfCancelled(signal);
         }
         // Otherwise the env file is written with the container's start; a rollback keeps the one its release ran with.
-        const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs);
+        const envContent = rollingBack(inputs) || preDeployCommand !== undefined ? undefined : envFileContent(inputs, target.version);
         if (hosts.some(host => host.hasStoppedLeftovers)) {
             await logger.group('Clean up leftovers', () => settleAll(hosts, host => host.removeStoppedLeftovers()));
         }
-        await rollOut(hosts, target, inputs, { logger, signal, envContent });
+        await rollOut(hosts, target, inputs, { logger, tracer: collaborators.tracer, signal, envContent });
         if (inMaintenance)
-            await logger.group('Maintenance off', () => maintenanceWindow.end());
+            await runPhase(collaborators, 'maintenance', 'Maintenance off', () => maintenanceWindow.end());
         if (inputs.watchMs > 0 && !rollingBack(inputs))
-            await watchAfterSwitch(hosts, target, inputs, { logger, clock, signal });
-        await logger.group('Retain releases and unlock', () => settleAll(hosts, host => host.finish(token, target, inputs.retain)));
+            await watchAfterSwitch(hosts, target, inputs, { logger, tracer: collaborators.tracer, clock, signal });
+        await logger.group('Retain releases and unlock', () => settleAll(hosts, host => collaborators.tracer.span('finish', { 'server.address': host.label }, () => host.finish(token, target, inputs.retain))));
         locked = [];
         collaborators.forgetLock();
         const outputs = {
@@ -28294,7 +28382,7 @@ async function deploy(inputs, collaborators) {
     catch (error) {
         const maintenanceWindow = maintenance;
         if (maintenanceWindow?.active)
-            await logger.group('Maintenance back', () => maintenanceWindow.restore());
+            await runPhase(collaborators, 'maintenance', 'Maintenance back', () => maintenanceWindow.restore());
         const outputs = {
             version: commonVersion(hosts),
             previousVersion: hosts[0]?.originalRelease?.version,
@@ -28302,12 +28390,12 @@ async function deploy(inputs, collaborators) {
             rolledBack: hosts.some(host => host.report.status === 'rolled-back'),
             durationMs: clock.now() - started,
         };
-        await logger.summary(renderSummary(inputs.service, outputs, errorMessage(error)));
+        await logger.summary(renderSummary(inputs.service, outputs, (0,errors/* errorMessage */.gJ)(error)));
         throw new DeployError(error, outputs);
     }
     finally {
         if (locked.length)
-            await logger.group('Unlock', () => unlockAll(locked, token, logger));
+            await runPhase(collaborators, 'unlock', 'Unlock', () => unlockAll(locked, token, logger));
         for (const host of hosts)
             host.close();
     }
@@ -28344,12 +28432,12 @@ function switchSettings(inputs) {
 }
 // Every host is verified before anything runs anywhere: one bad host key stops the deploy with nothing changed.
 async function connectAll(inputs, collaborators) {
-    const { clock, logger } = collaborators;
+    const { clock, logger, tracer } = collaborators;
     const settings = switchSettings(inputs);
-    const attempts = await Promise.allSettled(inputs.hosts.map(async (target) => {
+    const attempts = await Promise.allSettled(inputs.hosts.map(target => tracer.span('connect', { 'server.address': target.label }, async () => {
         const started = clock.now();
         const roles = inputs.roles.filter(role => runsOn(role, target.label)).map(role => ({ role, spec: containerSpec(inputs, role) }));
-        const host = new HostDeployment(await collaborators.openHost(target), settings, roles, { logger, clock });
+        const host = new HostDeployment(await collaborators.openHost(target), settings, roles, { logger, clock, tracer });
         try {
             // What serves now, before anything changes: a rollback picks its target from the history, and the memory check
             // measures the serving containers. The lock reads it again, as it may change meanwhile.
@@ -28362,7 +28450,7 @@ async function connectAll(inputs, collaborators) {
             host.close();
             throw error;
         }
-    }));
+    })));
     const hosts = attempts.flatMap(attempt => (attempt.status === 'fulfilled' ? [attempt.value] : []));
     const failure = attempts.find(attempt => attempt.status === 'rejected');
     if (failure) {
@@ -28400,7 +28488,7 @@ function refuseUnknownRoles(inputs, hosts) {
     const roles = [...new Set(found.map(entry => entry.role))];
     const where = [...new Set(found.map(entry => entry.host))].join(', ');
     const named = inputs.roles.map(role => role.name || '(none)').join(', ');
-    throw new ConfigError('roles', `does not name ${roles.join(', ')}, which ${where} run${found.length === 1 ? 's' : ''} (the input names ${named})`, `Give this ${rollingBack(inputs) ? 'rollback' : 'deploy'} the same roles as the deploy that started them; to retire a role, remove its containers first (docker rm -f on the ones labelled circuitverse.deploy.role=<role>).`);
+    throw new errors/* ConfigError */.xL('roles', `does not name ${roles.join(', ')}, which ${where} run${found.length === 1 ? 's' : ''} (the input names ${named})`, `Give this ${rollingBack(inputs) ? 'rollback' : 'deploy'} the same roles as the deploy that started them; to retire a role, remove its containers first (docker rm -f on the ones labelled circuitverse.deploy.role=<role>).`);
 }
 function rollingBack(inputs) {
     return inputs.rollback || inputs.rollbackTo !== undefined;
@@ -28425,21 +28513,21 @@ function resolveTarget(inputs, hosts) {
                 ? `names ${inputs.rollbackTo}, which ${host.label} never ran`
                 : `has nothing to go back to: ${host.label} has no earlier release of ${inputs.service}`;
             const known = host.history.map(entry => entry.version);
-            throw new ConfigError(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
+            throw new errors/* ConfigError */.xL(input, what, known.length ? `Releases there: ${[...new Set(known)].join(', ')}.` : 'Deploy a version first.');
         }
         return release;
     });
     const first = targets[0];
     const disagreeing = targets.findIndex(release => release.version !== first.version);
     if (disagreeing !== -1) {
-        throw new ConfigError('rollback', `is ambiguous: ${hosts[0]?.label} would go back to ${first.version}, ${hosts[disagreeing]?.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
+        throw new errors/* ConfigError */.xL('rollback', `is ambiguous: ${hosts[0]?.label} would go back to ${first.version}, ${hosts[disagreeing]?.label} to ${targets[disagreeing]?.version}`, 'Name the version with rollback-to.');
     }
     return first;
 }
 async function checkRetained(hosts, target) {
     const missing = (await Promise.all(hosts.map(async (host) => ((await host.host.hasImage(target.image)) ? [] : [host.label])))).flat();
     if (missing.length) {
-        throw new ConfigError('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
+        throw new errors/* ConfigError */.xL('rollback', `needs ${target.image}, which is no longer on ${missing.join(', ')}`, 'Deploy that image again with image: instead.');
     }
 }
 async function lockAll(hosts, token, inputs, target, collaborators) {
@@ -28453,7 +28541,11 @@ async function lockAll(hosts, token, inputs, target, collaborators) {
         const acquired = [];
         let blocked;
         const take = async (host) => {
-            const heldBy = await host.lock(token, holder);
+            const heldBy = await collaborators.tracer.span('lock', { 'server.address': host.label }, async (span) => {
+                const found = await host.lock(token, holder);
+                span.setAttributes({ 'circuitverse.deploy.lock_held_by': found && (found.actor ?? 'someone') });
+                return found;
+            });
             if (heldBy) {
                 const who = `${heldBy.actor ?? 'someone'} since ${heldBy.since ?? 'an unknown time'} (version ${heldBy.version ?? '?'}, ${heldBy.runUrl ?? 'no run URL'})`;
                 blocked ??= {
@@ -28492,24 +28584,38 @@ async function lockAll(hosts, token, inputs, target, collaborators) {
         await unlockAll(acquired, token, logger);
         throwIfCancelled(signal);
         if (clock.now() + lockPollMs > deadline)
-            throw new RemoteError(blocked.host.label, blocked.reason, { next: blocked.next });
+            throw new errors/* RemoteError */.Hi(blocked.host.label, blocked.reason, { next: blocked.next });
         logger.info(`${blocked.host.label}: ${blocked.reason}; waiting.`);
         await clock.sleep(lockPollMs);
     }
 }
 async function unlockAll(hosts, token, logger) {
-    await Promise.all(hosts.map(host => host.unlock(token).catch(error => logger.warning(`${host.label}: could not release the lock (${errorMessage(error)}); the post step will try again.`))));
+    await Promise.all(hosts.map(host => host.unlock(token).catch(error => logger.warning(`${host.label}: could not release the lock (${(0,errors/* errorMessage */.gJ)(error)}); the post step will try again.`))));
 }
-function envFileContent(inputs) {
-    return [...inputs.env, ...inputs.secrets].map(([key, value]) => `${key}=${value}\n`).join('');
+/**
+ * The release's env file: the inputs' env and secrets, and OTEL_RESOURCE_ATTRIBUTES naming the release for the app's
+ * own telemetry, unless the user set that variable.
+ */
+function envFileContent(inputs, version) {
+    const settings = [...inputs.env, ...inputs.secrets];
+    if (!settings.some(([key]) => key === resourceAttributesVariable)) {
+        settings.push([resourceAttributesVariable, releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
+    }
+    return settings.map(([key, value]) => `${key}=${value}\n`).join('');
 }
-async function preDeploy(host, target, command, run, logger) {
-    const { code, output } = await host.timed('pre-deploy', () => host.host.runOnce(target, command, run.timeoutMs, run.options));
-    // The app's own output: a line of it must not act as a workflow command.
-    if (output.trim())
-        logger.untrusted(output.trimEnd());
-    if (code !== 0)
-        throw new RemoteError(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
+async function preDeploy(host, target, command, run, collaborators) {
+    await host.timed('pre-deploy', async (span) => {
+        // The command's own spans (a migration's, say) go under this one.
+        const traceparent = collaborators.tracer.traceparent();
+        const options = traceparent === undefined ? run.options : [...run.options, '--env', `TRACEPARENT=${traceparent}`];
+        const { code, output } = await host.host.runOnce(target, command, run.timeoutMs, options);
+        span.setAttributes({ 'process.exit.code': code });
+        // The app's own output: a line of it must not act as a workflow command.
+        if (output.trim())
+            collaborators.logger.untrusted(output.trimEnd());
+        if (code !== 0)
+            throw new errors/* RemoteError */.Hi(host.label, `pre-deploy failed (exit ${code})`, { remoteOutput: output, next: 'Nothing was switched.' });
+    });
 }
 /**
  * Moves role after role (workers that go first, the traffic role, the other workers), each batch after batch; on a
@@ -28525,17 +28631,17 @@ async function rollOut(hosts, target, inputs, collaborators) {
             const title = batches.length > 1 ? `${what} batch ${index + 1}/${batches.length}` : what;
             const results = signal.aborted
                 ? [{ status: 'rejected', reason: new Cancelled() }]
-                : await logger.group(title, () => Promise.allSettled(batch.map(async (host) => {
+                : await runPhase(collaborators, 'rollout', title, () => Promise.allSettled(batch.map(async (host) => {
                     // A rollback's release kept its env file; one deployed by other means may lack it.
-                    const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs) : collaborators.envContent;
+                    const envContent = rollingBack(inputs) && !(await host.host.hasEnvFile(target.version)) ? envFileContent(inputs, target.version) : collaborators.envContent;
                     await host.switchTo(role, target, envContent, signal);
-                })));
+                })), { 'circuitverse.deploy.role': role.name || undefined, 'circuitverse.deploy.version': target.version, 'circuitverse.deploy.batch': index + 1 });
             const failure = results.find(result => result.status === 'rejected');
             if (!failure)
                 continue;
             const cause = failure.reason;
             if (inputs.onFailure === 'rollback' && hosts.some(host => steps.some(step => host.runs(step) && host.needsRollback(step)))) {
-                const failures = await logger.group('Roll back switched hosts', () => rollBack(hosts, steps, target.version));
+                const failures = await runPhase(collaborators, 'rollback', 'Roll back switched hosts', () => rollBack(hosts, steps, target.version));
                 if (failures.length)
                     throw new RollbackFailed(cause, failures, describeHosts(hosts));
             }
@@ -28574,7 +28680,7 @@ async function watchAfterSwitch(hosts, target, inputs, collaborators) {
     const watched = hosts.map(host => ({ host: host.host, containers: host.switchedContainers }));
     const paths = [inputs.healthPath, ...(inputs.watchPath === undefined ? [] : [inputs.watchPath])];
     const started = collaborators.clock.now();
-    const outcome = await logger.group('Watch', () => watchRelease(watched, { durationMs: inputs.watchMs, paths }, target.version, collaborators));
+    const outcome = await runPhase(collaborators, 'watch', 'Watch', () => watchRelease(watched, { durationMs: inputs.watchMs, paths }, target.version, collaborators));
     for (const host of hosts)
         host.report.phases.watch = collaborators.clock.now() - started;
     if (outcome.kind === 'held')
@@ -28587,7 +28693,7 @@ async function watchAfterSwitch(hosts, target, inputs, collaborators) {
         logger.error(`Stopped: ${describeHosts(hosts)}.`);
         throw watchError(outcome.failures, target.version, `on-failure is stop, so every host keeps ${target.version}; to go back, deploy with rollback: true.`);
     }
-    const failures = await logger.group('Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
+    const failures = await runPhase(collaborators, 'rollback', 'Roll back every host', () => rollBack(hosts, planRoleOrder(inputs.roles), target.version));
     const back = hosts[0]?.originalRelease?.version;
     const where = failures.length
         ? ''
@@ -28608,7 +28714,7 @@ async function watchAfterSwitch(hosts, target, inputs, collaborators) {
 
 
 /** A plan that found the deploy would be refused; the plan is still the step's output. */
-class PlanRefused extends FailureWithOutputs {
+class PlanRefused extends errors/* FailureWithOutputs */.tY {
 }
 /** The plan, from what each host runs and has: pure, so that every case is a unit test. */
 function planDeploy(inputs, readings) {
@@ -28676,7 +28782,9 @@ function compareEnv(serving, facts, keys) {
     const known = facts.servingEnv;
     if (!known || !('keys' in known))
         return { unknown: `the env file of ${serving.version} is ${known && 'missing' in known ? known.missing : 'not known'}` };
-    return { added: keys.filter(key => !known.keys.includes(key)).sort(), removed: known.keys.filter(key => !keys.includes(key)).sort() };
+    // The deploy writes OTEL_RESOURCE_ATTRIBUTES itself when the inputs do not: it is never a key they removed.
+    const servingKeys = known.keys.filter(key => key !== resourceAttributesVariable || keys.includes(key));
+    return { added: keys.filter(key => !servingKeys.includes(key)).sort(), removed: servingKeys.filter(key => !keys.includes(key)).sort() };
 }
 // After the deploy the history ends with the target (the cutover adds no line for the version it ends with already).
 function rollbackAfter(history, target, retain) {
@@ -28818,7 +28926,7 @@ async function releaseLocks(inputs, token, collaborators) {
             }
         }
         catch (error) {
-            logger.warning(`${target.label}: could not check the deploy lock (${errorMessage(error)}).`);
+            logger.warning(`${target.label}: could not check the deploy lock (${(0,errors/* errorMessage */.gJ)(error)}).`);
         }
     }));
 }
@@ -28830,7 +28938,7 @@ async function monitorAgain(host, inputs, token, logger) {
             logger.info(`${host.label}: Monit monitors ${checks.join(', ')} again.`);
     }
     catch (error) {
-        logger.warning(`${host.label}: could not make Monit monitor the service's checks again (${errorMessage(error)}); run monit monitor on each there.`);
+        logger.warning(`${host.label}: could not make Monit monitor the service's checks again (${(0,errors/* errorMessage */.gJ)(error)}); run monit monitor on each there.`);
     }
 }
 
@@ -28859,24 +28967,30 @@ async function run() {
     const logger = createActionsLogger();
     await runStep({
         main: () => {
-            const inputs = readInputs(new InputReader(process.env), logger);
-            // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
-            const cancellation = new AbortController();
-            for (const signal of ['SIGINT', 'SIGTERM'])
-                process.on(signal, () => cancellation.abort());
-            const collaborators = {
-                logger,
-                clock: systemClock,
-                openHost: async (target) => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
-                origin: {
-                    actor: process.env.GITHUB_ACTOR ?? 'unknown',
-                    runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
-                },
-                signal: cancellation.signal,
-                rememberLock: token => saveStepState('lock-token', token),
-                forgetLock: () => saveStepState('lock-token', ''),
-            };
-            return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+            const reader = new InputReader(process.env);
+            const traceparent = parseTraceparent(reader.optional('traceparent'));
+            return traceStep({ name: 'deploy', taskType: 'deploy' }, { traceparent, logger }, (tracer, root) => {
+                const inputs = readInputs(reader, logger);
+                root.setAttributes({ 'deployment.environment.name': inputs.deploymentEnvironment, 'circuitverse.deploy.service': inputs.service });
+                // The runner cancels a job with SIGINT, then SIGTERM: stop at the next safe point and release the lock.
+                const cancellation = new AbortController();
+                for (const signal of ['SIGINT', 'SIGTERM'])
+                    process.on(signal, () => cancellation.abort());
+                const collaborators = {
+                    logger,
+                    tracer,
+                    clock: systemClock,
+                    openHost: async (target) => new DeployHost(await connectSsh(target, inputs.ssh), inputs.service),
+                    origin: {
+                        actor: process.env.GITHUB_ACTOR ?? 'unknown',
+                        runUrl: `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? ''}/actions/runs/${process.env.GITHUB_RUN_ID ?? ''}`,
+                    },
+                    signal: cancellation.signal,
+                    rememberLock: token => saveStepState('lock-token', token),
+                    forgetLock: () => saveStepState('lock-token', ''),
+                };
+                return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
+            });
         },
         outputs: outputs => ('mode' in outputs ? { plan: JSON.stringify(outputs, (_key, value) => value ?? null) } : toOutputs(outputs)),
         post: async () => {
@@ -28913,6 +29027,13 @@ module.exports = eval("require")("./crypto/build/Release/sshcrypto.node");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 290:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("async_hooks");
 
 /***/ }),
 
@@ -37588,6 +37709,80 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
+/***/ 6246:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hi: () => (/* binding */ RemoteError),
+/* harmony export */   fM: () => (/* binding */ lastLine),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   tY: () => (/* binding */ FailureWithOutputs),
+/* harmony export */   xL: () => (/* binding */ ConfigError)
+/* harmony export */ });
+/**
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
+ */
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+    }
+}
+/**
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
+ */
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
+    }
+}
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
+}
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
 /***/ 8316:
 /***/ ((module) => {
 
@@ -37626,6 +37821,9 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -37700,6 +37898,36 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/define property getters */
 /******/ (() => {
 /******/ 	// define getter functions for harmony exports
@@ -37712,9 +37940,105 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

@@ -63238,7 +63238,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8504);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8394);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -63247,7 +63247,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8504:
+/***/ 8394:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -63317,68 +63317,8 @@ function formatDuration(milliseconds) {
     return `${Math.floor(totalSeconds / 60)}m${String(totalSeconds % 60).padStart(2, '0')}s`;
 }
 //# sourceMappingURL=duration.js.map
-;// CONCATENATED MODULE: ../../packages/shared/dist/errors.js
-/**
- * A mistake the user fixes in the workflow file: names the input and says what to change.
- * Raised before anything touches a host, a registry or a bucket.
- */
-class ConfigError extends Error {
-    input;
-    problem;
-    fix;
-    name = 'ConfigError';
-    constructor(input, problem, fix) {
-        super(`Input "${input}" ${problem}. ${fix}`);
-        this.input = input;
-        this.problem = problem;
-        this.fix = fix;
-    }
-}
-/**
- * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
- * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
- */
-class RemoteError extends Error {
-    where;
-    name = 'RemoteError';
-    remoteLastLine;
-    constructor(where, what, options = {}) {
-        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
-        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
-        const next = options.next ? ` ${options.next}` : '';
-        // A quoted line that ends a sentence already has its full stop.
-        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
-        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
-        this.where = where;
-        this.remoteLastLine = remoteLastLine;
-    }
-}
-/**
- * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
- * objects were checked). The step frame sets them, then fails the step with `cause`.
- */
-class FailureWithOutputs extends Error {
-    cause;
-    outputs;
-    name = 'FailureWithOutputs';
-    constructor(cause, outputs) {
-        super(errorMessage(cause), { cause });
-        this.cause = cause;
-        this.outputs = outputs;
-    }
-}
-/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
-function lastLine(output) {
-    const lines = output.split(/\r?\n/).map(line => line.trim());
-    return lines.filter(line => line !== '').at(-1);
-}
-/** A message for any thrown value, without a stack trace. */
-function errorMessage(error) {
-    if (error instanceof Error)
-        return error.message;
-    return String(error);
-}
-//# sourceMappingURL=errors.js.map
+// EXTERNAL MODULE: ../../packages/shared/dist/errors.js
+var errors = __nccwpck_require__(6246);
 ;// CONCATENATED MODULE: ../../packages/shared/dist/image-ref.js
 // The grammar of docker/distribution's reference package (reference/regexp.go), kept to what users write.
 const pathComponent = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
@@ -63456,7 +63396,7 @@ class InputReader {
     required(name, expected) {
         const value = this.optional(name);
         if (value === undefined)
-            throw new ConfigError(name, 'is required', `Set it to ${expected}.`);
+            throw new errors/* ConfigError */.xL(name, 'is required', `Set it to ${expected}.`);
         return value;
     }
     /** Only the YAML 1.2 core spellings that `@actions/core` accepts: true, True, TRUE, false, False, FALSE. */
@@ -63466,7 +63406,7 @@ class InputReader {
             return fallback;
         const parsed = booleanSpellings[value];
         if (parsed === undefined)
-            throw new ConfigError(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
+            throw new errors/* ConfigError */.xL(name, `must be true or false, not "${value}"`, `Write ${name}: true or ${name}: false.`);
         return parsed;
     }
     /** Items separated by newlines or commas, trimmed, blanks dropped. */
@@ -63484,7 +63424,7 @@ class InputReader {
         const value = this.optional(name) ?? fallback;
         const milliseconds = parseDuration(value);
         if (milliseconds === undefined) {
-            throw new ConfigError(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
+            throw new errors/* ConfigError */.xL(name, `is not a duration ("${value}")`, 'Write a number with a unit, such as 500ms, 30s, 2m or 1h.');
         }
         return milliseconds;
     }
@@ -63495,7 +63435,7 @@ class InputReader {
             return fallback;
         const parsed = /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
         if (!Number.isSafeInteger(parsed) || parsed < bounds.min || parsed > bounds.max) {
-            throw new ConfigError(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
+            throw new errors/* ConfigError */.xL(name, `must be a whole number from ${bounds.min} to ${bounds.max}, not "${value}"`, `Set ${name} within that range.`);
         }
         return parsed;
     }
@@ -63503,7 +63443,7 @@ class InputReader {
     choice(name, choices, fallback) {
         const value = this.optional(name) ?? fallback;
         if (!choices.includes(value)) {
-            throw new ConfigError(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
+            throw new errors/* ConfigError */.xL(name, `must be one of ${choices.join(', ')}, not "${value}"`, `Set ${name} to one of those.`);
         }
         return value;
     }
@@ -63524,16 +63464,16 @@ class InputReader {
             const separator = line.indexOf('=');
             if (separator === -1) {
                 const shown = options.secret ? '' : ` ("${line}")`;
-                throw new ConfigError(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
+                throw new errors/* ConfigError */.xL(name, `${where} is not KEY=VALUE${shown}`, 'Write one KEY=VALUE pair per line.');
             }
             const pairKey = line.slice(0, separator).trim();
             if (!key.pattern.test(pairKey)) {
                 // A secret pasted without its key (`c2VjcmV0+/Zm9v==`) splits at its padding into a "key" that is most of the secret.
                 const shownKey = options.secret ? '' : ` "${pairKey}"`;
-                throw new ConfigError(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
+                throw new errors/* ConfigError */.xL(name, `${where} has an invalid key${shownKey}`, `A key is ${key.description}.`);
             }
             if (pairs.has(pairKey))
-                throw new ConfigError(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
+                throw new errors/* ConfigError */.xL(name, `sets "${pairKey}" twice`, 'Keep one line per key.');
             pairs.set(pairKey, line.slice(separator + 1).trim());
         });
         return pairs;
@@ -63662,7 +63602,55 @@ function parseSshTarget(text, defaultUser) {
     return { user, host, port, label: text.trim() };
 }
 //# sourceMappingURL=ssh-target.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/tracer.js
+
+/** The span when nothing is recorded. */
+const noopSpan = { setAttributes: () => undefined, addEvent: () => undefined };
+/** The tracer when nothing is exported: runs the work, records nothing. */
+const noopTracer = {
+    span: (_name, _attributes, work) => work(noopSpan),
+    recordSpan: () => undefined,
+    traceparent: () => undefined,
+};
+/** Whether the environment asks for traces: the OpenTelemetry SDK's own variables, the same as for any service. */
+function tracesRequested(environment) {
+    if (environment.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true')
+        return false;
+    if (environment.OTEL_TRACES_EXPORTER?.trim() === 'none')
+        return false;
+    return Boolean(environment.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() || environment.OTEL_EXPORTER_OTLP_ENDPOINT?.trim());
+}
+/**
+ * Tracing over OTLP/HTTP when the environment configures an endpoint, else `undefined`. The SDK is imported only
+ * here, on demand: a step without an endpoint loads none of it.
+ */
+async function startTracing(environment, options) {
+    if (!tracesRequested(environment))
+        return undefined;
+    const { createOtlpTracing } = await Promise.all(/* import() */[__nccwpck_require__.e(268), __nccwpck_require__.e(201)]).then(__nccwpck_require__.bind(__nccwpck_require__, 1582));
+    return createOtlpTracing(environment, options);
+}
+const traceparentPattern = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+/** A `traceparent` input: blank is none (an earlier step that did not trace gives an empty output); else W3C's form. */
+function parseTraceparent(value) {
+    if (value === undefined)
+        return undefined;
+    if (!traceparentPattern.test(value)) {
+        throw new errors/* ConfigError */.xL('traceparent', `is not a W3C traceparent ("${value}")`, 'Pass the traceparent output of an earlier step, e.g. 00-<32 hex>-<16 hex>-01.');
+    }
+    return value;
+}
+/** The trace ID in a `traceparent`. */
+function traceIdOf(traceparent) {
+    return traceparent.split('-')[1];
+}
+/** A phase both in the log (a group ending with its duration) and in the trace (a span named `span`). */
+function runPhase(collaborators, span, title, work, attributes = {}) {
+    return collaborators.tracer.span(span, attributes, current => collaborators.logger.group(title, () => work(current)));
+}
+//# sourceMappingURL=tracer.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/index.js
+
 
 
 
@@ -64564,13 +64552,13 @@ function setOutputs(outputs) {
  */
 function failStep(error) {
     logger_resumeCommands();
-    if (!(error instanceof ConfigError || error instanceof RemoteError) && error instanceof Error && error.stack) {
+    if (!(error instanceof errors/* ConfigError */.xL || error instanceof errors/* RemoteError */.Hi) && error instanceof Error && error.stack) {
         debug(redactSecrets(error.stack));
     }
-    if (error instanceof RemoteError && error.cause !== undefined)
-        debug(redactSecrets(`cause: ${errorMessage(error.cause)}`));
+    if (error instanceof errors/* RemoteError */.Hi && error.cause !== undefined)
+        debug(redactSecrets(`cause: ${(0,errors/* errorMessage */.gJ)(error.cause)}`));
     // Redacted before the lines are joined: a secret quoted whole is hidden whole.
-    setFailed(redactSecrets(errorMessage(error)).replace(/\s*\n\s*/g, ' '));
+    setFailed(redactSecrets((0,errors/* errorMessage */.gJ)(error)).replace(/\s*\n\s*/g, ' '));
     // The exit code is what fails a JavaScript step. core.setFailed sets it; the stand-in core that
     // @github/local-action swaps in only records the failure.
     process.exitCode = 1;
@@ -64591,7 +64579,7 @@ async function runStep(frame) {
         }
     }
     catch (error) {
-        if (error instanceof FailureWithOutputs) {
+        if (error instanceof errors/* FailureWithOutputs */.tY) {
             setOutputs(frame.outputs(error.outputs));
             failStep(error.cause);
         }
@@ -64601,7 +64589,68 @@ async function runStep(frame) {
     }
 }
 //# sourceMappingURL=step.js.map
+;// CONCATENATED MODULE: ../../packages/shared/dist/actions/trace-step.js
+
+
+
+
+/**
+ * The root span's attributes, from the runner's `GITHUB_*` variables, after OpenTelemetry's CI/CD and VCS semantic
+ * conventions: the workflow is the pipeline, this step its task, and the run's URL is the attempt's page.
+ */
+function pipelineAttributes(action, environment) {
+    const server = environment.GITHUB_SERVER_URL || 'https://github.com';
+    const repository = environment.GITHUB_REPOSITORY;
+    const runId = environment.GITHUB_RUN_ID;
+    const attempt = environment.GITHUB_RUN_ATTEMPT;
+    const runUrl = repository && runId ? `${server}/${repository}/actions/runs/${runId}${attempt ? `/attempts/${attempt}` : ''}` : undefined;
+    const refType = environment.GITHUB_REF_TYPE;
+    return {
+        'cicd.pipeline.name': environment.GITHUB_WORKFLOW,
+        'cicd.pipeline.run.id': runId,
+        'cicd.pipeline.run.url.full': runUrl,
+        'cicd.pipeline.task.name': action.name,
+        'cicd.pipeline.task.run.id': runId && environment.GITHUB_JOB ? `${runId}/${attempt ?? '1'}/${environment.GITHUB_JOB}/${environment.GITHUB_ACTION ?? ''}` : undefined,
+        'cicd.pipeline.task.type': action.taskType,
+        'cicd.worker.name': environment.RUNNER_NAME,
+        'vcs.repository.url.full': repository ? `${server}/${repository}` : undefined,
+        'vcs.repository.name': repository?.split('/')[1],
+        'vcs.ref.head.revision': environment.GITHUB_SHA,
+        'vcs.ref.head.name': environment.GITHUB_HEAD_REF || environment.GITHUB_REF_NAME,
+        'vcs.ref.head.type': refType === 'tag' || refType === 'branch' ? refType : undefined,
+    };
+}
+/**
+ * Runs a step's work as one trace when the environment names an OTLP endpoint (see tracer.ts), continuing
+ * `traceparent` when given, and sets the `trace-id` and `traceparent` outputs before the work starts, so that a step
+ * that fails still hands them on. The work reads its inputs inside, so that a bad one fails the trace too, and puts
+ * what it learns of the run on `root`. Without an endpoint, `work` gets `noopTracer` and nothing is loaded.
+ */
+async function traceStep(action, request, work) {
+    const environment = request.environment ?? process.env;
+    const warn = (message) => request.logger.warning(message);
+    // Tracing is never a reason for a step to fail: an SDK that cannot start is one warning, and no trace.
+    const tracing = await startTracing(environment, { serviceName: action.name, warn, redact: redactSecrets }).catch((error) => {
+        warn(`OpenTelemetry: could not start tracing (${redactSecrets((0,errors/* errorMessage */.gJ)(error))}); the step goes on without it.`);
+        return undefined;
+    });
+    if (!tracing)
+        return work(noopTracer, noopSpan);
+    try {
+        return await tracing.root(action.name, pipelineAttributes(action, environment), request.traceparent, root => {
+            const traceparent = tracing.tracer.traceparent();
+            if (traceparent)
+                setOutputs({ 'trace-id': traceIdOf(traceparent), traceparent });
+            return work(tracing.tracer, root);
+        });
+    }
+    finally {
+        await tracing.shutdown();
+    }
+}
+//# sourceMappingURL=trace-step.js.map
 ;// CONCATENATED MODULE: ../../packages/shared/dist/actions/index.js
+
 
 
 //# sourceMappingURL=index.js.map
@@ -64742,7 +64791,7 @@ const { Client, utils } = lib;
  * A command that started on the host and whose end was not seen: it ran past its deadline, or the connection went
  * mid-command. It may still be running there, or have done its work; a caller deciding what changed must allow both.
  */
-class UnfinishedCommand extends RemoteError {
+class UnfinishedCommand extends errors/* RemoteError */.Hi {
     timedOut;
     constructor(where, what, options, 
     /** Past its deadline, as opposed to a connection lost under it. */
@@ -64756,13 +64805,13 @@ function readPrivateKey(text, input) {
     const parsed = utils.parseKey(text.replace(/\r\n/g, '\n').trim().concat('\n'));
     if (parsed instanceof Error) {
         const encrypted = /encrypted|passphrase/i.test(parsed.message);
-        throw new ConfigError(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
+        throw new errors/* ConfigError */.xL(input, encrypted ? 'is an encrypted private key' : `is not a private key this toolkit can read (${parsed.message})`, encrypted
             ? 'Use a deploy key without a passphrase, kept in a secret.'
             : 'Paste the whole key, including the BEGIN and END lines (OpenSSH or PEM format).');
     }
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
     if (!key?.isPrivateKey())
-        throw new ConfigError(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
+        throw new errors/* ConfigError */.xL(input, 'holds a public key, not a private key', 'Paste the private key file, not the .pub file.');
     return key;
 }
 /**
@@ -64787,21 +64836,21 @@ function connectSsh(target, credentials, options = {}) {
         };
         // ssh2's own readyTimeout stops when the socket closes, and a peer that hangs up mid-handshake makes it close
         // without an error: so our timer, over the whole connect, and a close before `ready` is a failure.
-        const timer = setTimeout(() => fail(new RemoteError(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
-        const onClosed = () => fail(new RemoteError(where, 'the SSH connection closed before the handshake finished'));
+        const timer = setTimeout(() => fail(new errors/* RemoteError */.Hi(where, `the SSH handshake did not finish within ${formatDuration(timeoutMs)}`)), timeoutMs);
+        const onClosed = () => fail(new errors/* RemoteError */.Hi(where, 'the SSH connection closed before the handshake finished'));
         const onError = (error) => {
             if (hostKeyProblem) {
-                fail(new RemoteError(where, hostKeyProblem, { cause: error }));
+                fail(new errors/* RemoteError */.Hi(where, hostKeyProblem, { cause: error }));
             }
             else if (error.level === 'client-authentication') {
                 const accepted = serverMethods?.length ? serverMethods.join(', ') : 'nothing it told us';
-                fail(new RemoteError(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
+                fail(new errors/* RemoteError */.Hi(where, `the server refused the ${credentials.privateKey.type} key ${fingerprint(credentials.privateKey.getPublicSSH())}`, {
                     cause: error,
                     next: `It accepts: ${accepted}. Add the public key to ~${target.user}/.ssh/authorized_keys on the host, or check ssh-user.`,
                 }));
             }
             else {
-                fail(new RemoteError(where, 'could not connect', { cause: error, remoteOutput: errorMessage(error) }));
+                fail(new errors/* RemoteError */.Hi(where, 'could not connect', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
             }
         };
         client.on('error', onError).on('end', onClosed).on('close', onClosed);
@@ -64867,7 +64916,7 @@ function wrapClient(client, target, where) {
     // `what` names the command in the error when `timeoutMs` passes.
     const execute = (argv, options, what) => new Promise((resolve, reject) => {
         if (lost) {
-            reject(new RemoteError(where, 'the SSH connection was lost', { cause: lost, remoteOutput: errorMessage(lost) }));
+            reject(new errors/* RemoteError */.Hi(where, 'the SSH connection was lost', { cause: lost, remoteOutput: (0,errors/* errorMessage */.gJ)(lost) }));
             return;
         }
         const stdout = [];
@@ -64880,7 +64929,7 @@ function wrapClient(client, target, where) {
                 // ssh2 says "No response from server" or "Not connected" when the connection died under the request.
                 const dropped = lost !== undefined || /No response from server|Not connected/i.test(error.message);
                 const problem = dropped ? 'the SSH connection was lost' : 'could not start a command';
-                reject(new RemoteError(where, problem, { cause: error, remoteOutput: errorMessage(error) }));
+                reject(new errors/* RemoteError */.Hi(where, problem, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 return;
             }
             if (timedOut) {
@@ -64895,7 +64944,7 @@ function wrapClient(client, target, where) {
                 const result = { code: code ?? -1, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') };
                 if (code === null || code === undefined) {
                     const cause = lost ?? new Error(signal ? `killed by ${signal}` : 'no exit status');
-                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || errorMessage(cause) }, false));
+                    reject(new UnfinishedCommand(where, 'the SSH connection was lost mid-command', { cause, remoteOutput: result.stderr || (0,errors/* errorMessage */.gJ)(cause) }, false));
                 }
                 else {
                     resolve(result);
@@ -64920,14 +64969,14 @@ function wrapClient(client, target, where) {
         async run(what, argv, options = {}) {
             const result = await execute(argv, options, what);
             if (result.code !== 0) {
-                throw new RemoteError(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
+                throw new errors/* RemoteError */.Hi(where, `${what} failed (exit ${result.code})`, { remoteOutput: result.stderr || result.stdout });
             }
             return result.stdout;
         },
         openTunnel: (host, port) => new Promise((resolve, reject) => {
             client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
                 if (error)
-                    reject(new RemoteError(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: errorMessage(error) }));
+                    reject(new errors/* RemoteError */.Hi(where, `could not reach ${host}:${port} on the host`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
                 else
                     resolve(channel);
             });
@@ -64967,7 +65016,7 @@ function readSshCredentials(reader, hosts) {
     const privateKey = readPrivateKey(reader.required('ssh-private-key', 'the private key, e.g. ${{ secrets.SSH_PRIVATE_KEY }}'), 'ssh-private-key');
     const knownHosts = new KnownHosts(reader.required('ssh-known-hosts', `known_hosts lines for ${hosts}, e.g. \${{ vars.SSH_KNOWN_HOSTS }}`));
     if (knownHosts.invalidLines.length > 0) {
-        throw new ConfigError('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
+        throw new errors/* ConfigError */.xL('ssh-known-hosts', `has unreadable lines (${knownHosts.invalidLines.join(', ')})`, 'Each line is "host[,host] key-type base64-key", as ssh-keyscan prints.');
     }
     return { privateKey, knownHosts };
 }
@@ -64990,7 +65039,7 @@ async function openNdjsonBlobs(path) {
         text = await (0,promises_.readFile)(path, 'utf8');
     }
     catch (error) {
-        throw new ConfigError('blobs-file', `cannot be read (${errorMessage(error)})`, 'Give the path of an NDJSON file written by an earlier step.');
+        throw new errors/* ConfigError */.xL('blobs-file', `cannot be read (${(0,errors/* errorMessage */.gJ)(error)})`, 'Give the path of an NDJSON file written by an earlier step.');
     }
     const blobs = parseBlobs(text);
     const byId = new Map(blobs.map(blob => [blob.id, blob]));
@@ -65018,24 +65067,24 @@ function parseBlobs(text) {
             row = JSON.parse(line);
         }
         catch {
-            throw new ConfigError('blobs-file', `${where} is not JSON`, expected);
+            throw new errors/* ConfigError */.xL('blobs-file', `${where} is not JSON`, expected);
         }
         if (typeof row !== 'object' || row === null || Array.isArray(row))
-            throw new ConfigError('blobs-file', `${where} is not a JSON object`, expected);
+            throw new errors/* ConfigError */.xL('blobs-file', `${where} is not a JSON object`, expected);
         const field = (name, nullable) => {
             const value = row[name];
             if (typeof value === 'string' && value !== '')
                 return value;
             if (nullable && (value === null || value === undefined))
                 return null;
-            throw new ConfigError('blobs-file', `${where}: ${name} must be a non-empty string${nullable ? ' or null' : ''}`, expected);
+            throw new errors/* ConfigError */.xL('blobs-file', `${where}: ${name} must be a non-empty string${nullable ? ' or null' : ''}`, expected);
         };
         const byteSize = Number(row.byte_size);
         if (!Number.isSafeInteger(byteSize) || byteSize < 0)
-            throw new ConfigError('blobs-file', `${where}: byte_size must be a whole number of bytes`, expected);
+            throw new errors/* ConfigError */.xL('blobs-file', `${where}: byte_size must be a whole number of bytes`, expected);
         const createdAt = field('created_at', false);
         if (Number.isNaN(Date.parse(createdAt)))
-            throw new ConfigError('blobs-file', `${where}: created_at is not a time ("${createdAt}")`, expected);
+            throw new errors/* ConfigError */.xL('blobs-file', `${where}: created_at is not a time ("${createdAt}")`, expected);
         blobs.push({
             id: index + 1,
             key: field('key', false),
@@ -65096,7 +65145,7 @@ async function openPostgresBlobs(url, where) {
     }
     catch (error) {
         await client.end().catch(() => { });
-        throw new RemoteError(where, 'could not connect to the database', { cause: error, remoteOutput: errorMessage(error), next: 'Check database-url.' });
+        throw new errors/* RemoteError */.Hi(where, 'could not connect to the database', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error), next: 'Check database-url.' });
     }
     try {
         // Every query here is a handful of index lookups; JIT compiling them would cost more than running them.
@@ -65117,13 +65166,13 @@ async function describeSchema(client, where) {
     const blobs = await columnsOf(client, 'active_storage_blobs');
     const missing = blobColumns.filter(column => !blobs.has(column));
     if (missing.length === blobColumns.length) {
-        throw new ConfigError('database-url', 'points to a database without an active_storage_blobs table in its search_path', "Point it at the app's database, where bin/rails active_storage:install created the tables.");
+        throw new errors/* ConfigError */.xL('database-url', 'points to a database without an active_storage_blobs table in its search_path', "Point it at the app's database, where bin/rails active_storage:install created the tables.");
     }
     if (missing.length > 0) {
-        throw new ConfigError('database-url', `points to an active_storage_blobs table without the column(s) ${missing.join(', ')}`, 'This action reads the schema of Rails 6.1 and later.');
+        throw new errors/* ConfigError */.xL('database-url', `points to an active_storage_blobs table without the column(s) ${missing.join(', ')}`, 'This action reads the schema of Rails 6.1 and later.');
     }
     if (!integerTypes.has(blobs.get('id') ?? '')) {
-        throw new ConfigError('database-url', `points to an active_storage_blobs table with ${blobs.get('id')} ids`, 'The sampler draws integer ids; UUID primary keys are not supported.');
+        throw new errors/* ConfigError */.xL('database-url', `points to an active_storage_blobs table with ${blobs.get('id')} ids`, 'The sampler draws integer ids; UUID primary keys are not supported.');
     }
     const attachments = await columnsOf(client, 'active_storage_attachments');
     const stratified = attachmentColumns.every(column => attachments.has(column));
@@ -65137,7 +65186,7 @@ async function describeSchema(client, where) {
             return (await client.query(text, values)).rows;
         }
         catch (error) {
-            throw new RemoteError(where, `${what} failed`, { cause: error, remoteOutput: errorMessage(error) });
+            throw new errors/* RemoteError */.Hi(where, `${what} failed`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) });
         }
     };
     const toUnit = (row) => ({ id: Number(row.id), stratum: row.name });
@@ -65147,7 +65196,7 @@ async function describeSchema(client, where) {
             return undefined;
         const bounds = { min: Number(row.min), max: Number(row.max) };
         if (!Number.isSafeInteger(bounds.min) || !Number.isSafeInteger(bounds.max)) {
-            throw new RemoteError(where, `active_storage_blobs ids run from ${row.min} to ${row.max}, beyond what the sampler can draw (2^53)`);
+            throw new errors/* RemoteError */.Hi(where, `active_storage_blobs ids run from ${row.min} to ${row.max}, beyond what the sampler can draw (2^53)`);
         }
         return bounds;
     };
@@ -65308,15 +65357,15 @@ function readSource(reader) {
     const url = reader.optional('database-url');
     const path = reader.optional('blobs-file');
     if (url !== undefined && path !== undefined) {
-        throw new ConfigError('blobs-file', 'is set together with database-url', 'Set exactly one of database-url and blobs-file.');
+        throw new errors/* ConfigError */.xL('blobs-file', 'is set together with database-url', 'Set exactly one of database-url and blobs-file.');
     }
     if (path !== undefined)
         return { kind: 'file', path };
     if (url === undefined) {
-        throw new ConfigError('database-url', 'is required when blobs-file is not set', 'Set it to the postgres:// URL of the app database, e.g. ${{ secrets.DATABASE_URL }}.');
+        throw new errors/* ConfigError */.xL('database-url', 'is required when blobs-file is not set', 'Set it to the postgres:// URL of the app database, e.g. ${{ secrets.DATABASE_URL }}.');
     }
     if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) {
-        throw new ConfigError('database-url', 'is not a PostgreSQL URL', 'Write postgres://user:password@host:port/database.');
+        throw new errors/* ConfigError */.xL('database-url', 'is not a PostgreSQL URL', 'Write postgres://user:password@host:port/database.');
     }
     return { kind: 'database', url };
 }
@@ -65338,13 +65387,13 @@ function readTunnel(reader, source) {
     if (host === undefined)
         return undefined;
     if (source.kind === 'file')
-        throw new ConfigError('ssh-host', 'is set, but the blobs come from blobs-file', 'Drop ssh-host, or read the blobs from database-url.');
+        throw new errors/* ConfigError */.xL('ssh-host', 'is set, but the blobs come from blobs-file', 'Drop ssh-host, or read the blobs from database-url.');
     if (new URL(source.url).hostname === '') {
-        throw new ConfigError('database-url', 'names no host for the tunnel to reach', 'Write the database host as ssh-host sees it, e.g. postgres://app:pw@127.0.0.1:5432/app.');
+        throw new errors/* ConfigError */.xL('database-url', 'names no host for the tunnel to reach', 'Write the database host as ssh-host sees it, e.g. postgres://app:pw@127.0.0.1:5432/app.');
     }
     const target = parseSshTarget(host, 'root');
     if (!target)
-        throw new ConfigError('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
+        throw new errors/* ConfigError */.xL('ssh-host', `is not a host ("${host}")`, 'Write [user@]host[:port], with IPv6 addresses in brackets.');
     return { target, credentials: readSshCredentials(reader, 'ssh-host') };
 }
 function readRecentSince(reader, now) {
@@ -65356,7 +65405,7 @@ function readRecentSince(reader, now) {
         return new Date(now.getTime() - duration);
     const instant = /^\d{4}-\d{2}-\d{2}/.test(text) ? new Date(text) : new Date(Number.NaN);
     if (Number.isNaN(instant.getTime())) {
-        throw new ConfigError('recent-since', `is neither an ISO time nor a duration ("${text}")`, 'Write a time such as 2026-11-27T12:00:00Z or a duration such as 2h.');
+        throw new errors/* ConfigError */.xL('recent-since', `is neither an ISO time nor a duration ("${text}")`, 'Write a time such as 2026-11-27T12:00:00Z or a duration such as 2h.');
     }
     return instant;
 }
@@ -65364,17 +65413,17 @@ function readServices(reader) {
     const services = readServiceMap(reader);
     const bucket = reader.optional('bucket');
     if (bucket !== undefined && services.size > 0) {
-        throw new ConfigError('bucket', 'is set together with services', 'Use bucket for one service, or services for several, not both.');
+        throw new errors/* ConfigError */.xL('bucket', 'is set together with services', 'Use bucket for one service, or services for several, not both.');
     }
     if (bucket !== undefined)
         services.set('', bucket);
     if (services.size === 0) {
-        throw new ConfigError('services', 'is required when bucket is not set', 'Write one service=bucket line per ActiveStorage service, e.g. amazon=circuitverse-images-prod.');
+        throw new errors/* ConfigError */.xL('services', 'is required when bucket is not set', 'Write one service=bucket line per ActiveStorage service, e.g. amazon=circuitverse-images-prod.');
     }
     for (const [service, name] of services) {
         if (!bucketPattern.test(name)) {
             const input = service === '' ? 'bucket' : 'services';
-            throw new ConfigError(input, `names an invalid bucket "${name}"`, 'A bucket name is 3 to 63 lower-case letters, digits, "." or "-".');
+            throw new errors/* ConfigError */.xL(input, `names an invalid bucket "${name}"`, 'A bucket name is 3 to 63 lower-case letters, digits, "." or "-".');
         }
     }
     return services;
@@ -65382,7 +65431,7 @@ function readServices(reader) {
 function readEndpoint(reader) {
     const endpoint = reader.optional('endpoint');
     if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-        throw new ConfigError('endpoint', `is not an http(s) URL ("${endpoint}")`, 'Write the S3-compatible endpoint as https://host[:port].');
+        throw new errors/* ConfigError */.xL('endpoint', `is not an http(s) URL ("${endpoint}")`, 'Write the S3-compatible endpoint as https://host[:port].');
     }
     return endpoint;
 }
@@ -65397,17 +65446,17 @@ function readServiceMap(reader) {
         parsed = (0,dist/* parse */.qg)(text);
     }
     catch (error) {
-        throw new ConfigError('services', `is neither name=bucket lines nor a YAML map (${error.message.split('\n')[0]})`, 'Write one service=bucket line per service.');
+        throw new errors/* ConfigError */.xL('services', `is neither name=bucket lines nor a YAML map (${error.message.split('\n')[0]})`, 'Write one service=bucket line per service.');
     }
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw new ConfigError('services', 'is neither name=bucket lines nor a YAML map', 'Write one service=bucket line per service, e.g. amazon=circuitverse-images-prod.');
+        throw new errors/* ConfigError */.xL('services', 'is neither name=bucket lines nor a YAML map', 'Write one service=bucket line per service, e.g. amazon=circuitverse-images-prod.');
     }
     const services = new Map();
     for (const [name, bucket] of Object.entries(parsed)) {
         if (!servicePattern.pattern.test(name))
-            throw new ConfigError('services', `has an invalid key "${name}"`, `A key is ${servicePattern.description}.`);
+            throw new errors/* ConfigError */.xL('services', `has an invalid key "${name}"`, `A key is ${servicePattern.description}.`);
         if (typeof bucket !== 'string')
-            throw new ConfigError('services', `maps "${name}" to something that is not a bucket name`, 'Write service: bucket.');
+            throw new errors/* ConfigError */.xL('services', `maps "${name}" to something that is not a bucket name`, 'Write service: bucket.');
         services.set(name, bucket);
     }
     return services;
@@ -66067,7 +66116,7 @@ class UnitStream {
 
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
-class VerificationFailed extends FailureWithOutputs {
+class VerificationFailed extends errors/* FailureWithOutputs */.tY {
     constructor(message, outputs) {
         super(new Error(message), outputs);
     }
@@ -66079,25 +66128,50 @@ async function verifyAttachments(inputs, collaborators) {
     const { logger, store } = collaborators;
     logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
     try {
-        const blobs = await logger.group('Open the blobs', async () => {
+        const blobs = await runPhase(collaborators, 'open', 'Open the blobs', async (span) => {
             const source = await collaborators.openBlobs();
+            span.setAttributes({ 'verify.source': source.label, 'verify.stratified': source.stratified });
             logger.info(`${source.label}: ${source.stratified ? 'stratified by attachment name' : 'no attachment names, one stratum'}`);
             return source;
         });
         let picked;
         let plan;
         try {
-            await logger.group('Check the buckets', () => checkBuckets(inputs, collaborators));
-            ({ picked, plan } = await logger.group('Sample', () => pickBlobs(blobs, inputs, logger)));
+            await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
+            ({ picked, plan } = await runPhase(collaborators, 'plan', 'Sample', async (span) => {
+                const sample = await pickBlobs(blobs, inputs, logger);
+                span.setAttributes({
+                    'verify.seed': String(inputs.seed),
+                    'verify.population': sample.plan.population,
+                    'verify.population_exact': sample.plan.exact,
+                    'verify.picked': sample.picked.length,
+                });
+                return sample;
+            }));
         }
         finally {
             await blobs.close();
         }
-        const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
-        const report = buildReport(inputs, plan, results, blobs);
-        await (0,promises_.mkdir)((0,external_node_path_.dirname)(collaborators.reportPath), { recursive: true });
-        await (0,promises_.writeFile)(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
-        await logger.summary(renderSummary(report, collaborators.reportPath));
+        const results = await runPhase(collaborators, 'check', `Check ${countOf(picked.length, 'object')} (${inputs.verify})`, async (span) => {
+            const checked = await checkAll(picked, inputs, collaborators);
+            const count = (status) => checked.filter(result => result.status === status).length;
+            span.setAttributes({
+                'verify.mode': inputs.verify,
+                'verify.checked': checked.length,
+                'verify.ok': count('ok'),
+                'verify.missing': count('missing'),
+                'verify.mismatched': count('mismatched'),
+                'verify.unverifiable': count('unverifiable'),
+            });
+            return checked;
+        });
+        const report = await collaborators.tracer.span('report', {}, async () => {
+            const built = buildReport(inputs, plan, results, blobs);
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(collaborators.reportPath), { recursive: true });
+            await (0,promises_.writeFile)(collaborators.reportPath, `${JSON.stringify(built, null, 2)}\n`);
+            await logger.summary(renderSummary(built, collaborators.reportPath));
+            return built;
+        });
         const outputs = {
             sampled: report.counts.checked,
             missing: report.counts.missing,
@@ -66131,14 +66205,14 @@ async function checkBuckets(inputs, collaborators) {
         }
         const { error } = checked;
         if (error.status === 404)
-            throw new ConfigError(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
+            throw new errors/* ConfigError */.xL(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
         if (error.status === 403) {
-            throw new RemoteError(`s3://${bucket}`, 'access denied', {
+            throw new errors/* RemoteError */.Hi(`s3://${bucket}`, 'access denied', {
                 cause: error,
                 next: 'Check the AWS credentials in the environment, and that they may s3:ListBucket and s3:GetObject on this bucket.',
             });
         }
-        throw new RemoteError(`s3://${bucket}`, 'could not be reached', { cause: error, remoteOutput: error.message });
+        throw new errors/* RemoteError */.Hi(`s3://${bucket}`, 'could not be reached', { cause: error, remoteOutput: error.message });
     }
 }
 async function pickBlobs(blobs, inputs, logger) {
@@ -66258,7 +66332,7 @@ function createS3Store(options) {
             catch (error) {
                 // The SDK finds no region only when it first signs; the bucket check is that first call.
                 if (error instanceof Error && /region is missing/i.test(error.message)) {
-                    throw new ConfigError('region', 'is required: neither the input nor the environment (AWS_REGION) names one', "Set region to the buckets' region, e.g. ap-south-1.");
+                    throw new errors/* ConfigError */.xL('region', 'is required: neither the input nor the environment (AWS_REGION) names one', "Set region to the buckets' region, e.g. ap-south-1.");
                 }
                 throw toStoreError(error, `HEAD bucket ${bucket}`);
             }
@@ -66355,14 +66429,18 @@ async function run() {
     const logger = createActionsLogger();
     await runStep({
         main: () => {
-            const inputs = readInputs(new InputReader(process.env), logger, new Date());
-            return verifyAttachments(inputs, {
-                logger,
-                clock: systemClock,
-                openBlobs: () => openBlobSource(inputs),
-                store: createS3Store({ region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency }),
-                // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-                reportPath: (0,external_node_path_.join)(process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+            const reader = new InputReader(process.env);
+            return traceStep({ name: 'verify-attachments', taskType: 'test' }, { traceparent: parseTraceparent(reader.optional('traceparent')), logger }, tracer => {
+                const inputs = readInputs(reader, logger, new Date());
+                return verifyAttachments(inputs, {
+                    logger,
+                    tracer,
+                    clock: systemClock,
+                    openBlobs: () => openBlobSource(inputs),
+                    store: createS3Store({ region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency }),
+                    // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+                    reportPath: (0,external_node_path_.join)(process.env.RUNNER_TEMP ?? (0,external_node_os_.tmpdir)(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+                });
             });
         },
         outputs: toOutputs,
@@ -66400,6 +66478,13 @@ module.exports = eval("require")("pg-native");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("assert");
+
+/***/ }),
+
+/***/ 290:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("async_hooks");
 
 /***/ }),
 
@@ -75187,6 +75272,80 @@ exports.visitAsync = visitAsync;
 
 /***/ }),
 
+/***/ 6246:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Hi: () => (/* binding */ RemoteError),
+/* harmony export */   gJ: () => (/* binding */ errorMessage),
+/* harmony export */   tY: () => (/* binding */ FailureWithOutputs),
+/* harmony export */   xL: () => (/* binding */ ConfigError)
+/* harmony export */ });
+/* unused harmony export lastLine */
+/**
+ * A mistake the user fixes in the workflow file: names the input and says what to change.
+ * Raised before anything touches a host, a registry or a bucket.
+ */
+class ConfigError extends Error {
+    input;
+    problem;
+    fix;
+    name = 'ConfigError';
+    constructor(input, problem, fix) {
+        super(`Input "${input}" ${problem}. ${fix}`);
+        this.input = input;
+        this.problem = problem;
+        this.fix = fix;
+    }
+}
+/**
+ * Something outside us failed: a host, the Docker Engine, a registry, a database, a bucket.
+ * Keeps the original error as `cause` and quotes the remote's last line, which is usually the one that explains.
+ */
+class RemoteError extends Error {
+    where;
+    name = 'RemoteError';
+    remoteLastLine;
+    constructor(where, what, options = {}) {
+        const remoteLastLine = options.remoteOutput === undefined ? undefined : lastLine(options.remoteOutput);
+        const quoted = remoteLastLine ? `: ${remoteLastLine}` : '';
+        const next = options.next ? ` ${options.next}` : '';
+        // A quoted line that ends a sentence already has its full stop.
+        const stop = /[.!?]$/.test(`${what}${quoted}`) ? '' : '.';
+        super(`${where}: ${what}${quoted}${stop}${next}`, { cause: options.cause });
+        this.where = where;
+        this.remoteLastLine = remoteLastLine;
+    }
+}
+/**
+ * A step that failed after it had outputs to give: the outputs as far as it got (which hosts run what, how many
+ * objects were checked). The step frame sets them, then fails the step with `cause`.
+ */
+class FailureWithOutputs extends Error {
+    cause;
+    outputs;
+    name = 'FailureWithOutputs';
+    constructor(cause, outputs) {
+        super(errorMessage(cause), { cause });
+        this.cause = cause;
+        this.outputs = outputs;
+    }
+}
+/** The last non-blank line of some output, trimmed; `undefined` when there is none. */
+function lastLine(output) {
+    const lines = output.split(/\r?\n/).map(line => line.trim());
+    return lines.filter(line => line !== '').at(-1);
+}
+/** A message for any thrown value, without a stack trace. */
+function errorMessage(error) {
+    if (error instanceof Error)
+        return error.message;
+    return String(error);
+}
+//# sourceMappingURL=errors.js.map
+
+/***/ }),
+
 /***/ 8316:
 /***/ ((module) => {
 
@@ -75225,6 +75384,9 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -75341,6 +75503,28 @@ module.exports = {"rE":"1.17.0"};
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
@@ -75355,6 +75539,69 @@ module.exports = {"rE":"1.17.0"};
 /******/ 		}
 /******/ 		Object.defineProperty(exports, '__esModule', { value: true });
 /******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/
