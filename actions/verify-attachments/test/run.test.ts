@@ -45,6 +45,7 @@ const inputs: VerifyAttachmentsInputs = {
   concurrency: 4,
   maxMissing: 0,
   maxMismatched: 0,
+  legacy: undefined,
 };
 
 const store = () =>

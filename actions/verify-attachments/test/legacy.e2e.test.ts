@@ -1,0 +1,208 @@
+import {execFile} from 'node:child_process';
+import {readFileSync} from 'node:fs';
+import {mkdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {promisify} from 'node:util';
+import {CreateBucketCommand, type S3Client} from '@aws-sdk/client-s3';
+import {type ActionRun, findSandbox, keyValueLines, railsAppSettings, resetAppDatabase, runAction} from '@circuitverse/testkit';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {psqlAt, runPsql} from './helpers/psql.js';
+import {awsEnvironment, deleteBuckets, sandboxS3} from './helpers/sandbox-s3.js';
+
+const execFileAsync = promisify(execFile);
+const action = join(import.meta.dirname, '..');
+const seedScript = join(import.meta.dirname, 'helpers/legacy-seed.rb');
+const sandbox = findSandbox();
+const tag = `${process.pid}${Date.now().toString(36)}`;
+const database = 'va_legacy';
+const buckets = {attachments: `va-legacy-${tag}-as`, legacy: `va-legacy-${tag}-old`};
+/** The legacy host: CarrierWave's files are on its disk, in its own /root. */
+const hostName = 'host2';
+const legacyDir = `va-legacy-${tag}`;
+
+type Kind = 'same' | 'differs' | 'unattached' | 'renamed' | 'gone' | 'twice' | 'none';
+
+// The ground truth: what each record is, in id order (the seed makes them in a fresh database, ids from 1).
+const users: Array<{legacy: Kind; filename: string}> = [
+  {legacy: 'same', filename: 'me.png'},
+  {legacy: 'unattached', filename: 'profile.png'},
+  {legacy: 'same', filename: "o'brien.png"},
+  {legacy: 'differs', filename: 'avatar.png'},
+  {legacy: 'twice', filename: 'twice.png'},
+  {legacy: 'same', filename: 'last.png'},
+];
+const projects: Array<{legacy: Kind; filename?: string}> = [
+  {legacy: 'same', filename: 'preview.png'},
+  {legacy: 'unattached', filename: 'preview.png'},
+  {legacy: 'differs', filename: 'preview.png'},
+  {legacy: 'same', filename: `it's $(reboot) && a "preview".png`},
+  {legacy: 'renamed', filename: 'preview.png'},
+  {legacy: 'gone', filename: 'preview.png'},
+  {legacy: 'none'},
+  {legacy: 'unattached', filename: 'preview.jpeg'},
+  {legacy: 'differs', filename: 'preview.png'},
+  {legacy: 'same', filename: 'preview.png'},
+];
+const idsOf = (records: Array<{legacy: Kind}>, ...kinds: Kind[]) =>
+  records.flatMap((record, index) => (kinds.includes(record.legacy) ? [String(index + 1)] : []));
+
+interface LegacyReport {
+  counts: Record<string, number>;
+  mappings: Array<{
+    table: string;
+    legacyRecords: number;
+    unmigrated: number;
+    unmigratedExamples: Array<{recordId: string; attachedAs: string | null}>;
+    sampled: Array<{recordId: string; status: string; path: string; problem?: string}>;
+  }>;
+}
+
+async function legacyOf(run: ActionRun): Promise<LegacyReport> {
+  return JSON.parse(await readFile(run.outputs.report as string, 'utf8')).legacy;
+}
+
+const statusesOf = (mapping: LegacyReport['mappings'][number]) =>
+  Object.fromEntries(mapping.sampled.map(result => [result.recordId, result.status]).sort(([a], [b]) => Number(a) - Number(b)));
+
+describe.skipIf(!sandbox)('verify-attachments: legacy uploads against what real ActiveStorage wrote', () => {
+  if (!sandbox) return;
+  const host = sandbox.hosts.find(candidate => candidate.name === hostName);
+  const settings = railsAppSettings(sandbox, {database});
+  const databaseUrl = settings.secrets.DATABASE_URL as string;
+  const hostRoot = join(sandbox.dir, 'hosts', hostName, 'root');
+  const mapping = (overrides: {carrierwave?: string} = {}) => `
+- table: users
+  paperclip: profile_picture
+  record_type: User
+  name: profile_picture
+  files: s3://${buckets.legacy}/system/users/profile_pictures/{id_partition}/original/{filename}
+- table: projects
+  carrierwave: ${overrides.carrierwave ?? 'image_preview'}
+  record_type: Project
+  name: circuit_preview
+  files: ssh://${sandbox.ssh.user}@${host?.address}/root/${legacyDir}/uploads/project/{column}/{id}/{filename}
+`;
+  const verify = (inputs: Record<string, string>) =>
+    runAction(action, {
+      inputs: {
+        'database-url': databaseUrl,
+        services: `amazon=${buckets.attachments}`,
+        endpoint: sandbox.s3.endpoint,
+        'ssh-private-key': readFileSync(sandbox.ssh.privateKeyFile, 'utf8'),
+        'ssh-known-hosts': readFileSync(sandbox.ssh.knownHostsFile, 'utf8'),
+        'sample-size': '100',
+        seed: '7',
+        'legacy-mapping': mapping(),
+        ...inputs,
+      },
+      env: awsEnvironment(sandbox),
+    });
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    if (!host) throw new Error(`The sandbox has no ${hostName}.`);
+    s3 = sandboxS3(sandbox);
+    for (const bucket of Object.values(buckets)) await s3.send(new CreateBucketCommand({Bucket: bucket}));
+    await resetAppDatabase(sandbox, database);
+    await mkdir(join(hostRoot, legacyDir));
+    // The app's own image, in the root engine on the host network: there 127.0.0.1:4568 is the S3 server and the app's
+    // database is at its sandbox address. The railsapp image reads its S3 settings from the environment.
+    const env = {
+      ...settings.secrets,
+      RAILS_LOG_LEVEL: 'warn',
+      ACTIVE_STORAGE_SERVICE: 'amazon',
+      AWS_S3_ACCESS_KEY_ID: sandbox.s3.accessKeyId,
+      AWS_S3_SECRET_ACCESS_KEY: sandbox.s3.secretAccessKey,
+      AWS_S3_REGION: sandbox.s3.region,
+      AWS_S3_ENDPOINT: sandbox.s3.endpoint,
+      AWS_S3_BUCKET_NAME: buckets.attachments,
+      LEGACY_ROOT: '/legacy',
+      SEED_PLAN: JSON.stringify({legacyBucket: buckets.legacy, users, projects}),
+    };
+    const envFile = join(tmpdir(), `${legacyDir}.env`);
+    await writeFile(envFile, keyValueLines(env), {mode: 0o600});
+    try {
+      await execFileAsync(
+        'docker',
+        [
+          'run',
+          '--rm',
+          '--network',
+          'host',
+          '--env-file',
+          envFile,
+          '-v',
+          `${seedScript}:/seed.rb:ro`,
+          '-v',
+          `${join(hostRoot, legacyDir)}:/legacy`,
+          `${sandbox.railsApp.image}:v1`,
+          'sh',
+          '-c',
+          'bin/rails db:migrate && bin/rails runner /seed.rb',
+        ],
+        {timeout: 180_000, env: {...process.env, DOCKER_HOST: sandbox.docker.host}},
+      );
+    } finally {
+      await rm(envFile, {force: true});
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    await rm(join(hostRoot, legacyDir), {recursive: true, force: true});
+    if (s3) await deleteBuckets(s3, Object.values(buckets));
+    s3?.destroy();
+    await runPsql(psqlAt(sandbox.appPostgres.url), `DROP DATABASE IF EXISTS ${database} WITH (FORCE);`).catch(() => {});
+  });
+
+  it('finds exactly the legacy records without an attachment and the legacy files unlike their blob', async () => {
+    const run = await verify({});
+    expect(run.errors).toEqual([
+      `4 legacy records without an attachment (max-unmigrated: 0) and 3 legacy files unlike the blob (max-legacy-mismatched: 0). See the job summary, or ${run.outputs.report}.`,
+    ]);
+    expect(run.outputs).toMatchObject({unmigrated: '4', 'legacy-mismatched': '3', missing: '0', mismatched: '0'});
+    const legacy = await legacyOf(run);
+    const [userMapping, projectMapping] = legacy.mappings;
+    if (!userMapping || !projectMapping) throw new Error('the report has no mapping');
+
+    expect(userMapping.legacyRecords).toBe(users.length);
+    expect(userMapping.unmigratedExamples.map(example => example.recordId)).toEqual(idsOf(users, 'unattached'));
+    // The record attached twice is sampled twice: both blobs came from its legacy file.
+    expect(statusesOf(userMapping)).toEqual({1: 'ok', 3: 'ok', 4: 'mismatched', 5: 'ok', 6: 'ok'});
+    expect(userMapping.sampled.filter(result => result.recordId === '5')).toHaveLength(2);
+    expect(userMapping.sampled.find(result => result.recordId === '3')?.path).toBe("system/users/profile_pictures/000/000/003/original/o'brien.png");
+
+    expect(projectMapping.legacyRecords).toBe(projects.filter(project => project.filename).length);
+    expect(projectMapping.unmigratedExamples).toEqual(
+      idsOf(projects, 'unattached', 'renamed').map(recordId => ({recordId, filename: expect.any(String), attachedAs: recordId === '5' ? 'circuit_preview ' : null})),
+    );
+    expect(statusesOf(projectMapping)).toEqual({1: 'ok', 3: 'mismatched', 4: 'ok', 6: 'unverifiable', 9: 'mismatched', 10: 'ok'});
+    expect(projectMapping.sampled.find(result => result.recordId === '6')?.problem).toBe(`no legacy file at /root/${legacyDir}/uploads/project/image_preview/6/preview.png`);
+    expect(legacy.counts).toEqual({legacyRecords: 15, unmigrated: 4, checked: 12, ok: 8, mismatched: 3, unverifiable: 1});
+
+    expect(run.summary).toContain('## Legacy attachments: 4 not migrated, 3 differ');
+    expect(run.summary).toContain('| `Project 5` | `preview.png` | attached as `"circuit_preview "`, which Rails does not find |');
+  });
+
+  it('draws the same sample of legacy files with the same seed, and passes within the thresholds', async () => {
+    const lenient = {'legacy-sample-size': '2', 'max-unmigrated': '4', 'max-legacy-mismatched': '3'};
+    const first = await verify({...lenient, seed: '11'});
+    const again = await verify({...lenient, seed: '11'});
+    expect(first.errors).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    const sampleOf = async (run: ActionRun) => (await legacyOf(run)).mappings.map(mapping => mapping.sampled.map(result => result.recordId));
+    const sample = await sampleOf(first);
+    expect(sample.map(ids => ids.length)).toEqual([2, 2]);
+    expect(await sampleOf(again)).toEqual(sample);
+  });
+
+  it('refuses a mapping naming a column the table does not have, in one line, before reading anything else', async () => {
+    const run = await verify({'legacy-mapping': mapping({carrierwave: 'image_previews'})});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toEqual([
+      'Input "legacy-mapping" entry 2 names the column projects.image_previews, which does not exist. carrierwave: names the column mount_uploader stores the filename in; projects has id, user_id, name, created_at, updated_at, image_preview.',
+    ]);
+    expect(run.outputs.report).toBeUndefined();
+    expect(run.log).not.toContain('Check the buckets');
+  });
+});
