@@ -261,7 +261,12 @@ export function renderLegacySummary(report: LegacyReport): string {
     }
     lines.push('', `The first ${maxExamples} of each table by id; the counts above are complete.`, '');
   }
-  const failures = report.mappings.flatMap(mapping => mapping.sampled.filter(result => result.status !== 'ok').map(result => ({mapping, result})));
+  const failures = report.mappings.flatMap(mapping =>
+    mapping.sampled
+      .filter(result => result.status !== 'ok')
+      .sort((a, b) => Number(a.recordId) - Number(b.recordId))
+      .map(result => ({mapping, result})),
+  );
   if (failures.length) {
     lines.push('### Legacy files', '', '| Record | Legacy file | Blob | Status | What is wrong |', '| --- | --- | --- | --- | --- |');
     for (const {mapping, result} of failures.slice(0, maxRows)) {

@@ -108,10 +108,12 @@ function parseLocation(value: unknown, where: string): LegacyLocation {
   throw new ConfigError(input, `${where} has files that is neither an ssh:// path nor an s3:// key ("${value}")`, fix);
 }
 
-/** Paperclip's `:id_partition`: the id zero-padded to nine digits, in three directories (`000/012/345`). */
+/**
+ * Paperclip's `:id_partition`, `("%09d" % id).scan(/\d{3}/).join("/")`: the id zero-padded to nine digits, in three
+ * directories (`000/012/345`); digits past a multiple of three are dropped, as Paperclip drops them.
+ */
 export function idPartition(id: string): string {
-  const padded = id.padStart(9, '0');
-  return padded.match(/\d{3}/g)?.join('/') ?? padded;
+  return (id.padStart(9, '0').match(/\d{3}/g) ?? []).join('/');
 }
 
 /**

@@ -174,10 +174,18 @@ describe.skipIf(!sandbox)('verify-attachments: legacy uploads against what real 
 
     expect(projectMapping.legacyRecords).toBe(projects.filter(project => project.filename).length);
     expect(projectMapping.unmigratedExamples).toEqual(
-      idsOf(projects, 'unattached', 'renamed').map(recordId => ({recordId, filename: expect.any(String), attachedAs: recordId === '5' ? 'circuit_preview ' : null})),
+      idsOf(projects, 'unattached', 'renamed').map(recordId => ({
+        recordId,
+        filename: expect.any(String),
+        attachedAs: recordId === '5' ? 'circuit_preview ' : null,
+      })),
     );
     expect(statusesOf(projectMapping)).toEqual({1: 'ok', 3: 'mismatched', 4: 'ok', 6: 'unverifiable', 9: 'mismatched', 10: 'ok'});
-    expect(projectMapping.sampled.find(result => result.recordId === '6')?.problem).toBe(`no legacy file at /root/${legacyDir}/uploads/project/image_preview/6/preview.png`);
+    expect(userMapping.sampled.find(result => result.recordId === '4')?.problem).toBe('legacy file is 1288 bytes, the blob 1298');
+    expect(projectMapping.sampled.find(result => result.recordId === '3')?.problem).toMatch(/^legacy file's MD5 is \S{24}, the blob's checksum \S{24}$/);
+    expect(projectMapping.sampled.find(result => result.recordId === '6')?.problem).toBe(
+      `no legacy file at /root/${legacyDir}/uploads/project/image_preview/6/preview.png`,
+    );
     expect(legacy.counts).toEqual({legacyRecords: 15, unmigrated: 4, checked: 12, ok: 8, mismatched: 3, unverifiable: 1});
 
     expect(run.summary).toContain('## Legacy attachments: 4 not migrated, 3 differ');
