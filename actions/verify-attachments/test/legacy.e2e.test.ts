@@ -6,6 +6,7 @@ import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {CreateBucketCommand, type S3Client} from '@aws-sdk/client-s3';
 import {type ActionRun, findSandbox, keyValueLines, railsAppSettings, resetAppDatabase, runAction} from '@circuitverse/testkit';
+import pg from 'pg';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {psqlAt, runPsql} from './helpers/psql.js';
 import {awsEnvironment, deleteBuckets, sandboxS3} from './helpers/sandbox-s3.js';
@@ -153,6 +154,34 @@ describe.skipIf(!sandbox)('verify-attachments: legacy uploads against what real 
     if (s3) await deleteBuckets(s3, Object.values(buckets));
     s3?.destroy();
     await runPsql(psqlAt(sandbox.appPostgres.url), `DROP DATABASE IF EXISTS ${database} WITH (FORCE);`).catch(() => {});
+  });
+
+  it('holds what ActiveStorage 6.1 itself writes, which the hand-made rows of the other tests imitate', async () => {
+    const client = new pg.Client({connectionString: databaseUrl});
+    await client.connect();
+    try {
+      const blobs = (await client.query('SELECT key, checksum, service_name, content_type, metadata, byte_size FROM active_storage_blobs ORDER BY id')).rows;
+      expect(blobs.length).toBe(14);
+      for (const blob of blobs) {
+        expect(blob).toMatchObject({key: expect.stringMatching(/^[0-9a-z]{28}$/), checksum: expect.stringMatching(/^[A-Za-z0-9+/]{22}==$/)});
+        // The service's name in storage.yml; the content type Marcel read from the bytes; analysis without an image library.
+        expect(blob).toMatchObject({service_name: 'amazon', content_type: 'image/png', metadata: '{"identified":true,"analyzed":true}'});
+      }
+      // Rails 6.1's migration makes checksum NOT NULL (Rails 7's allows NULL), and nothing made a variant.
+      const checksum = await client.query(
+        "SELECT is_nullable FROM information_schema.columns WHERE table_name = 'active_storage_blobs' AND column_name = 'checksum'",
+      );
+      expect(checksum.rows).toEqual([{is_nullable: 'NO'}]);
+      expect((await client.query('SELECT count(*)::int AS n FROM active_storage_variant_records')).rows).toEqual([{n: 0}]);
+      // The has_one attached twice: two rows, two blobs of the same bytes.
+      const twice = await client.query(
+        "SELECT b.checksum FROM active_storage_attachments a JOIN active_storage_blobs b ON b.id = a.blob_id WHERE a.record_type = 'User' AND a.record_id = 5",
+      );
+      expect(twice.rows).toHaveLength(2);
+      expect(new Set(twice.rows.map(row => row.checksum)).size).toBe(1);
+    } finally {
+      await client.end();
+    }
   });
 
   it('finds exactly the legacy records without an attachment and the legacy files unlike their blob', async () => {
