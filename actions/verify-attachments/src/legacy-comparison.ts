@@ -1,8 +1,8 @@
-import {ConfigError, countOf, errorMessage} from '@circuitverse/shared';
+import {ConfigError, countOf} from '@circuitverse/shared';
 import pg from 'pg';
 import type {Database} from './blob-source.js';
 import {parseChecksum} from './checksum-verdict.js';
-import type {LegacyFiles} from './legacy-files.js';
+import {type LegacyFiles, UnreadableLegacyFile} from './legacy-files.js';
 import {type LegacyMapping, legacyPath} from './legacy-mapping.js';
 import {cell, code} from './report.js';
 
@@ -215,7 +215,8 @@ async function judgeLegacyFile(
   try {
     digest = await files.hash(mapping.files, path);
   } catch (error) {
-    return {status: 'unverifiable', problem: errorMessage(error)};
+    if (error instanceof UnreadableLegacyFile) return {status: 'unverifiable', problem: error.message};
+    throw error;
   }
   if (digest === undefined) return {status: 'unverifiable', problem: `no legacy file at ${path}`};
   if (digest.size !== Number(row.byte_size)) return {status: 'mismatched', problem: `legacy file is ${digest.size} bytes, the blob ${row.byte_size}`};

@@ -1,21 +1,31 @@
 import {createHash} from 'node:crypto';
 import type {Readable} from 'node:stream';
+import {type Clock, errorMessage} from '@circuitverse/shared';
 import {connectSsh, type SshConnection, type SshCredentials} from '@circuitverse/shared/ssh';
 import type {LegacyLocation} from './legacy-mapping.js';
 import type {BodyDigest, ObjectStore} from './object-store.js';
+import {storeRetryPolicy, withRetries} from './retry.js';
 
 /** Hashes legacy files where they are, as they stream: never a whole file in memory. */
 export interface LegacyFiles {
-  /** The file's size and digests; `undefined` when there is no such file. */
+  /**
+   * The file's size and digests; `undefined` when there is no such file. One file that cannot be read is an
+   * `UnreadableLegacyFile`; a host that cannot be reached at all rejects with its own error.
+   */
   hash(location: LegacyLocation, path: string): Promise<BodyDigest | undefined>;
   close(): void;
+}
+
+/** This one file could not be read (refused, cut off, or the store failed for good): the others may still be. */
+export class UnreadableLegacyFile extends Error {
+  override readonly name = 'UnreadableLegacyFile';
 }
 
 /**
  * Files on hosts over SFTP (one verified connection per host, opened on first use, with the action's SSH credentials)
  * and objects in legacy buckets through the action's store.
  */
-export function createLegacyFiles(options: {credentials: SshCredentials | undefined; store: ObjectStore}): LegacyFiles {
+export function createLegacyFiles(options: {credentials: SshCredentials | undefined; store: ObjectStore; clock: Clock}): LegacyFiles {
   const connections = new Map<string, Promise<SshConnection>>();
   const connectionFor = (location: Extract<LegacyLocation, {kind: 'ssh'}>) => {
     const {target} = location;
@@ -30,9 +40,18 @@ export function createLegacyFiles(options: {credentials: SshCredentials | undefi
   };
   return {
     async hash(location, path) {
-      if (location.kind === 's3') return options.store.hash(location.bucket, path);
-      const stream = await (await connectionFor(location)).readFile(path);
-      return stream && hashStream(stream);
+      if (location.kind === 's3') {
+        const read = await withRetries(() => options.store.hash(location.bucket, path), {policy: storeRetryPolicy, clock: options.clock});
+        if (!read.ok) throw new UnreadableLegacyFile(read.error.message, {cause: read.error});
+        return read.value;
+      }
+      const connection = await connectionFor(location);
+      try {
+        const stream = await connection.readFile(path);
+        return stream && (await hashStream(stream));
+      } catch (error) {
+        throw new UnreadableLegacyFile(errorMessage(error), {cause: error});
+      }
     },
     close() {
       for (const connection of connections.values()) connection.then(open => open.close()).catch(() => {});

@@ -35,7 +35,7 @@ export async function run(): Promise<void> {
         clock: systemClock,
         openBlobs: () => openBlobSource(inputs),
         store,
-        ...(inputs.legacy ? {legacyFiles: createLegacyFiles({credentials: inputs.legacy.credentials, store})} : {}),
+        ...(inputs.legacy ? {legacyFiles: createLegacyFiles({credentials: inputs.legacy.credentials, store, clock: systemClock})} : {}),
         // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
         reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
       });

@@ -3,7 +3,7 @@ import {stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {Database} from '../src/blob-source.js';
 import {checkLegacySchema, compareLegacy, renderLegacySummary} from '../src/legacy-comparison.js';
-import type {LegacyFiles} from '../src/legacy-files.js';
+import {type LegacyFiles, UnreadableLegacyFile} from '../src/legacy-files.js';
 import {parseLegacyMapping} from '../src/legacy-mapping.js';
 
 const [projects] = parseLegacyMapping(
@@ -100,7 +100,7 @@ describe('compareLegacy', () => {
   const files = stub<LegacyFiles>('files', {
     hash: async (_location: unknown, path: string) => {
       if (path.endsWith('gone.png')) return undefined;
-      if (path.endsWith('refused.png')) throw new Error('app-1: could not read /srv/uploads/7/refused.png: Permission denied.');
+      if (path.endsWith('refused.png')) throw new UnreadableLegacyFile('app-1: could not read /srv/uploads/7/refused.png: Permission denied.');
       return {size: same.length, md5: digest('md5', same), sha256: digest('sha256', same)};
     },
   });
@@ -143,6 +143,17 @@ describe('compareLegacy', () => {
         '| `projects` | `image_preview` | `Project` `"circuit_preview"` | 1 | 0 | 1 | 0 | 0 |',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('fails as a whole when a legacy host cannot be reached, rather than calling every file unverifiable', async () => {
+    const unreachable = stub<LegacyFiles>('files', {
+      hash: async () => {
+        throw new Error('root@app-1: host key does not match ssh-known-hosts.');
+      },
+    });
+    await expect(compareLegacy([projects], {seed: '7', sampleSize: 10, concurrency: 3}, {database: database(), files: unreachable})).rejects.toThrow(
+      'host key does not match',
     );
   });
 

@@ -242,4 +242,11 @@ describe.skipIf(!sandbox)('verify-attachments: legacy uploads against what real 
     expect(run.outputs.report).toBeUndefined();
     expect(run.log).not.toContain('Check the buckets');
   });
+
+  it('fails in one line when the legacy host is not the one ssh-known-hosts knows', async () => {
+    const run = await verify({'ssh-known-hosts': `${host?.address} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl`});
+    expect(run.exitCode).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(new RegExp(`^root@${host?.address.replace(/\./g, '\\.')}: host key does not match ssh-known-hosts`));
+  });
 });
