@@ -31,7 +31,9 @@ function fakeDatabase(answers: Record<string, (values: unknown[]) => object[]>):
 }
 
 const schemaOf = (tables: Record<string, string[]>) =>
-  fakeDatabase({'reading the legacy tables': ([table]) => (tables[table as string] ?? []).map(name => ({name, type: 'character varying'}))});
+  fakeDatabase({
+    'reading the legacy tables': ([table]) => (tables[table as string] ?? []).map(name => ({name, type: name === 'id' ? 'bigint' : 'character varying'})),
+  });
 
 const digest = (algorithm: 'md5' | 'sha256', body: Buffer) => createHash(algorithm).update(body).digest();
 const bodyOf = (text: string) => Buffer.from(text);
@@ -63,6 +65,20 @@ describe('checkLegacySchema', () => {
     expect(error.fix).toMatch(fix);
   });
 
+  it('refuses a table whose ids are not integers, as ActiveStorage keeps them in a bigint record_id', async () => {
+    const database = fakeDatabase({
+      'reading the legacy tables': ([table]) =>
+        table === 'projects'
+          ? [
+              {name: 'id', type: 'uuid'},
+              {name: 'image_preview', type: 'character varying'},
+            ]
+          : attachmentColumns.map(name => ({name, type: 'bigint'})),
+    });
+    const error = await checkLegacySchema([projects], database).catch(caught => caught);
+    expect(error.problem).toBe('entry 1 names the table projects, whose ids are uuid');
+  });
+
   it("names the Paperclip columns a table has when the attachment's is not one of them", async () => {
     const database = schemaOf({active_storage_attachments: attachmentColumns, users: ['id', 'avatar_file_name', 'avatar_file_size']});
     const error = await checkLegacySchema([users], database).catch(caught => caught);
@@ -90,7 +106,8 @@ describe('compareLegacy', () => {
   ];
   const database = () =>
     fakeDatabase({
-      'counting the legacy records': () => [{legacy: '9', unmigrated: '2'}],
+      'counting the legacy records': () => [{count: '9'}],
+      'counting the legacy records without an attachment': () => [{count: '2'}],
       'listing the legacy records without an attachment': () => [
         {id: '8', filename: 'a.png', attached_as: null},
         {id: '9', filename: 'b.png', attached_as: 'circuit_preview '},
@@ -129,11 +146,12 @@ describe('compareLegacy', () => {
 
   it('reads no sample rows past the counts when nothing is unmigrated, and renders a clean verdict', async () => {
     const db = fakeDatabase({
-      'counting the legacy records': () => [{legacy: '1', unmigrated: '0'}],
+      'counting the legacy records': () => [{count: '1'}],
+      'counting the legacy records without an attachment': () => [{count: '0'}],
       'sampling the migrated legacy records': () => [sampleRows[0] as object],
     });
     const report = await compareLegacy([projects], {seed: '7', sampleSize: 10, concurrency: 3}, {database: db, files});
-    expect(db.statements).toHaveLength(2);
+    expect(db.statements).toHaveLength(3);
     expect(renderLegacySummary(report)).toBe(
       [
         '## Legacy attachments: every one of 1 legacy record migrated, 1 checked file(s) equal',

@@ -167,7 +167,7 @@ describe('verifyAttachments', () => {
     );
     const legacyInputs = {mappings, credentials: undefined, sampleSize: 10, maxUnmigrated: 0, maxMismatched: 0};
     const clean = {maxMissing: 9, maxMismatched: 9};
-    const columns = ['id', 'record_type', 'record_id', 'name', 'blob_id', 'image_preview'].map(name => ({name, type: 'text'}));
+    const columns = ['id', 'record_type', 'record_id', 'name', 'blob_id', 'image_preview'].map(name => ({name, type: name.endsWith('id') ? 'bigint' : 'text'}));
     const database = (answers: Record<string, object[]>) => ({
       query: async <T extends object>(what: string) => {
         const rows = what === 'reading the legacy tables' ? columns : answers[what];
@@ -180,7 +180,8 @@ describe('verifyAttachments', () => {
 
     it('fails past its own thresholds, with its outputs and its section of the report', async () => {
       const answers = {
-        'counting the legacy records': [{legacy: '3', unmigrated: '2'}],
+        'counting the legacy records': [{count: '3'}],
+        'counting the legacy records without an attachment': [{count: '2'}],
         'listing the legacy records without an attachment': [{id: '1', filename: 'a.png', attached_as: null}],
         'sampling the migrated legacy records': [],
       };

@@ -19,6 +19,8 @@ legacy_root = ENV.fetch("LEGACY_ROOT")
 ActiveJob::Base.queue_adapter = :inline
 
 connection = ActiveRecord::Base.connection
+# The app's migrations, here rather than in a `bin/rails db:migrate` first: one boot of Rails instead of two.
+connection.migration_context.migrate
 connection.add_column :users, :profile_picture_file_name, :string
 connection.add_column :users, :profile_picture_file_size, :bigint
 connection.add_column :users, :profile_picture_content_type, :string
