@@ -1,4 +1,4 @@
-# Seeds the sandbox's Rails app (bin/rails runner, in a container of its image) the way the first users' migration
+# Seeds the sandbox's Rails app (bin/rails runner through helpers/rails-runner.ts) the way the first users' migration
 # left their data: legacy Paperclip and CarrierWave columns next to ActiveStorage attachments made by ActiveStorage's
 # own API, uploaded to S3 by its S3 service. The plan comes from the test as JSON in SEED_PLAN, so the ground truth is
 # the test's, not this script's; what was made is printed as one JSON line.
