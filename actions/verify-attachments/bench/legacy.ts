@@ -14,6 +14,7 @@ import {parseLegacyMapping} from '../src/legacy-mapping.js';
 import {openPostgresBlobs} from '../src/postgres-blobs.js';
 import {activeStorageDdl} from '../test/helpers/active-storage.js';
 import {psqlPath} from '../test/helpers/psql.js';
+import {median, time} from './timing.js';
 
 const execFileAsync = promisify(execFile);
 const rows = 1_000_000;
@@ -28,14 +29,6 @@ const mappings = parseLegacyMapping(
 const handWritten = `SELECT count(*) FROM projects l
   LEFT JOIN active_storage_attachments a ON a.record_type = 'Project' AND a.record_id = l.id AND a.name = 'circuit_preview'
   WHERE l.image_preview IS NOT NULL AND l.image_preview <> '' AND a.id IS NULL`;
-
-async function time<T>(work: () => Promise<T>): Promise<{ms: number; value: T}> {
-  const started = performance.now();
-  const value = await work();
-  return {ms: performance.now() - started, value};
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const admin = new pg.Client({connectionString: sandbox.postgres.url});
 await admin.connect();
