@@ -118,9 +118,9 @@ interface SampleRow {
 }
 
 /**
- * Per mapping: counts the legacy records and those with no attachment (one anti-join each, on ActiveStorage's
- * (record_type, record_id, name, blob_id) index), then hashes a seeded sample of the migrated ones' legacy files and
- * compares them with their blobs.
+ * Per mapping: counts the legacy records and those with no attachment (one anti-join, which PostgreSQL runs as a hash
+ * anti-join over a large table and through ActiveStorage's (record_type, record_id, name, blob_id) index for a few
+ * rows), then hashes a seeded sample of the migrated ones' legacy files and compares them with their blobs.
  */
 export async function compareLegacy(
   mappings: LegacyMapping[],
