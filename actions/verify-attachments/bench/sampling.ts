@@ -9,6 +9,7 @@ import {openPostgresBlobs} from '../src/postgres-blobs.js';
 import {seededRandom} from '../src/random.js';
 import {planSample} from '../src/sampling-plan.js';
 import {activeStorageDdl} from '../test/helpers/active-storage.js';
+import {median, time} from './timing.js';
 
 const sampleSize = 1000;
 const runs = 11;
@@ -37,14 +38,6 @@ async function fill(client: pg.Client, schema: string, rows: number): Promise<vo
   await client.query('VACUUM ANALYZE active_storage_blobs');
   await client.query('VACUUM ANALYZE active_storage_attachments');
 }
-
-async function time<T>(work: () => Promise<T>): Promise<{ms: number; value: T}> {
-  const started = performance.now();
-  const value = await work();
-  return {ms: performance.now() - started, value};
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const admin = new pg.Client({connectionString: sandbox.postgres.url});
 await admin.connect();

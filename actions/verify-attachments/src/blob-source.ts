@@ -6,10 +6,18 @@ import {openPostgresBlobs} from './postgres-blobs.js';
 import type {IdSpace} from './sampling-plan.js';
 import {forwardLocalPort} from './tunnel.js';
 
+/** The app's database, for the checks that ask it more than the blob rows. */
+export interface Database {
+  /** Runs one statement; a failure is a `RemoteError` that says it was `what`. */
+  query<T extends object>(what: string, text: string, values: unknown[]): Promise<T[]>;
+}
+
 /** Where the blob rows come from: the app's database, or a file of them. */
 export interface BlobSource extends IdSpace {
   /** For log lines: what was opened, without secrets. */
   readonly label: string;
+  /** The database, when the blobs come from one. */
+  readonly database?: Database;
   /** The full rows for these ids, in any order. */
   read(ids: number[]): Promise<BlobRecord[]>;
   /** Every blob created at or after `since`. */

@@ -2,6 +2,7 @@ import {randomInt} from 'node:crypto';
 import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
+import {type LegacyMapping, parseLegacyMapping} from './legacy-mapping.js';
 
 export type BlobInput = {kind: 'database'; url: string} | {kind: 'file'; path: string};
 
@@ -21,6 +22,17 @@ export interface VerifyAttachmentsInputs {
   concurrency: number;
   maxMissing: number;
   maxMismatched: number;
+  /** The legacy comparison, when `legacy-mapping` is set. */
+  legacy: LegacyInputs | undefined;
+}
+
+export interface LegacyInputs {
+  mappings: LegacyMapping[];
+  /** For the legacy hosts the mapping names; `undefined` when it names none. */
+  credentials: SshCredentials | undefined;
+  sampleSize: number;
+  maxUnmigrated: number;
+  maxMismatched: number;
 }
 
 const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -35,9 +47,10 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
   // The password alone turns up too, as written or decoded: in the URL rebuilt for the tunnel, in a driver's message.
   for (const password of passwordsOf(reader.optional('database-url'))) logger.mask(password);
   const source = readSource(reader);
+  const tunnel = readTunnel(reader, source);
   return {
     source,
-    tunnel: readTunnel(reader, source),
+    tunnel,
     sampleSize: reader.integer('sample-size', 200, {min: 1, max: 10_000_000}),
     seed: reader.optional('seed') ?? String(randomInt(2 ** 47)),
     recentSince: readRecentSince(reader, now),
@@ -48,6 +61,28 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     concurrency: reader.integer('concurrency', 16, {min: 1, max: 256}),
     maxMissing: reader.integer('max-missing', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+    legacy: readLegacy(reader, source, tunnel),
+  };
+}
+
+function readLegacy(reader: InputReader, source: BlobInput, tunnel: VerifyAttachmentsInputs['tunnel']): LegacyInputs | undefined {
+  const text = reader.optional('legacy-mapping');
+  if (text === undefined) return undefined;
+  if (source.kind === 'file') {
+    throw new ConfigError(
+      'legacy-mapping',
+      'is set, but the blobs come from blobs-file',
+      'The comparison reads the legacy tables: read the blobs from database-url.',
+    );
+  }
+  const mappings = parseLegacyMapping(text);
+  const hosts = mappings.some(mapping => mapping.files.kind === 'ssh');
+  return {
+    mappings,
+    credentials: hosts ? (tunnel?.credentials ?? readSshCredentials(reader, 'the legacy-mapping hosts')) : undefined,
+    sampleSize: reader.integer('legacy-sample-size', 100, {min: 0, max: 1_000_000}),
+    maxUnmigrated: reader.integer('max-unmigrated', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+    maxMismatched: reader.integer('max-legacy-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
   };
 }
 

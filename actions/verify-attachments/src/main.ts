@@ -5,6 +5,7 @@ import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, runStep, traceStep} from '@circuitverse/shared/actions';
 import {openBlobSource} from './blob-source.js';
 import {readInputs} from './inputs.js';
+import {createLegacyFiles} from './legacy-files.js';
 import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
 import {createS3Store} from './s3-store.js';
 
@@ -17,6 +18,8 @@ function toOutputs(outputs: VerifyAttachmentsOutputs) {
     'missing-rate': String(outputs.missingRate),
     'missing-rate-upper': String(outputs.missingRateUpper),
     report: outputs.report,
+    ...(outputs.unmigrated === undefined ? {} : {unmigrated: String(outputs.unmigrated)}),
+    ...(outputs.legacyMismatched === undefined ? {} : {'legacy-mismatched': String(outputs.legacyMismatched)}),
   };
 }
 
@@ -28,12 +31,14 @@ export async function run(): Promise<void> {
       const reader = new InputReader(process.env);
       return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: parseTraceparent(reader.optional('traceparent')), logger}, tracer => {
         const inputs = readInputs(reader, logger, new Date());
+        const store = createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency});
         return verifyAttachments(inputs, {
           logger,
           tracer,
           clock: systemClock,
           openBlobs: () => openBlobSource(inputs),
-          store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
+          store,
+          ...(inputs.legacy ? {legacyFiles: createLegacyFiles({credentials: inputs.legacy.credentials, store, clock: systemClock})} : {}),
           // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
           reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
         });

@@ -88,9 +88,9 @@ async function describeSchema(client: pg.Client, where: string): Promise<BlobSou
   const select = (extra = '') => `SELECT b.id::text AS id, b.key, b.byte_size::text AS byte_size, b.checksum, b.service_name, b.content_type,
     to_char(${createdAt}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at, ${name} AS name${extra} FROM active_storage_blobs b`;
 
-  const query = async <T extends pg.QueryResultRow>(what: string, text: string, values: unknown[]): Promise<T[]> => {
+  const query = async <T extends object>(what: string, text: string, values: unknown[]): Promise<T[]> => {
     try {
-      return (await client.query<T>(text, values)).rows;
+      return (await client.query<T & pg.QueryResultRow>(text, values)).rows;
     } catch (error) {
       throw new RemoteError(where, `${what} failed`, {cause: error, remoteOutput: errorMessage(error)});
     }
@@ -113,6 +113,7 @@ async function describeSchema(client: pg.Client, where: string): Promise<BlobSou
 
   return {
     label: where,
+    database: {query},
     stratified,
     range,
     probe: async ids =>

@@ -103,10 +103,12 @@ function nameOf(name: string | null, stratified: boolean): string {
   return code(JSON.stringify(name));
 }
 
-function cell(text: string): string {
+/** Text safe inside a Markdown table cell. */
+export function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-function code(text: string): string {
+/** Inline code in a table cell. */
+export function code(text: string): string {
   return `\`${cell(text).replace(/`/g, "'")}\``;
 }

@@ -5,7 +5,9 @@ import type {BlobRecord} from './blob.js';
 import type {BlobSource} from './blob-source.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
 import {upperConfidenceBound} from './confidence-bound.js';
-import type {VerifyAttachmentsInputs} from './inputs.js';
+import type {LegacyInputs, VerifyAttachmentsInputs} from './inputs.js';
+import {checkLegacySchema, compareLegacy, type LegacyReport, renderLegacySummary} from './legacy-comparison.js';
+import type {LegacyFiles} from './legacy-files.js';
 import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
 import {renderSummary, type VerificationReport} from './report.js';
@@ -20,6 +22,9 @@ export interface VerifyAttachmentsOutputs {
   missingRate: number;
   missingRateUpper: number;
   report: string;
+  /** With legacy-mapping: legacy records without an attachment, and sampled legacy files that differ from their blob. */
+  unmigrated?: number;
+  legacyMismatched?: number;
 }
 
 export interface VerifyAttachmentsCollaborators {
@@ -29,6 +34,8 @@ export interface VerifyAttachmentsCollaborators {
   /** Opens the database (through the tunnel, if any) or the blobs file. */
   openBlobs: () => Promise<BlobSource>;
   store: ObjectStore;
+  /** Where the legacy files are read, with legacy-mapping. */
+  legacyFiles?: LegacyFiles;
   /** Where the JSON report goes. */
   reportPath: string;
 }
@@ -56,7 +63,15 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
     });
     let picked: Array<{blob: BlobRecord; selected: Selection}>;
     let plan: SamplePlan;
+    let legacy: LegacyReport | undefined;
     try {
+      // First: a mapping naming what is not in the database is a config error, before anything else is read.
+      if (inputs.legacy) {
+        const legacyInputs = inputs.legacy;
+        legacy = await runPhase(collaborators, 'legacy', 'Compare the legacy attachments', () =>
+          compareLegacyAttachments(legacyInputs, inputs, blobs, collaborators),
+        );
+      }
       await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
       ({picked, plan} = await runPhase(collaborators, 'plan', 'Sample', async span => {
         const sample = await pickBlobs(blobs, inputs, logger);
@@ -85,10 +100,10 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       return checked;
     });
     const report = await collaborators.tracer.span('report', {}, async () => {
-      const built = buildReport(inputs, plan, results, blobs);
+      const built = {...buildReport(inputs, plan, results, blobs), legacy: legacy ?? null};
       await mkdir(dirname(collaborators.reportPath), {recursive: true});
       await writeFile(collaborators.reportPath, `${JSON.stringify(built, null, 2)}\n`);
-      await logger.summary(renderSummary(built, collaborators.reportPath));
+      await logger.summary([renderSummary(built, collaborators.reportPath), ...(legacy ? [renderLegacySummary(legacy)] : [])].join('\n\n'));
       return built;
     });
 
@@ -100,20 +115,78 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       missingRate: report.missingRate,
       missingRateUpper: report.missingRateUpper,
       report: collaborators.reportPath,
+      ...(legacy ? {unmigrated: legacy.counts.unmigrated, legacyMismatched: legacy.counts.mismatched} : {}),
     };
     const over = [
       outputs.missing > inputs.maxMissing ? `${outputs.missing} missing (max-missing: ${inputs.maxMissing})` : '',
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
-    if (over.length)
-      throw new VerificationFailed(
-        `Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`,
-        outputs,
-      );
+    const legacyOver = legacy && inputs.legacy ? legacyFailures(legacy, inputs.legacy) : [];
+    if (over.length || legacyOver.length) {
+      const sentences = [
+        ...(over.length ? [`Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}.`] : []),
+        ...(legacyOver.length ? [`${capitalize(legacyOver.join(' and '))}.`] : []),
+      ];
+      throw new VerificationFailed(`${sentences.join(' ')} See the job summary, or ${outputs.report}.`, outputs);
+    }
     return outputs;
   } finally {
     store.close();
   }
+}
+
+async function compareLegacyAttachments(
+  legacy: LegacyInputs,
+  inputs: VerifyAttachmentsInputs,
+  blobs: BlobSource,
+  collaborators: VerifyAttachmentsCollaborators,
+): Promise<LegacyReport> {
+  const {logger, clock, legacyFiles} = collaborators;
+  // The inputs refuse legacy-mapping without database-url, and main hands in the files whenever it is set.
+  if (!blobs.database || !legacyFiles) throw new Error('the legacy comparison needs the database and the legacy files');
+  await checkLegacySchema(legacy.mappings, blobs.database);
+  let lastProgress = clock.now();
+  try {
+    const report = await compareLegacy(
+      legacy.mappings,
+      {seed: inputs.seed, sampleSize: legacy.sampleSize, concurrency: inputs.concurrency},
+      {
+        database: blobs.database,
+        files: legacyFiles,
+        onChecked: done => {
+          if (clock.now() - lastProgress < 10_000) return;
+          lastProgress = clock.now();
+          logger.info(`${done} legacy file(s) checked`);
+        },
+      },
+    );
+    for (const mapping of report.mappings) {
+      logger.info(
+        `${mapping.table}.${mapping.fileColumn} → ${mapping.recordType} ${JSON.stringify(mapping.name)}: ${mapping.legacyRecords} legacy record(s), ${mapping.unmigrated} without an attachment, ${mapping.sampled.length} file(s) checked`,
+      );
+      // Filenames and paths are the database's: a line of them must not act as a workflow command.
+      for (const example of mapping.unmigratedExamples) logger.untrusted(`not migrated: ${mapping.recordType} ${example.recordId} (${example.filename})`);
+      for (const result of mapping.sampled) {
+        if (result.status !== 'ok')
+          logger.untrusted(`${result.status}: ${mapping.recordType} ${result.recordId} (${result.path ?? result.filename}): ${result.problem ?? ''}`);
+      }
+    }
+    return report;
+  } finally {
+    legacyFiles.close();
+  }
+}
+
+function legacyFailures(report: LegacyReport, legacy: LegacyInputs): string[] {
+  const {unmigrated, mismatched} = report.counts;
+  return [
+    unmigrated > legacy.maxUnmigrated ? `${countOf(unmigrated, 'legacy record')} without an attachment (max-unmigrated: ${legacy.maxUnmigrated})` : '',
+    mismatched > legacy.maxMismatched ? `${countOf(mismatched, 'legacy file')} unlike the blob (max-legacy-mismatched: ${legacy.maxMismatched})` : '',
+  ].filter(Boolean);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 // A HEAD on an object in a bucket that does not exist is a bare 404, just like a missing key: without this check a

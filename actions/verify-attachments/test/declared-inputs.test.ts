@@ -18,6 +18,13 @@ describe('verify-attachments action.yml', () => {
           'ssh-known-hosts': 'db-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
         },
         {'blobs-file': 'blobs.ndjson', services: 'amazon=circuitverse-images-prod'},
+        {
+          ...database,
+          'legacy-mapping':
+            '- {table: projects, carrierwave: image_preview, record_type: Project, name: circuit_preview, files: "ssh://app-1/srv/uploads/{id}/{filename}"}',
+          'ssh-private-key': generateSshKeyPair().private,
+          'ssh-known-hosts': 'app-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+        },
       ],
       read: environment => readInputs(new InputReader(environment), createConsoleLogger({write: () => {}}), new Date('2026-11-27T12:00:00Z')),
     });

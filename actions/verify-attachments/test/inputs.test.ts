@@ -76,6 +76,22 @@ describe('verify-attachments inputs', () => {
     );
   });
 
+  const legacyMapping = (files: string) => `- {table: projects, carrierwave: image_preview, record_type: Project, name: circuit_preview, files: "${files}"}`;
+
+  it('reads a legacy mapping with its defaults, and the SSH credentials when it names a host', () => {
+    const onHost = read({
+      ...valid,
+      'legacy-mapping': legacyMapping('ssh://deploy@app-1/srv/uploads/{id}/{filename}'),
+      'ssh-private-key': privateKey,
+      'ssh-known-hosts': 'app-1 ssh-ed25519 AAAA',
+    });
+    expect(onHost.legacy).toMatchObject({sampleSize: 100, maxUnmigrated: 0, maxMismatched: 0, mappings: [{table: 'projects', files: {kind: 'ssh'}}]});
+    expect(onHost.legacy?.credentials?.knownHosts.keysFor('app-1', 22)).toHaveLength(1);
+    const inBucket = read({...valid, 'legacy-mapping': legacyMapping('s3://legacy-bucket/{id}/{filename}'), 'legacy-sample-size': '5', 'max-unmigrated': '3'});
+    expect(inBucket.legacy).toMatchObject({credentials: undefined, sampleSize: 5, maxUnmigrated: 3});
+    expect(read(valid).legacy).toBeUndefined();
+  });
+
   it('masks the database password, as written and decoded, along with the URL', () => {
     const masked: string[] = [];
     const logger = {...createConsoleLogger({write: () => {}}), mask: (secret: string) => masked.push(secret)};
@@ -109,6 +125,14 @@ describe('verify-attachments inputs', () => {
     ],
     ['a tunnel for a blobs file', {'database-url': '', 'blobs-file': 'blobs.ndjson', 'ssh-host': 'db-1'}, 'ssh-host'],
     ['a tunnel to a database URL with no host', {'database-url': 'postgres:///app', 'ssh-host': 'db-1'}, 'database-url'],
+    [
+      'a legacy mapping for a blobs file',
+      {'database-url': '', 'blobs-file': 'b.ndjson', 'legacy-mapping': legacyMapping('s3://legacy-bucket/{filename}')},
+      'legacy-mapping',
+    ],
+    ['a legacy mapping that is not one', {'legacy-mapping': 'projects: image_preview'}, 'legacy-mapping'],
+    ['a legacy host without a key', {'legacy-mapping': legacyMapping('ssh://app-1/srv/{filename}')}, 'ssh-private-key'],
+    ['a negative max-unmigrated', {'legacy-mapping': legacyMapping('s3://legacy-bucket/{filename}'), 'max-unmigrated': '-1'}, 'max-unmigrated'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);

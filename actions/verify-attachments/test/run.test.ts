@@ -2,11 +2,13 @@ import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {noopTracer} from '@circuitverse/shared';
-import {recordingTracer} from '@circuitverse/testkit';
+import {recordingTracer, stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
 import type {BlobSource} from '../src/blob-source.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
+import type {LegacyFiles} from '../src/legacy-files.js';
+import {parseLegacyMapping} from '../src/legacy-mapping.js';
 import {StoreError} from '../src/object-store.js';
 import {VerificationFailed, verifyAttachments} from '../src/run.js';
 import {blobFor, headFor} from './helpers/blobs.js';
@@ -47,6 +49,7 @@ const inputs: VerifyAttachmentsInputs = {
   concurrency: 4,
   maxMissing: 0,
   maxMismatched: 0,
+  legacy: undefined,
 };
 
 const store = () =>
@@ -55,10 +58,23 @@ const store = () =>
     head: async (_, key) => (key === 'gone' ? {found: false} : headFor(body)),
   });
 
-async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
+async function run(
+  overrides: Partial<VerifyAttachmentsInputs> = {},
+  objectStore = store(),
+  legacy: Pick<BlobSource, 'database'> & {legacyFiles?: LegacyFiles} = {},
+) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-  const collaborators = {logger, tracer: noopTracer, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
+  const {legacyFiles, database} = legacy;
+  const collaborators = {
+    logger,
+    tracer: noopTracer,
+    clock: fakeClock(),
+    openBlobs: async () => ({...memoryBlobs(records), ...(database ? {database} : {})}),
+    store: objectStore,
+    reportPath,
+    ...(legacyFiles ? {legacyFiles} : {}),
+  };
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
 }
@@ -159,6 +175,59 @@ describe('verifyAttachments', () => {
     expect(outcome).toMatchObject({
       name: 'RemoteError',
       message: expect.stringMatching(/^s3:\/\/circuitverse-images-prod: access denied\. Check the AWS credentials/),
+    });
+  });
+
+  describe('with a legacy mapping', () => {
+    const mappings = parseLegacyMapping(
+      '- {table: projects, carrierwave: image_preview, record_type: Project, name: circuit_preview, files: "s3://legacy-bucket/{id}/{filename}"}',
+    );
+    const legacyInputs = {mappings, credentials: undefined, sampleSize: 10, maxUnmigrated: 0, maxMismatched: 0};
+    const clean = {maxMissing: 9, maxMismatched: 9};
+    const columns = ['id', 'record_type', 'record_id', 'name', 'blob_id', 'image_preview'].map(name => ({name, type: name.endsWith('id') ? 'bigint' : 'text'}));
+    const database = (answers: Record<string, object[]>) => ({
+      query: async <T extends object>(what: string) => {
+        const rows = what === 'reading the legacy tables' ? columns : answers[what];
+        if (!rows) throw new Error(`unexpected query: ${what}`);
+        return rows as T[];
+      },
+    });
+    const closed: string[] = [];
+    const files = stub<LegacyFiles>('files', {hash: async () => undefined, close: () => closed.push('files')});
+
+    it('fails past its own thresholds, with its outputs and its section of the report', async () => {
+      const answers = {
+        'counting the legacy records': [{count: '3'}],
+        'counting the legacy records without an attachment': [{count: '2'}],
+        'listing the legacy records without an attachment': [{id: '1', filename: 'a.png', attached_as: null}],
+        'sampling the migrated legacy records': [],
+      };
+      const {outcome, logger, reportPath} = await run({...clean, legacy: legacyInputs}, store(), {database: database(answers), legacyFiles: files});
+      const failure = outcome as VerificationFailed;
+      expect(failure.message).toBe(`2 legacy records without an attachment (max-unmigrated: 0). See the job summary, or ${reportPath}.`);
+      expect(failure.outputs).toMatchObject({unmigrated: 2, legacyMismatched: 0, missing: 1});
+      expect(JSON.parse(await readFile(reportPath, 'utf8')).legacy.counts).toEqual({
+        legacyRecords: 3,
+        unmigrated: 2,
+        checked: 0,
+        ok: 0,
+        mismatched: 0,
+        unverifiable: 0,
+      });
+      expect(logger.summaries.join('\n')).toContain('## Legacy attachments: 2 not migrated, 0 differ');
+      expect(logger.lines.filter(line => line.startsWith('▸ ')).slice(0, 3)).toEqual([
+        '▸ Open the blobs',
+        '▸ Compare the legacy attachments',
+        '▸ Check the buckets',
+      ]);
+      expect(closed).toContain('files');
+    });
+
+    it('refuses a mapping naming an unknown table before any bucket or blob is read', async () => {
+      const objectStore = stubStore({});
+      const unknownTable = {query: async <T extends object>() => [] as T[]};
+      const {outcome} = await run({legacy: legacyInputs}, objectStore, {database: unknownTable, legacyFiles: files});
+      expect(outcome).toMatchObject({name: 'ConfigError', input: 'legacy-mapping'});
     });
   });
 });

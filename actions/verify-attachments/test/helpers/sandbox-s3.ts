@@ -79,7 +79,12 @@ export async function deleteBuckets(client: S3Client, buckets: string[]): Promis
       const listed = await client.send(new ListObjectsCommand({Bucket: bucket, MaxKeys: 1000})).catch(() => undefined);
       const keys = listed?.Contents?.flatMap(object => (object.Key ? [{Key: object.Key}] : [])) ?? [];
       if (keys.length === 0) break;
-      await client.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: keys}}));
+      // s3rver 3.7 keeps a key's "/" as directories and deletes a batch's keys at once, each removing the directories
+      // it empties: two under one directory race, and the loser's late write crashes the server. One at a time, then.
+      const nested = keys.filter(key => key.Key.includes('/'));
+      for (const key of nested) await client.send(new DeleteObjectCommand({Bucket: bucket, Key: key.Key}));
+      const flat = keys.filter(key => !key.Key.includes('/'));
+      if (flat.length) await client.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: flat}}));
     }
     await client.send(new DeleteBucketCommand({Bucket: bucket})).catch(() => {});
   }

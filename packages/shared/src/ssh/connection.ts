@@ -1,6 +1,6 @@
 import {createConnection} from 'node:net';
-import type {Duplex} from 'node:stream';
-import ssh2, {type ClientChannel, type ParsedKey, type Client as SshClient} from 'ssh2';
+import type {Duplex, Readable} from 'node:stream';
+import ssh2, {type ClientChannel, type ParsedKey, type SFTPWrapper, type Client as SshClient} from 'ssh2';
 
 // ssh2 is CommonJS: Node's ES module loader only sees its default export.
 const {Client, utils} = ssh2;
@@ -40,6 +40,11 @@ export interface SshConnection {
   run(what: string, argv: readonly string[], options?: ExecOptions): Promise<string>;
   /** A TCP stream to `host:port` as seen from the remote host (ssh -L without a local port). */
   openTunnel(host: string, port: number): Promise<Duplex>;
+  /**
+   * A file on the host, streamed over SFTP: no shell reads the path, so it needs no quoting. `undefined` when there is
+   * no such file; any other refusal is a `RemoteError`.
+   */
+  readFile(path: string): Promise<Readable | undefined>;
   close(): void;
 }
 
@@ -178,6 +183,8 @@ function keyType(blob: Buffer): string {
 
 function wrapClient(client: SshClient, target: SshTarget, where: string): SshConnection {
   let lost: Error | undefined;
+  // One SFTP session for the connection, opened on the first read; concurrent reads share it.
+  let sftp: Promise<SFTPWrapper> | undefined;
   client.on('close', () => {
     lost ??= new Error('connection closed');
   });
@@ -253,6 +260,30 @@ function wrapClient(client: SshClient, target: SshTarget, where: string): SshCon
           else resolve(channel);
         });
       }),
+    async readFile(path) {
+      sftp ??= new Promise<SFTPWrapper>((resolve, reject) =>
+        client.sftp((error, session) =>
+          error ? reject(new RemoteError(where, 'could not start SFTP', {cause: error, remoteOutput: errorMessage(error)})) : resolve(session),
+        ),
+      );
+      const session = await sftp.catch(error => {
+        sftp = undefined;
+        throw error;
+      });
+      return new Promise((resolve, reject) => {
+        const stream = session.createReadStream(path);
+        stream.once('open', () => {
+          stream.off('error', onError);
+          resolve(stream);
+        });
+        const onError = (error: Error & {code?: number}) => {
+          // SFTP's status 2, SSH_FX_NO_SUCH_FILE.
+          if (error.code === 2) resolve(undefined);
+          else reject(new RemoteError(where, `could not read ${path}`, {cause: error, remoteOutput: errorMessage(error)}));
+        };
+        stream.once('error', onError);
+      });
+    },
     close: () => client.end(),
   };
 }

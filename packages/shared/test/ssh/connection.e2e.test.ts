@@ -1,4 +1,4 @@
-import {randomBytes} from 'node:crypto';
+import {createHash, randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
 import {findSandbox, generateSshKeyPair, type Sandbox} from '@circuitverse/testkit';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -54,6 +54,24 @@ describe.skipIf(!sandbox)('SSH to a sandbox host', () => {
     expect(error.message).toMatch(
       /^root@198\.18\.0\.\d+: listing a missing file failed \(exit 2\): ls: cannot access '\/no\/such\/file': No such file or directory\.$/,
     );
+  });
+
+  it('streams a file over SFTP, whatever its name, and says when there is none', async () => {
+    const dir = `/root/sftp-${randomBytes(4).toString('hex')}`;
+    const name = `${dir}/it's $(reboot) && "a" preview.png`;
+    // Bigger than SFTP's reads and the channel's window, so the stream has to be pipelined.
+    await connection.run('writing the file', ['sh', '-c', 'mkdir -p "$1" && head -c 3000000 /dev/urandom >"$2"', 'sh', dir, name]);
+    try {
+      const [expected] = (await connection.run('hashing the file', ['sha256sum', name])).split(' ');
+      const stream = await connection.readFile(name);
+      if (!stream) throw new Error('no stream');
+      const hash = createHash('sha256');
+      for await (const chunk of stream) hash.update(chunk as Buffer);
+      expect(hash.digest('hex')).toBe(expected);
+      expect(await connection.readFile(`${dir}/no such file`)).toBeUndefined();
+    } finally {
+      await connection.run('removing the file', ['rm', '-rf', dir]);
+    }
   });
 
   it('gives up on a command at its deadline, and the connection goes on working', async () => {
