@@ -2,6 +2,7 @@ import {randomInt} from 'node:crypto';
 import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
+import {parseS3Url} from './inventory-manifest.js';
 
 export type BlobInput = {kind: 'database'; url: string} | {kind: 'file'; path: string};
 
@@ -21,6 +22,14 @@ export interface VerifyAttachmentsInputs {
   concurrency: number;
   maxMissing: number;
   maxMismatched: number;
+  /** List the buckets and report objects no blob row names. */
+  orphans: boolean;
+  /** Objects (and blobs) younger than this are uploads in flight, not orphans. */
+  orphanGraceMs: number;
+  maxOrphanObjects: number;
+  /** The S3 Inventory manifest to check every blob against; `undefined` for none. */
+  inventoryManifest: {url: string; bucket: string; key: string} | undefined;
+  maxInventoryFaults: number;
 }
 
 const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -48,7 +57,29 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     concurrency: reader.integer('concurrency', 16, {min: 1, max: 256}),
     maxMissing: reader.integer('max-missing', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+    ...readBucketChecks(reader, source),
   };
+}
+
+function readBucketChecks(reader: InputReader, source: BlobInput) {
+  const orphans = reader.boolean('orphans', false);
+  const manifest = reader.optional('inventory-manifest');
+  const checks = {
+    orphans,
+    orphanGraceMs: reader.duration('orphan-grace', '24h'),
+    maxOrphanObjects: reader.integer('max-orphan-objects', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+    inventoryManifest: manifest === undefined ? undefined : {url: manifest, ...parseS3Url(manifest)},
+    maxInventoryFaults: reader.integer('max-inventory-faults', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+  };
+  // Both look blobs up by key, which a blobs file (read whole for sampling) has no index for.
+  if (source.kind === 'file' && (orphans || manifest !== undefined)) {
+    throw new ConfigError(
+      orphans ? 'orphans' : 'inventory-manifest',
+      'needs the blobs from database-url, not blobs-file',
+      'Read the blobs from database-url, or drop it.',
+    );
+  }
+  return checks;
 }
 
 function readSource(reader: InputReader): BlobInput {

@@ -3,10 +3,12 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {InputReader, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, runStep} from '@circuitverse/shared/actions';
-import {openBlobSource} from './blob-source.js';
+import {openBlobKeys} from './blob-keys.js';
+import {openBlobSource, openDatabase} from './blob-source.js';
+import {createBucketReader} from './bucket-listing.js';
 import {readInputs} from './inputs.js';
 import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
-import {createS3Store} from './s3-store.js';
+import {createS3Client, createS3Store} from './s3-store.js';
 
 function toOutputs(outputs: VerifyAttachmentsOutputs) {
   return {
@@ -24,16 +26,26 @@ function toOutputs(outputs: VerifyAttachmentsOutputs) {
 export async function run(): Promise<void> {
   const logger = createActionsLogger();
   await runStep({
-    main: () => {
+    main: async () => {
       const inputs = readInputs(new InputReader(process.env), logger, new Date());
-      return verifyAttachments(inputs, {
-        logger,
-        clock: systemClock,
-        openBlobs: () => openBlobSource(inputs),
-        store: createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency}),
-        // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-        reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
-      });
+      const s3 = {region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency};
+      const listing = createS3Client(s3);
+      const temp = process.env.RUNNER_TEMP ?? tmpdir();
+      try {
+        return await verifyAttachments(inputs, {
+          logger,
+          clock: systemClock,
+          openBlobs: () => openBlobSource(inputs),
+          store: createS3Store(s3),
+          // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+          reportPath: join(temp, `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+          reader: createBucketReader(listing),
+          openBlobKeys: () => openDatabase(inputs.source.kind === 'database' ? inputs.source.url : '', inputs.tunnel, openBlobKeys),
+          spillDirectory: temp,
+        });
+      } finally {
+        listing.destroy();
+      }
     },
     outputs: toOutputs,
   });

@@ -2,10 +2,15 @@ import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, RemoteError} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
+import type {BlobKeys} from './blob-keys.js';
 import type {BlobSource} from './blob-source.js';
+import type {BucketReader} from './bucket-listing.js';
+import {checkListable, findBucketOrphans, type OrphansReport, renderOrphansSummary, servicesByBucket} from './bucket-orphans.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
 import {upperConfidenceBound} from './confidence-bound.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
+import {checkInventory, type InventoryReport, renderInventorySummary} from './inventory-check.js';
+import {type InventoryManifest, parseInventoryManifest} from './inventory-manifest.js';
 import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
 import {renderSummary, type VerificationReport} from './report.js';
@@ -30,7 +35,18 @@ export interface VerifyAttachmentsCollaborators {
   store: ObjectStore;
   /** Where the JSON report goes. */
   reportPath: string;
+  /** Lists the buckets and reads the inventory, for the orphan and inventory checks. */
+  reader: BucketReader;
+  /** Opens the database for key lookups (through the tunnel, if any). */
+  openBlobKeys: () => Promise<BlobKeys>;
+  /** Where the inventory's rows are sorted, on disk. */
+  spillDirectory: string;
 }
+
+/** Orphans and inventory faults listed as examples, in the report and the summary. */
+const bucketExamples = 20;
+/** A manifest lists its data files; one larger than this is not one. */
+const maxManifestBytes = 16 * 1024 * 1024;
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
 export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutputs> {
@@ -47,6 +63,11 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
   const {logger, store} = collaborators;
   logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
+    // Before anything is read: a manifest that is not one, or a bucket that cannot be listed, is bad input.
+    const manifest =
+      inputs.orphans || inputs.inventoryManifest
+        ? await logger.group('Check the listings and the inventory', () => checkBucketInputs(inputs, collaborators))
+        : undefined;
     const blobs = await logger.group('Open the blobs', async () => {
       const source = await collaborators.openBlobs();
       logger.info(`${source.label}: ${source.stratified ? 'stratified by attachment name' : 'no attachment names, one stratum'}`);
@@ -61,10 +82,15 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       await blobs.close();
     }
     const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
-    const report = buildReport(inputs, plan, results, blobs);
+    const {orphans, inventory} = await runBucketChecks(inputs, manifest, collaborators);
+    const report = {...buildReport(inputs, plan, results, blobs), orphans, inventory};
     await mkdir(dirname(collaborators.reportPath), {recursive: true});
     await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    await logger.summary(renderSummary(report, collaborators.reportPath));
+    await logger.summary(
+      [renderSummary(report, collaborators.reportPath), orphans && renderOrphansSummary(orphans), inventory && renderInventorySummary(inventory)]
+        .filter(Boolean)
+        .join('\n\n'),
+    );
 
     const outputs = {
       sampled: report.counts.checked,
@@ -79,6 +105,18 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       outputs.missing > inputs.maxMissing ? `${outputs.missing} missing (max-missing: ${inputs.maxMissing})` : '',
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
+    const overBuckets = [
+      orphans && orphans.count > orphans.threshold
+        ? `${countOf(orphans.count, 'S3 object')} without a blob row (max-orphan-objects: ${orphans.threshold})`
+        : '',
+      inventory && inventory.count > inventory.threshold
+        ? `${countOf(inventory.count, 'blob')} missing from the inventory or mismatched (max-inventory-faults: ${inventory.threshold})`
+        : '',
+    ].filter(Boolean);
+    if (overBuckets.length) {
+      const sample = over.length ? `Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}; ` : '';
+      throw new VerificationFailed(`${sample}${overBuckets.join('; ')}. See the job summary, or ${outputs.report}.`, outputs);
+    }
     if (over.length)
       throw new VerificationFailed(
         `Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`,
@@ -198,4 +236,86 @@ function buildReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results:
     missingRateUpper: upperConfidenceBound(missing, results.length),
     blobs: results,
   };
+}
+
+async function checkBucketInputs(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<InventoryManifest | undefined> {
+  const {reader, clock, logger} = collaborators;
+  const buckets = servicesByBucket(inputs.services);
+  if (inputs.orphans) {
+    await checkListable(buckets.keys(), inputs.services.has('') ? 'bucket' : 'services', reader, clock);
+    logger.info(`${[...buckets.keys()].join(', ')}: listable`);
+  }
+  const location = inputs.inventoryManifest;
+  if (!location) return undefined;
+  const read = await withRetries(async () => readText(await reader.read(location.bucket, location.key)), {policy: storeRetryPolicy, clock});
+  if (!read.ok) {
+    const {error} = read;
+    if (error.status === 404)
+      throw new ConfigError('inventory-manifest', `names ${location.url}, which does not exist`, 'Check the bucket, the prefix and the date folder.');
+    if (error.status === 403) {
+      throw new ConfigError(
+        'inventory-manifest',
+        `names ${location.url}, which these credentials may not read (AccessDenied)`,
+        'Allow s3:GetObject on the inventory destination.',
+      );
+    }
+    throw new RemoteError(location.url, 'could not be read', {cause: error, remoteOutput: error.message});
+  }
+  const manifest = parseInventoryManifest(read.value, buckets.keys());
+  logger.info(
+    `${location.url}: the inventory of ${manifest.sourceBucket} begun ${new Date(manifest.createdAt).toISOString()}, ${countOf(manifest.files.length, 'data file')}`,
+  );
+  return manifest;
+}
+
+async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > maxManifestBytes)
+      throw new ConfigError('inventory-manifest', `names a file of more than ${maxManifestBytes} bytes`, 'Point it at a manifest.json.');
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function runBucketChecks(
+  inputs: VerifyAttachmentsInputs,
+  manifest: InventoryManifest | undefined,
+  collaborators: VerifyAttachmentsCollaborators,
+): Promise<{orphans: OrphansReport | null; inventory: InventoryReport | null}> {
+  if (!inputs.orphans && !manifest) return {orphans: null, inventory: null};
+  const {logger} = collaborators;
+  const blobKeys = await collaborators.openBlobKeys();
+  try {
+    const buckets = servicesByBucket(inputs.services);
+    const orphans = inputs.orphans
+      ? await logger.group('List the buckets for orphans', () =>
+          findBucketOrphans(
+            {buckets, graceMs: inputs.orphanGraceMs, concurrency: inputs.concurrency, examples: bucketExamples, threshold: inputs.maxOrphanObjects},
+            {...collaborators, blobKeys},
+          ),
+        )
+      : null;
+    const inventory =
+      manifest && inputs.inventoryManifest
+        ? await logger.group('Check every blob against the inventory', () =>
+            checkInventory(
+              {
+                manifestUrl: inputs.inventoryManifest?.url ?? '',
+                manifest,
+                services: buckets.get(manifest.sourceBucket),
+                examples: bucketExamples,
+                threshold: inputs.maxInventoryFaults,
+                spillDirectory: collaborators.spillDirectory,
+              },
+              {...collaborators, blobKeys},
+            ),
+          )
+        : null;
+    return {orphans, inventory};
+  } finally {
+    await blobKeys.close();
+  }
 }

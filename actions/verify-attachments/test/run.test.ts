@@ -1,9 +1,11 @@
 import {mkdtemp, readFile} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
 import type {BlobSource} from '../src/blob-source.js';
+import type {BucketReader} from '../src/bucket-listing.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
 import {StoreError} from '../src/object-store.js';
 import {VerificationFailed, verifyAttachments} from '../src/run.js';
@@ -45,6 +47,11 @@ const inputs: VerifyAttachmentsInputs = {
   concurrency: 4,
   maxMissing: 0,
   maxMismatched: 0,
+  orphans: false,
+  orphanGraceMs: 86_400_000,
+  maxOrphanObjects: 0,
+  inventoryManifest: undefined,
+  maxInventoryFaults: 0,
 };
 
 const store = () =>
@@ -56,7 +63,16 @@ const store = () =>
 async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-  const collaborators = {logger, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
+  const collaborators = {
+    logger,
+    clock: fakeClock(),
+    openBlobs: async () => memoryBlobs(records),
+    store: objectStore,
+    reportPath,
+    reader: stub<BucketReader>('BucketReader', {}),
+    openBlobKeys: () => Promise.reject(new Error('openBlobKeys was not expected to be called')),
+    spillDirectory: tmpdir(),
+  };
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
 }
