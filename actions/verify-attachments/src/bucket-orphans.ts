@@ -94,9 +94,10 @@ export async function checkListable(buckets: Iterable<string>, input: string, re
 function listingError(error: StoreError, bucket: string, input: string): Error {
   if (error.status === 404) return new ConfigError(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
   if (error.status === 403) {
+    const code = error.cause instanceof Error && !/^Unknown/.test(error.cause.name) ? error.cause.name : 'AccessDenied';
     return new ConfigError(
       input,
-      `names the bucket "${bucket}", which these credentials may not list (AccessDenied)`,
+      `names the bucket "${bucket}", which these credentials may not list (${code})`,
       'Allow s3:ListBucket on it, or turn orphans off.',
     );
   }

@@ -1,4 +1,7 @@
 import {createHash} from 'node:crypto';
+import {createReadStream, createWriteStream} from 'node:fs';
+import {rm} from 'node:fs/promises';
+import {join} from 'node:path';
 import {Transform} from 'node:stream';
 import {pipeline} from 'node:stream/promises';
 import {createGunzip} from 'node:zlib';
@@ -8,7 +11,9 @@ import type {BlobKeys, KeyedBlob} from './blob-keys.js';
 import type {BucketReader} from './bucket-listing.js';
 import {parseChecksum} from './checksum-verdict.js';
 import type {InventoryFile, InventoryManifest} from './inventory-manifest.js';
+import {StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
+import {toStoreError} from './s3-store.js';
 import {mergeSorted, UnsortedStreamError} from './sorted-merge.js';
 import {sortBySpilling} from './spill-sort.js';
 
@@ -90,27 +95,51 @@ export function toInventoryRow(record: string[], manifest: InventoryManifest): I
   return {key, size: Number(record[columns.size]), etag, encryption};
 }
 
-async function* readDataFile(reader: BucketReader, clock: Clock, manifest: InventoryManifest, file: InventoryFile): AsyncGenerator<InventoryRow> {
+/**
+ * Fetches a data file to disk whole, hashing it on the way: a connection cut mid-body is then retried like any
+ * other request, instead of leaving half a file's rows in the comparison.
+ */
+async function downloadDataFile(reader: BucketReader, clock: Clock, manifest: InventoryManifest, file: InventoryFile, directory: string): Promise<string> {
   const where = `s3://${manifest.destinationBucket}/${file.key}`;
-  const opened = await withRetries(() => reader.read(manifest.destinationBucket, file.key), {policy: storeRetryPolicy, clock});
-  if (!opened.ok) {
+  const path = join(directory, `${createHash('sha1').update(file.key).digest('hex')}.csv.gz`);
+  const download = async () => {
+    const md5 = createHash('md5');
+    let bytes = 0;
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(await reader.read(manifest.destinationBucket, file.key), hashing, createWriteStream(path));
+    } catch (error) {
+      throw error instanceof StoreError ? error : toStoreError(error, `GET ${where}`);
+    }
+    return {bytes, md5: md5.digest('hex')};
+  };
+  const downloaded = await withRetries(download, {policy: storeRetryPolicy, clock});
+  if (!downloaded.ok) {
     throw new RemoteError(where, 'could not be read', {
-      cause: opened.error,
-      remoteOutput: opened.error.message,
+      cause: downloaded.error,
+      remoteOutput: downloaded.error.message,
       next: 'The manifest names this inventory data file: check that it is still there and readable.',
     });
   }
-  const md5 = createHash('md5');
-  let bytes = 0;
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      md5.update(chunk);
-      bytes += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const {bytes, md5} = downloaded.value;
+  if (md5 !== file.md5 || bytes !== file.size) {
+    throw new RemoteError(where, `does not match the manifest (${bytes} bytes, MD5 ${md5}; the manifest says ${file.size} bytes, MD5 ${file.md5})`, {
+      next: 'The inventory is damaged or was copied in part: use a complete one.',
+    });
+  }
+  return path;
+}
+
+async function* readDataFile(manifest: InventoryManifest, file: InventoryFile, path: string): AsyncGenerator<InventoryRow> {
+  const where = `s3://${manifest.destinationBucket}/${file.key}`;
   const records = parse({relax_column_count: false});
-  const piped = pipeline(opened.value, hashing, createGunzip(), records);
+  const piped = pipeline(createReadStream(path), createGunzip(), records);
   piped.catch(() => {});
   try {
     for await (const record of records as AsyncIterable<string[]>) {
@@ -123,18 +152,21 @@ async function* readDataFile(reader: BucketReader, clock: Clock, manifest: Inven
   } catch (error) {
     if (error instanceof RemoteError) throw error;
     throw new RemoteError(where, 'is not a gzipped CSV inventory file', {cause: error, remoteOutput: (error as Error).message});
-  }
-  const digest = md5.digest('hex');
-  if (digest !== file.md5 || bytes !== file.size) {
-    throw new RemoteError(where, `does not match the manifest (${bytes} bytes, MD5 ${digest}; the manifest says ${file.size} bytes, MD5 ${file.md5})`, {
-      next: 'The inventory is damaged or was copied in part: use a complete one.',
-    });
+  } finally {
+    await rm(path, {force: true});
   }
 }
 
-async function* readInventory(reader: BucketReader, clock: Clock, manifest: InventoryManifest, counted: {rows: number}): AsyncGenerator<InventoryRow> {
+async function* readInventory(
+  reader: BucketReader,
+  clock: Clock,
+  manifest: InventoryManifest,
+  directory: string,
+  counted: {rows: number},
+): AsyncGenerator<InventoryRow> {
   for (const file of manifest.files) {
-    for await (const row of readDataFile(reader, clock, manifest, file)) {
+    const path = await downloadDataFile(reader, clock, manifest, file, directory);
+    for await (const row of readDataFile(manifest, file, path)) {
       counted.rows++;
       yield row;
     }
@@ -157,7 +189,7 @@ export async function checkInventory(
   const examples: InventoryExample[] = [];
   const counted = {rows: 0};
   let blobs = 0;
-  const rows = sortBySpilling(readInventory(collaborators.reader, clock, manifest, counted), row => row.key, {
+  const rows = sortBySpilling(readInventory(collaborators.reader, clock, manifest, options.spillDirectory, counted), row => row.key, {
     chunkItems: sortChunkRows,
     directory: options.spillDirectory,
   });

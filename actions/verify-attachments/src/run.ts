@@ -15,6 +15,7 @@ import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
 import {renderSummary, type VerificationReport} from './report.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
+import {toStoreError} from './s3-store.js';
 import {planSample, type SamplePlan} from './sampling-plan.js';
 
 export interface VerifyAttachmentsOutputs {
@@ -247,7 +248,10 @@ async function checkBucketInputs(inputs: VerifyAttachmentsInputs, collaborators:
   }
   const location = inputs.inventoryManifest;
   if (!location) return undefined;
-  const read = await withRetries(async () => readText(await reader.read(location.bucket, location.key)), {policy: storeRetryPolicy, clock});
+  const read = await withRetries(async () => readText(await reader.read(location.bucket, location.key), `GET ${location.url}`), {
+    policy: storeRetryPolicy,
+    clock,
+  });
   if (!read.ok) {
     const {error} = read;
     if (error.status === 404)
@@ -268,14 +272,19 @@ async function checkBucketInputs(inputs: VerifyAttachmentsInputs, collaborators:
   return manifest;
 }
 
-async function readText(body: AsyncIterable<Buffer>): Promise<string> {
+async function readText(body: AsyncIterable<Buffer>, what: string): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > maxManifestBytes)
-      throw new ConfigError('inventory-manifest', `names a file of more than ${maxManifestBytes} bytes`, 'Point it at a manifest.json.');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of body) {
+      size += chunk.length;
+      if (size > maxManifestBytes)
+        throw new ConfigError('inventory-manifest', `names a file of more than ${maxManifestBytes} bytes`, 'Point it at a manifest.json.');
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // A body cut short is a failed request, retried like one.
+    throw error instanceof ConfigError ? error : toStoreError(error, what);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
