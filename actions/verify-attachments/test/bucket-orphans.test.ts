@@ -1,0 +1,166 @@
+import {stub} from '@circuitverse/testkit';
+import {describe, expect, it} from 'vitest';
+import type {BlobKeys} from '../src/blob-keys.js';
+import type {BucketReader, ListedObject} from '../src/bucket-listing.js';
+import {checkListable, findBucketOrphans, owningBlobKey, servicesByBucket} from '../src/bucket-orphans.js';
+import {compareKeys} from '../src/key-order.js';
+import {gapHolds, planKeyRanges} from '../src/key-ranges.js';
+import {StoreError} from '../src/object-store.js';
+import {fakeClock, recordingLogger} from './helpers/fakes.js';
+
+const day = 86_400_000;
+
+/** A bucket as ListObjectsV2 pages it: in byte order, after StartAfter, under Prefix, MaxKeys at a time. */
+function memoryBucket(objects: ListedObject[]): BucketReader & {requests: number} {
+  const sorted = [...objects].sort((a, b) => compareKeys(a.key, b.key));
+  const reader = stub<BucketReader & {requests: number}>('BucketReader', {
+    requests: 0,
+    listPage: async (_bucket: string, page: {prefix?: string; startAfter?: string; continuationToken?: string; maxKeys: number}) => {
+      reader.requests++;
+      const after = page.continuationToken ?? page.startAfter;
+      const matching = sorted.filter(object => (after === undefined || compareKeys(object.key, after) > 0) && object.key.startsWith(page.prefix ?? ''));
+      const objects = matching.slice(0, page.maxKeys);
+      return {objects, continuationToken: matching.length > page.maxKeys ? objects.at(-1)?.key : undefined};
+    },
+  });
+  return reader;
+}
+
+function memoryBlobKeys(keys: Array<[string, string]>): BlobKeys & {probes: number} {
+  const keyed = stub<BlobKeys & {probes: number}>('BlobKeys', {
+    probes: 0,
+    present: async (wanted: string[], services: string[] | undefined) => {
+      keyed.probes++;
+      return new Set(keys.filter(([key, service]) => wanted.includes(key) && (services === undefined || services.includes(service))).map(([key]) => key));
+    },
+  });
+  return keyed;
+}
+
+const old = 0;
+const object = (key: string, lastModified = old): ListedObject => ({key, size: 1, etag: '"x"', lastModified});
+
+async function orphansOf(objects: ListedObject[], blobs: Array<[string, string]>, options: {graceMs?: number; services?: string[]} = {}) {
+  const clock = fakeClock();
+  await clock.sleep(10 * day);
+  const reader = memoryBucket(objects);
+  const blobKeys = memoryBlobKeys(blobs);
+  const report = await findBucketOrphans(
+    {buckets: new Map([['bucket', options.services]]), graceMs: options.graceMs ?? day, concurrency: 4, examples: 100, threshold: 0},
+    {reader, blobKeys, clock, logger: recordingLogger()},
+  );
+  return {report, reader, blobKeys};
+}
+
+describe('planKeyRanges', () => {
+  // Every key is listed by exactly one range, whatever its first character.
+  it.each(['0abc', '9zzz', 'a', 'zz', 'variants/abc/d', 'Abc', '-x', '_tmp', '', '~', 'é', '😀', `9${String.fromCodePoint(0x10ffff)}x`, ':x', '/x'])(
+    'puts %j in exactly one range',
+    key => {
+      const holders = planKeyRanges().filter(range => {
+        if (range.kind === 'prefix') return key.startsWith(range.prefix);
+        const listed = range.startAfter === undefined || compareKeys(key, range.startAfter) > 0;
+        return listed && gapHolds(range, key) === 'yes';
+      });
+      expect(holders).toHaveLength(key === '' ? 0 : 1);
+    },
+  );
+
+  it.each([
+    [{kind: 'gap' as const, startAfter: undefined, before: '0'}, '-x', 'yes'],
+    [{kind: 'gap' as const, startAfter: undefined, before: '0'}, '0abc', 'past'],
+    [{kind: 'gap' as const, startAfter: '9\u{10ffff}', before: 'a'}, '9\u{10ffff}z', 'no'],
+    [{kind: 'gap' as const, startAfter: '9\u{10ffff}', before: 'a'}, 'Upper', 'yes'],
+    [{kind: 'gap' as const, startAfter: 'z\u{10ffff}', before: undefined}, '~', 'yes'],
+  ])('gap %j holds %j: %s', (range, key, holds) => {
+    expect(gapHolds(range, key)).toBe(holds);
+  });
+});
+
+describe('owningBlobKey and servicesByBucket', () => {
+  it.each([
+    ['abc', {blobKey: 'abc', variant: false}],
+    ['variants/abc/0123', {blobKey: 'abc', variant: true}],
+    ['variants/abc', {blobKey: 'variants/abc', variant: false}],
+    ['variantsabc/x/y', {blobKey: 'variantsabc/x/y', variant: false}],
+  ])('%j belongs to %j', (key, owner) => {
+    expect(owningBlobKey(key)).toEqual(owner);
+  });
+
+  it.each([
+    [[['', 'prod']], [['prod', undefined]]],
+    [
+      [
+        ['amazon', 'prod'],
+        ['amazon_dev', 'dev'],
+        ['mirror', 'prod'],
+      ],
+      [
+        ['prod', ['amazon', 'mirror']],
+        ['dev', ['amazon_dev']],
+      ],
+    ],
+  ])('maps services %j to buckets %j', (services, buckets) => {
+    expect(servicesByBucket(new Map(services as Array<[string, string]>))).toEqual(new Map(buckets as Array<[string, string[] | undefined]>));
+  });
+});
+
+describe('findBucketOrphans', () => {
+  it('reports exactly the objects no blob names, over several pages per range, and not the variants of blobs', async () => {
+    const blobs = Array.from({length: 2500}, (_, index) => `a${index.toString(36).padStart(6, '0')}`);
+    const objects = [
+      ...blobs.map(key => object(key)),
+      object('a-orphan'),
+      object('zorphan'),
+      object('Orphan'),
+      object(`variants/${blobs[0]}/digest`),
+      object('variants/gone/digest'),
+      object('~'),
+    ];
+    const {report, reader} = await orphansOf(
+      objects,
+      blobs.map(key => [key, 'amazon']),
+    );
+    expect(report.examples.map(orphan => orphan.key)).toEqual(['Orphan', 'a-orphan', 'variants/gone/digest', 'zorphan', '~']);
+    expect(report).toMatchObject({listed: objects.length, count: 5, variants: 1, inGrace: 0});
+    // 2501 keys under "a": three pages; one per other prefix and gap.
+    expect(reader.requests).toBe(3 + 35 + 3);
+  });
+
+  it('leaves objects within the grace period alone', async () => {
+    const {report} = await orphansOf([object('fresh', 10 * day - 1000), object('stale', 10 * day - 2 * day)], []);
+    expect(report.examples.map(orphan => orphan.key)).toEqual(['stale']);
+    expect(report.inGrace).toBe(1);
+  });
+
+  it("counts a blob of another bucket's service as no blob of this one", async () => {
+    const {report} = await orphansOf(
+      [object('k1'), object('k2')],
+      [
+        ['k1', 'amazon'],
+        ['k2', 'amazon_dev'],
+      ],
+      {services: ['amazon']},
+    );
+    expect(report.examples.map(orphan => orphan.key)).toEqual(['k2']);
+  });
+});
+
+describe('checkListable', () => {
+  it.each([
+    [404, /^Input "services" names the bucket "prod", which does not exist\./],
+    [
+      403,
+      /^Input "services" names the bucket "prod", which these credentials may not list \(AccessDenied\)\. Allow s3:ListBucket on it, or turn orphans off\.$/,
+    ],
+    [400, /^s3:\/\/prod: could not be listed: ListObjectsV2 prod: 400/],
+  ])('turns a listing answered %i into one line', async (status, message) => {
+    const reader = stub<BucketReader>('BucketReader', {
+      listPage: async () => {
+        throw new StoreError(`ListObjectsV2 prod: ${status}`, false, status);
+      },
+    });
+    const error = await checkListable(['prod'], 'services', reader, fakeClock()).catch((caught: Error) => caught);
+    expect((error as Error).message).toMatch(message);
+  });
+});
