@@ -2,7 +2,7 @@ import {type Clock, ConfigError, countOf, formatDuration, type Logger, RemoteErr
 import type {BlobKeys} from './blob-keys.js';
 import type {BucketReader, ListedObject, ListedPage} from './bucket-listing.js';
 import {compareKeys} from './key-order.js';
-import {describeRange, gapHolds, type KeyRange, planKeyRanges} from './key-ranges.js';
+import {describeRange, type KeyRange, placeInRange, planKeyRanges, startAfterOf} from './key-ranges.js';
 import type {StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 
@@ -40,8 +40,6 @@ export interface OrphanOptions {
 }
 
 const pageKeys = 1000;
-/** A gap's first page: most buckets have nothing there, so the page would only hold the next range's keys. */
-const firstGapKeys = 50;
 const variantKey = /^variants\/([^/]+)\//;
 
 /** The blob an object belongs to: itself, or for an (untracked) variant the blob it was made from. */
@@ -105,7 +103,7 @@ function listingError(error: StoreError, bucket: string, input: string): Error {
 }
 
 /**
- * Lists every object of the buckets, ranges of the keyspace `concurrency` at a time, and looks each page's keys up in
+ * Lists every object of the buckets, contiguous ranges of the keyspace `concurrency` at a time, and looks each page's keys up in
  * the blob rows (one indexed query per page): the cost grows with the objects listed, and memory holds a page per
  * range, however large the bucket.
  */
@@ -130,27 +128,25 @@ export async function findBucketOrphans(
 
   const listRange = async (bucket: string, services: string[] | undefined, range: KeyRange) => {
     let continuationToken: string | undefined;
-    let maxKeys = range.kind === 'gap' ? firstGapKeys : pageKeys;
+    const startAfter = startAfterOf(range);
     for (;;) {
       const page = await listWithRetries(reader, clock, bucket, range, {
-        ...(range.kind === 'prefix' ? {prefix: range.prefix} : range.startAfter === undefined ? {} : {startAfter: range.startAfter}),
-        ...(continuationToken ? {continuationToken} : {}),
-        maxKeys,
+        ...(continuationToken ? {continuationToken} : startAfter === undefined ? {} : {startAfter}),
+        maxKeys: pageKeys,
       });
       let past = false;
       const objects: ListedObject[] = [];
       for (const object of page.objects) {
-        const holds = range.kind === 'gap' ? gapHolds(range, object.key) : 'yes';
-        if (holds === 'past') {
+        const place = placeInRange(range, object.key);
+        if (place === 'past') {
           past = true;
           break;
         }
-        if (holds === 'yes') objects.push(object);
+        if (place === 'in') objects.push(object);
       }
       await judgePage(bucket, services, objects);
       if (past || page.continuationToken === undefined) return;
       continuationToken = page.continuationToken;
-      maxKeys = pageKeys;
     }
   };
 

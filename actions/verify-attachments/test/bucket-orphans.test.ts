@@ -4,7 +4,7 @@ import type {BlobKeys} from '../src/blob-keys.js';
 import type {BucketReader, ListedObject} from '../src/bucket-listing.js';
 import {checkListable, findBucketOrphans, owningBlobKey, servicesByBucket} from '../src/bucket-orphans.js';
 import {compareKeys} from '../src/key-order.js';
-import {gapHolds, planKeyRanges} from '../src/key-ranges.js';
+import {placeInRange, planKeyRanges, startAfterOf} from '../src/key-ranges.js';
 import {StoreError} from '../src/object-store.js';
 import {fakeClock, recordingLogger} from './helpers/fakes.js';
 
@@ -54,26 +54,28 @@ async function orphansOf(objects: ListedObject[], blobs: Array<[string, string]>
 
 describe('planKeyRanges', () => {
   // Every key is listed by exactly one range, whatever its first character.
-  it.each(['0abc', '9zzz', 'a', 'zz', 'variants/abc/d', 'Abc', '-x', '_tmp', '', '~', 'é', '😀', `9${String.fromCodePoint(0x10ffff)}x`, ':x', '/x'])(
+  it.each(['0abc', '9zzz', 'a', 'zz', 'variants/abc/d', 'Abc', '-x', '_tmp', '~', 'é', '😀', `9${String.fromCodePoint(0x10ffff)}x`, ':x', '/x', '1', 'z'])(
     'puts %j in exactly one range',
     key => {
       const holders = planKeyRanges().filter(range => {
-        if (range.kind === 'prefix') return key.startsWith(range.prefix);
-        const listed = range.startAfter === undefined || compareKeys(key, range.startAfter) > 0;
-        return listed && gapHolds(range, key) === 'yes';
+        const startAfter = startAfterOf(range);
+        const listed = startAfter === undefined || compareKeys(key, startAfter) > 0;
+        return listed && placeInRange(range, key) === 'in';
       });
-      expect(holders).toHaveLength(key === '' ? 0 : 1);
+      expect(holders).toHaveLength(1);
     },
   );
 
   it.each([
-    [{kind: 'gap' as const, startAfter: undefined, before: '0'}, '-x', 'yes'],
-    [{kind: 'gap' as const, startAfter: undefined, before: '0'}, '0abc', 'past'],
-    [{kind: 'gap' as const, startAfter: '9\u{10ffff}', before: 'a'}, '9\u{10ffff}z', 'no'],
-    [{kind: 'gap' as const, startAfter: '9\u{10ffff}', before: 'a'}, 'Upper', 'yes'],
-    [{kind: 'gap' as const, startAfter: 'z\u{10ffff}', before: undefined}, '~', 'yes'],
-  ])('gap %j holds %j: %s', (range, key, holds) => {
-    expect(gapHolds(range, key)).toBe(holds);
+    [{from: undefined, before: '1'}, undefined, '-x', 'in'],
+    [{from: undefined, before: '1'}, undefined, '1abc', 'past'],
+    [{from: '9', before: 'a'}, '8\u{10ffff}', '8\u{10ffff}z', 'before'],
+    [{from: '9', before: 'a'}, '8\u{10ffff}', 'Upper', 'in'],
+    [{from: 'a', before: 'b'}, '`\u{10ffff}', 'a', 'in'],
+    [{from: 'z', before: undefined}, 'y\u{10ffff}', '~', 'in'],
+  ])('range %j starts after %j and places %j: %s', (range, startAfter, key, place) => {
+    expect(startAfterOf(range)).toBe(startAfter);
+    expect(placeInRange(range, key)).toBe(place);
   });
 });
 
@@ -123,8 +125,8 @@ describe('findBucketOrphans', () => {
     );
     expect(report.examples.map(orphan => orphan.key)).toEqual(['Orphan', 'a-orphan', 'variants/gone/digest', 'zorphan', '~']);
     expect(report).toMatchObject({listed: objects.length, count: 5, variants: 1, inGrace: 0});
-    // 2501 keys under "a": three pages; one per other prefix and gap.
-    expect(reader.requests).toBe(3 + 35 + 3);
+    // 2501 keys from "a": three pages; one for each other range.
+    expect(reader.requests).toBe(3 + 35);
   });
 
   it('leaves objects within the grace period alone', async () => {
