@@ -1,5 +1,6 @@
 import {errorMessage, RemoteError} from '@circuitverse/shared';
-import pg from 'pg';
+import type pg from 'pg';
+import {connectPostgres} from './postgres-blobs.js';
 
 /** What the inventory check needs of a blob row. */
 export interface KeyedBlob {
@@ -25,14 +26,8 @@ const fetchRows = 10_000;
 
 /** Opens the app's database for key lookups; `where` names it in errors without its password. */
 export async function openBlobKeys(url: string, where: string): Promise<BlobKeys> {
-  const client = new pg.Client({connectionString: url, connectionTimeoutMillis: 15_000, query_timeout: 600_000, application_name: 'verify-attachments'});
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new RemoteError(where, 'could not connect to the database', {cause: error, remoteOutput: errorMessage(error), next: 'Check database-url.'});
-  }
+  // A cursor's FETCH over a large table, sorted in COLLATE "C", can take minutes on its first page.
+  const client = await connectPostgres(url, where, 600_000);
   const query = async <T extends pg.QueryResultRow>(what: string, text: string, values: unknown[] = []): Promise<T[]> => {
     try {
       return (await client.query<T>(text, values)).rows;

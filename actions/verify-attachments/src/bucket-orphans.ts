@@ -2,7 +2,7 @@ import {type Clock, ConfigError, countOf, formatDuration, type Logger, RemoteErr
 import type {BlobKeys} from './blob-keys.js';
 import type {BucketReader, ListedObject, ListedPage} from './bucket-listing.js';
 import {compareKeys} from './key-order.js';
-import {describeRange, type KeyRange, placeInRange, planKeyRanges, startAfterOf} from './key-ranges.js';
+import {describeRange, estimateObjects, type KeyRange, placeInRange, planKeyRanges, startAfterOf} from './key-ranges.js';
 import type {StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 
@@ -123,30 +123,33 @@ export async function findBucketOrphans(
     examples: [],
     threshold: options.threshold,
   };
-  const work = [...options.buckets].flatMap(([bucket, services]) => planKeyRanges().map(range => ({bucket, services, range})));
   const examples = new Map<string, OrphanObject[]>();
 
-  const listRange = async (bucket: string, services: string[] | undefined, range: KeyRange) => {
-    let continuationToken: string | undefined;
+  /** Judges the page's objects that are the range's; says whether the range goes on, and from where. */
+  const takePage = async (bucket: string, services: string[] | undefined, range: KeyRange, page: ListedPage) => {
+    let past = false;
+    const objects: ListedObject[] = [];
+    for (const object of page.objects) {
+      const place = placeInRange(range, object.key);
+      if (place === 'past') {
+        past = true;
+        break;
+      }
+      if (place === 'in') objects.push(object);
+    }
+    await judgePage(bucket, services, objects);
+    return past ? undefined : page.continuationToken;
+  };
+
+  const listRange = async (bucket: string, services: string[] | undefined, range: KeyRange, from: string | undefined) => {
     const startAfter = startAfterOf(range);
-    for (;;) {
+    for (let continuationToken = from; ; ) {
       const page = await listWithRetries(reader, clock, bucket, range, {
         ...(continuationToken ? {continuationToken} : startAfter === undefined ? {} : {startAfter}),
         maxKeys: pageKeys,
       });
-      let past = false;
-      const objects: ListedObject[] = [];
-      for (const object of page.objects) {
-        const place = placeInRange(range, object.key);
-        if (place === 'past') {
-          past = true;
-          break;
-        }
-        if (place === 'in') objects.push(object);
-      }
-      await judgePage(bucket, services, objects);
-      if (past || page.continuationToken === undefined) return;
-      continuationToken = page.continuationToken;
+      continuationToken = await takePage(bucket, services, range, page);
+      if (continuationToken === undefined) return;
     }
   };
 
@@ -170,13 +173,30 @@ export async function findBucketOrphans(
   };
 
   const started = clock.now();
+  // Each bucket's first page, from the start, tells how large it is, and so how many ranges to list it in; the first
+  // range goes on from there.
+  const work: Array<{bucket: string; services: string[] | undefined; range: KeyRange; from: string | undefined}> = [];
+  for (const [bucket, services] of options.buckets) {
+    const first = await listWithRetries(reader, clock, bucket, {from: undefined, before: undefined}, {maxKeys: pageKeys});
+    const last = first.objects.at(-1)?.key;
+    const ranges =
+      first.continuationToken === undefined || last === undefined
+        ? [{from: undefined, before: undefined}]
+        : planKeyRanges(estimateObjects(first.objects.length, last));
+    logger.info(`${bucket}: ${countOf(ranges.length, 'key range')}`);
+    const [head, ...rest] = ranges as [KeyRange, ...KeyRange[]];
+    const from = await takePage(bucket, services, head, first);
+    if (from !== undefined) work.push({bucket, services, range: head, from});
+    work.push(...rest.map(range => ({bucket, services, range, from: undefined})));
+  }
+
   let lastProgress = started;
   let next = 0;
   const worker = async () => {
     while (next < work.length) {
       const item = work[next++];
       if (!item) return;
-      await listRange(item.bucket, item.services, item.range);
+      await listRange(item.bucket, item.services, item.range, item.from);
       if (clock.now() - lastProgress >= 10_000) {
         lastProgress = clock.now();
         logger.info(`${report.listed} object(s) listed, ${report.count} orphan(s) so far`);

@@ -4,8 +4,9 @@ import type {BlobKeys} from '../src/blob-keys.js';
 import type {BucketReader, ListedObject} from '../src/bucket-listing.js';
 import {checkListable, findBucketOrphans, owningBlobKey, servicesByBucket} from '../src/bucket-orphans.js';
 import {compareKeys} from '../src/key-order.js';
-import {placeInRange, planKeyRanges, startAfterOf} from '../src/key-ranges.js';
+import {estimateObjects, placeInRange, planKeyRanges, startAfterOf} from '../src/key-ranges.js';
 import {StoreError} from '../src/object-store.js';
+import {seededRandom} from '../src/random.js';
 import {fakeClock, recordingLogger} from './helpers/fakes.js';
 
 const day = 86_400_000;
@@ -26,15 +27,12 @@ function memoryBucket(objects: ListedObject[]): BucketReader & {requests: number
   return reader;
 }
 
-function memoryBlobKeys(keys: Array<[string, string]>): BlobKeys & {probes: number} {
-  const keyed = stub<BlobKeys & {probes: number}>('BlobKeys', {
-    probes: 0,
-    present: async (wanted: string[], services: string[] | undefined) => {
-      keyed.probes++;
-      return new Set(keys.filter(([key, service]) => wanted.includes(key) && (services === undefined || services.includes(service))).map(([key]) => key));
-    },
+function memoryBlobKeys(keys: Array<[string, string]>): BlobKeys {
+  const services = new Map(keys);
+  return stub<BlobKeys>('BlobKeys', {
+    present: async (wanted: string[], of: string[] | undefined) =>
+      new Set(wanted.filter(key => services.has(key) && (of === undefined || of.includes(services.get(key) as string)))),
   });
-  return keyed;
 }
 
 const old = 0;
@@ -57,7 +55,7 @@ describe('planKeyRanges', () => {
   it.each(['0abc', '9zzz', 'a', 'zz', 'variants/abc/d', 'Abc', '-x', '_tmp', '~', 'é', '😀', `9${String.fromCodePoint(0x10ffff)}x`, ':x', '/x', '1', 'z'])(
     'puts %j in exactly one range',
     key => {
-      const holders = planKeyRanges().filter(range => {
+      const holders = planKeyRanges(720_000).filter(range => {
         const startAfter = startAfterOf(range);
         const listed = startAfter === undefined || compareKeys(key, startAfter) > 0;
         return listed && placeInRange(range, key) === 'in';
@@ -65,6 +63,34 @@ describe('planKeyRanges', () => {
       expect(holders).toHaveLength(1);
     },
   );
+
+  it.each([
+    [1, 1, undefined, undefined],
+    [20_000, 1, undefined, undefined],
+    [20_001, 2, 'i', 'i'],
+    [720_000, 36, '1', 'z'],
+    [10_000_000, 500, '02', 'zx'],
+    [1e12, 1296, '01', 'zz'],
+  ])('splits an estimated %i objects into %i ranges, from %j to %j', (objects, count, second, last) => {
+    const ranges = planKeyRanges(objects);
+    expect(ranges).toHaveLength(count);
+    expect(ranges[0]?.from).toBeUndefined();
+    expect(ranges[1]?.from).toBe(second);
+    expect(ranges.at(-1)?.from).toBe(count === 1 ? undefined : last);
+    expect(ranges.at(-1)?.before).toBeUndefined();
+    for (const [index, range] of ranges.slice(1).entries()) expect(range.from).toBe(ranges[index]?.before);
+  });
+
+  it.each([
+    [1000, 'i', 2000],
+    [1000, '3', 12_000],
+    [1000, 'zzzz', 1001],
+    [1000, 'A', 3600],
+    [1000, '-', 1000 * 36 ** 4],
+    [10, '0001', 10 * 36 ** 4],
+  ])('estimates a bucket whose first page of %i ends at %j at %i objects', (page, lastKey, estimate) => {
+    expect(estimateObjects(page, lastKey)).toBe(estimate);
+  });
 
   it.each([
     [{from: undefined, before: '1'}, undefined, '-x', 'in'],
@@ -108,6 +134,21 @@ describe('owningBlobKey and servicesByBucket', () => {
 });
 
 describe('findBucketOrphans', () => {
+  it('lists a large bucket in ranges and still finds every orphan once', async () => {
+    const random = seededRandom('keys');
+    const keys = Array.from({length: 50_000}, () => Array.from({length: 8}, () => Math.floor(random.next() * 36).toString(36)).join(''));
+    const unique = [...new Set(keys)];
+    const objects = [...unique.map(key => object(key)), object('Orphan'), object('~orphan'), object('morphan')];
+    const logger = recordingLogger();
+    const report = await findBucketOrphans(
+      {buckets: new Map([['bucket', undefined]]), graceMs: 0, concurrency: 3, examples: 100, threshold: 0},
+      {reader: memoryBucket(objects), blobKeys: memoryBlobKeys(unique.map(key => [key, 'amazon'])), clock: fakeClock(), logger},
+    );
+    expect(logger.lines).toContain('bucket: 3 key ranges');
+    expect(report.examples.map(orphan => orphan.key)).toEqual(['Orphan', 'morphan', '~orphan']);
+    expect(report.listed).toBe(objects.length);
+  });
+
   it('reports exactly the objects no blob names, over several pages per range, and not the variants of blobs', async () => {
     const blobs = Array.from({length: 2500}, (_, index) => `a${index.toString(36).padStart(6, '0')}`);
     const objects = [
@@ -125,8 +166,8 @@ describe('findBucketOrphans', () => {
     );
     expect(report.examples.map(orphan => orphan.key)).toEqual(['Orphan', 'a-orphan', 'variants/gone/digest', 'zorphan', '~']);
     expect(report).toMatchObject({listed: objects.length, count: 5, variants: 1, inGrace: 0});
-    // 2501 keys from "a": three pages; one for each other range.
-    expect(reader.requests).toBe(3 + 35);
+    // About 3,000 objects by the first page: one range, listed on from it.
+    expect(reader.requests).toBe(3);
   });
 
   it('leaves objects within the grace period alone', async () => {
