@@ -4,18 +4,18 @@ import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, Remot
 import type {BlobRecord} from './blob.js';
 import type {BlobKeys} from './blob-keys.js';
 import type {BlobSource} from './blob-source.js';
+import {checkBucketInputs, checkEveryBlob, listOrphans} from './bucket-checks.js';
 import type {BucketReader} from './bucket-listing.js';
-import {checkListable, findBucketOrphans, type OrphansReport, renderOrphansSummary, servicesByBucket} from './bucket-orphans.js';
+import {type OrphansReport, renderOrphansSummary} from './bucket-orphans.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
 import {upperConfidenceBound} from './confidence-bound.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
-import {checkInventory, type InventoryReport, renderInventorySummary} from './inventory-check.js';
-import {type InventoryManifest, parseInventoryManifest} from './inventory-manifest.js';
+import {type InventoryReport, renderInventorySummary} from './inventory-check.js';
+import type {InventoryManifest} from './inventory-manifest.js';
 import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
 import {renderSummary, type VerificationReport} from './report.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
-import {toStoreError} from './s3-store.js';
 import {planSample, type SamplePlan} from './sampling-plan.js';
 
 export interface VerifyAttachmentsOutputs {
@@ -43,11 +43,6 @@ export interface VerifyAttachmentsCollaborators {
   /** Where the inventory's rows are sorted, on disk. */
   spillDirectory: string;
 }
-
-/** Orphans and inventory faults listed as examples, in the report and the summary. */
-const bucketExamples = 20;
-/** A manifest lists its data files; one larger than this is not one. */
-const maxManifestBytes = 16 * 1024 * 1024;
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
 export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutputs> {
@@ -239,56 +234,6 @@ function buildReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results:
   };
 }
 
-async function checkBucketInputs(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<InventoryManifest | undefined> {
-  const {reader, clock, logger} = collaborators;
-  const buckets = servicesByBucket(inputs.services);
-  if (inputs.orphans) {
-    await checkListable(buckets.keys(), inputs.services.has('') ? 'bucket' : 'services', reader, clock);
-    logger.info(`${[...buckets.keys()].join(', ')}: listable`);
-  }
-  const location = inputs.inventoryManifest;
-  if (!location) return undefined;
-  const read = await withRetries(async () => readText(await reader.read(location.bucket, location.key), `GET ${location.url}`), {
-    policy: storeRetryPolicy,
-    clock,
-  });
-  if (!read.ok) {
-    const {error} = read;
-    if (error.status === 404)
-      throw new ConfigError('inventory-manifest', `names ${location.url}, which does not exist`, 'Check the bucket, the prefix and the date folder.');
-    if (error.status === 403) {
-      throw new ConfigError(
-        'inventory-manifest',
-        `names ${location.url}, which these credentials may not read (AccessDenied)`,
-        'Allow s3:GetObject on the inventory destination.',
-      );
-    }
-    throw new RemoteError(location.url, 'could not be read', {cause: error, remoteOutput: error.message});
-  }
-  const manifest = parseInventoryManifest(read.value, buckets.keys());
-  logger.info(
-    `${location.url}: the inventory of ${manifest.sourceBucket} begun ${new Date(manifest.createdAt).toISOString()}, ${countOf(manifest.files.length, 'data file')}`,
-  );
-  return manifest;
-}
-
-async function readText(body: AsyncIterable<Buffer>, what: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      size += chunk.length;
-      if (size > maxManifestBytes)
-        throw new ConfigError('inventory-manifest', `names a file of more than ${maxManifestBytes} bytes`, 'Point it at a manifest.json.');
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    // A body cut short is a failed request, retried like one.
-    throw error instanceof ConfigError ? error : toStoreError(error, what);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function runBucketChecks(
   inputs: VerifyAttachmentsInputs,
   manifest: InventoryManifest | undefined,
@@ -298,31 +243,10 @@ async function runBucketChecks(
   const {logger} = collaborators;
   const blobKeys = await collaborators.openBlobKeys();
   try {
-    const buckets = servicesByBucket(inputs.services);
-    const orphans = inputs.orphans
-      ? await logger.group('List the buckets for orphans', () =>
-          findBucketOrphans(
-            {buckets, graceMs: inputs.orphanGraceMs, concurrency: inputs.concurrency, examples: bucketExamples, threshold: inputs.maxOrphanObjects},
-            {...collaborators, blobKeys},
-          ),
-        )
+    const orphans = inputs.orphans ? await logger.group('List the buckets for orphans', () => listOrphans(inputs, {...collaborators, blobKeys})) : null;
+    const inventory = manifest
+      ? await logger.group('Check every blob against the inventory', () => checkEveryBlob(inputs, manifest, {...collaborators, blobKeys}))
       : null;
-    const inventory =
-      manifest && inputs.inventoryManifest
-        ? await logger.group('Check every blob against the inventory', () =>
-            checkInventory(
-              {
-                manifestUrl: inputs.inventoryManifest?.url ?? '',
-                manifest,
-                services: buckets.get(manifest.sourceBucket),
-                examples: bucketExamples,
-                threshold: inputs.maxInventoryFaults,
-                spillDirectory: collaborators.spillDirectory,
-              },
-              {...collaborators, blobKeys},
-            ),
-          )
-        : null;
     return {orphans, inventory};
   } finally {
     await blobKeys.close();
