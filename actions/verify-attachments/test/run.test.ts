@@ -4,11 +4,12 @@ import {join} from 'node:path';
 import {stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
+import type {BlobKeys} from '../src/blob-keys.js';
 import type {BlobSource} from '../src/blob-source.js';
 import type {BucketReader} from '../src/bucket-listing.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
 import {StoreError} from '../src/object-store.js';
-import {VerificationFailed, verifyAttachments} from '../src/run.js';
+import {VerificationFailed, type VerifyAttachmentsCollaborators, verifyAttachments} from '../src/run.js';
 import {blobFor, headFor} from './helpers/blobs.js';
 import {fakeClock, recordingLogger, stubStore} from './helpers/fakes.js';
 import {memorySpace} from './helpers/memory-space.js';
@@ -60,7 +61,7 @@ const store = () =>
     head: async (_, key) => (key === 'gone' ? {found: false} : headFor(body)),
   });
 
-async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
+async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store(), bucket: Partial<VerifyAttachmentsCollaborators> = {}) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
   const collaborators = {
@@ -72,6 +73,7 @@ async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore
     reader: stub<BucketReader>('BucketReader', {}),
     openBlobKeys: () => Promise.reject(new Error('openBlobKeys was not expected to be called')),
     spillDirectory: tmpdir(),
+    ...bucket,
   };
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
@@ -118,6 +120,37 @@ describe('verifyAttachments', () => {
       'untrusted: mismatched: short (amazon → circuitverse-images-prod): size is 13 bytes, the database says 3',
       'untrusted: unverifiable: local (local → ?): service "local" is not in services, so its bucket is unknown',
     ]);
+  });
+
+  it('lists the buckets for orphans after the sample, with its own report section and threshold', async () => {
+    const listed = ['present', 'gone-blob-object', 'short'].map(key => ({key, size: 1, etag: '"x"', lastModified: 0}));
+    const opened: string[] = [];
+    const {outcome, logger, reportPath} = await run({orphans: true, orphanGraceMs: 0, maxMissing: 1, maxMismatched: 1}, store(), {
+      reader: stub<BucketReader>('BucketReader', {listPage: async () => ({objects: listed, continuationToken: undefined})}),
+      openBlobKeys: async () => {
+        opened.push('keys');
+        return stub<BlobKeys>('BlobKeys', {
+          present: async (keys: string[]) => new Set(keys.filter(key => key !== 'gone-blob-object')),
+          close: async () => {
+            opened.push('closed');
+          },
+        });
+      },
+    });
+    expect((outcome as Error).message).toBe(`1 S3 object without a blob row (max-orphan-objects: 0). See the job summary, or ${reportPath}.`);
+    expect(opened).toEqual(['keys', 'closed']);
+    const report = JSON.parse(await readFile(reportPath, 'utf8'));
+    expect(report.orphans).toMatchObject({buckets: ['circuitverse-images-prod'], listed: 3, count: 1, examples: [{key: 'gone-blob-object'}], threshold: 0});
+    expect(report.inventory).toBeNull();
+    expect(logger.lines.filter(line => line.startsWith('▸'))).toEqual([
+      '▸ Check the listings and the inventory',
+      '▸ Open the blobs',
+      '▸ Check the buckets',
+      '▸ Sample',
+      '▸ Check 5 objects (checksum)',
+      '▸ List the buckets for orphans',
+    ]);
+    expect(logger.summaries[0]).toContain('### S3 objects without a blob row: 1');
   });
 
   it('passes within the thresholds', async () => {
