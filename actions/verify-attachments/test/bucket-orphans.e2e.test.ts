@@ -219,9 +219,12 @@ describe.skipIf(!sandbox)('verify-attachments bucket-side checks against the san
   });
 
   it('checks every blob against the inventory and finds exactly the rows missing or mismatched', async () => {
-    const run = await verify({'inventory-manifest': manifestUrl, 'max-inventory-faults': '7'});
+    const before = proxy.stats.requests;
+    const run = await verify({endpoint: proxy.url, 'inventory-manifest': manifestUrl, 'max-inventory-faults': '7'});
     expect(run.errors).toEqual([]);
     expect(run.exitCode).toBe(0);
+    // No request per blob: the sample's 10 HEADs, the bucket's, the manifest and the two data files.
+    expect(proxy.stats.requests - before).toBe(10 + 1 + 1 + 2);
     const report = await reportOf(run);
     const found = (finding: string) =>
       report.inventory?.examples
