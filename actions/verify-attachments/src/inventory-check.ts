@@ -194,9 +194,17 @@ export async function checkInventory(
     directory: options.spillDirectory,
   });
   try {
+    // The sort is done before the database's snapshot opens: fetching and sorting every row can take minutes, and a
+    // transaction idle that long is one a server may end.
+    const first = await rows.next();
+    const sorted = (async function* () {
+      if (first.done) return;
+      yield first.value;
+      yield* rows;
+    })();
     for await (const pair of mergeSorted(
       {items: collaborators.blobKeys.streamBlobs(options.services), keyOf: (blob: KeyedBlob) => blob.key, name: 'the blob rows'},
-      {items: rows, keyOf: (row: InventoryRow) => row.key, name: 'the inventory'},
+      {items: sorted, keyOf: (row: InventoryRow) => row.key, name: 'the inventory'},
     )) {
       if (pair.left) blobs++;
       const {finding, problem} = judgeInventoryPair(pair.left, pair.right, manifest.createdAt);
@@ -213,6 +221,9 @@ export async function checkInventory(
       });
     }
     throw error;
+  } finally {
+    // However the merge ended, the spill files go.
+    await rows.return(undefined);
   }
   const report: InventoryReport = {
     manifest: options.manifestUrl,
