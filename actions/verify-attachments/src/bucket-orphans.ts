@@ -103,9 +103,9 @@ function listingError(error: StoreError, bucket: string, input: string): Error {
 }
 
 /**
- * Lists every object of the buckets, contiguous ranges of the keyspace `concurrency` at a time, and looks each page's keys up in
- * the blob rows (one indexed query per page): the cost grows with the objects listed, and memory holds a page per
- * range, however large the bucket.
+ * Lists every object of the buckets, contiguous ranges of the keyspace `concurrency` at a time, and looks each page's
+ * keys up in the blob rows (one indexed query per page): the cost grows with the objects listed, and memory holds a
+ * page per range, however large the bucket.
  */
 export async function findBucketOrphans(
   options: OrphanOptions,
