@@ -27,21 +27,30 @@ export interface BlobSource extends IdSpace {
 
 /** Opens the blobs file, or the database, directly or through the SSH tunnel. */
 export async function openBlobSource(inputs: Pick<VerifyAttachmentsInputs, 'source' | 'tunnel'>): Promise<BlobSource> {
-  const {source, tunnel} = inputs;
+  const {source} = inputs;
   if (source.kind === 'file') return openNdjsonBlobs(source.path);
-  if (tunnel === undefined) return openPostgresBlobs(source.url, 'database');
+  return openDatabase(source.url, inputs.tunnel, openPostgresBlobs);
+}
+
+/** Opens the database at `url` with `open`, directly or through the SSH tunnel, which goes when it is closed. */
+export async function openDatabase<T extends {close(): Promise<void>}>(
+  databaseUrl: string,
+  tunnel: VerifyAttachmentsInputs['tunnel'],
+  open: (url: string, where: string) => Promise<T>,
+): Promise<T> {
+  if (tunnel === undefined) return open(databaseUrl, 'database');
 
   const connection = await connectSsh(tunnel.target, tunnel.credentials);
-  const url = new URL(source.url);
+  const url = new URL(databaseUrl);
   const forward = await forwardLocalPort(connection, url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 5432));
   try {
     url.hostname = '127.0.0.1';
     url.port = String(forward.port);
-    const blobs = await openPostgresBlobs(url.toString(), `database through ${tunnel.target.label}`);
+    const opened = await open(url.toString(), `database through ${tunnel.target.label}`);
     return {
-      ...blobs,
+      ...opened,
       close: async () => {
-        await blobs.close();
+        await opened.close();
         await forward.close();
         connection.close();
       },

@@ -2,6 +2,7 @@ import {randomInt} from 'node:crypto';
 import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
+import {parseS3Url} from './inventory-manifest.js';
 import {type LegacyMapping, parseLegacyMapping} from './legacy-mapping.js';
 
 export type BlobInput = {kind: 'database'; url: string} | {kind: 'file'; path: string};
@@ -24,6 +25,14 @@ export interface VerifyAttachmentsInputs {
   maxMismatched: number;
   /** The legacy comparison, when `legacy-mapping` is set. */
   legacy: LegacyInputs | undefined;
+  /** List the buckets and report objects no blob row names. */
+  orphans: boolean;
+  /** Objects (and blobs) younger than this are uploads in flight, not orphans. */
+  orphanGraceMs: number;
+  maxOrphanObjects: number;
+  /** The S3 Inventory manifest to check every blob against; `undefined` for none. */
+  inventoryManifest: {url: string; bucket: string; key: string} | undefined;
+  maxInventoryFaults: number;
 }
 
 export interface LegacyInputs {
@@ -62,6 +71,7 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     maxMissing: reader.integer('max-missing', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     legacy: readLegacy(reader, source, tunnel),
+    ...readBucketChecks(reader, source),
   };
 }
 
@@ -84,6 +94,27 @@ function readLegacy(reader: InputReader, source: BlobInput, tunnel: VerifyAttach
     maxUnmigrated: reader.integer('max-unmigrated', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-legacy-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
   };
+}
+
+function readBucketChecks(reader: InputReader, source: BlobInput) {
+  const orphans = reader.boolean('orphans', false);
+  const manifest = reader.optional('inventory-manifest');
+  const checks = {
+    orphans,
+    orphanGraceMs: reader.duration('orphan-grace', '24h'),
+    maxOrphanObjects: reader.integer('max-orphan-objects', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+    inventoryManifest: manifest === undefined ? undefined : {url: manifest, ...parseS3Url(manifest)},
+    maxInventoryFaults: reader.integer('max-inventory-faults', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
+  };
+  // Both look blobs up by key, which a blobs file (read whole for sampling) has no index for.
+  if (source.kind === 'file' && (orphans || manifest !== undefined)) {
+    throw new ConfigError(
+      orphans ? 'orphans' : 'inventory-manifest',
+      'needs the blobs from database-url, not blobs-file',
+      'Read the blobs from database-url, or drop it.',
+    );
+  }
+  return checks;
 }
 
 function readSource(reader: InputReader): BlobInput {

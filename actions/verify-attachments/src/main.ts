@@ -3,11 +3,13 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {InputReader, parseTraceparent, systemClock} from '@circuitverse/shared';
 import {createActionsLogger, runStep, traceStep} from '@circuitverse/shared/actions';
-import {openBlobSource} from './blob-source.js';
+import {openBlobKeys} from './blob-keys.js';
+import {openBlobSource, openDatabase} from './blob-source.js';
+import {createBucketReader} from './bucket-listing.js';
 import {readInputs} from './inputs.js';
 import {createLegacyFiles} from './legacy-files.js';
 import {type VerifyAttachmentsOutputs, verifyAttachments} from './run.js';
-import {createS3Store} from './s3-store.js';
+import {createS3Client, createS3Store} from './s3-store.js';
 
 function toOutputs(outputs: VerifyAttachmentsOutputs) {
   return {
@@ -29,20 +31,34 @@ export async function run(): Promise<void> {
   await runStep({
     main: () => {
       const reader = new InputReader(process.env);
-      return traceStep({name: 'verify-attachments', taskType: 'test'}, {traceparent: parseTraceparent(reader.optional('traceparent')), logger}, tracer => {
-        const inputs = readInputs(reader, logger, new Date());
-        const store = createS3Store({region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency});
-        return verifyAttachments(inputs, {
-          logger,
-          tracer,
-          clock: systemClock,
-          openBlobs: () => openBlobSource(inputs),
-          store,
-          ...(inputs.legacy ? {legacyFiles: createLegacyFiles({credentials: inputs.legacy.credentials, store, clock: systemClock})} : {}),
-          // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
-          reportPath: join(process.env.RUNNER_TEMP ?? tmpdir(), `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
-        });
-      });
+      return traceStep(
+        {name: 'verify-attachments', taskType: 'test'},
+        {traceparent: parseTraceparent(reader.optional('traceparent')), logger},
+        async tracer => {
+          const inputs = readInputs(reader, logger, new Date());
+          const s3 = {region: inputs.region, endpoint: inputs.endpoint, concurrency: inputs.concurrency};
+          const store = createS3Store(s3);
+          const listing = createS3Client(s3);
+          const temp = process.env.RUNNER_TEMP ?? tmpdir();
+          try {
+            return await verifyAttachments(inputs, {
+              logger,
+              tracer,
+              clock: systemClock,
+              openBlobs: () => openBlobSource(inputs),
+              store,
+              ...(inputs.legacy ? {legacyFiles: createLegacyFiles({credentials: inputs.legacy.credentials, store, clock: systemClock})} : {}),
+              // GITHUB_ACTION is the step's id: two verify steps in one job keep two reports.
+              reportPath: join(temp, `verify-attachments-${process.env.GITHUB_ACTION ?? process.pid}.json`),
+              reader: createBucketReader(listing),
+              openBlobKeys: () => openDatabase(inputs.source.kind === 'database' ? inputs.source.url : '', inputs.tunnel, openBlobKeys),
+              spillDirectory: temp,
+            });
+          } finally {
+            listing.destroy();
+          }
+        },
+      );
     },
     outputs: toOutputs,
   });

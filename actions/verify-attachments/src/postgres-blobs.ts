@@ -27,15 +27,7 @@ interface BlobRow {
  */
 export async function openPostgresBlobs(url: string, where: string): Promise<BlobSource> {
   // Every query is small; one that takes minutes is a hung connection, not a slow answer.
-  const client = new pg.Client({connectionString: url, connectionTimeoutMillis: 15_000, query_timeout: 120_000, application_name: 'verify-attachments'});
-  // A connection that drops between queries must not crash the process: the next query fails instead.
-  client.on('error', () => {});
-  try {
-    await client.connect();
-  } catch (error) {
-    await client.end().catch(() => {});
-    throw new RemoteError(where, 'could not connect to the database', {cause: error, remoteOutput: errorMessage(error), next: 'Check database-url.'});
-  }
+  const client = await connectPostgres(url, where, 120_000);
   try {
     // Every query here is a handful of index lookups; JIT compiling them would cost more than running them.
     await client.query('SET jit = off');
@@ -44,6 +36,20 @@ export async function openPostgresBlobs(url: string, where: string): Promise<Blo
     await client.end().catch(() => {});
     throw error;
   }
+}
+
+/** A connected client; `where` names the database in errors without its password. */
+export async function connectPostgres(url: string, where: string, queryTimeoutMs: number): Promise<pg.Client> {
+  const client = new pg.Client({connectionString: url, connectionTimeoutMillis: 15_000, query_timeout: queryTimeoutMs, application_name: 'verify-attachments'});
+  // A connection that drops between queries must not crash the process: the next query fails instead.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => {});
+    throw new RemoteError(where, 'could not connect to the database', {cause: error, remoteOutput: errorMessage(error), next: 'Check database-url.'});
+  }
+  return client;
 }
 
 async function columnsOf(client: pg.Client, table: string): Promise<Map<string, string>> {

@@ -2,10 +2,16 @@ import {mkdir, writeFile} from 'node:fs/promises';
 import {dirname} from 'node:path';
 import {type Clock, ConfigError, countOf, FailureWithOutputs, type Logger, RemoteError, runPhase, type Tracer} from '@circuitverse/shared';
 import type {BlobRecord} from './blob.js';
+import type {BlobKeys} from './blob-keys.js';
 import type {BlobSource} from './blob-source.js';
+import {checkBucketInputs, checkEveryBlob, listOrphans} from './bucket-checks.js';
+import type {BucketReader} from './bucket-listing.js';
+import {type OrphansReport, renderOrphansSummary} from './bucket-orphans.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
 import {upperConfidenceBound} from './confidence-bound.js';
 import type {LegacyInputs, VerifyAttachmentsInputs} from './inputs.js';
+import {type InventoryReport, renderInventorySummary} from './inventory-check.js';
+import type {InventoryManifest} from './inventory-manifest.js';
 import {checkLegacySchema, compareLegacy, type LegacyReport, renderLegacySummary} from './legacy-comparison.js';
 import type {LegacyFiles} from './legacy-files.js';
 import type {ObjectStore} from './object-store.js';
@@ -38,6 +44,12 @@ export interface VerifyAttachmentsCollaborators {
   legacyFiles?: LegacyFiles;
   /** Where the JSON report goes. */
   reportPath: string;
+  /** Lists the buckets and reads the inventory, for the orphan and inventory checks. */
+  reader: BucketReader;
+  /** Opens the database for key lookups (through the tunnel, if any). */
+  openBlobKeys: () => Promise<BlobKeys>;
+  /** Where the inventory's rows are sorted, on disk. */
+  spillDirectory: string;
 }
 
 /** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
@@ -55,6 +67,11 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
   const {logger, store} = collaborators;
   logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
+    // Before anything is read: a manifest that is not one, or a bucket that cannot be listed, is bad input.
+    const manifest =
+      inputs.orphans || inputs.inventoryManifest
+        ? await runPhase(collaborators, 'listings', 'Check the listings and the inventory', () => checkBucketInputs(inputs, collaborators))
+        : undefined;
     const blobs = await runPhase(collaborators, 'open', 'Open the blobs', async span => {
       const source = await collaborators.openBlobs();
       span.setAttributes({'verify.source': source.label, 'verify.stratified': source.stratified});
@@ -99,11 +116,18 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       });
       return checked;
     });
+    const {orphans, inventory} = await runBucketChecks(inputs, manifest, collaborators);
     const report = await collaborators.tracer.span('report', {}, async () => {
-      const built = {...buildReport(inputs, plan, results, blobs), legacy: legacy ?? null};
+      const built = {...buildReport(inputs, plan, results, blobs), legacy: legacy ?? null, orphans, inventory};
       await mkdir(dirname(collaborators.reportPath), {recursive: true});
       await writeFile(collaborators.reportPath, `${JSON.stringify(built, null, 2)}\n`);
-      await logger.summary([renderSummary(built, collaborators.reportPath), ...(legacy ? [renderLegacySummary(legacy)] : [])].join('\n\n'));
+      const sections = [
+        renderSummary(built, collaborators.reportPath),
+        legacy && renderLegacySummary(legacy),
+        orphans && renderOrphansSummary(orphans),
+        inventory && renderInventorySummary(inventory),
+      ];
+      await logger.summary(sections.filter(Boolean).join('\n\n'));
       return built;
     });
 
@@ -122,10 +146,19 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
     const legacyOver = legacy && inputs.legacy ? legacyFailures(legacy, inputs.legacy) : [];
-    if (over.length || legacyOver.length) {
+    const bucketsOver = [
+      orphans && orphans.count > orphans.threshold
+        ? `${countOf(orphans.count, 'S3 object')} without a blob row (max-orphan-objects: ${orphans.threshold})`
+        : '',
+      inventory && inventory.count > inventory.threshold
+        ? `${countOf(inventory.count, 'blob')} missing from the inventory or mismatched (max-inventory-faults: ${inventory.threshold})`
+        : '',
+    ].filter(Boolean);
+    if (over.length || legacyOver.length || bucketsOver.length) {
       const sentences = [
         ...(over.length ? [`Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}.`] : []),
         ...(legacyOver.length ? [`${capitalize(legacyOver.join(' and '))}.`] : []),
+        ...(bucketsOver.length ? [`${capitalize(bucketsOver.join('; '))}.`] : []),
       ];
       throw new VerificationFailed(`${sentences.join(' ')} See the job summary, or ${outputs.report}.`, outputs);
     }
@@ -297,4 +330,26 @@ function buildReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results:
     missingRateUpper: upperConfidenceBound(missing, results.length),
     blobs: results,
   };
+}
+
+async function runBucketChecks(
+  inputs: VerifyAttachmentsInputs,
+  manifest: InventoryManifest | undefined,
+  collaborators: VerifyAttachmentsCollaborators,
+): Promise<{orphans: OrphansReport | null; inventory: InventoryReport | null}> {
+  if (!inputs.orphans && !manifest) return {orphans: null, inventory: null};
+  const blobKeys = await collaborators.openBlobKeys();
+  try {
+    const orphans = inputs.orphans
+      ? await runPhase(collaborators, 'orphans', 'List the buckets for orphans', () => listOrphans(inputs, {...collaborators, blobKeys}))
+      : null;
+    const inventory = manifest
+      ? await runPhase(collaborators, 'inventory', 'Check every blob against the inventory', () =>
+          checkEveryBlob(inputs, manifest, {...collaborators, blobKeys}),
+        )
+      : null;
+    return {orphans, inventory};
+  } finally {
+    await blobKeys.close();
+  }
 }

@@ -7,13 +7,16 @@ import {type ObjectStore, StoreError} from './object-store.js';
 const transientNames = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'InternalError', 'ServiceUnavailable', 'TimeoutError']);
 const transientCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ERR_STREAM_PREMATURE_CLOSE']);
 
-/**
- * The store over `@aws-sdk/client-s3`, with credentials from the SDK's default chain (environment, OIDC web
- * identity, profiles, instance roles), so aws-actions/configure-aws-credentials works unchanged.
- */
-export function createS3Store(options: {region: string | undefined; endpoint: string | undefined; concurrency: number}): ObjectStore {
+export interface S3Options {
+  region: string | undefined;
+  endpoint: string | undefined;
+  concurrency: number;
+}
+
+/** The SDK client the store and the bucket reader share the settings of. */
+export function createS3Client(options: S3Options): S3Client {
   const agent = {keepAlive: true, maxSockets: options.concurrency};
-  const client = new S3Client({
+  return new S3Client({
     // An S3-compatible endpoint needs a region to sign with, even if it ignores it.
     ...(options.region ? {region: options.region} : options.endpoint ? {region: 'us-east-1'} : {}),
     ...(options.endpoint ? {endpoint: options.endpoint, forcePathStyle: true} : {followRegionRedirects: true}),
@@ -25,6 +28,14 @@ export function createS3Store(options: {region: string | undefined; endpoint: st
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: {connectionTimeout: 5_000, socketTimeout: 20_000, httpAgent: agent, httpsAgent: agent},
   });
+}
+
+/**
+ * The store over `@aws-sdk/client-s3`, with credentials from the SDK's default chain (environment, OIDC web
+ * identity, profiles, instance roles), so aws-actions/configure-aws-credentials works unchanged.
+ */
+export function createS3Store(options: S3Options): ObjectStore {
+  const client = createS3Client(options);
 
   return {
     async checkBucket(bucket) {

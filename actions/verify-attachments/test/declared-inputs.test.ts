@@ -11,6 +11,7 @@ describe('verify-attachments action.yml', () => {
     const mismatch = findInputMismatch(join(import.meta.dirname, '..'), {
       scenarios: [
         database,
+        {...database, orphans: 'true', 'inventory-manifest': 's3://cv-inventory/inv/manifest.json'},
         {
           ...database,
           'ssh-host': 'db-1',

@@ -29,6 +29,24 @@ describe('verify-attachments inputs', () => {
       concurrency: 16,
       maxMissing: 0,
       maxMismatched: 0,
+      orphans: false,
+      orphanGraceMs: 86_400_000,
+      maxOrphanObjects: 0,
+      inventoryManifest: undefined,
+      maxInventoryFaults: 0,
+    });
+  });
+
+  it('reads the bucket-side checks', () => {
+    const manifest = 's3://cv-inventory/inv/circuitverse-images-prod/all/2026-11-27T00-00Z/manifest.json';
+    expect(
+      read({...valid, orphans: 'true', 'orphan-grace': '2h', 'max-orphan-objects': '3', 'inventory-manifest': manifest, 'max-inventory-faults': '4'}),
+    ).toMatchObject({
+      orphans: true,
+      orphanGraceMs: 7_200_000,
+      maxOrphanObjects: 3,
+      inventoryManifest: {url: manifest, bucket: 'cv-inventory', key: 'inv/circuitverse-images-prod/all/2026-11-27T00-00Z/manifest.json'},
+      maxInventoryFaults: 4,
     });
   });
 
@@ -124,6 +142,12 @@ describe('verify-attachments inputs', () => {
       'ssh-private-key',
     ],
     ['a tunnel for a blobs file', {'database-url': '', 'blobs-file': 'blobs.ndjson', 'ssh-host': 'db-1'}, 'ssh-host'],
+    ['orphans that are not a boolean', {orphans: 'yes please'}, 'orphans'],
+    ['an orphan-grace that is not a duration', {'orphan-grace': '1 day'}, 'orphan-grace'],
+    ['an inventory manifest that is not an s3:// URL', {'inventory-manifest': 'https://x/manifest.json'}, 'inventory-manifest'],
+    ['an inventory manifest that is not a manifest.json', {'inventory-manifest': 's3://cv-inventory/inv/data/a.csv.gz'}, 'inventory-manifest'],
+    ['orphans for a blobs file', {'database-url': '', 'blobs-file': 'blobs.ndjson', orphans: 'true'}, 'orphans'],
+    ['an inventory for a blobs file', {'database-url': '', 'blobs-file': 'b.ndjson', 'inventory-manifest': 's3://cv-inv/manifest.json'}, 'inventory-manifest'],
     ['a tunnel to a database URL with no host', {'database-url': 'postgres:///app', 'ssh-host': 'db-1'}, 'database-url'],
     [
       'a legacy mapping for a blobs file',

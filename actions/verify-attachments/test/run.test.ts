@@ -5,12 +5,14 @@ import {noopTracer} from '@circuitverse/shared';
 import {recordingTracer, stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
+import type {BlobKeys} from '../src/blob-keys.js';
 import type {BlobSource} from '../src/blob-source.js';
+import type {BucketReader} from '../src/bucket-listing.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
 import type {LegacyFiles} from '../src/legacy-files.js';
 import {parseLegacyMapping} from '../src/legacy-mapping.js';
 import {StoreError} from '../src/object-store.js';
-import {VerificationFailed, verifyAttachments} from '../src/run.js';
+import {VerificationFailed, type VerifyAttachmentsCollaborators, verifyAttachments} from '../src/run.js';
 import {blobFor, headFor} from './helpers/blobs.js';
 import {fakeClock, recordingLogger, stubStore} from './helpers/fakes.js';
 import {memorySpace} from './helpers/memory-space.js';
@@ -50,6 +52,11 @@ const inputs: VerifyAttachmentsInputs = {
   maxMissing: 0,
   maxMismatched: 0,
   legacy: undefined,
+  orphans: false,
+  orphanGraceMs: 86_400_000,
+  maxOrphanObjects: 0,
+  inventoryManifest: undefined,
+  maxInventoryFaults: 0,
 };
 
 const store = () =>
@@ -61,11 +68,11 @@ const store = () =>
 async function run(
   overrides: Partial<VerifyAttachmentsInputs> = {},
   objectStore = store(),
-  legacy: Pick<BlobSource, 'database'> & {legacyFiles?: LegacyFiles} = {},
+  more: Partial<VerifyAttachmentsCollaborators> & Pick<BlobSource, 'database'> = {},
 ) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-  const {legacyFiles, database} = legacy;
+  const {database, ...collaboratorsGiven} = more;
   const collaborators = {
     logger,
     tracer: noopTracer,
@@ -73,7 +80,10 @@ async function run(
     openBlobs: async () => ({...memoryBlobs(records), ...(database ? {database} : {})}),
     store: objectStore,
     reportPath,
-    ...(legacyFiles ? {legacyFiles} : {}),
+    reader: stub<BucketReader>('BucketReader', {}),
+    openBlobKeys: () => Promise.reject(new Error('openBlobKeys was not expected to be called')),
+    spillDirectory: tmpdir(),
+    ...collaboratorsGiven,
   };
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
@@ -124,9 +134,7 @@ describe('verifyAttachments', () => {
 
   it('traces each stage, the check with its counts', async () => {
     const tracer = recordingTracer();
-    const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-    const collaborators = {logger: recordingLogger(), tracer, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: store(), reportPath};
-    await verifyAttachments({...inputs, maxMissing: 10, maxMismatched: 10}, collaborators);
+    await run({maxMissing: 10, maxMismatched: 10}, store(), {tracer});
     expect(tracer.tree()).toEqual(['open', 'buckets', 'plan', 'check', 'report']);
     expect(tracer.all().find(span => span.name === 'check')?.attributes).toMatchObject({
       'verify.checked': 5,
@@ -135,6 +143,37 @@ describe('verifyAttachments', () => {
       'verify.mismatched': 1,
       'verify.unverifiable': 1,
     });
+  });
+
+  it('lists the buckets for orphans after the sample, with its own report section and threshold', async () => {
+    const listed = ['present', 'gone-blob-object', 'short'].map(key => ({key, size: 1, etag: '"x"', lastModified: 0}));
+    const opened: string[] = [];
+    const {outcome, logger, reportPath} = await run({orphans: true, orphanGraceMs: 0, maxMissing: 1, maxMismatched: 1}, store(), {
+      reader: stub<BucketReader>('BucketReader', {listPage: async () => ({objects: listed, continuationToken: undefined})}),
+      openBlobKeys: async () => {
+        opened.push('keys');
+        return stub<BlobKeys>('BlobKeys', {
+          present: async (keys: string[]) => new Set(keys.filter(key => key !== 'gone-blob-object')),
+          close: async () => {
+            opened.push('closed');
+          },
+        });
+      },
+    });
+    expect((outcome as Error).message).toBe(`1 S3 object without a blob row (max-orphan-objects: 0). See the job summary, or ${reportPath}.`);
+    expect(opened).toEqual(['keys', 'closed']);
+    const report = JSON.parse(await readFile(reportPath, 'utf8'));
+    expect(report.orphans).toMatchObject({buckets: ['circuitverse-images-prod'], listed: 3, count: 1, examples: [{key: 'gone-blob-object'}], threshold: 0});
+    expect(report.inventory).toBeNull();
+    expect(logger.lines.filter(line => line.startsWith('▸'))).toEqual([
+      '▸ Check the listings and the inventory',
+      '▸ Open the blobs',
+      '▸ Check the buckets',
+      '▸ Sample',
+      '▸ Check 5 objects (checksum)',
+      '▸ List the buckets for orphans',
+    ]);
+    expect(logger.summaries[0]).toContain('### S3 objects without a blob row: 1');
   });
 
   it('passes within the thresholds', async () => {

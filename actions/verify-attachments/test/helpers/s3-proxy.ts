@@ -23,6 +23,8 @@ export interface S3Proxy {
   url: string;
   /** No faults until a test sets some. */
   faults: Faults;
+  /** Buckets whose listing is answered 403 AccessDenied, as for credentials without s3:ListBucket. */
+  deniedListings: Set<string>;
   stats: {requests: number; slowDowns: number; drops: number; cutBodies: number};
   close(): Promise<void>;
 }
@@ -36,7 +38,13 @@ export async function startS3Proxy(upstream: string, quirks: ReadonlyMap<string,
   const agent = new Agent({keepAlive: true, maxSockets: 64});
   const random = seededRandom('s3 proxy faults');
   const inARow = new Map<string, number>();
-  const proxy: S3Proxy = {url: '', faults: {rate: 0, maxInARow: 0}, stats: {requests: 0, slowDowns: 0, drops: 0, cutBodies: 0}, close: async () => {}};
+  const proxy: S3Proxy = {
+    url: '',
+    faults: {rate: 0, maxInARow: 0},
+    deniedListings: new Set(),
+    stats: {requests: 0, slowDowns: 0, drops: 0, cutBodies: 0},
+    close: async () => {},
+  };
 
   const pickFault = (method: string, key: string): 'slow-down' | 'drop' | 'cut' | undefined => {
     const id = `${method} ${key}`;
@@ -56,6 +64,12 @@ export async function startS3Proxy(upstream: string, quirks: ReadonlyMap<string,
     const path = new URL(incoming.url ?? '/', 'http://proxy').pathname;
     const key = decodeURIComponent(path.split('/').slice(2).join('/'));
     const method = incoming.method ?? 'GET';
+    if (method === 'GET' && key === '' && proxy.deniedListings.has(path.split('/')[1] ?? '')) {
+      const body = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+      outgoing.writeHead(403, {'content-type': 'application/xml', 'content-length': Buffer.byteLength(body)});
+      outgoing.end(body);
+      return;
+    }
     const fault = pickFault(method, key);
     if (fault === 'drop') {
       proxy.stats.drops++;
