@@ -1,5 +1,6 @@
 import {connectSsh} from '@circuitverse/shared/ssh';
 import type {BlobRecord} from './blob.js';
+import type {SqlRunner} from './integrity-report.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
 import {openNdjsonBlobs} from './ndjson-blobs.js';
 import {openPostgresBlobs} from './postgres-blobs.js';
@@ -12,6 +13,8 @@ export interface BlobSource extends IdSpace {
   readonly label: string;
   /** The full rows for these ids, in any order. */
   read(ids: number[]): Promise<BlobRecord[]>;
+  /** The database's queries, for checks that read it set-wise; absent for a blobs file. */
+  readonly sql?: SqlRunner;
   /** Every blob created at or after `since`. */
   createdSince(since: Date): Promise<BlobRecord[]>;
   close(): Promise<void>;

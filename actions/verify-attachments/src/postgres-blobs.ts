@@ -114,6 +114,7 @@ async function describeSchema(client: pg.Client, where: string): Promise<BlobSou
   return {
     label: where,
     stratified,
+    sql: query,
     range,
     probe: async ids =>
       (

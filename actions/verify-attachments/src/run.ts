@@ -8,7 +8,8 @@ import {upperConfidenceBound} from './confidence-bound.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
 import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
-import {renderSummary, type VerificationReport} from './report.js';
+import {integrityFailures, type IntegrityReport, readIntegrity} from './integrity-report.js';
+import {type ActionReport, renderSummary, reportSchemaVersion, type SampleReport} from './report.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 import {planSample, type SamplePlan} from './sampling-plan.js';
 
@@ -41,53 +42,81 @@ export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutp
 
 /** Rows read per query when fetching the sampled blobs. */
 const readBatch = 5000;
+/** Findings of each integrity class kept in the report: enough to act on, and a bounded report for 10M rows. */
+const integrityExamples = 1000;
 
-/** Samples blobs and checks their objects in S3; writes the report and the summary; fails past the thresholds. */
+/** Samples blobs and checks their objects in S3, and reports integrity; writes the report and the summary; fails past the thresholds. */
 export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<VerifyAttachmentsOutputs> {
   const {logger, store} = collaborators;
-  logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
+  const sampling = inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+  if (sampling) logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
     const blobs = await logger.group('Open the blobs', async () => {
       const source = await collaborators.openBlobs();
       logger.info(`${source.label}: ${source.stratified ? 'stratified by attachment name' : 'no attachment names, one stratum'}`);
       return source;
     });
-    let picked: Array<{blob: BlobRecord; selected: Selection}>;
-    let plan: SamplePlan;
+    let integrity: IntegrityReport | undefined;
+    let drawn: {picked: Array<{blob: BlobRecord; selected: Selection}>; plan: SamplePlan} | undefined;
     try {
-      await logger.group('Check the buckets', () => checkBuckets(inputs, collaborators));
-      ({picked, plan} = await logger.group('Sample', () => pickBlobs(blobs, inputs, logger)));
+      if (inputs.integrity) integrity = await logger.group('Integrity report', () => reportIntegrity(blobs, inputs, logger));
+      if (sampling) {
+        await logger.group('Check the buckets', () => checkBuckets(inputs, collaborators));
+        drawn = await logger.group('Sample', () => pickBlobs(blobs, inputs, logger));
+      }
     } finally {
       await blobs.close();
     }
-    const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
-    const report = buildReport(inputs, plan, results, blobs);
-    await mkdir(dirname(collaborators.reportPath), {recursive: true});
-    await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
-    await logger.summary(renderSummary(report, collaborators.reportPath));
+    let sample: SampleReport | undefined;
+    if (drawn) {
+      const {picked, plan} = drawn;
+      const results = await logger.group(`Check ${countOf(picked.length, 'object')} (${inputs.verify})`, () => checkAll(picked, inputs, collaborators));
+      sample = buildSampleReport(inputs, plan, results, blobs);
+    }
 
     const outputs = {
-      sampled: report.counts.checked,
-      missing: report.counts.missing,
-      mismatched: report.counts.mismatched,
-      unverifiable: report.counts.unverifiable,
-      missingRate: report.missingRate,
-      missingRateUpper: report.missingRateUpper,
+      sampled: sample?.counts.checked ?? 0,
+      missing: sample?.counts.missing ?? 0,
+      mismatched: sample?.counts.mismatched ?? 0,
+      unverifiable: sample?.counts.unverifiable ?? 0,
+      missingRate: sample?.missingRate ?? 0,
+      missingRateUpper: sample?.missingRateUpper ?? 0,
       report: collaborators.reportPath,
     };
-    const over = [
+    const sampleFailures = [
       outputs.missing > inputs.maxMissing ? `${outputs.missing} missing (max-missing: ${inputs.maxMissing})` : '',
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
-    if (over.length)
-      throw new VerificationFailed(
-        `Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}. See the job summary, or ${outputs.report}.`,
-        outputs,
-      );
+    const failures = [
+      ...(sampleFailures.length ? [`Of ${countOf(outputs.sampled, 'object')} checked, ${sampleFailures.join(' and ')}.`] : []),
+      ...(integrity && integrity.verdict === 'fail' ? [`Integrity: ${integrityFailures(integrity).join(', ')}.`] : []),
+    ];
+    const report: ActionReport = {
+      schemaVersion: reportSchemaVersion,
+      verdict: failures.length ? 'fail' : 'pass',
+      failures,
+      checks: {...(sample ? {sample} : {}), ...(integrity ? {integrity} : {})},
+    };
+    await mkdir(dirname(collaborators.reportPath), {recursive: true});
+    await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+    await logger.summary(renderSummary(report, collaborators.reportPath));
+    if (failures.length) throw new VerificationFailed(`${failures.join(' ')} See the job summary, or ${outputs.report}.`, outputs);
     return outputs;
   } finally {
     store.close();
   }
+}
+
+async function reportIntegrity(blobs: BlobSource, inputs: VerifyAttachmentsInputs, logger: Logger): Promise<IntegrityReport> {
+  const {integrity} = inputs;
+  if (!integrity || !blobs.sql) throw new ConfigError('integrity', 'needs the database', 'Read the blobs from database-url, or drop integrity.');
+  const services = inputs.services.has('') ? undefined : [...inputs.services.keys()];
+  const report = await readIntegrity(blobs.sql, {...integrity, services, examples: integrityExamples});
+  for (const result of report.classes) {
+    const found = result.count === null ? `not checked (${result.skipped})` : `${result.count}${result.failed ? ` (over integrity-max ${result.max})` : ''}`;
+    logger.info(`${result.class}: ${found}`);
+  }
+  return report;
 }
 
 // A HEAD on an object in a bucket that does not exist is a bare 404, just like a missing key: without this check a
@@ -171,10 +200,12 @@ async function checkAll(
   return results;
 }
 
-function buildReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results: BlobResult[], blobs: BlobSource): VerificationReport {
+function buildSampleReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results: BlobResult[], blobs: BlobSource): SampleReport {
   const count = (status: string) => results.filter(result => result.status === status).length;
   const missing = count('missing');
+  const failed = missing > inputs.maxMissing || count('mismatched') > inputs.maxMismatched;
   return {
+    verdict: failed ? 'fail' : 'pass',
     seed: inputs.seed,
     verify: inputs.verify,
     source: blobs.label,

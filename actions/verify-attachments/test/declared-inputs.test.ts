@@ -18,6 +18,7 @@ describe('verify-attachments action.yml', () => {
           'ssh-known-hosts': 'db-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
         },
         {'blobs-file': 'blobs.ndjson', services: 'amazon=circuitverse-images-prod'},
+        {...database, integrity: 'true', 'orphan-grace': '2h', 'single-attachments': 'avatar', 'integrity-max': 'orphan=1'},
       ],
       read: environment => readInputs(new InputReader(environment), createConsoleLogger({write: () => {}}), new Date('2026-11-27T12:00:00Z')),
     });

@@ -45,6 +45,7 @@ const inputs: VerifyAttachmentsInputs = {
   concurrency: 4,
   maxMissing: 0,
   maxMismatched: 0,
+  integrity: undefined,
 };
 
 const store = () =>
@@ -73,7 +74,7 @@ describe('verifyAttachments', () => {
     expect(failure.outputs.missingRateUpper).toBeCloseTo(0.6574, 4);
 
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    expect(report.blobs.map((blob: {key: string; status: string}) => [blob.key, blob.status])).toEqual(
+    expect(report.checks.sample.blobs.map((blob: {key: string; status: string}) => [blob.key, blob.status])).toEqual(
       expect.arrayContaining([
         ['present', 'ok'],
         ['gone', 'missing'],
@@ -83,7 +84,9 @@ describe('verifyAttachments', () => {
       ]),
     );
     const summary = logger.summaries.join('\n');
-    expect(summary).toContain('## Attachments: 1 missing, 1 mismatched of 5');
+    expect(report).toMatchObject({schemaVersion: 1, verdict: 'fail', failures: [failure.message.replace(/ See the job summary.*/, '')]});
+    expect(summary.split('\n')[0]).toBe('## Attachments: fail');
+    expect(summary).toContain('### Sample: 1 missing, 1 mismatched of 5');
     expect(summary).toContain('| `gone` | amazon | circuitverse-images-prod | `"profile_picture"` | missing | no such object (404) |');
     expect(summary).toContain('| `local` | local | — | `"circuit_preview"` | unverifiable | service "local" is not in services, so its bucket is unknown |');
     expect(summary).toContain('| Missing rate | 20.00% (95% upper bound 65.75%) |');
@@ -112,10 +115,10 @@ describe('verifyAttachments', () => {
   it('checks every recent blob on top of the sample, and says which is which', async () => {
     const {reportPath} = await run({sampleSize: 1, recentSince: new Date('2026-11-27T11:00:00Z'), maxMissing: 9, maxMismatched: 9});
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    const fresh = report.blobs.find((blob: {key: string}) => blob.key === 'fresh');
+    const fresh = report.checks.sample.blobs.find((blob: {key: string}) => blob.key === 'fresh');
     expect(fresh.selected).toMatch(/recent/);
-    expect(report.counts.recent).toBe(1);
-    expect(report.counts.sampled).toBe(1);
+    expect(report.checks.sample.counts.recent).toBe(1);
+    expect(report.checks.sample.counts.sampled).toBe(1);
   });
 
   it('refuses a bucket that does not exist before checking any object', async () => {
