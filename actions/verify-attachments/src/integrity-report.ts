@@ -2,16 +2,7 @@ import {ConfigError, countOf} from '@circuitverse/shared';
 import {cell, code} from './markdown.js';
 
 /** The kinds of damage the integrity check finds in ActiveStorage's tables, in report order. */
-export const integrityClasses = [
-  'missing-blob',
-  'orphan',
-  'duplicate',
-  'unknown-service',
-  'empty',
-  'content-type',
-  'filename',
-  'attachment-name',
-] as const;
+export const integrityClasses = ['missing-blob', 'orphan', 'duplicate', 'unknown-service', 'empty', 'content-type', 'filename', 'attachment-name'] as const;
 export type IntegrityClass = (typeof integrityClasses)[number];
 
 const classTitles: Record<IntegrityClass, string> = {
@@ -192,7 +183,7 @@ const imageTypes: Record<string, string[]> = {
 };
 
 // RFC 6838's restricted names, with parameters allowed after a semicolon.
-const mediaType = String.raw`^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*[[:space:]]*(;.*)?$`;
+const mediaType = '^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*[[:space:]]*(;.*)?$';
 const badText = '^[[:space:]]|[[:space:]]$|[[:cntrl:]]';
 
 const sqlText = (text: string) => `'${text.replace(/'/g, "''")}'`;
@@ -215,7 +206,10 @@ export function planIntegrityQueries(schema: IntegritySchema, options: Integrity
   const variants = schema.variantRecords ? 'AND NOT EXISTS (SELECT 1 FROM active_storage_variant_records v WHERE v.blob_id = b.id)' : '';
   const blobChecks: Array<[IntegrityClass, string]> = [
     ['empty', 'b.byte_size = 0 OR b.checksum IS NULL'],
-    ['content-type', `b.content_type IS NULL OR b.content_type !~* ${sqlText(mediaType)} OR NOT (${contentTypeOf} = ANY(coalesce(${expectedTypes}, ARRAY[${contentTypeOf}])))`],
+    [
+      'content-type',
+      `b.content_type IS NULL OR b.content_type !~* ${sqlText(mediaType)} OR NOT (${contentTypeOf} = ANY(coalesce(${expectedTypes}, ARRAY[${contentTypeOf}])))`,
+    ],
     ['filename', `b.filename ~ ${sqlText(badText)}`],
   ];
   if (options.services) blobChecks.unshift(['unknown-service', 'b.service_name <> ALL($2::text[])']);
@@ -324,7 +318,11 @@ export function buildIntegrityReport(schema: IntegritySchema, options: Integrity
     }
     if (name === 'attachment-name') {
       counts.set(name, (counts.get(name) ?? 0) + Number(row.attachments));
-      add(name, {name: text(row.name), attachmentIds: ids(row.ids), detail: `${countOf(Number(row.attachments), 'attachment')} named ${JSON.stringify(row.name)}`});
+      add(name, {
+        name: text(row.name),
+        attachmentIds: ids(row.ids),
+        detail: `${countOf(Number(row.attachments), 'attachment')} named ${JSON.stringify(row.name)}`,
+      });
       continue;
     }
     counts.set(name, Number(row.total));
@@ -363,7 +361,9 @@ export function buildIntegrityReport(schema: IntegritySchema, options: Integrity
     schema,
     orphanCutoff: options.orphanCutoff.toISOString(),
     classes,
-    duplicatesByName: [...duplicatesByName.values()].sort((a, b) => b.groups - a.groups || compareText(a.recordType, b.recordType) || compareText(a.name, b.name)),
+    duplicatesByName: [...duplicatesByName.values()].sort(
+      (a, b) => b.groups - a.groups || compareText(a.recordType, b.recordType) || compareText(a.name, b.name),
+    ),
   };
 }
 
@@ -414,7 +414,12 @@ export function renderIntegrityExamples(report: IntegrityReport): string[] {
   const lines: string[] = [];
   for (const result of report.classes) {
     if (!result.examples.length) continue;
-    lines.push(`### Integrity: ${classTitles[result.class]} (\`${result.class}\`)`, '', '| Blob | Key | Attachments | Record | Name | What |', '| ---: | --- | --- | --- | --- | --- |');
+    lines.push(
+      `### Integrity: ${classTitles[result.class]} (\`${result.class}\`)`,
+      '',
+      '| Blob | Key | Attachments | Record | Name | What |',
+      '| ---: | --- | --- | --- | --- | --- |',
+    );
     for (const example of result.examples.slice(0, summaryExamples)) {
       lines.push(
         `| ${example.blobId ?? ''} | ${example.key ? code(example.key) : ''} | ${example.attachmentIds?.join(', ') ?? ''} | ${cell(example.record ?? '')} | ${

@@ -15,7 +15,10 @@ import {
 const zero = parseIntegrityMax(new Map());
 const options: IntegrityOptions = {
   orphanCutoff: new Date('2026-11-26T12:00:00Z'),
-  singles: [{recordType: 'Project', name: 'circuit_preview'}, {recordType: undefined, name: 'avatar'}],
+  singles: [
+    {recordType: 'Project', name: 'circuit_preview'},
+    {recordType: undefined, name: 'avatar'},
+  ],
   services: ['amazon'],
   max: zero,
   examples: 2,
@@ -66,7 +69,10 @@ describe('describeIntegritySchema', () => {
     });
     expect(
       describeIntegritySchema(
-        columns({active_storage_blobs: blobs, active_storage_attachments: attachments, active_storage_variant_records: ['id', 'blob_id']}, 'timestamp with time zone'),
+        columns(
+          {active_storage_blobs: blobs, active_storage_attachments: attachments, active_storage_variant_records: ['id', 'blob_id']},
+          'timestamp with time zone',
+        ),
       ),
     ).toEqual({variantRecords: true, zonedCreatedAt: true});
   });
@@ -128,10 +134,7 @@ describe('buildIntegrityReport', () => {
       ['User', 'circuit_preview', false, 1],
     ]);
     expect(report.verdict).toBe('fail');
-    expect(integrityFailures(report)).toEqual([
-      '3 duplicate (integrity-max duplicate=0)',
-      '1 content-type (integrity-max content-type=0)',
-    ]);
+    expect(integrityFailures(report)).toEqual(['3 duplicate (integrity-max duplicate=0)', '1 content-type (integrity-max content-type=0)']);
   });
 
   it('marks what it could not check, which never fails', () => {
@@ -141,7 +144,9 @@ describe('buildIntegrityReport', () => {
       ['duplicate', null, false],
       ['unknown-service', null, false],
     ]);
-    expect(renderIntegrityTable(report)).toContain('| Duplicate attachments of a single attachment | `duplicate` | — | 0 | not checked: no single-attachments given: duplicates are only counted per name below |');
+    expect(renderIntegrityTable(report)).toContain(
+      '| Duplicate attachments of a single attachment | `duplicate` | — | 0 | not checked: no single-attachments given: duplicates are only counted per name below |',
+    );
   });
 
   it('renders the examples quoted, with how many more the report holds', () => {

@@ -33,7 +33,12 @@ interface Report {
   failures: string[];
   checks: {
     sample?: unknown;
-    integrity: {verdict: string; schema: {variantRecords: boolean}; classes: ClassResult[]; duplicatesByName: Array<{recordType: string; name: string; single: boolean; groups: number}>};
+    integrity: {
+      verdict: string;
+      schema: {variantRecords: boolean};
+      classes: ClassResult[];
+      duplicatesByName: Array<{recordType: string; name: string; single: boolean; groups: number}>;
+    };
   };
 }
 
@@ -129,7 +134,10 @@ describe.skipIf(!sandbox)('verify-attachments integrity report against the sandb
   });
 
   it('counts a blob as an orphan only past orphan-grace', async () => {
-    const run = await integrity(shapes[0]?.schema as string, {'orphan-grace': '1s', 'integrity-max': 'missing-blob=9\nempty=9\ncontent-type=9\nfilename=9\nattachment-name=9\nduplicate=9\nunknown-service=9'});
+    const run = await integrity(shapes[0]?.schema as string, {
+      'orphan-grace': '1s',
+      'integrity-max': 'missing-blob=9\nempty=9\ncontent-type=9\nfilename=9\nattachment-name=9\nduplicate=9\nunknown-service=9',
+    });
     const orphans = (await reportOf(run)).checks.integrity.classes.find(result => result.class === 'orphan');
     expect(orphans?.examples.map(example => example.blobId)).toEqual([1010, 1011, 1012]);
     expect(run.errors).toEqual([`Integrity: 3 orphan (integrity-max orphan=0). See the job summary, or ${run.outputs.report}.`]);
@@ -140,7 +148,10 @@ describe.skipIf(!sandbox)('verify-attachments integrity report against the sandb
       {'single-attachments': 'project.circuit-preview'},
       'Input "single-attachments" has "project.circuit-preview", which is neither an attachment name nor Model#name. Write each has_one_attached as its name or Model#name, e.g. circuit_preview or Project#circuit_preview.',
     ],
-    [{'integrity-max': 'orphan=many'}, 'Input "integrity-max" sets orphan to "many", not a whole number. Write orphan=0 or another count of findings to tolerate.'],
+    [
+      {'integrity-max': 'orphan=many'},
+      'Input "integrity-max" sets orphan to "many", not a whole number. Write orphan=0 or another count of findings to tolerate.',
+    ],
     [
       {'integrity-max': 'orphans=3'},
       'Input "integrity-max" names no check "orphans". Write class=count with a class of missing-blob, orphan, duplicate, unknown-service, empty, content-type, filename, attachment-name.',
@@ -164,6 +175,8 @@ describe.skipIf(!sandbox)('verify-attachments integrity report against the sandb
 
   it('refuses integrity over a blobs file', async () => {
     const run = await runAction(action, {inputs: {'blobs-file': '/nonexistent.ndjson', bucket: 'va-integrity-prod', integrity: 'true'}});
-    expect(run.errors).toEqual(['Input "integrity" needs the database, but the blobs come from blobs-file. Read the blobs from database-url, or drop integrity.']);
+    expect(run.errors).toEqual([
+      'Input "integrity" needs the database, but the blobs come from blobs-file. Read the blobs from database-url, or drop integrity.',
+    ]);
   });
 });

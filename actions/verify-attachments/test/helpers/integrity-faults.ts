@@ -67,7 +67,8 @@ interface BlobRow {
   createdAt?: string;
 }
 
-const literal = (value: string | number | null) => (value === null ? 'NULL' : typeof value === 'number' ? String(value) : `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
+const literal = (value: string | number | null) =>
+  value === null ? 'NULL' : typeof value === 'number' ? String(value) : `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /**
  * The schema of `shape` with clean rows (every one attached, variants where the schema has them, a has_many with
