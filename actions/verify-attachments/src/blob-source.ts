@@ -1,7 +1,7 @@
 import {connectSsh} from '@circuitverse/shared/ssh';
 import type {BlobRecord} from './blob.js';
-import type {SqlRunner} from './integrity-report.js';
 import type {VerifyAttachmentsInputs} from './inputs.js';
+import type {SqlRunner} from './integrity-report.js';
 import {openNdjsonBlobs} from './ndjson-blobs.js';
 import {openPostgresBlobs} from './postgres-blobs.js';
 import type {IdSpace} from './sampling-plan.js';

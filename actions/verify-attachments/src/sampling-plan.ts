@@ -96,12 +96,14 @@ export async function planSample(space: IdSpace, size: number, random: Random, m
     taken.set(unit.stratum, already + 1);
     return true;
   });
-  const strata = [...stream.sizes().entries()].sort(([a], [b]) => compareStrata(a, b)).map(([stratum, estimated]) => ({
-    stratum,
-    size: estimated,
-    share: shares.get(stratum) ?? 0,
-    drawn: taken.get(stratum) ?? 0,
-  }));
+  const strata = [...stream.sizes().entries()]
+    .sort(([a], [b]) => compareStrata(a, b))
+    .map(([stratum, estimated]) => ({
+      stratum,
+      size: estimated,
+      share: shares.get(stratum) ?? 0,
+      drawn: taken.get(stratum) ?? 0,
+    }));
   const population = stream.exhausted ? stream.units.length : Math.round(stream.units.length * stream.scale());
   return {units, strata, population, exact: stream.exhausted, probes: stream.probes};
 }

@@ -5,6 +5,7 @@ import {describe, expect, it} from 'vitest';
 import type {BlobRecord} from '../src/blob.js';
 import type {BlobSource} from '../src/blob-source.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
+import {parseIntegrityMax, type SqlRunner} from '../src/integrity-report.js';
 import {StoreError} from '../src/object-store.js';
 import {VerificationFailed, verifyAttachments} from '../src/run.js';
 import {blobFor, headFor} from './helpers/blobs.js';
@@ -54,10 +55,11 @@ const store = () =>
     head: async (_, key) => (key === 'gone' ? {found: false} : headFor(body)),
   });
 
-async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store()) {
+async function run(overrides: Partial<VerifyAttachmentsInputs> = {}, objectStore = store(), sql?: SqlRunner) {
   const logger = recordingLogger();
   const reportPath = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.json');
-  const collaborators = {logger, clock: fakeClock(), openBlobs: async () => memoryBlobs(records), store: objectStore, reportPath};
+  const openBlobs = async () => ({...memoryBlobs(records), ...(sql ? {sql} : {})});
+  const collaborators = {logger, clock: fakeClock(), openBlobs, store: objectStore, reportPath};
   const outcome = await verifyAttachments({...inputs, ...overrides}, collaborators).catch((error: unknown) => error);
   return {outcome, logger, reportPath};
 }
@@ -145,6 +147,71 @@ describe('verifyAttachments', () => {
     expect(outcome).toMatchObject({
       name: 'RemoteError',
       message: expect.stringMatching(/^s3:\/\/circuitverse-images-prod: access denied\. Check the AWS credentials/),
+    });
+  });
+
+  describe('with integrity', () => {
+    const integrity = {orphanCutoff: new Date('2026-11-26T12:00:00Z'), singles: [], max: parseIntegrityMax(new Map([['orphan', '1']]))};
+    const schemaRows = ['id', 'key', 'filename', 'content_type', 'service_name', 'byte_size', 'checksum', 'created_at']
+      .map(column => ({table_name: 'active_storage_blobs', column_name: column, data_type: 'bigint'}))
+      .concat(
+        ['id', 'name', 'record_type', 'record_id', 'blob_id'].map(column => ({
+          table_name: 'active_storage_attachments',
+          column_name: column,
+          data_type: 'bigint',
+        })),
+      );
+    // The database as the integrity queries see it: two orphans and a blob of an unknown service.
+    const sql: SqlRunner = async <T extends object>(what: string) => {
+      const rows: Record<string, Array<Record<string, unknown>>> = {
+        'reading the ActiveStorage schema': schemaRows,
+        'finding orphan blobs': [
+          {class: 'orphan', total: '2', id: '7', key: 'k7'},
+          {class: 'orphan', total: '2', id: '8', key: 'k8'},
+        ],
+        'checking the blob rows': [{class: 'unknown-service', total: '1', id: '4', key: 'local', service_name: 'local'}],
+      };
+      return (rows[what] ?? []) as T[];
+    };
+
+    it('reports integrity alone with sample-size 0, touching no bucket, and fails past integrity-max', async () => {
+      const {outcome, logger, reportPath} = await run({sampleSize: 0, integrity}, stubStore(), sql);
+      expect(outcome).toBeInstanceOf(VerificationFailed);
+      expect((outcome as VerificationFailed).message).toBe(
+        `Integrity: 2 orphan (integrity-max orphan=1), 1 unknown-service (integrity-max unknown-service=0). See the job summary, or ${reportPath}.`,
+      );
+      const report = JSON.parse(await readFile(reportPath, 'utf8'));
+      expect(Object.keys(report.checks)).toEqual(['integrity']);
+      expect(report.checks.integrity.classes.find((result: {class: string}) => result.class === 'orphan')).toMatchObject({count: 2, max: 1, failed: true});
+      expect(logger.lines).toContain('orphan: 2 (over integrity-max 1)');
+      expect(logger.lines.filter(line => line.startsWith('▸ '))).toEqual(['▸ Open the blobs', '▸ Integrity report']);
+      const summary = logger.summaries.join('\n');
+      expect(summary.indexOf('## Attachments: fail')).toBe(0);
+      expect(summary.indexOf('### Integrity: 2 class(es) over their threshold')).toBeLessThan(summary.indexOf('### Integrity: Blobs attached to nothing'));
+      expect(summary).not.toContain('Set `seed');
+    });
+
+    it('puts one table per check before every example, and both checks in the error', async () => {
+      const {outcome, logger} = await run({integrity}, store(), sql);
+      expect((outcome as VerificationFailed).message).toMatch(/^Of 5 objects checked, 1 missing .*\. Integrity: 2 orphan .*\. See the job summary/);
+      const headings = logger.summaries
+        .join('\n')
+        .split('\n')
+        .filter(line => line.startsWith('#'));
+      expect(headings).toEqual([
+        '## Attachments: fail',
+        '### Sample: 1 missing, 1 mismatched of 5',
+        '### By attachment name',
+        '### Integrity: 2 class(es) over their threshold',
+        '### Sample failures',
+        '### Integrity: Blobs attached to nothing (orphans) (`orphan`)',
+        '### Integrity: Blobs of a service not in services (`unknown-service`)',
+      ]);
+    });
+
+    it('refuses integrity over a source without SQL, naming the input', async () => {
+      const {outcome} = await run({integrity});
+      expect(outcome).toMatchObject({name: 'ConfigError', input: 'integrity'});
     });
   });
 });

@@ -2,40 +2,11 @@ import {activeStorageDdl} from './active-storage.js';
 
 /**
  * ActiveStorage's tables as Rails 6.1's `active_storage:install` creates them on PostgreSQL (the migration in
- * sandbox/railsapp): `checksum NOT NULL`, `timestamp` without precision.
+ * sandbox/railsapp): Rails 7's but for `checksum NOT NULL` and `timestamp` without precision.
  */
-export const rails61Ddl = `
-CREATE TABLE active_storage_blobs (
-    id bigserial PRIMARY KEY,
-    key character varying NOT NULL,
-    filename character varying NOT NULL,
-    content_type character varying,
-    metadata text,
-    service_name character varying NOT NULL,
-    byte_size bigint NOT NULL,
-    checksum character varying NOT NULL,
-    created_at timestamp without time zone NOT NULL
-);
-CREATE UNIQUE INDEX index_active_storage_blobs_on_key ON active_storage_blobs USING btree (key);
-CREATE TABLE active_storage_attachments (
-    id bigserial PRIMARY KEY,
-    name character varying NOT NULL,
-    record_type character varying NOT NULL,
-    record_id bigint NOT NULL,
-    blob_id bigint NOT NULL,
-    created_at timestamp without time zone NOT NULL
-);
-CREATE INDEX index_active_storage_attachments_on_blob_id ON active_storage_attachments USING btree (blob_id);
-CREATE UNIQUE INDEX index_active_storage_attachments_uniqueness ON active_storage_attachments USING btree (record_type, record_id, name, blob_id);
-ALTER TABLE ONLY active_storage_attachments ADD CONSTRAINT fk_rails_c3b3935057 FOREIGN KEY (blob_id) REFERENCES active_storage_blobs(id);
-CREATE TABLE active_storage_variant_records (
-    id bigserial PRIMARY KEY,
-    blob_id bigint NOT NULL,
-    variation_digest character varying NOT NULL
-);
-CREATE UNIQUE INDEX index_active_storage_variant_records_uniqueness ON active_storage_variant_records USING btree (blob_id, variation_digest);
-ALTER TABLE ONLY active_storage_variant_records ADD CONSTRAINT fk_rails_993965df05 FOREIGN KEY (blob_id) REFERENCES active_storage_blobs(id);
-`;
+export const rails61Ddl = activeStorageDdl
+  .replace('checksum character varying,', 'checksum character varying NOT NULL,')
+  .replaceAll('timestamp(6)', 'timestamp');
 
 export interface SchemaShape {
   rails: '6.1' | '7';
