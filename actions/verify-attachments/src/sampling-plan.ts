@@ -25,7 +25,7 @@ export interface StratumPlan {
   size: number;
   /** How many the plan gives this name. */
   share: number;
-  /** How many were found for it (fewer than the share only when the draw budget ran out). */
+  /** How many were taken: fewer than the share when the draw budget ran out first (a name too rare for it). */
   drawn: number;
 }
 
@@ -45,6 +45,8 @@ export interface SamplePlan {
  * share ÷ (budgetFactor × sample) of the rows still gets its whole share.
  */
 const budgetFactor = 2;
+/** A table of at most this many rows (or 4 samples, if more) is read whole: it costs a few milliseconds, and counts exactly. */
+const minimumWhole = 20_000;
 /**
  * Ids per lookup query. A batch holds as many ids as the draw still seems to need, up to four times those drawn
  * before it, so a plan takes a few queries rather than dozens, and the lookups of one query, sorted by the index,
@@ -65,7 +67,7 @@ const maximumBatch = 50_000;
 export async function planSample(space: IdSpace, size: number, random: Random, maxProbes = Math.max(100 * size, 1_000_000)): Promise<SamplePlan> {
   const range = await space.range();
   if (range === undefined || size === 0) return {units: [], strata: [], population: 0, exact: true, probes: 0};
-  const stream = await UnitStream.open(space, range, random, 4 * size, maxProbes);
+  const stream = await UnitStream.open(space, range, random, Math.max(4 * size, minimumWhole), maxProbes);
 
   await stream.fill(() => stream.idsFor(size - stream.units.length, stream.units.length));
   const budget = budgetFactor * stream.probesFor(size);
@@ -127,7 +129,7 @@ class UnitStream {
     private readonly space: IdSpace,
     private readonly range: {min: number; max: number},
     private readonly random: Random,
-    /** A table of at most this many rows (4 samples) is read whole: that costs about what drawing would, and counts exactly. */
+    /** A table of at most this many rows is read whole. */
     private readonly wholeLimit: number,
     private maxProbes: number,
   ) {}
