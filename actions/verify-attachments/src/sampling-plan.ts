@@ -44,7 +44,7 @@ export interface SamplePlan {
  * within a small multiple of the sample's own, however the names are spread, and a name of at least
  * share ÷ (budgetFactor × sample) of the rows still gets its whole share.
  */
-const budgetFactor = 2;
+const budgetFactor = 1.5;
 /** A table of at most this many rows (or 4 samples, if more) is read whole: it costs a few milliseconds, and counts exactly. */
 const minimumWhole = 20_000;
 /**
@@ -53,6 +53,8 @@ const minimumWhole = 20_000;
  * share its pages. The cap keeps a batch a sliver of any large table, so it goes through the primary key index.
  */
 const minimumBatch = 1000;
+/** Once the density is known, a top-up draws only the tenth more than it needs, however few: a gap costs a lookup too. */
+const minimumTopUp = 100;
 const maximumBatch = 50_000;
 
 /**
@@ -79,17 +81,19 @@ export async function planSample(space: IdSpace, size: number, random: Random, m
     });
   };
 
-  const shares = allocateShares(stream.sizes(), size);
-  if (space.stratified) await fillShares(shares, budget);
-  // The sizes from every draw so far; names the budget could not fill keep what was found, the others take up the
-  // rest, drawing on (they are the large names, so it takes few more ids) if they must.
+  if (space.stratified) await fillShares(allocateShares(stream.sizes(), size), budget);
+  // The sizes and shares from every draw so far (a name may first turn up while the small ones draw on); names the
+  // budget could not fill keep what was found, the others take up the rest, drawing on if they must (they are the
+  // large names, so it takes few more ids). A name none of whose rows turned up gets none.
   const sizes = stream.sizes();
+  const shares = allocateShares(sizes, size);
   const found = countByStratum(stream.units);
-  const short = [...shares].filter(([stratum, share]) => (found.get(stratum) ?? 0) < share);
-  const final = short.length
-    ? allocateShares(new Map([...sizes].map(([stratum, n]) => [stratum, short.some(([name]) => name === stratum) ? (found.get(stratum) ?? 0) : n])), size)
+  const isShort = (stratum: Stratum) => (found.get(stratum) ?? 0) < (shares.get(stratum) ?? 0);
+  const short = [...shares.keys()].some(isShort);
+  const final = short
+    ? allocateShares(new Map([...sizes].map(([stratum, n]) => [stratum, isShort(stratum) || !found.get(stratum) ? (found.get(stratum) ?? 0) : n])), size)
     : shares;
-  if (short.length) await fillShares(final, maxProbes);
+  if (short) await fillShares(final, maxProbes);
 
   const taken = new Map<Stratum, number>();
   const units = stream.units.filter(unit => {
@@ -180,7 +184,7 @@ class UnitStream {
       // A tenth more than the estimate, so one batch usually does; but at most four times the ids drawn so far, since
       // an estimate from a few hits (a sparse table's) may be far off.
       const cap = Math.min(maximumBatch, Math.max(minimumBatch, 4 * this.probes));
-      await this.drawBatch(Math.min(cap, Math.max(minimumBatch, Math.ceil(ids * 1.1))));
+      await this.drawBatch(Math.min(cap, Math.max(this.probes ? minimumTopUp : minimumBatch, Math.ceil(ids * 1.1))));
       // Few rows spread over many ids, fewer than the ids still to draw: reading them is cheaper than chasing them (the
       // estimate firms up as draws add up, so it is asked after every batch).
       const estimate = (this.units.length * (this.range.max - this.range.min + 1)) / this.probes;

@@ -41,18 +41,18 @@ describe('planSample', () => {
 
   it('gives each name its share and a small name its floor', async () => {
     const units = interleaved(200_000, [
-      ['circuit_preview', 550],
+      ['circuit_preview', 450],
       ['profile_picture', 300],
-      ['logo', 150],
+      ['logo', 250],
     ]);
     const plan = await planSample(memorySpace(units), 300, seededRandom('7'));
     const counts = new Map<string | null, number>();
     for (const unit of plan.units) counts.set(unit.stratum, (counts.get(unit.stratum) ?? 0) + 1);
-    // Half of 300 equally over 3 names (50 each), the rest by size: the 15% "logo" gets about 72, not 45.
+    // Half of 300 equally over 3 names (50 each), the rest by size: the 25% "logo" gets about 87, not 75.
     const logo = plan.strata.find(stratum => stratum.stratum === 'logo');
     expect(plan.units).toHaveLength(300);
-    expect(logo?.share).toBeGreaterThanOrEqual(68);
-    expect(logo?.share).toBeLessThanOrEqual(76);
+    expect(logo?.share).toBeGreaterThanOrEqual(84);
+    expect(logo?.share).toBeLessThanOrEqual(91);
     expect(logo?.drawn).toBe(logo?.share);
     expect(counts.get('logo')).toBe(logo?.share);
     expect(counts.get('circuit_preview')).toBeGreaterThan(counts.get('profile_picture') ?? 0);
@@ -61,21 +61,22 @@ describe('planSample', () => {
   });
 
   it('gives a name too rare for its budget what the budget found, the others the rest, at the cost of the sample', async () => {
-    const space = memorySpace(
-      interleaved(1_000_000, [
-        ['circuit_preview', 700],
-        ['profile_picture', 298],
-        ['logo', 2],
-      ]),
-    );
+    const units = interleaved(1_000_000, [
+      ['circuit_preview', 700],
+      ['profile_picture', 298],
+      ['logo', 2],
+    ]);
+    // One in 20,000: likely first met while the small names draw on, and never chased past the budget.
+    for (let index = 10_001; index < units.length; index += 20_000) units[index] = {id: index + 1, stratum: 'banner'};
+    const space = memorySpace(units);
     const plan = await planSample(space, 1000, seededRandom('rare'));
     const logo = plan.strata.find(stratum => stratum.stratum === 'logo');
     expect(plan.units).toHaveLength(1000);
-    // Its floor would be 166: a 0.2% name would take 83,000 draws to fill it; twice the sample's 1,000 find about 4.
+    // Its floor would be 166: a 0.2% name would take 83,000 draws to fill it; 1.5 times the sample's 1,000 find about 3.
     expect(logo?.share).toBeGreaterThan(100);
     expect(logo?.drawn).toBeLessThan(15);
     expect(plan.units.filter(unit => unit.stratum === 'logo')).toHaveLength(logo?.drawn ?? -1);
-    expect(space.probed).toBeLessThan(2.5 * 1000);
+    expect(space.probed).toBeLessThan(1.7 * 1000);
     expect(space.scanned).toBe(0);
   });
 
