@@ -16,7 +16,7 @@ export interface Database {
 export interface BlobSource extends IdSpace {
   /** For log lines: what was opened, without secrets. */
   readonly label: string;
-  /** The database, when the blobs come from one. */
+  /** The database, for the checks that read it set-wise; absent for a blobs file. */
   readonly database?: Database;
   /** The full rows for these ids, in any order. */
   read(ids: number[]): Promise<BlobRecord[]>;

@@ -3,6 +3,7 @@ import type {BlobKeys} from './blob-keys.js';
 import type {BucketReader, ListedObject, ListedPage} from './bucket-listing.js';
 import {compareKeys} from './key-order.js';
 import {describeRange, estimateObjects, type KeyRange, placeInRange, planKeyRanges, startAfterOf} from './key-ranges.js';
+import {cell, code} from './markdown.js';
 import type {StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 
@@ -214,9 +215,9 @@ export async function findBucketOrphans(
   return report;
 }
 
-/** The job summary's section for the orphans. */
-export function renderOrphansSummary(report: OrphansReport): string {
-  const lines = [
+/** The job summary's table of the orphan listing. */
+export function renderOrphansTable(report: OrphansReport): string[] {
+  return [
     `### S3 objects without a blob row: ${report.count}`,
     '',
     '| | |',
@@ -228,12 +229,14 @@ export function renderOrphansSummary(report: OrphansReport): string {
     `| Newer than the grace period (${formatDuration(report.graceMs)}) | ${report.inGrace} |`,
     '',
   ];
-  if (report.examples.length) {
-    lines.push('| Bucket | Key | Size | Last modified |', '| --- | --- | ---: | --- |');
-    for (const orphan of report.examples)
-      lines.push(`| ${orphan.bucket} | \`${orphan.key.replace(/[`|]/g, '?')}\` | ${orphan.size} | ${orphan.lastModified} |`);
-    if (report.count > report.examples.length) lines.push('', `…and ${report.count - report.examples.length} more.`);
-    lines.push('');
-  }
-  return lines.join('\n');
+}
+
+/** The job summary's examples of orphans. */
+export function renderOrphansExamples(report: OrphansReport): string[] {
+  if (!report.examples.length) return [];
+  const lines = ['### S3 objects without a blob row', '', '| Bucket | Key | Size | Last modified |', '| --- | --- | ---: | --- |'];
+  for (const orphan of report.examples) lines.push(`| ${cell(orphan.bucket)} | ${code(orphan.key)} | ${orphan.size} | ${orphan.lastModified} |`);
+  if (report.count > report.examples.length) lines.push('', `…and ${report.count - report.examples.length} more in the report.`);
+  lines.push('');
+  return lines;
 }

@@ -2,6 +2,7 @@ import {randomInt} from 'node:crypto';
 import {ConfigError, type InputReader, type Logger, parseDuration, parseSshTarget, type SshTarget} from '@circuitverse/shared';
 import {readSshCredentials, type SshCredentials} from '@circuitverse/shared/ssh';
 import {parse as parseYaml} from 'yaml';
+import {type IntegrityClass, parseIntegrityMax, parseSingleAttachments, type SingleAttachment} from './integrity-report.js';
 import {parseS3Url} from './inventory-manifest.js';
 import {type LegacyMapping, parseLegacyMapping} from './legacy-mapping.js';
 
@@ -33,6 +34,8 @@ export interface VerifyAttachmentsInputs {
   /** The S3 Inventory manifest to check every blob against; `undefined` for none. */
   inventoryManifest: {url: string; bucket: string; key: string} | undefined;
   maxInventoryFaults: number;
+  /** The integrity report from the database alone; `undefined` when integrity is off. */
+  integrity: IntegrityInputs | undefined;
 }
 
 export interface LegacyInputs {
@@ -43,6 +46,15 @@ export interface LegacyInputs {
   maxUnmigrated: number;
   maxMismatched: number;
 }
+
+export interface IntegrityInputs {
+  orphanCutoff: Date;
+  singles: SingleAttachment[];
+  max: Record<IntegrityClass, number>;
+}
+
+// orphan-grace is left out: it has a default, which the runner always passes.
+const integrityInputs = ['single-attachments', 'integrity-max'];
 
 const bucketPattern = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const servicePattern = {pattern: /^[A-Za-z0-9_-]+$/, description: 'an ActiveStorage service name from config/storage.yml, such as amazon'};
@@ -56,13 +68,25 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
   // The password alone turns up too, as written or decoded: in the URL rebuilt for the tunnel, in a driver's message.
   for (const password of passwordsOf(reader.optional('database-url'))) logger.mask(password);
   const source = readSource(reader);
+  const sampleSize = reader.integer('sample-size', 200, {min: 0, max: 10_000_000});
+  const recentSince = readRecentSince(reader, now);
+  const integrity = readIntegrity(reader, source, now);
   const tunnel = readTunnel(reader, source);
+  const legacy = readLegacy(reader, source, tunnel);
+  const bucketChecks = readBucketChecks(reader, source);
+  if (sampleSize === 0 && !recentSince && !integrity && !legacy && !bucketChecks.orphans && !bucketChecks.inventoryManifest) {
+    throw new ConfigError(
+      'sample-size',
+      'is 0 with nothing else to check',
+      'Sample at least 1 blob, or set recent-since, integrity, legacy-mapping, orphans or inventory-manifest.',
+    );
+  }
   return {
     source,
     tunnel,
-    sampleSize: reader.integer('sample-size', 200, {min: 1, max: 10_000_000}),
+    sampleSize,
     seed: reader.optional('seed') ?? String(randomInt(2 ** 47)),
-    recentSince: readRecentSince(reader, now),
+    recentSince,
     services: readServices(reader),
     region: reader.optional('region'),
     endpoint: readEndpoint(reader),
@@ -70,8 +94,26 @@ export function readInputs(reader: InputReader, logger: Logger, now: Date): Veri
     concurrency: reader.integer('concurrency', 16, {min: 1, max: 256}),
     maxMissing: reader.integer('max-missing', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
     maxMismatched: reader.integer('max-mismatched', 0, {min: 0, max: Number.MAX_SAFE_INTEGER}),
-    legacy: readLegacy(reader, source, tunnel),
-    ...readBucketChecks(reader, source),
+    integrity,
+    legacy,
+    ...bucketChecks,
+  };
+}
+
+// Off by default: the sample reads a few thousand rows by index, the integrity report reads both tables whole.
+function readIntegrity(reader: InputReader, source: BlobInput, now: Date): IntegrityInputs | undefined {
+  if (!reader.boolean('integrity', false)) {
+    const stray = integrityInputs.find(name => reader.optional(name) !== undefined);
+    if (stray) throw new ConfigError(stray, 'is set, but integrity is off', `Set integrity: true, or drop ${stray}.`);
+    return undefined;
+  }
+  if (source.kind === 'file') {
+    throw new ConfigError('integrity', 'needs the database, but the blobs come from blobs-file', 'Read the blobs from database-url, or drop integrity.');
+  }
+  return {
+    orphanCutoff: new Date(now.getTime() - reader.duration('orphan-grace', '24h')),
+    singles: parseSingleAttachments(reader.list('single-attachments')),
+    max: parseIntegrityMax(reader.keyValues('integrity-max', {key: {pattern: /^[a-z-]+$/, description: 'a class such as orphan or duplicate'}})),
   };
 }
 

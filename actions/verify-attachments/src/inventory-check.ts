@@ -11,6 +11,7 @@ import type {BlobKeys, KeyedBlob} from './blob-keys.js';
 import type {BucketReader} from './bucket-listing.js';
 import {parseChecksum} from './checksum-verdict.js';
 import type {InventoryFile, InventoryManifest} from './inventory-manifest.js';
+import {cell, code} from './markdown.js';
 import {StoreError} from './object-store.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 import {toStoreError} from './s3-store.js';
@@ -246,10 +247,10 @@ export async function checkInventory(
   return report;
 }
 
-/** The job summary's section for the inventory check. */
-export function renderInventorySummary(report: InventoryReport): string {
+/** The job summary's table of the inventory check. */
+export function renderInventoryTable(report: InventoryReport): string[] {
   const {counts} = report;
-  const lines = [
+  return [
     `### Every blob against the inventory of ${report.sourceBucket}: ${report.count} fault(s)`,
     '',
     '| | |',
@@ -264,11 +265,14 @@ export function renderInventorySummary(report: InventoryReport): string {
     `| Faults | ${report.count} (max-inventory-faults: ${report.threshold}) |`,
     '',
   ];
-  if (report.examples.length) {
-    lines.push('| Key | Finding | What is wrong |', '| --- | --- | --- |');
-    for (const example of report.examples) lines.push(`| \`${example.key.replace(/[`|]/g, '?')}\` | ${example.finding} | ${example.problem} |`);
-    if (report.count > report.examples.length) lines.push('', `…and ${report.count - report.examples.length} more.`);
-    lines.push('');
-  }
-  return lines.join('\n');
+}
+
+/** The job summary's examples of the inventory check's faults. */
+export function renderInventoryExamples(report: InventoryReport): string[] {
+  if (!report.examples.length) return [];
+  const lines = ['### Inventory faults', '', '| Key | Finding | What is wrong |', '| --- | --- | --- |'];
+  for (const example of report.examples) lines.push(`| ${code(example.key)} | ${example.finding} | ${cell(example.problem)} |`);
+  if (report.count > report.examples.length) lines.push('', `…and ${report.count - report.examples.length} more in the report.`);
+  lines.push('');
+  return lines;
 }

@@ -5,7 +5,7 @@ import type {Database} from './blob-source.js';
 import {parseChecksum} from './checksum-verdict.js';
 import {type LegacyFiles, UnreadableLegacyFile} from './legacy-files.js';
 import {type LegacyMapping, legacyPath} from './legacy-mapping.js';
-import {cell, code} from './report.js';
+import {cell, code} from './markdown.js';
 
 export type LegacyStatus = 'ok' | 'mismatched' | 'unverifiable';
 
@@ -257,15 +257,15 @@ async function judgeLegacyFile(
 
 const maxRows = 100;
 
-/** The summary's legacy part: one table of the mappings, then what is wrong. */
-export function renderLegacySummary(report: LegacyReport): string {
+/** The summary's table of the legacy mappings. */
+export function renderLegacyTable(report: LegacyReport): string[] {
   const {counts} = report;
   const headline =
     counts.unmigrated + counts.mismatched === 0
       ? `every one of ${countOf(counts.legacyRecords, 'legacy record')} migrated, ${counts.checked} checked file(s) equal`
       : `${counts.unmigrated} not migrated, ${counts.mismatched} differ`;
   const lines = [
-    `## Legacy attachments: ${headline}`,
+    `### Legacy attachments: ${headline}`,
     '',
     '| Table | Legacy column | Attachment | Legacy records | Not migrated | Files checked | Differ | Unverifiable |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -277,9 +277,15 @@ export function renderLegacySummary(report: LegacyReport): string {
     );
   }
   lines.push('');
+  return lines;
+}
+
+/** The summary's legacy examples: records not migrated, then legacy files unlike their blob. */
+export function renderLegacyExamples(report: LegacyReport): string[] {
+  const lines: string[] = [];
   const unmigrated = report.mappings.flatMap(mapping => mapping.unmigratedExamples.map(example => ({mapping, example})));
   if (unmigrated.length) {
-    lines.push('### Not migrated', '', '| Record | Legacy filename | Note |', '| --- | --- | --- |');
+    lines.push('### Legacy records not migrated', '', '| Record | Legacy filename | Note |', '| --- | --- | --- |');
     for (const {mapping, example} of unmigrated.slice(0, maxRows)) {
       const note = example.attachedAs === null ? '' : `attached as ${code(JSON.stringify(example.attachedAs))}, which Rails does not find`;
       lines.push(`| ${code(`${mapping.recordType} ${example.recordId}`)} | ${code(example.filename)} | ${note} |`);
@@ -302,5 +308,5 @@ export function renderLegacySummary(report: LegacyReport): string {
     if (failures.length > maxRows) lines.push('', `…and ${failures.length - maxRows} more in the report.`);
     lines.push('');
   }
-  return lines.join('\n');
+  return lines;
 }

@@ -1,10 +1,42 @@
 import {countOf} from '@circuitverse/shared';
+import {type OrphansReport, renderOrphansExamples, renderOrphansTable} from './bucket-orphans.js';
 import type {BlobResult} from './check-blobs.js';
 import type {VerifyMode} from './checksum-verdict.js';
+import {type IntegrityReport, renderIntegrityExamples, renderIntegrityTable} from './integrity-report.js';
+import {type InventoryReport, renderInventoryExamples, renderInventoryTable} from './inventory-check.js';
+import {type LegacyReport, renderLegacyExamples, renderLegacyTable} from './legacy-comparison.js';
+import {cell, code} from './markdown.js';
 import type {StratumPlan} from './sampling-plan.js';
 
-/** The JSON report: how the sample was drawn and every checked blob's result. */
-export interface VerificationReport {
+/** Bumped on any change to the report that is not an added field (see "The JSON report" in the README). */
+export const reportSchemaVersion = 1;
+
+/**
+ * The JSON report: the verdict, then one section per check that ran. A new check is one more key of `checks`, with
+ * its own `verdict`, its table in the summary and its examples after every table.
+ */
+export interface ActionReport {
+  schemaVersion: typeof reportSchemaVersion;
+  verdict: 'pass' | 'fail';
+  /** One phrase per threshold exceeded, as in the step's error. */
+  failures: string[];
+  checks: {
+    sample?: SampleReport;
+    integrity?: IntegrityReport;
+    legacy?: LegacyReport & Verdict;
+    orphans?: OrphansReport & Verdict;
+    inventory?: InventoryReport & Verdict;
+  };
+}
+
+/** A check's own verdict, against its own threshold. */
+export interface Verdict {
+  verdict: 'pass' | 'fail';
+}
+
+/** The sample check: how the sample was drawn and every checked blob's result. */
+export interface SampleReport {
+  verdict: 'pass' | 'fail';
   seed: string;
   verify: VerifyMode;
   source: string;
@@ -25,10 +57,31 @@ export interface VerificationReport {
 
 const maxFailureRows = 100;
 
-/** The job summary: counts, the missing rate and its bound, what failed, the names, and the seed to repeat it. */
-export function renderSummary(report: VerificationReport, reportPath: string): string {
+/** The job summary: the verdict, one table per check, then each check's examples, and where the report is. */
+export function renderSummary(report: ActionReport, reportPath: string): string {
+  const {sample, integrity, legacy, orphans, inventory} = report.checks;
+  const lines = [
+    `## Attachments: ${report.verdict === 'pass' ? 'pass' : 'fail'}`,
+    '',
+    ...(report.failures.length ? [...report.failures.map(failure => `- ${failure}`), ''] : []),
+    ...(sample ? renderSampleTable(sample) : []),
+    ...(integrity ? renderIntegrityTable(integrity) : []),
+    ...(legacy ? renderLegacyTable(legacy) : []),
+    ...(orphans ? renderOrphansTable(orphans) : []),
+    ...(inventory ? renderInventoryTable(inventory) : []),
+    ...(sample ? renderSampleExamples(sample) : []),
+    ...(integrity ? renderIntegrityExamples(integrity) : []),
+    ...(legacy ? renderLegacyExamples(legacy) : []),
+    ...(orphans ? renderOrphansExamples(orphans) : []),
+    ...(inventory ? renderInventoryExamples(inventory) : []),
+  ];
+  if (sample) lines.push(`Set \`seed: ${sample.seed}\` to check the same sample again.`);
+  lines.push(`Every finding is in \`${reportPath}\`.`);
+  return lines.join('\n');
+}
+
+function renderSampleTable(report: SampleReport): string[] {
   const {counts} = report;
-  const failures = report.blobs.filter(blob => blob.status !== 'ok');
   const headline =
     counts.missing + counts.mismatched === 0
       ? counts.checked === 1
@@ -36,8 +89,8 @@ export function renderSummary(report: VerificationReport, reportPath: string): s
         : `all ${counts.checked} objects present`
       : `${counts.missing} missing, ${counts.mismatched} mismatched of ${counts.checked}`;
   const population = `${report.populationExact ? '' : '~'}${report.population.toLocaleString('en-US')}`;
-  const lines = [
-    `## Attachments: ${headline}`,
+  return [
+    `### Sample: ${headline}`,
     '',
     '| | |',
     '| --- | ---: |',
@@ -50,9 +103,16 @@ export function renderSummary(report: VerificationReport, reportPath: string): s
     `| Verify | ${report.verify} |`,
     `| Seed | \`${report.seed}\` |`,
     '',
+    ...renderNames(report),
   ];
+}
+
+function renderSampleExamples(report: SampleReport): string[] {
+  const {counts} = report;
+  const failures = report.blobs.filter(blob => blob.status !== 'ok');
+  const lines: string[] = [];
   if (failures.length) {
-    lines.push('### Failures', '', '| Key | Service | Bucket | Attachment | Status | What is wrong |', '| --- | --- | --- | --- | --- | --- |');
+    lines.push('### Sample failures', '', '| Key | Service | Bucket | Attachment | Status | What is wrong |', '| --- | --- | --- | --- | --- | --- |');
     for (const blob of failures.slice(0, maxFailureRows)) {
       lines.push(
         `| ${code(blob.key)} | ${cell(blob.service)} | ${cell(blob.bucket ?? '—')} | ${nameOf(blob.attachmentName, report.stratified)} | ${blob.status} | ${cell(blob.problem ?? '')} |`,
@@ -61,17 +121,15 @@ export function renderSummary(report: VerificationReport, reportPath: string): s
     if (failures.length > maxFailureRows) lines.push('', `…and ${failures.length - maxFailureRows} more in the report.`);
     lines.push('');
   }
-  lines.push(...renderNames(report));
   if (counts.warned)
     lines.push(
       `${countOf(counts.warned, 'object carries', 'objects carry')} a warning, such as a content type that differs from the database's; see the report.`,
       '',
     );
-  lines.push(`Set \`seed: ${report.seed}\` to check the same sample again. Every result is in \`${reportPath}\`.`);
-  return lines.join('\n');
+  return lines;
 }
 
-function renderNames(report: VerificationReport): string[] {
+function renderNames(report: SampleReport): string[] {
   if (!report.stratified) return [];
   const lines = [
     '### By attachment name',
@@ -101,14 +159,4 @@ function percent(rate: number, round: (value: number) => number): string {
 function nameOf(name: string | null, stratified: boolean): string {
   if (name === null) return stratified ? '(unattached)' : '—';
   return code(JSON.stringify(name));
-}
-
-/** Text safe inside a Markdown table cell. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-/** Inline code in a table cell. */
-export function code(text: string): string {
-  return `\`${cell(text).replace(/`/g, "'")}\``;
 }

@@ -6,17 +6,18 @@ import type {BlobKeys} from './blob-keys.js';
 import type {BlobSource} from './blob-source.js';
 import {checkBucketInputs, checkEveryBlob, listOrphans} from './bucket-checks.js';
 import type {BucketReader} from './bucket-listing.js';
-import {type OrphansReport, renderOrphansSummary} from './bucket-orphans.js';
+import type {OrphansReport} from './bucket-orphans.js';
 import {type BlobResult, checkBlobs, type Selection} from './check-blobs.js';
 import {upperConfidenceBound} from './confidence-bound.js';
 import type {LegacyInputs, VerifyAttachmentsInputs} from './inputs.js';
-import {type InventoryReport, renderInventorySummary} from './inventory-check.js';
+import {type IntegrityReport, integrityFailures, readIntegrity} from './integrity-report.js';
+import type {InventoryReport} from './inventory-check.js';
 import type {InventoryManifest} from './inventory-manifest.js';
-import {checkLegacySchema, compareLegacy, type LegacyReport, renderLegacySummary} from './legacy-comparison.js';
+import {checkLegacySchema, compareLegacy, type LegacyReport} from './legacy-comparison.js';
 import type {LegacyFiles} from './legacy-files.js';
 import type {ObjectStore} from './object-store.js';
 import {seededRandom} from './random.js';
-import {renderSummary, type VerificationReport} from './report.js';
+import {type ActionReport, renderSummary, reportSchemaVersion, type SampleReport} from './report.js';
 import {storeRetryPolicy, withRetries} from './retry.js';
 import {planSample, type SamplePlan} from './sampling-plan.js';
 
@@ -61,11 +62,14 @@ export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutp
 
 /** Rows read per query when fetching the sampled blobs. */
 const readBatch = 5000;
+/** Findings of each integrity class kept in the report: enough to act on, and a bounded report for 10M rows. */
+const integrityExamples = 1000;
 
-/** Samples blobs and checks their objects in S3; writes the report and the summary; fails past the thresholds. */
+/** Samples blobs and checks their objects in S3, and reports integrity; writes the report and the summary; fails past the thresholds. */
 export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<VerifyAttachmentsOutputs> {
   const {logger, store} = collaborators;
-  logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
+  const sampling = inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+  if (sampling || inputs.legacy) logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
     // Before anything is read: a manifest that is not one, or a bucket that cannot be listed, is bad input.
     const manifest =
@@ -78,9 +82,9 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       logger.info(`${source.label}: ${source.stratified ? 'stratified by attachment name' : 'no attachment names, one stratum'}`);
       return source;
     });
-    let picked: Array<{blob: BlobRecord; selected: Selection}>;
-    let plan: SamplePlan;
+    let integrity: IntegrityReport | undefined;
     let legacy: LegacyReport | undefined;
+    let drawn: {picked: Array<{blob: BlobRecord; selected: Selection}>; plan: SamplePlan} | undefined;
     try {
       // First: a mapping naming what is not in the database is a config error, before anything else is read.
       if (inputs.legacy) {
@@ -89,79 +93,88 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
           compareLegacyAttachments(legacyInputs, inputs, blobs, collaborators),
         );
       }
-      await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
-      ({picked, plan} = await runPhase(collaborators, 'plan', 'Sample', async span => {
-        const sample = await pickBlobs(blobs, inputs, logger);
-        span.setAttributes({
-          'verify.seed': String(inputs.seed),
-          'verify.population': sample.plan.population,
-          'verify.population_exact': sample.plan.exact,
-          'verify.picked': sample.picked.length,
+      if (inputs.integrity) integrity = await runPhase(collaborators, 'integrity', 'Integrity report', () => reportIntegrity(blobs, inputs, logger));
+      if (sampling) {
+        await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
+        drawn = await runPhase(collaborators, 'plan', 'Sample', async span => {
+          const sample = await pickBlobs(blobs, inputs, logger);
+          span.setAttributes({
+            'verify.seed': String(inputs.seed),
+            'verify.population': sample.plan.population,
+            'verify.population_exact': sample.plan.exact,
+            'verify.picked': sample.picked.length,
+          });
+          return sample;
         });
-        return sample;
-      }));
+      }
     } finally {
       await blobs.close();
     }
-    const results = await runPhase(collaborators, 'check', `Check ${countOf(picked.length, 'object')} (${inputs.verify})`, async span => {
-      const checked = await checkAll(picked, inputs, collaborators);
-      const count = (status: string) => checked.filter(result => result.status === status).length;
-      span.setAttributes({
-        'verify.mode': inputs.verify,
-        'verify.checked': checked.length,
-        'verify.ok': count('ok'),
-        'verify.missing': count('missing'),
-        'verify.mismatched': count('mismatched'),
-        'verify.unverifiable': count('unverifiable'),
+    let sample: SampleReport | undefined;
+    if (drawn) {
+      const {picked, plan} = drawn;
+      const results = await runPhase(collaborators, 'check', `Check ${countOf(picked.length, 'object')} (${inputs.verify})`, async span => {
+        const checked = await checkAll(picked, inputs, collaborators);
+        const count = (status: string) => checked.filter(result => result.status === status).length;
+        span.setAttributes({
+          'verify.mode': inputs.verify,
+          'verify.checked': checked.length,
+          'verify.ok': count('ok'),
+          'verify.missing': count('missing'),
+          'verify.mismatched': count('mismatched'),
+          'verify.unverifiable': count('unverifiable'),
+        });
+        return checked;
       });
-      return checked;
-    });
+      sample = buildSampleReport(inputs, plan, results, blobs);
+    }
     const {orphans, inventory} = await runBucketChecks(inputs, manifest, collaborators);
-    const report = await collaborators.tracer.span('report', {}, async () => {
-      const built = {...buildReport(inputs, plan, results, blobs), legacy: legacy ?? null, orphans, inventory};
-      await mkdir(dirname(collaborators.reportPath), {recursive: true});
-      await writeFile(collaborators.reportPath, `${JSON.stringify(built, null, 2)}\n`);
-      const sections = [
-        renderSummary(built, collaborators.reportPath),
-        legacy && renderLegacySummary(legacy),
-        orphans && renderOrphansSummary(orphans),
-        inventory && renderInventorySummary(inventory),
-      ];
-      await logger.summary(sections.filter(Boolean).join('\n\n'));
-      return built;
-    });
 
     const outputs = {
-      sampled: report.counts.checked,
-      missing: report.counts.missing,
-      mismatched: report.counts.mismatched,
-      unverifiable: report.counts.unverifiable,
-      missingRate: report.missingRate,
-      missingRateUpper: report.missingRateUpper,
+      sampled: sample?.counts.checked ?? 0,
+      missing: sample?.counts.missing ?? 0,
+      mismatched: sample?.counts.mismatched ?? 0,
+      unverifiable: sample?.counts.unverifiable ?? 0,
+      missingRate: sample?.missingRate ?? 0,
+      missingRateUpper: sample?.missingRateUpper ?? 0,
       report: collaborators.reportPath,
       ...(legacy ? {unmigrated: legacy.counts.unmigrated, legacyMismatched: legacy.counts.mismatched} : {}),
     };
-    const over = [
+    const sampleFailures = [
       outputs.missing > inputs.maxMissing ? `${outputs.missing} missing (max-missing: ${inputs.maxMissing})` : '',
       outputs.mismatched > inputs.maxMismatched ? `${outputs.mismatched} mismatched (max-mismatched: ${inputs.maxMismatched})` : '',
     ].filter(Boolean);
     const legacyOver = legacy && inputs.legacy ? legacyFailures(legacy, inputs.legacy) : [];
-    const bucketsOver = [
-      orphans && orphans.count > orphans.threshold
-        ? `${countOf(orphans.count, 'S3 object')} without a blob row (max-orphan-objects: ${orphans.threshold})`
-        : '',
-      inventory && inventory.count > inventory.threshold
-        ? `${countOf(inventory.count, 'blob')} missing from the inventory or mismatched (max-inventory-faults: ${inventory.threshold})`
-        : '',
-    ].filter(Boolean);
-    if (over.length || legacyOver.length || bucketsOver.length) {
-      const sentences = [
-        ...(over.length ? [`Of ${countOf(outputs.sampled, 'object')} checked, ${over.join(' and ')}.`] : []),
-        ...(legacyOver.length ? [`${capitalize(legacyOver.join(' and '))}.`] : []),
-        ...(bucketsOver.length ? [`${capitalize(bucketsOver.join('; '))}.`] : []),
-      ];
-      throw new VerificationFailed(`${sentences.join(' ')} See the job summary, or ${outputs.report}.`, outputs);
-    }
+    const orphansOver = orphans && orphans.count > orphans.threshold;
+    const inventoryOver = inventory && inventory.count > inventory.threshold;
+    const failures = [
+      ...(sampleFailures.length ? [`Of ${countOf(outputs.sampled, 'object')} checked, ${sampleFailures.join(' and ')}.`] : []),
+      ...(integrity && integrity.verdict === 'fail' ? [`Integrity: ${integrityFailures(integrity).join(', ')}.`] : []),
+      ...(legacyOver.length ? [`${capitalize(legacyOver.join(' and '))}.`] : []),
+      ...(orphansOver ? [`${countOf(orphans.count, 'S3 object')} without a blob row (max-orphan-objects: ${orphans.threshold}).`] : []),
+      ...(inventoryOver
+        ? [`${countOf(inventory.count, 'blob')} missing from the inventory or mismatched (max-inventory-faults: ${inventory.threshold}).`]
+        : []),
+    ];
+    const verdict = (failed: boolean) => (failed ? ('fail' as const) : ('pass' as const));
+    const report: ActionReport = {
+      schemaVersion: reportSchemaVersion,
+      verdict: verdict(failures.length > 0),
+      failures,
+      checks: {
+        ...(sample ? {sample} : {}),
+        ...(integrity ? {integrity} : {}),
+        ...(legacy ? {legacy: {...legacy, verdict: verdict(legacyOver.length > 0)}} : {}),
+        ...(orphans ? {orphans: {...orphans, verdict: verdict(Boolean(orphansOver))}} : {}),
+        ...(inventory ? {inventory: {...inventory, verdict: verdict(Boolean(inventoryOver))}} : {}),
+      },
+    };
+    await collaborators.tracer.span('report', {}, async () => {
+      await mkdir(dirname(collaborators.reportPath), {recursive: true});
+      await writeFile(collaborators.reportPath, `${JSON.stringify(report, null, 2)}\n`);
+      await logger.summary(renderSummary(report, collaborators.reportPath));
+    });
+    if (failures.length) throw new VerificationFailed(`${failures.join(' ')} See the job summary, or ${outputs.report}.`, outputs);
     return outputs;
   } finally {
     store.close();
@@ -220,6 +233,18 @@ function legacyFailures(report: LegacyReport, legacy: LegacyInputs): string[] {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+async function reportIntegrity(blobs: BlobSource, inputs: VerifyAttachmentsInputs, logger: Logger): Promise<IntegrityReport> {
+  const {integrity} = inputs;
+  if (!integrity || !blobs.database) throw new ConfigError('integrity', 'needs the database', 'Read the blobs from database-url, or drop integrity.');
+  const services = inputs.services.has('') ? undefined : [...inputs.services.keys()];
+  const report = await readIntegrity(blobs.database, {...integrity, services, examples: integrityExamples});
+  for (const result of report.classes) {
+    const found = result.count === null ? `not checked (${result.skipped})` : `${result.count}${result.failed ? ` (over integrity-max ${result.max})` : ''}`;
+    logger.info(`${result.class}: ${found}`);
+  }
+  return report;
 }
 
 // A HEAD on an object in a bucket that does not exist is a bare 404, just like a missing key: without this check a
@@ -303,10 +328,12 @@ async function checkAll(
   return results;
 }
 
-function buildReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results: BlobResult[], blobs: BlobSource): VerificationReport {
+function buildSampleReport(inputs: VerifyAttachmentsInputs, plan: SamplePlan, results: BlobResult[], blobs: BlobSource): SampleReport {
   const count = (status: string) => results.filter(result => result.status === status).length;
   const missing = count('missing');
+  const failed = missing > inputs.maxMissing || count('mismatched') > inputs.maxMismatched;
   return {
+    verdict: failed ? 'fail' : 'pass',
     seed: inputs.seed,
     verify: inputs.verify,
     source: blobs.label,

@@ -25,7 +25,7 @@ export interface StratumPlan {
   size: number;
   /** How many the plan gives this name. */
   share: number;
-  /** How many were found for it (fewer than the share only when the draw budget ran out). */
+  /** How many were taken: fewer than the share when the draw budget ran out first (a name too rare for it). */
   drawn: number;
 }
 
@@ -40,57 +40,60 @@ export interface SamplePlan {
 }
 
 /**
- * The pilot reads this many units per unit of sample, and at least `minimumPilot`: names are only known from what
- * is drawn (finding every distinct name exactly would read the whole table), so a name holding one blob in 20,000
- * is still likely met, at the cost of a few index lookups per thousand.
+ * Small names may draw on up to this many times the ids the whole sample took to find: the cost of the plan stays
+ * within a small multiple of the sample's own, however the names are spread, and a name of at least
+ * share ÷ (budgetFactor × sample) of the rows still gets its whole share.
  */
-const pilotFactor = 10;
-const minimumPilot = 20_000;
+const budgetFactor = 1.5;
+/** A table of at most this many rows (or 4 samples, if more) is read whole: it costs a few milliseconds, and counts exactly. */
+const minimumWhole = 20_000;
 /**
  * Ids per lookup query. A batch holds as many ids as the draw still seems to need, up to four times those drawn
  * before it, so a plan takes a few queries rather than dozens, and the lookups of one query, sorted by the index,
- * share its pages (on a million rows, 30% less time than batches of 2,000). The cap keeps a batch a sliver of any
- * large table, so it goes through the primary key index; only a table not much larger than a batch is read whole by
- * PostgreSQL, where that is cheaper.
+ * share its pages. The cap keeps a batch a sliver of any large table, so it goes through the primary key index.
  */
 const minimumBatch = 1000;
+/** Once the density is known, a top-up draws only the tenth more than it needs, however few: a gap costs a lookup too. */
+const minimumTopUp = 100;
 const maximumBatch = 50_000;
 
 /**
  * Draws a stratified sample whose cost grows with the sample, not the table: ids drawn uniformly in [min, max] with
- * a seeded generator and looked up by primary key, gaps retried, without replacement, so the hits are a uniform
- * random order of the rows. The first hits (the pilot) estimate each attachment name's size; the shares
- * come from `allocateShares`; each name then takes its first hits in draw order, which makes each stratum a simple
- * random sample of its name. A table no larger than a few pilots is read whole and shuffled instead. Same seed and
- * same rows give the same sample.
+ * a seeded generator and looked up by primary key in batches, gaps retried, without replacement, so the hits are a
+ * uniform random order of the rows. The first batch, as large as the sample needs at the table's density,
+ * estimates each attachment name's size; the shares come from `allocateShares`; names short of their share draw on
+ * within the budget (`budgetFactor`); a name the budget could not fill keeps what it found and the others take up the
+ * rest. Each name takes its first hits in draw order, which makes each stratum a simple random sample of its name.
+ * A small table is read whole and shuffled instead. Same seed and same rows give the same sample.
  */
 export async function planSample(space: IdSpace, size: number, random: Random, maxProbes = Math.max(100 * size, 1_000_000)): Promise<SamplePlan> {
   const range = await space.range();
   if (range === undefined || size === 0) return {units: [], strata: [], population: 0, exact: true, probes: 0};
-  const pilotSize = space.stratified ? Math.max(pilotFactor * size, minimumPilot) : size;
-  const stream = await UnitStream.open(space, range, random, pilotSize, maxProbes);
+  const stream = await UnitStream.open(space, range, random, Math.max(4 * size, minimumWhole), maxProbes);
 
-  await stream.fill(() => stream.idsFor(pilotSize - stream.units.length, stream.units.length));
-  // Topping up small names may cost at most what the pilot did: enough for a name the pilot met a few times, and a
-  // bound that keeps the whole plan proportional to the sample however the names are spread.
-  stream.limitProbes(2 * stream.probesFor(pilotSize));
-  // A table read whole is counted; otherwise the pilot's counts scale up by the share of drawn ids that were rows.
-  const pilot = stream.exhausted ? stream.units : stream.units.slice(0, pilotSize);
-  const scale = stream.exhausted ? 1 : (range.max - range.min + 1) / stream.probesFor(pilot.length);
-  const sizes = countByStratum(pilot);
-  for (const [stratum, count] of sizes) sizes.set(stratum, Math.round(count * scale));
+  await stream.fill(() => stream.idsFor(size - stream.units.length, stream.units.length));
+  const budget = budgetFactor * stream.probesFor(size);
+  const fillShares = async (shares: Map<Stratum, number>, limit: number) => {
+    stream.limitProbes(limit);
+    await stream.fill(() => {
+      const found = countByStratum(stream.units);
+      return Math.max(0, ...[...shares].map(([stratum, share]) => stream.idsFor(share - (found.get(stratum) ?? 0), found.get(stratum) ?? 0)));
+    });
+  };
 
+  if (space.stratified) await fillShares(allocateShares(stream.sizes(), size), budget);
+  // The sizes and shares from every draw so far (a name may first turn up while the small ones draw on); names the
+  // budget could not fill keep what was found, the others take up the rest, drawing on if they must (they are the
+  // large names, so it takes few more ids). A name none of whose rows turned up gets none.
+  const sizes = stream.sizes();
   const shares = allocateShares(sizes, size);
-  // The name furthest from its share sets how many more ids to draw, at the rate the draws so far found it.
-  await stream.fill(() => {
-    const found = countByStratum(stream.units);
-    return Math.max(0, ...[...shares].map(([stratum, share]) => stream.idsFor(share - (found.get(stratum) ?? 0), found.get(stratum) ?? 0)));
-  });
   const found = countByStratum(stream.units);
-
-  // Names the budget could not fill keep what was found; the others share out what they left.
-  const short = [...shares].filter(([stratum, share]) => (found.get(stratum) ?? 0) < share);
-  const final = short.length ? allocateShares(new Map([...sizes].map(([stratum, n]) => [stratum, Math.min(n, found.get(stratum) ?? 0)])), size) : shares;
+  const isShort = (stratum: Stratum) => (found.get(stratum) ?? 0) < (shares.get(stratum) ?? 0);
+  const short = [...shares.keys()].some(isShort);
+  const final = short
+    ? allocateShares(new Map([...sizes].map(([stratum, n]) => [stratum, isShort(stratum) || !found.get(stratum) ? (found.get(stratum) ?? 0) : n])), size)
+    : shares;
+  if (short) await fillShares(final, maxProbes);
 
   const taken = new Map<Stratum, number>();
   const units = stream.units.filter(unit => {
@@ -99,13 +102,15 @@ export async function planSample(space: IdSpace, size: number, random: Random, m
     taken.set(unit.stratum, already + 1);
     return true;
   });
-  const strata = [...sizes.keys()].sort(compareStrata).map(stratum => ({
-    stratum,
-    size: sizes.get(stratum) ?? 0,
-    share: shares.get(stratum) ?? 0,
-    drawn: taken.get(stratum) ?? 0,
-  }));
-  const population = stream.exhausted ? stream.units.length : Math.round(pilot.length * scale);
+  const strata = [...stream.sizes().entries()]
+    .sort(([a], [b]) => compareStrata(a, b))
+    .map(([stratum, estimated]) => ({
+      stratum,
+      size: estimated,
+      share: shares.get(stratum) ?? 0,
+      drawn: taken.get(stratum) ?? 0,
+    }));
+  const population = stream.exhausted ? stream.units.length : Math.round(stream.units.length * stream.scale());
   return {units, strata, population, exact: stream.exhausted, probes: stream.probes};
 }
 
@@ -128,17 +133,13 @@ class UnitStream {
     private readonly space: IdSpace,
     private readonly range: {min: number; max: number},
     private readonly random: Random,
-    pilotSize: number,
+    /** A table of at most this many rows is read whole. */
+    private readonly wholeLimit: number,
     private maxProbes: number,
-  ) {
-    this.wholeLimit = 4 * pilotSize;
-  }
+  ) {}
 
-  /** A table of at most this many rows is read whole: that costs about what the pilot would, and counts exactly. */
-  private readonly wholeLimit: number;
-
-  static async open(space: IdSpace, range: {min: number; max: number}, random: Random, pilotSize: number, maxProbes: number): Promise<UnitStream> {
-    const stream = new UnitStream(space, range, random, pilotSize, maxProbes);
+  static async open(space: IdSpace, range: {min: number; max: number}, random: Random, wholeLimit: number, maxProbes: number): Promise<UnitStream> {
+    const stream = new UnitStream(space, range, random, wholeLimit, maxProbes);
     if (range.max - range.min + 1 <= stream.wholeLimit) await stream.readWhole();
     return stream;
   }
@@ -148,9 +149,24 @@ class UnitStream {
     return this.probedAt[n - 1] ?? this.probes;
   }
 
-  limitProbes(limit: number): void {
-    this.maxProbes = Math.min(this.maxProbes, limit);
+  /** Rows per id drawn, inverted: what a count of hits scales up by to estimate the table's. */
+  scale(): number {
+    return this.exhausted ? 1 : (this.range.max - this.range.min + 1) / Math.max(1, this.probes);
   }
+
+  /** Each name's size: counted when the table was read whole, else its hits scaled up. */
+  sizes(): Map<Stratum, number> {
+    const sizes = countByStratum(this.units);
+    for (const [stratum, count] of sizes) sizes.set(stratum, Math.round(count * this.scale()));
+    return sizes;
+  }
+
+  /** The most ids drawn from here on, including those drawn so far; `maxProbes` stays the hard bound. */
+  limitProbes(limit: number): void {
+    this.limit = Math.min(this.maxProbes, limit);
+  }
+
+  private limit = Number.POSITIVE_INFINITY;
 
   /**
    * How many more ids it should take to find `missing` more units of a kind that `found` of the draws so far were:
@@ -164,14 +180,15 @@ class UnitStream {
 
   /** Draws batches while `wanted` asks for more ids (it is asked again after every batch). */
   async fill(wanted: () => number): Promise<void> {
-    for (let ids = wanted(); ids > 0 && !this.exhausted && this.probes < this.maxProbes; ids = wanted()) {
+    for (let ids = wanted(); ids > 0 && !this.exhausted && this.probes < Math.min(this.limit, this.maxProbes); ids = wanted()) {
       // A tenth more than the estimate, so one batch usually does; but at most four times the ids drawn so far, since
       // an estimate from a few hits (a sparse table's) may be far off.
       const cap = Math.min(maximumBatch, Math.max(minimumBatch, 4 * this.probes));
-      await this.drawBatch(Math.min(cap, Math.max(minimumBatch, Math.ceil(ids * 1.1))));
-      // Few rows spread over many ids (the estimate firms up as draws add up, so it is asked after every batch).
+      await this.drawBatch(Math.min(cap, Math.max(this.probes ? minimumTopUp : minimumBatch, Math.ceil(ids * 1.1))));
+      // Few rows spread over many ids, fewer than the ids still to draw: reading them is cheaper than chasing them (the
+      // estimate firms up as draws add up, so it is asked after every batch).
       const estimate = (this.units.length * (this.range.max - this.range.min + 1)) / this.probes;
-      if (!this.exhausted && estimate <= this.wholeLimit) await this.readWhole();
+      if (!this.exhausted && estimate <= Math.max(this.wholeLimit, wanted())) await this.readWhole();
     }
   }
 
@@ -186,7 +203,7 @@ class UnitStream {
 
   private async drawBatch(size: number): Promise<void> {
     const span = this.range.max - this.range.min + 1;
-    const count = Math.min(size, this.maxProbes - this.probes, span - this.seen.size);
+    const count = Math.min(size, Math.min(this.limit, this.maxProbes) - this.probes, span - this.seen.size);
     const ids: number[] = [];
     while (ids.length < count) {
       const id = this.range.min + this.random.below(span);

@@ -26,6 +26,7 @@ describe('verify-attachments action.yml', () => {
           'ssh-private-key': generateSshKeyPair().private,
           'ssh-known-hosts': 'app-1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
         },
+        {...database, integrity: 'true', 'orphan-grace': '2h', 'single-attachments': 'avatar', 'integrity-max': 'orphan=1'},
       ],
       read: environment => readInputs(new InputReader(environment), createConsoleLogger({write: () => {}}), new Date('2026-11-27T12:00:00Z')),
     });

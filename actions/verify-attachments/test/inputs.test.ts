@@ -50,6 +50,30 @@ describe('verify-attachments inputs', () => {
     });
   });
 
+  it('leaves integrity off by default, and reads it when on', () => {
+    expect(read(valid).integrity).toBeUndefined();
+    expect(read({...valid, integrity: 'true', 'sample-size': '0'})).toMatchObject({
+      sampleSize: 0,
+      integrity: {orphanCutoff: new Date('2026-11-26T12:00:00Z'), singles: [], max: {orphan: 0, duplicate: 0, 'missing-blob': 0}},
+    });
+    const integrity = read({
+      ...valid,
+      integrity: 'true',
+      'orphan-grace': '2h',
+      'single-attachments': 'Project#circuit_preview, avatar\nAdmin::User#logo',
+      'integrity-max': 'orphan=25\n# tolerated while the backfill runs\ncontent-type=3',
+    }).integrity;
+    expect(integrity).toEqual({
+      orphanCutoff: new Date('2026-11-27T10:00:00Z'),
+      singles: [
+        {recordType: 'Project', name: 'circuit_preview'},
+        {recordType: undefined, name: 'avatar'},
+        {recordType: 'Admin::User', name: 'logo'},
+      ],
+      max: {'missing-blob': 0, orphan: 25, duplicate: 0, 'unknown-service': 0, empty: 0, 'content-type': 3, filename: 0, 'attachment-name': 0},
+    });
+  });
+
   it('draws a seed when none is given and keeps a given one', () => {
     expect(read(valid).seed).toMatch(/^\d+$/);
     expect(read({...valid, seed: '42'}).seed).toBe('42');
@@ -157,6 +181,14 @@ describe('verify-attachments inputs', () => {
     ['a legacy mapping that is not one', {'legacy-mapping': 'projects: image_preview'}, 'legacy-mapping'],
     ['a legacy host without a key', {'legacy-mapping': legacyMapping('ssh://app-1/srv/{filename}')}, 'ssh-private-key'],
     ['a negative max-unmigrated', {'legacy-mapping': legacyMapping('s3://legacy-bucket/{filename}'), 'max-unmigrated': '-1'}, 'max-unmigrated'],
+    ['nothing to check', {'sample-size': '0'}, 'sample-size'],
+    ['integrity over a blobs file', {'database-url': '', 'blobs-file': 'blobs.ndjson', integrity: 'true'}, 'integrity'],
+    ['an integrity input with integrity off', {'single-attachments': 'avatar'}, 'single-attachments'],
+    ['a single attachment that is not a name', {integrity: 'true', 'single-attachments': 'User.avatar'}, 'single-attachments'],
+    ['an integrity-max of no class', {integrity: 'true', 'integrity-max': 'orphans=1'}, 'integrity-max'],
+    ['an integrity-max that is not a count', {integrity: 'true', 'integrity-max': 'orphan=-1'}, 'integrity-max'],
+    ['an integrity-max line that is not class=count', {integrity: 'true', 'integrity-max': 'orphan'}, 'integrity-max'],
+    ['an orphan-grace that is no duration', {integrity: 'true', 'orphan-grace': '1 day'}, 'orphan-grace'],
   ])('refuses %s, naming the input', (_, override, input) => {
     const error = catchConfigError(() => read({...valid, ...override}));
     expect(error.input).toBe(input);

@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import {stub} from '@circuitverse/testkit';
 import {describe, expect, it} from 'vitest';
 import type {Database} from '../src/blob-source.js';
-import {checkLegacySchema, compareLegacy, renderLegacySummary} from '../src/legacy-comparison.js';
+import {checkLegacySchema, compareLegacy, renderLegacyExamples, renderLegacyTable} from '../src/legacy-comparison.js';
 import {type LegacyFiles, UnreadableLegacyFile} from '../src/legacy-files.js';
 import {parseLegacyMapping} from '../src/legacy-mapping.js';
 
@@ -152,9 +152,10 @@ describe('compareLegacy', () => {
     });
     const report = await compareLegacy([projects], {seed: '7', sampleSize: 10, concurrency: 3}, {database: db, files});
     expect(db.statements).toHaveLength(3);
-    expect(renderLegacySummary(report)).toBe(
+    expect(renderLegacyExamples(report)).toEqual([]);
+    expect(renderLegacyTable(report).join('\n')).toBe(
       [
-        '## Legacy attachments: every one of 1 legacy record migrated, 1 checked file(s) equal',
+        '### Legacy attachments: every one of 1 legacy record migrated, 1 checked file(s) equal',
         '',
         '| Table | Legacy column | Attachment | Legacy records | Not migrated | Files checked | Differ | Unverifiable |',
         '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |',
@@ -177,8 +178,8 @@ describe('compareLegacy', () => {
 
   it('shows the records without an attachment and the files that differ, naming a trailing-space rename', async () => {
     const report = await compareLegacy([projects], {seed: '7', sampleSize: 10, concurrency: 3}, {database: database(), files});
-    const summary = renderLegacySummary(report);
-    expect(summary).toContain('## Legacy attachments: 2 not migrated, 2 differ');
+    const summary = [...renderLegacyTable(report), ...renderLegacyExamples(report)].join('\n');
+    expect(summary).toContain('### Legacy attachments: 2 not migrated, 2 differ');
     expect(summary).toContain('| `Project 9` | `b.png` | attached as `"circuit_preview "`, which Rails does not find |');
     expect(summary).toContain('| `Project 3` | `/srv/uploads/3/short.png` | `k3` | mismatched | legacy file is 14 bytes, the blob 3 |');
   });

@@ -57,7 +57,7 @@ interface LegacyReport {
 }
 
 async function legacyOf(run: ActionRun): Promise<LegacyReport> {
-  return JSON.parse(await readFile(run.outputs.report as string, 'utf8')).legacy;
+  return JSON.parse(await readFile(run.outputs.report as string, 'utf8')).checks.legacy;
 }
 
 const statusesOf = (mapping: LegacyReport['mappings'][number]) =>
@@ -180,7 +180,7 @@ describe.skipIf(!sandbox)('verify-attachments: legacy uploads against what real 
     );
     expect(legacy.counts).toEqual({legacyRecords: 15, unmigrated: 4, checked: 12, ok: 8, mismatched: 3, unverifiable: 1});
 
-    expect(run.summary).toContain('## Legacy attachments: 4 not migrated, 3 differ');
+    expect(run.summary).toContain('### Legacy attachments: 4 not migrated, 3 differ');
     expect(run.summary).toContain('| `Project 5` | `preview.png` | attached as `"circuit_preview "`, which Rails does not find |');
   });
 

@@ -9,6 +9,7 @@ import type {BlobKeys} from '../src/blob-keys.js';
 import type {BlobSource} from '../src/blob-source.js';
 import type {BucketReader} from '../src/bucket-listing.js';
 import type {VerifyAttachmentsInputs} from '../src/inputs.js';
+import {parseIntegrityMax} from '../src/integrity-report.js';
 import type {LegacyFiles} from '../src/legacy-files.js';
 import {parseLegacyMapping} from '../src/legacy-mapping.js';
 import {StoreError} from '../src/object-store.js';
@@ -57,6 +58,7 @@ const inputs: VerifyAttachmentsInputs = {
   maxOrphanObjects: 0,
   inventoryManifest: undefined,
   maxInventoryFaults: 0,
+  integrity: undefined,
 };
 
 const store = () =>
@@ -101,7 +103,7 @@ describe('verifyAttachments', () => {
     expect(failure.outputs.missingRateUpper).toBeCloseTo(0.6574, 4);
 
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    expect(report.blobs.map((blob: {key: string; status: string}) => [blob.key, blob.status])).toEqual(
+    expect(report.checks.sample.blobs.map((blob: {key: string; status: string}) => [blob.key, blob.status])).toEqual(
       expect.arrayContaining([
         ['present', 'ok'],
         ['gone', 'missing'],
@@ -111,7 +113,9 @@ describe('verifyAttachments', () => {
       ]),
     );
     const summary = logger.summaries.join('\n');
-    expect(summary).toContain('## Attachments: 1 missing, 1 mismatched of 5');
+    expect(report).toMatchObject({schemaVersion: 1, verdict: 'fail', failures: [failure.message.replace(/ See the job summary.*/, '')]});
+    expect(summary.split('\n')[0]).toBe('## Attachments: fail');
+    expect(summary).toContain('### Sample: 1 missing, 1 mismatched of 5');
     expect(summary).toContain('| `gone` | amazon | circuitverse-images-prod | `"profile_picture"` | missing | no such object (404) |');
     expect(summary).toContain('| `local` | local | — | `"circuit_preview"` | unverifiable | service "local" is not in services, so its bucket is unknown |');
     expect(summary).toContain('| Missing rate | 20.00% (95% upper bound 65.75%) |');
@@ -163,8 +167,15 @@ describe('verifyAttachments', () => {
     expect((outcome as Error).message).toBe(`1 S3 object without a blob row (max-orphan-objects: 0). See the job summary, or ${reportPath}.`);
     expect(opened).toEqual(['keys', 'closed']);
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    expect(report.orphans).toMatchObject({buckets: ['circuitverse-images-prod'], listed: 3, count: 1, examples: [{key: 'gone-blob-object'}], threshold: 0});
-    expect(report.inventory).toBeNull();
+    expect(report.checks.orphans).toMatchObject({
+      verdict: 'fail',
+      buckets: ['circuitverse-images-prod'],
+      listed: 3,
+      count: 1,
+      examples: [{key: 'gone-blob-object'}],
+      threshold: 0,
+    });
+    expect(report.checks.inventory).toBeUndefined();
     expect(logger.lines.filter(line => line.startsWith('▸'))).toEqual([
       '▸ Check the listings and the inventory',
       '▸ Open the blobs',
@@ -184,10 +195,10 @@ describe('verifyAttachments', () => {
   it('checks every recent blob on top of the sample, and says which is which', async () => {
     const {reportPath} = await run({sampleSize: 1, recentSince: new Date('2026-11-27T11:00:00Z'), maxMissing: 9, maxMismatched: 9});
     const report = JSON.parse(await readFile(reportPath, 'utf8'));
-    const fresh = report.blobs.find((blob: {key: string}) => blob.key === 'fresh');
+    const fresh = report.checks.sample.blobs.find((blob: {key: string}) => blob.key === 'fresh');
     expect(fresh.selected).toMatch(/recent/);
-    expect(report.counts.recent).toBe(1);
-    expect(report.counts.sampled).toBe(1);
+    expect(report.checks.sample.counts.recent).toBe(1);
+    expect(report.checks.sample.counts.sampled).toBe(1);
   });
 
   it('refuses a bucket that does not exist before checking any object', async () => {
@@ -245,7 +256,7 @@ describe('verifyAttachments', () => {
       const failure = outcome as VerificationFailed;
       expect(failure.message).toBe(`2 legacy records without an attachment (max-unmigrated: 0). See the job summary, or ${reportPath}.`);
       expect(failure.outputs).toMatchObject({unmigrated: 2, legacyMismatched: 0, missing: 1});
-      expect(JSON.parse(await readFile(reportPath, 'utf8')).legacy.counts).toEqual({
+      expect(JSON.parse(await readFile(reportPath, 'utf8')).checks.legacy.counts).toEqual({
         legacyRecords: 3,
         unmigrated: 2,
         checked: 0,
@@ -253,7 +264,7 @@ describe('verifyAttachments', () => {
         mismatched: 0,
         unverifiable: 0,
       });
-      expect(logger.summaries.join('\n')).toContain('## Legacy attachments: 2 not migrated, 0 differ');
+      expect(logger.summaries.join('\n')).toContain('### Legacy attachments: 2 not migrated, 0 differ');
       expect(logger.lines.filter(line => line.startsWith('▸ ')).slice(0, 3)).toEqual([
         '▸ Open the blobs',
         '▸ Compare the legacy attachments',
@@ -267,6 +278,71 @@ describe('verifyAttachments', () => {
       const unknownTable = {query: async <T extends object>() => [] as T[]};
       const {outcome} = await run({legacy: legacyInputs}, objectStore, {database: unknownTable, legacyFiles: files});
       expect(outcome).toMatchObject({name: 'ConfigError', input: 'legacy-mapping'});
+    });
+  });
+
+  describe('with integrity', () => {
+    const integrity = {orphanCutoff: new Date('2026-11-26T12:00:00Z'), singles: [], max: parseIntegrityMax(new Map([['orphan', '1']]))};
+    const schemaRows = ['id', 'key', 'filename', 'content_type', 'service_name', 'byte_size', 'checksum', 'created_at']
+      .map(column => ({table_name: 'active_storage_blobs', column_name: column, data_type: 'bigint'}))
+      .concat(
+        ['id', 'name', 'record_type', 'record_id', 'blob_id'].map(column => ({
+          table_name: 'active_storage_attachments',
+          column_name: column,
+          data_type: 'bigint',
+        })),
+      );
+    // The database as the integrity queries see it: two orphans and a blob of an unknown service.
+    const query = async <T extends object>(what: string) => {
+      const rows: Record<string, Array<Record<string, unknown>>> = {
+        'reading the ActiveStorage schema': schemaRows,
+        'finding orphan blobs': [
+          {class: 'orphan', total: '2', id: '7', key: 'k7'},
+          {class: 'orphan', total: '2', id: '8', key: 'k8'},
+        ],
+        'checking the blob rows': [{class: 'unknown-service', total: '1', id: '4', key: 'local', service_name: 'local'}],
+      };
+      return (rows[what] ?? []) as T[];
+    };
+
+    it('reports integrity alone with sample-size 0, touching no bucket, and fails past integrity-max', async () => {
+      const {outcome, logger, reportPath} = await run({sampleSize: 0, integrity}, stubStore(), {database: {query}});
+      expect(outcome).toBeInstanceOf(VerificationFailed);
+      expect((outcome as VerificationFailed).message).toBe(
+        `Integrity: 2 orphan (integrity-max orphan=1), 1 unknown-service (integrity-max unknown-service=0). See the job summary, or ${reportPath}.`,
+      );
+      const report = JSON.parse(await readFile(reportPath, 'utf8'));
+      expect(Object.keys(report.checks)).toEqual(['integrity']);
+      expect(report.checks.integrity.classes.find((result: {class: string}) => result.class === 'orphan')).toMatchObject({count: 2, max: 1, failed: true});
+      expect(logger.lines).toContain('orphan: 2 (over integrity-max 1)');
+      expect(logger.lines.filter(line => line.startsWith('▸ '))).toEqual(['▸ Open the blobs', '▸ Integrity report']);
+      const summary = logger.summaries.join('\n');
+      expect(summary.indexOf('## Attachments: fail')).toBe(0);
+      expect(summary.indexOf('### Integrity: 2 class(es) over their threshold')).toBeLessThan(summary.indexOf('### Integrity: Blobs attached to nothing'));
+      expect(summary).not.toContain('Set `seed');
+    });
+
+    it('puts one table per check before every example, and both checks in the error', async () => {
+      const {outcome, logger} = await run({integrity}, store(), {database: {query}});
+      expect((outcome as VerificationFailed).message).toMatch(/^Of 5 objects checked, 1 missing .*\. Integrity: 2 orphan .*\. See the job summary/);
+      const headings = logger.summaries
+        .join('\n')
+        .split('\n')
+        .filter(line => line.startsWith('#'));
+      expect(headings).toEqual([
+        '## Attachments: fail',
+        '### Sample: 1 missing, 1 mismatched of 5',
+        '### By attachment name',
+        '### Integrity: 2 class(es) over their threshold',
+        '### Sample failures',
+        '### Integrity: Blobs attached to nothing (orphans) (`orphan`)',
+        '### Integrity: Blobs of a service not in services (`unknown-service`)',
+      ]);
+    });
+
+    it('refuses integrity over a source without SQL, naming the input', async () => {
+      const {outcome} = await run({integrity});
+      expect(outcome).toMatchObject({name: 'ConfigError', input: 'integrity'});
     });
   });
 });

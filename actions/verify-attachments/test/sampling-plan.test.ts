@@ -41,20 +41,43 @@ describe('planSample', () => {
 
   it('gives each name its share and a small name its floor', async () => {
     const units = interleaved(200_000, [
-      ['circuit_preview', 700],
-      ['profile_picture', 290],
-      ['logo', 2],
+      ['circuit_preview', 450],
+      ['profile_picture', 300],
+      ['logo', 250],
     ]);
     const plan = await planSample(memorySpace(units), 300, seededRandom('7'));
     const counts = new Map<string | null, number>();
     for (const unit of plan.units) counts.set(unit.stratum, (counts.get(unit.stratum) ?? 0) + 1);
-    // Half of 300 equally over 4 strata (37 each), the rest by size: the 0.2% "logo" gets its 37, not 0.6.
+    // Half of 300 equally over 3 names (50 each), the rest by size: the 25% "logo" gets about 87, not 75.
+    const logo = plan.strata.find(stratum => stratum.stratum === 'logo');
     expect(plan.units).toHaveLength(300);
-    expect(counts.get('logo')).toBe(37);
+    expect(logo?.share).toBeGreaterThanOrEqual(84);
+    expect(logo?.share).toBeLessThanOrEqual(91);
+    expect(logo?.drawn).toBe(logo?.share);
+    expect(counts.get('logo')).toBe(logo?.share);
     expect(counts.get('circuit_preview')).toBeGreaterThan(counts.get('profile_picture') ?? 0);
-    expect(plan.strata.find(stratum => stratum.stratum === 'logo')).toMatchObject({share: 37, drawn: 37});
     expect(plan.exact).toBe(false);
     expect(Math.abs(plan.population - 200_000) / 200_000).toBeLessThan(0.05);
+  });
+
+  it('gives a name too rare for its budget what the budget found, the others the rest, at the cost of the sample', async () => {
+    const units = interleaved(1_000_000, [
+      ['circuit_preview', 700],
+      ['profile_picture', 298],
+      ['logo', 2],
+    ]);
+    // One in 20,000: likely first met while the small names draw on, and never chased past the budget.
+    for (let index = 10_001; index < units.length; index += 20_000) units[index] = {id: index + 1, stratum: 'banner'};
+    const space = memorySpace(units);
+    const plan = await planSample(space, 1000, seededRandom('rare'));
+    const logo = plan.strata.find(stratum => stratum.stratum === 'logo');
+    expect(plan.units).toHaveLength(1000);
+    // Its floor would be 166: a 0.2% name would take 83,000 draws to fill it; 1.5 times the sample's 1,000 find about 3.
+    expect(logo?.share).toBeGreaterThan(100);
+    expect(logo?.drawn).toBeLessThan(15);
+    expect(plan.units.filter(unit => unit.stratum === 'logo')).toHaveLength(logo?.drawn ?? -1);
+    expect(space.probed).toBeLessThan(1.7 * 1000);
+    expect(space.scanned).toBe(0);
   });
 
   it('costs about the same for a table ten times larger', async () => {
@@ -88,7 +111,7 @@ describe('planSample', () => {
     expect(space.scanned).toBe(300);
   });
 
-  it('finds a sparse table with its first small batch, before a pilot-sized one', async () => {
+  it('finds a sparse table with its first small batch, and reads it whole', async () => {
     const space = memorySpace(
       unitsOf(
         [
@@ -104,7 +127,7 @@ describe('planSample', () => {
   });
 
   it('stops at its draw budget, keeping what it found', async () => {
-    const space = memorySpace(unitsOf([[null, 1000]], 10), false);
+    const space = memorySpace(unitsOf([[null, 30_000]], 10), false);
     const plan = await planSample(space, 100, seededRandom('budget'), 500);
     expect(space.probed).toBe(500);
     expect(plan.units.length).toBeGreaterThan(20);
@@ -112,11 +135,12 @@ describe('planSample', () => {
   });
 
   it('picks every row equally often (chi-square over 1000 rows below its 99.9% point)', async () => {
-    const space = memorySpace(unitsOf([[null, 1000]]), false);
+    // Spread over 30,000 ids, so that the rows are drawn, not read whole.
+    const space = memorySpace(unitsOf([[null, 1000]], 30), false);
     const hits = new Array<number>(1001).fill(0);
     const runs = 2000;
     for (let run = 0; run < runs; run++) {
-      for (const unit of (await planSample(space, 10, seededRandom(`u${run}`))).units) hits[unit.id] = (hits[unit.id] ?? 0) + 1;
+      for (const unit of (await planSample(space, 10, seededRandom(`u${run}`))).units) hits[unit.id / 30] = (hits[unit.id / 30] ?? 0) + 1;
     }
     const expected = (runs * 10) / 1000;
     const chiSquare = hits.slice(1).reduce((sum, observed) => sum + (observed - expected) ** 2 / expected, 0);
