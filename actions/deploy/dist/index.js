@@ -25222,6 +25222,8 @@ function keyType(blob) {
 }
 function wrapClient(client, target, where) {
     let lost;
+    // One SFTP session for the connection, opened on the first read; concurrent reads share it.
+    let sftp;
     client.on('close', () => {
         lost ??= new Error('connection closed');
     });
@@ -25296,6 +25298,28 @@ function wrapClient(client, target, where) {
                     resolve(channel);
             });
         }),
+        async readFile(path) {
+            sftp ??= new Promise((resolve, reject) => client.sftp((error, session) => error ? reject(new errors/* RemoteError */.Hi(where, 'could not start SFTP', { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) })) : resolve(session)));
+            const session = await sftp.catch(error => {
+                sftp = undefined;
+                throw error;
+            });
+            return new Promise((resolve, reject) => {
+                const stream = session.createReadStream(path);
+                stream.once('open', () => {
+                    stream.off('error', onError);
+                    resolve(stream);
+                });
+                const onError = (error) => {
+                    // SFTP's status 2, SSH_FX_NO_SUCH_FILE.
+                    if (error.code === 2)
+                        resolve(undefined);
+                    else
+                        reject(new errors/* RemoteError */.Hi(where, `could not read ${path}`, { cause: error, remoteOutput: (0,errors/* errorMessage */.gJ)(error) }));
+                };
+                stream.once('error', onError);
+            });
+        },
         close: () => client.end(),
     };
 }
