@@ -4,6 +4,10 @@ import {type ContainerSettings, parseStopSignal, readContainerSettings} from './
 import {defaultRole, parseRoles, type Role, runsOn} from './roles.js';
 
 export interface DeployInputs {
+  /** ssh: every host over SSH; swarm: Swarm services through the manager, the first of hosts. */
+  driver: 'ssh' | 'swarm';
+  /** The two host ports the swarm driver's releases publish on in turn, behind each node's nginx. */
+  swarmPorts: [number, number];
   hosts: SshTarget[];
   ssh: SshCredentials;
   service: string;
@@ -170,6 +174,8 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     );
   }
   return {
+    driver: reader.choice('driver', ['ssh', 'swarm'] as const, 'ssh'),
+    swarmPorts: readSwarmPorts(reader),
     hosts,
     ssh,
     service,
@@ -200,4 +206,18 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
     maintenancePage,
     maintenanceDuringPreDeploy,
   };
+}
+
+function readSwarmPorts(reader: InputReader): [number, number] {
+  const text = reader.optional('swarm-ports') ?? '8080,8081';
+  const ports = text.split(',').map(part => Number(part.trim()));
+  const [first, second] = ports;
+  if (ports.length !== 2 || !ports.every(port => Number.isInteger(port) && port >= 1 && port <= 65535) || first === second) {
+    throw new ConfigError(
+      'swarm-ports',
+      `is not two different ports ("${text}")`,
+      'Write two host ports, such as 8080,8081, and list both in the nginx upstream of every node.',
+    );
+  }
+  return [first as number, second as number];
 }

@@ -1,0 +1,106 @@
+import {join} from 'node:path';
+import {findSandbox, hostRun, pushTestApp, runAction, startLoad} from '@circuitverse/testkit';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {deployInputs} from './sandbox-service.js';
+import {addSwarmFront, onManager, removeSwarmFront, swarmDown, swarmUp, waitForFronts} from './swarm-sandbox.js';
+
+const action = join(import.meta.dirname, '..');
+const sandbox = findSandbox();
+const service = 'swarm-web';
+const ports = [8121, 8122] as const;
+const front = 8123;
+const secret = 'swarm-secret-7f3a9c1e5b';
+
+describe.skipIf(!sandbox)('deploy driver: swarm', () => {
+  if (!sandbox) return;
+  const inputs = {
+    ...deployInputs(sandbox, service),
+    hosts: sandbox.hosts[0]?.address as string,
+    driver: 'swarm',
+    'swarm-ports': ports.join(','),
+    'health-timeout': '10s',
+    watch: '3s',
+    'stop-timeout': '20s',
+    env: 'HOLD_SECONDS=2',
+    secrets: `APP_SECRET=${secret}`,
+    retain: '2',
+  };
+  const images: Record<string, string> = {};
+
+  beforeAll(async () => {
+    for (const version of ['v1', 'v2', 'v3']) images[version] = await pushTestApp(sandbox, version);
+    await swarmUp();
+    await addSwarmFront(sandbox, service, front, ports);
+  }, 300_000);
+
+  afterAll(async () => {
+    // Pass or fail, the hosts leave the swarm: other tests' plain containers must not share hosts with it.
+    await swarmDown();
+    await removeSwarmFront(sandbox, service);
+  }, 300_000);
+
+  const served = () => waitForFronts(sandbox, front);
+
+  it('deploys v1, v2, rolls back, and a v3 failing health is rolled back by Swarm, with no failed request', async () => {
+    const first = await runAction(action, {inputs: {...inputs, image: images.v1 as string}});
+    expect(first.errors).toEqual([]);
+    expect(first.outputs.version).toBe('v1');
+    expect(await served()).toEqual(['v1', 'v1', 'v1']);
+
+    const load = startLoad({
+      targets: sandbox.hosts.map(host => ({name: host.name, url: `http://${host.address}:${front}`})),
+      connectionsPerTarget: 4,
+      holdPath: '/hold',
+      maxRequests: 200_000,
+      maxDurationMs: 240_000,
+    });
+    const second = await runAction(action, {inputs: {...inputs, image: images.v2 as string}});
+    expect(second.errors).toEqual([]);
+    expect(second.outputs['previous-version']).toBe('v1');
+    expect(await served()).toEqual(['v2', 'v2', 'v2']);
+    expect(second.log).toMatch(/host2: v2 task \w+ running, desired running/);
+
+    const back = await runAction(action, {inputs: {...inputs, rollback: 'true'}});
+    expect(back.errors).toEqual([]);
+    expect(back.outputs.version).toBe('v1');
+    expect(await served()).toEqual(['v1', 'v1', 'v1']);
+
+    const failing = await runAction(action, {inputs: {...inputs, image: images.v3 as string, env: 'HOLD_SECONDS=2\nFAIL_HEALTH=1'}});
+    expect(failing.exitCode).toBe(1);
+    expect(failing.outputs['rolled-back']).toBe('true');
+    expect(failing.errors.join('\n')).toMatch(
+      /v3 failed and Swarm rolled back \(update rolled back due to failure or early termination of task \w+; rollback completed\): host\d task \w+ .*starting/,
+    );
+    expect(await served()).toEqual(['v1', 'v1', 'v1']);
+
+    const report = await load.stop();
+    expect(report.failures).toEqual([]);
+    expect(report.responses.length).toBeGreaterThan(100);
+    expect(report.responses.filter(response => response.status !== 200)).toEqual([]);
+    console.log(`swarm load: ${report.responses.length} responses, ${report.failures.length} failures, ${report.retries} retries`);
+    expect(await onManager(sandbox, `docker config ls -q --filter name=${service}.deploy-lock`)).toBe('');
+  }, 600_000);
+
+  it('keeps secrets out of the service spec, the task containers, the logs and ps', async () => {
+    const run = await runAction(action, {inputs: {...inputs, image: images.v2 as string}});
+    expect(run.errors).toEqual([]);
+    // Apart from the mask command itself, which is what keeps it out of the runner's log.
+    expect([run.rawLog.replace(/^::add-mask::.*$/gm, ''), run.summary, JSON.stringify(run.outputs)].join('\n')).not.toContain(secret);
+    expect(await onManager(sandbox, `docker service inspect ${service}`)).not.toContain(secret);
+    for (const host of sandbox.hosts) {
+      const containers = (await hostRun(host, ['docker', 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`])).trim().split('\n');
+      for (const id of containers) {
+        const inspected = await hostRun(host, ['docker', 'inspect', id]);
+        expect(inspected).not.toContain(secret);
+        expect(await hostRun(host, ['sh', '-c', `docker logs ${id} 2>&1`])).not.toContain(secret);
+        // The app does see it: the wrapper exported it from the mounted file.
+        expect(await hostRun(host, ['docker', 'exec', id, '/bin/busybox', 'cat', '/run/secrets/APP_SECRET'])).toBe(secret);
+      }
+      expect(await hostRun(host, ['ps', '-eo', 'args'])).not.toContain(secret);
+    }
+    const secrets = (await onManager(sandbox, `docker secret ls --format '{{.Name}}' --filter label=circuitverse.deploy.service=${service}`))
+      .trim()
+      .split('\n');
+    expect(secrets.every(name => /^swarm-web\.v[12]\.APP_SECRET\.[0-9a-f]{8}$/.test(name))).toBe(true);
+  }, 300_000);
+});
