@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest';
 import type {Role} from '../src/roles.js';
 import {
   lockConfigName,
+  planFailureRatio,
   planHealthCheck,
   planPublishedPort,
   planServiceSpec,
@@ -49,6 +50,7 @@ const release: SwarmRelease = {
   healthPath: '/up',
   healthTimeoutMs: 20_000,
   monitorMs: 5000,
+  nodes: 3,
   publishedPort: 8081,
 };
 
@@ -122,7 +124,7 @@ describe('planServiceSpec', () => {
     expect((spec.TaskTemplate.ContainerSpec as {Command?: string[]}).Command).toEqual(expected.command);
     expect((spec.TaskTemplate.ContainerSpec as {Args?: string[]}).Args).toEqual(expected.args);
     expect(spec.EndpointSpec.Ports).toEqual(expected.ports);
-    expect(spec.UpdateConfig).toMatchObject({Order: expected.order, FailureAction: 'rollback', Monitor: 5e9, Parallelism: 1});
+    expect(spec.UpdateConfig).toMatchObject({Order: expected.order, FailureAction: 'rollback', Monitor: 5e9, Parallelism: 1, MaxFailureRatio: 0.5});
     expect(spec.RollbackConfig).toMatchObject({Order: expected.order});
     expect(spec.TaskTemplate.Resources).toEqual(expected.limits);
     expect(spec.Mode).toEqual({Global: {}});
@@ -143,6 +145,20 @@ describe('planPublishedPort', () => {
     {current: 9000, expected: 8080, why: 'a port from before the input changed: the first'},
   ])('$why', ({current, expected}) => {
     expect(planPublishedPort([8080, 8081], current)).toBe(expected);
+  });
+});
+
+describe('planFailureRatio', () => {
+  it.each([
+    {nodes: 1, tolerated: 0},
+    {nodes: 2, tolerated: 1},
+    {nodes: 3, tolerated: 1},
+    {nodes: 10, tolerated: 1},
+  ])('$nodes node(s): $tolerated failed task(s) tolerated', ({nodes, tolerated}) => {
+    const ratio = planFailureRatio(nodes);
+    // Swarm's rule: roll back once failed / nodes > ratio.
+    const firstRollingBack = Array.from({length: nodes + 1}, (_, failed) => failed).find(failed => failed / nodes > ratio);
+    expect(firstRollingBack).toBe(tolerated + 1);
   });
 });
 

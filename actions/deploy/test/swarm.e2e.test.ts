@@ -1,4 +1,6 @@
+import {execFile} from 'node:child_process';
 import {join} from 'node:path';
+import {promisify} from 'node:util';
 import {findSandbox, hostRun, pushTestApp, runAction, startLoad} from '@circuitverse/testkit';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {deployInputs} from './sandbox-service.js';
@@ -10,6 +12,7 @@ const service = 'swarm-web';
 const ports = [8121, 8122] as const;
 const front = 8123;
 const secret = 'swarm-secret-7f3a9c1e5b';
+const restartDockerd = new URL('../../../sandbox/restart-dockerd', import.meta.url).pathname;
 
 describe.skipIf(!sandbox)('deploy driver: swarm', () => {
   if (!sandbox) return;
@@ -28,7 +31,7 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
   const images: Record<string, string> = {};
 
   beforeAll(async () => {
-    for (const version of ['v1', 'v2', 'v3']) images[version] = await pushTestApp(sandbox, version);
+    for (const version of ['v1', 'v2', 'v3', 'v4']) images[version] = await pushTestApp(sandbox, version);
     await swarmUp();
     await addSwarmFront(sandbox, service, front, ports);
   }, 300_000);
@@ -103,4 +106,46 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
       .split('\n');
     expect(secrets.every(name => /^swarm-web\.v[12]\.APP_SECRET\.[0-9a-f]{8}$/.test(name))).toBe(true);
   }, 300_000);
+
+  it('converges on the other nodes when a node’s dockerd stops mid-deploy, and reports the lost node', async () => {
+    const run = runAction(action, {inputs: {...inputs, image: images.v4 as string}});
+    // Once the update runs, host3's engine stops, and comes back on its own 45 s later.
+    for (
+      let attempt = 0;
+      (await onManager(sandbox, `docker service inspect ${service} --format '{{.UpdateStatus.State}} {{.Spec.Labels}}'`)).includes('v4') === false;
+      attempt++
+    ) {
+      if (attempt > 300) throw new Error('the update never started');
+      await new Promise(resolve => setTimeout(resolve, 100));
+    }
+    const down = promisify(execFile)(restartDockerd, ['host3', '--down-for', '45'], {timeout: 180_000});
+    try {
+      const result = await run;
+      expect(result.errors).toEqual([]);
+      expect(result.warnings.join('\n')).toMatch(/host3: the node is down; it runs no task of v4/);
+      const hosts = JSON.parse(result.outputs.hosts as string) as Array<{host: string; status: string; after: string}>;
+      expect(hosts.map(host => [host.host, host.status])).toEqual(
+        expect.arrayContaining([
+          ['host1', 'deployed'],
+          ['host2', 'deployed'],
+          ['host3', 'not-started'],
+        ]),
+      );
+      const [host1, host2] = sandbox.hosts.slice(0, 2).map(host => fetch(`http://${host.address}:${front}/`).then(response => response.text()));
+      expect([await host1, await host2]).toEqual(['v4', 'v4']);
+    } finally {
+      await down;
+    }
+    // Back, the node rejoins and Swarm starts v4 there.
+    const host3 = sandbox.hosts[2]?.address as string;
+    const servedOnHost3 = () =>
+      fetch(`http://${host3}:${front}/`).then(
+        response => response.text(),
+        () => '',
+      );
+    for (let attempt = 0; (await servedOnHost3()) !== 'v4'; attempt++) {
+      if (attempt > 120) throw new Error('host3 never ran v4 after it came back');
+      await new Promise(resolve => setTimeout(resolve, 1000));
+    }
+  }, 400_000);
 });

@@ -58,14 +58,7 @@ interface RoleService {
 export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmCollaborators): Promise<DeployOutputs> {
   const {logger, clock} = collaborators;
   const started = clock.now();
-  const placed = inputs.roles.find(role => role.hosts !== undefined);
-  if (placed) {
-    throw new ConfigError(
-      'roles',
-      `gives ${placed.name} hosts, which driver swarm does not place by`,
-      'Leave hosts out: every role runs one task on every node of the swarm.',
-    );
-  }
+  refuseSshOnlyInputs(inputs);
   const api = await logger.group('Connect', () => connectManager(collaborators));
   const token = randomBytes(16).toString('hex');
   let locked = false;
@@ -127,7 +120,8 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
           appPort: inputs.appPort,
           healthPath: inputs.healthPath,
           healthTimeoutMs: inputs.healthTimeoutMs,
-          monitorMs: inputs.watchMs > 0 ? inputs.watchMs : 5000,
+          monitorMs: monitorOf(inputs),
+          nodes: nodes.length,
           publishedPort: role.traffic ? planPublishedPort(inputs.swarmPorts, current?.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort) : undefined,
         });
         if (current) {
@@ -140,7 +134,13 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
         }
       });
       service.result = await logger.group(`Follow ${name}`, () =>
-        follow(api, name, record.version, {created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack}, collaborators),
+        follow(
+          api,
+          name,
+          record.version,
+          {created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs)},
+          collaborators,
+        ),
       );
       service.elapsedMs = clock.now() - updateStart;
       if (service.result.failure) break;
@@ -189,6 +189,25 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
   } finally {
     api.close();
   }
+}
+
+/** Inputs the swarm driver has no meaning for are refused, not ignored: a user who sets one expects it to act. */
+export function refuseSshOnlyInputs(inputs: DeployInputs): void {
+  const placed = inputs.roles.find(role => role.hosts !== undefined);
+  if (placed) {
+    throw new ConfigError(
+      'roles',
+      `gives ${placed.name} hosts, which driver swarm does not place by`,
+      'Leave hosts out: every role runs one task on every node of the swarm.',
+    );
+  }
+  const unsupported: Array<[string, boolean]> = [
+    ['plan', inputs.plan],
+    ['maintenance', inputs.maintenance !== undefined],
+    ['pre-deploy', inputs.preDeploy !== undefined],
+  ];
+  const set = unsupported.find(([, given]) => given);
+  if (set) throw new ConfigError(set[0], 'is not supported with driver swarm', `Leave ${set[0]} out, or use driver ssh.`);
 }
 
 async function connectManager(collaborators: SwarmCollaborators) {
@@ -314,7 +333,7 @@ async function follow(
   api: EngineApi,
   name: string,
   version: string,
-  settings: {created: boolean; startedBefore: string | undefined; deadlineMs: number; rollingBack: boolean},
+  settings: {created: boolean; startedBefore: string | undefined; deadlineMs: number; rollingBack: boolean; monitorMs: number},
   collaborators: SwarmCollaborators,
 ): Promise<FollowResult> {
   const {clock, logger} = collaborators;
@@ -322,6 +341,7 @@ async function follow(
   const seen = new Map<string, string>();
   const histories = new Map<string, TaskHistory>();
   const messages = new Set<string>();
+  let convergedSince: number | undefined;
   for (;;) {
     const [service, nodes, tasks] = await Promise.all([
       requestJson<SwarmService>(api, `could not read ${name}`, 'GET', `/services/${name}`),
@@ -354,6 +374,11 @@ async function follow(
     }
     if (outcome === 'paused')
       return {outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}`};
+    // Swarm's update waits for a down node to come back; every ready node on the version through the monitor
+    // window is what this deploy can know: it ends there and names the lost nodes.
+    const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failed.length === 0;
+    convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
+    if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs) return {outcome: 'completed', ...state, failure: undefined};
     if (clock.now() >= deadline) {
       return {
         outcome: 'timed-out',
@@ -363,6 +388,11 @@ async function follow(
     }
     await clock.sleep(pollMs);
   }
+}
+
+/** Swarm's monitor window: the watch input, or Swarm's own default of 5 s. */
+function monitorOf(inputs: Pick<DeployInputs, 'watchMs'>): number {
+  return inputs.watchMs > 0 ? inputs.watchMs : 5000;
 }
 
 /** Long enough for every node in turn to boot, pass its health check and be watched, plus the old task's stop. */
@@ -445,7 +475,7 @@ async function rollBackMoved(
       api,
       service.name,
       service.current?.Spec.Labels?.[versionLabel] ?? '',
-      {created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true},
+      {created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true, monitorMs: monitorOf(inputs)},
       collaborators,
     );
     if (back.failure) collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);
