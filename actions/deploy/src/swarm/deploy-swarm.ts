@@ -7,6 +7,7 @@ import {planRoleOrder, type Role} from '../roles.js';
 import type {DeployOutputs} from '../run.js';
 import {DeployError} from '../run.js';
 import {renderSummary} from '../summary.js';
+import {Cancelled} from '../switch-release.js';
 import {type EngineApi, engineMessage, requestJson} from './engine-api.js';
 import {lockConfigName, planPublishedPort, planServiceSpec, releaseConfigName, secretName, swarmServiceName} from './service-spec.js';
 import {
@@ -97,6 +98,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     const imageConfig = record.secrets.length > 0 ? await logger.group('Pull on the manager', () => inspectImage(api, record.image, auth)) : undefined;
     const nodes = await readNodes(api);
     for (const service of services) {
+      throwIfCancelled(collaborators.signal);
       const {role, name, current} = service;
       const updateStart = clock.now();
       const startedBefore = current?.UpdateStatus?.StartedAt;
@@ -225,7 +227,8 @@ async function connectManager(collaborators: SwarmCollaborators) {
 async function findService(api: EngineApi, name: string): Promise<SwarmService | undefined> {
   const response = await api.request('GET', `/services/${name}`);
   if (response.status === 404) return undefined;
-  return requestJson<SwarmService>(api, `could not read the service ${name}`, 'GET', `/services/${name}`);
+  if (response.status !== 200) throw new RemoteError(api.where, `could not read the service ${name}`, {remoteOutput: engineMessage(response)});
+  return JSON.parse(response.body) as SwarmService;
 }
 
 async function readNodes(api: EngineApi): Promise<SwarmNode[]> {
@@ -343,6 +346,8 @@ async function follow(
   const messages = new Set<string>();
   let convergedSince: number | undefined;
   for (;;) {
+    // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
+    throwIfCancelled(collaborators.signal);
     const [service, nodes, tasks] = await Promise.all([
       requestJson<SwarmService>(api, `could not read ${name}`, 'GET', `/services/${name}`),
       readNodes(api),
@@ -388,6 +393,10 @@ async function follow(
     }
     await clock.sleep(pollMs);
   }
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new Cancelled();
 }
 
 /** Swarm's monitor window: the watch input, or Swarm's own default of 5 s. */
