@@ -40,6 +40,13 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
     // Pass or fail, the hosts leave the swarm: other tests' plain containers must not share hosts with it.
     await swarmDown();
     await removeSwarmFront(sandbox, service);
+    for (const host of sandbox.hosts) {
+      expect(await hostRun(host, ['docker', 'info', '--format', '{{.Swarm.LocalNodeState}}'])).toBe('inactive\n');
+      // Nothing of the swarm's networks stays behind on a host.
+      expect((await hostRun(host, ['docker', 'network', 'ls', '--format', '{{.Name}}'])).split('\n')).not.toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(ingress|docker_gwbridge)$/)]),
+      );
+    }
   }, 300_000);
 
   const served = () => waitForFronts(sandbox, front);
@@ -148,4 +155,18 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
       await new Promise(resolve => setTimeout(resolve, 1000));
     }
   }, 400_000);
+
+  it('rolls back to a retained release by name, with its secret, and refuses one beyond retain', async () => {
+    const back = await runAction(action, {inputs: {...inputs, 'rollback-to': 'v2'}});
+    expect(back.errors).toEqual([]);
+    expect(back.outputs.version).toBe('v2');
+    expect(await served()).toEqual(['v2', 'v2', 'v2']);
+    const [host] = sandbox.hosts;
+    const id = (await hostRun(host as (typeof sandbox.hosts)[number], ['docker', 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`])).trim();
+    expect(await hostRun(host as (typeof sandbox.hosts)[number], ['docker', 'exec', id, '/bin/busybox', 'cat', '/run/secrets/APP_SECRET'])).toBe(secret);
+
+    const pruned = await runAction(action, {inputs: {...inputs, 'rollback-to': 'v1'}});
+    expect(pruned.errors).toEqual([expect.stringMatching(/^Input "rollback-to" names v1, which the swarm keeps no release of/)]);
+    expect(await onManager(sandbox, `docker config ls -q --filter name=${service}.deploy-lock`)).toBe('');
+  }, 300_000);
 });

@@ -40,7 +40,8 @@ interface ReleaseRecord {
   secrets: Array<{key: string; id: string; name: string}>;
 }
 
-const pollMs = 500;
+// Short: the deploy ends as soon as Swarm reports the update complete, and each poll is three small API calls.
+const pollMs = 250;
 const lockPollMs = 2000;
 const tokenLabel = 'circuitverse.deploy.lock-token';
 const serviceLabel = 'circuitverse.deploy.service';
@@ -63,17 +64,19 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
   const api = await logger.group('Connect', () => connectManager(collaborators));
   const token = randomBytes(16).toString('hex');
   let locked = false;
+  let lockId: string | undefined;
   let outputs: DeployOutputs = {version: '', previousVersion: undefined, hosts: [], rolledBack: false, durationMs: 0};
   try {
-    const services: RoleService[] = [];
-    for (const role of planRoleOrder(inputs.roles)) {
-      const name = swarmServiceName(inputs.service, role);
-      services.push({role, name, current: await findService(api, name)});
-    }
+    const services: RoleService[] = await Promise.all(
+      planRoleOrder(inputs.roles).map(async role => {
+        const name = swarmServiceName(inputs.service, role);
+        return {role, name, current: await findService(api, name)};
+      }),
+    );
     const lead = services.find(service => service.role.traffic) ?? (services[0] as RoleService);
     const previousVersion = lead.current?.Spec.Labels?.[versionLabel];
     collaborators.rememberLock(token);
-    await logger.group('Lock', () => lock(api, inputs, token, collaborators));
+    lockId = await logger.group('Lock', () => lock(api, inputs, token, collaborators));
     locked = true;
     const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
     const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined;
@@ -169,7 +172,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
         await prune(api, inputs.service, inputs.retain, record.version, logger);
       });
     }
-    await logger.group('Unlock', () => unlock(api, inputs.service, token));
+    await logger.group('Unlock', () => unlock(api, inputs.service, token, lockId));
     locked = false;
     collaborators.forgetLock();
     outputs = {...outputs, durationMs: clock.now() - started};
@@ -178,7 +181,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
   } catch (error) {
     if (locked) {
       try {
-        await unlock(api, inputs.service, token);
+        await unlock(api, inputs.service, token, lockId);
         collaborators.forgetLock();
       } catch (unlockError) {
         logger.warning(`Could not release the lock (${errorMessage(unlockError)}); the post step tries again.`);
@@ -235,7 +238,7 @@ async function readNodes(api: EngineApi): Promise<SwarmNode[]> {
   return requestJson<SwarmNode[]>(api, 'could not list the nodes', 'GET', '/nodes');
 }
 
-async function lock(api: EngineApi, inputs: DeployInputs, token: string, collaborators: SwarmCollaborators): Promise<void> {
+async function lock(api: EngineApi, inputs: DeployInputs, token: string, collaborators: SwarmCollaborators): Promise<string> {
   const {clock, logger} = collaborators;
   const holder = JSON.stringify({
     ...collaborators.origin,
@@ -247,7 +250,7 @@ async function lock(api: EngineApi, inputs: DeployInputs, token: string, collabo
     const response = await api.request('POST', '/configs/create', {
       body: {Name: lockConfigName(inputs.service), Labels: {[serviceLabel]: inputs.service, [tokenLabel]: token}, Data: Buffer.from(holder).toString('base64')},
     });
-    if (response.status === 201) return;
+    if (response.status === 201) return (JSON.parse(response.body) as {ID: string}).ID;
     if (response.status !== 409) throw new RemoteError(api.where, 'could not take the deploy lock', {remoteOutput: response.body});
     const held = await requestJson<{Spec: {Data: string}}>(api, 'could not read the deploy lock', 'GET', `/configs/${lockConfigName(inputs.service)}`).catch(
       () => undefined,
@@ -262,7 +265,9 @@ async function lock(api: EngineApi, inputs: DeployInputs, token: string, collabo
 }
 
 /** Deletes the lock when this run holds it; `false` when it does not (another run's, or none). */
-export async function unlock(api: EngineApi, service: string, token: string): Promise<boolean> {
+export async function unlock(api: EngineApi, service: string, token: string, lockId?: string): Promise<boolean> {
+  // The config this run created: its ID is the proof of whose lock it is, in one call.
+  if (lockId !== undefined) return (await api.request('DELETE', `/configs/${lockId}`)).status < 300;
   const response = await api.request('GET', `/configs/${lockConfigName(service)}`);
   if (response.status === 404) return false;
   const config = JSON.parse(response.body) as {ID: string; Spec: {Labels?: Record<string, string>}};
@@ -407,26 +412,19 @@ function monitorOf(inputs: Pick<DeployInputs, 'watchMs'>): number {
 /** Long enough for every node in turn to boot, pass its health check and be watched, plus the old task's stop. */
 export function followDeadline(inputs: Pick<DeployInputs, 'healthTimeoutMs' | 'watchMs' | 'roles'>, nodes: number): number {
   const stop = Math.max(...inputs.roles.map(role => role.stopTimeoutMs));
-  return Math.max(1, nodes) * (inputs.healthTimeoutMs + Math.max(inputs.watchMs, 5000) + stop) + 60_000;
+  return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
 }
 
 /** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
 async function prune(api: EngineApi, service: string, retain: number, live: string, logger: Logger): Promise<void> {
   const filter = encodeURIComponent(JSON.stringify({label: [`${serviceLabel}=${service}`]}));
-  const configs = await requestJson<Array<{ID: string; CreatedAt: string; Spec: {Name: string; Labels?: Record<string, string>}}>>(
-    api,
-    'could not list the release records',
-    'GET',
-    `/configs?filters=${filter}`,
-  );
+  type Item = {ID: string; CreatedAt: string; Spec: {Name: string; Labels?: Record<string, string>}};
+  const [configs, secrets] = await Promise.all([
+    requestJson<Item[]>(api, 'could not list the release records', 'GET', `/configs?filters=${filter}`),
+    requestJson<Item[]>(api, 'could not list the secrets', 'GET', `/secrets?filters=${filter}`),
+  ]);
   const releases = configs.filter(config => config.Spec.Name.startsWith(`${service}.release.`)).sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
   const kept = new Set([live, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
-  const secrets = await requestJson<Array<{ID: string; Spec: {Name: string; Labels?: Record<string, string>}}>>(
-    api,
-    'could not list the secrets',
-    'GET',
-    `/secrets?filters=${filter}`,
-  );
   for (const item of [...releases.map(config => ({...config, kind: 'configs'})), ...secrets.map(secret => ({...secret, kind: 'secrets'}))]) {
     if (kept.has(item.Spec.Labels?.[versionLabel])) continue;
     const response = await api.request('DELETE', `/${item.kind}/${item.ID}`);
