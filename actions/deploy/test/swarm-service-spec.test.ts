@@ -1,6 +1,6 @@
 import {ConfigError} from '@circuitverse/shared';
 import {describe, expect, it} from 'vitest';
-import type {Role} from '../src/roles.js';
+import {defaultRole, type Role} from '../src/roles.js';
 import {
   lockConfigName,
   planFailureRatio,
@@ -13,20 +13,10 @@ import {
   secretsWrapper,
   swarmServiceName,
 } from '../src/swarm/service-spec.js';
+import {roleDefaults} from './fake-host.js';
 
-const web: Role = {
-  name: '',
-  command: undefined,
-  traffic: true,
-  hosts: undefined,
-  memoryBytes: undefined,
-  cpus: undefined,
-  stopSignal: undefined,
-  quietSignal: undefined,
-  stopTimeoutMs: 30_000,
-  order: 'start-first',
-  replace: 'after-traffic',
-};
+// The service's only role, as the inputs make it with their defaults.
+const web: Role = defaultRole(roleDefaults([]));
 const sidekiq: Role = {
   ...web,
   name: 'sidekiq',
