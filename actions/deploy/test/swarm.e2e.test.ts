@@ -1,7 +1,7 @@
 import {execFile} from 'node:child_process';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
-import {findSandbox, hostRun, pushTestApp, runAction, startLoad} from '@circuitverse/testkit';
+import {findSandbox, hostRun, pushTestApp, runAction, type SandboxHost, startLoad} from '@circuitverse/testkit';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {deployInputs} from './sandbox-service.js';
 import {addSwarmFront, onManager, removeSwarmFront, swarmDown, swarmUp, waitForFronts} from './swarm-sandbox.js';
@@ -115,21 +115,19 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
   }, 300_000);
 
   it('converges on the other nodes when a node’s dockerd stops mid-deploy, and reports the lost node', async () => {
-    const run = runAction(action, {inputs: {...inputs, image: images.v4 as string}});
-    // Once the update runs, host3's engine stops, and comes back on its own 45 s later.
-    for (
-      let attempt = 0;
-      (await onManager(sandbox, `docker service inspect ${service} --format '{{.UpdateStatus.State}} {{.Spec.Labels}}'`)).includes('v4') === false;
-      attempt++
-    ) {
-      if (attempt > 300) throw new Error('the update never started');
-      await new Promise(resolve => setTimeout(resolve, 100));
-    }
-    const down = promisify(execFile)(restartDockerd, ['host3', '--down-for', '45'], {timeout: 180_000});
+    // Once the deploy holds the lock, just before it sends the update, host3's engine stops (so that host3 cannot
+    // have run v4 yet), and comes back on its own 45 s later.
+    let down: Promise<unknown> | undefined;
+    const run = runAction(action, {
+      inputs: {...inputs, image: images.v4 as string},
+      onLine: line => {
+        if (!down && line.includes('through the Swarm manager')) down = promisify(execFile)(restartDockerd, ['host3', '--down-for', '45'], {timeout: 180_000});
+      },
+    });
     try {
       const result = await run;
       expect(result.errors).toEqual([]);
-      expect(result.warnings.join('\n')).toMatch(/host3: the node is down; it runs no task of v4/);
+      expect(result.warnings.join('\n'), result.log).toMatch(/host3: the node is down; it runs no task of v4/);
       const hosts = JSON.parse(result.outputs.hosts as string) as Array<{host: string; status: string; after: string}>;
       expect(hosts.map(host => [host.host, host.status])).toEqual(
         expect.arrayContaining([
@@ -143,6 +141,7 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
     } finally {
       await down;
     }
+    expect(down).toBeDefined();
     // Back, the node rejoins and Swarm starts v4 there.
     const host3 = sandbox.hosts[2]?.address as string;
     const servedOnHost3 = () =>
@@ -161,9 +160,9 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
     expect(back.errors).toEqual([]);
     expect(back.outputs.version).toBe('v2');
     expect(await served()).toEqual(['v2', 'v2', 'v2']);
-    const [host] = sandbox.hosts;
-    const id = (await hostRun(host as (typeof sandbox.hosts)[number], ['docker', 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`])).trim();
-    expect(await hostRun(host as (typeof sandbox.hosts)[number], ['docker', 'exec', id, '/bin/busybox', 'cat', '/run/secrets/APP_SECRET'])).toBe(secret);
+    const host = sandbox.hosts[0] as SandboxHost;
+    const id = (await hostRun(host, ['docker', 'ps', '-q', '--filter', `label=com.docker.swarm.service.name=${service}`])).trim();
+    expect(await hostRun(host, ['docker', 'exec', id, '/bin/busybox', 'cat', '/run/secrets/APP_SECRET'])).toBe(secret);
 
     const pruned = await runAction(action, {inputs: {...inputs, 'rollback-to': 'v1'}});
     expect(pruned.errors).toEqual([expect.stringMatching(/^Input "rollback-to" names v1, which the swarm keeps no release of/)]);

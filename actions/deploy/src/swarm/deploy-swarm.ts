@@ -371,8 +371,11 @@ async function follow(
     const message = service.UpdateStatus?.Message;
     if (message && !message.endsWith('in progress') && service.UpdateStatus?.StartedAt !== settings.startedBefore) messages.add(message);
     const failed = failedTasks(histories, version);
-    if (outcome === 'completed' && (state.converged || !settings.created)) {
-      return {outcome, ...convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version), failure: undefined};
+    if (outcome === 'completed') {
+      const done = convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version);
+      // Swarm completes with one failed task tolerated: a node whose engine just went is not down yet for Swarm, and
+      // runs nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
+      if (done.converged) return {outcome, ...done, failure: undefined};
     }
     if (outcome === 'rolled-back') {
       if (settings.rollingBack) return {outcome: 'completed', ...convergence(tasks, nodes, service.Spec.Labels?.[versionLabel] ?? version), failure: undefined};
