@@ -17,13 +17,21 @@ class FakeEngine implements EngineApi {
   closed = false;
   onPoll: () => void = () => {};
   taskState = 'running';
+  /** Per node: its state, and whether its task runs (false: the node's engine is gone). */
+  nodeStates: Record<string, {state: string; runs: boolean}> = {
+    a: {state: 'ready', runs: true},
+    b: {state: 'ready', runs: true},
+    c: {state: 'ready', runs: true},
+  };
+  updateState: string | undefined;
 
   async request(method: string, path: string, options: {body?: unknown} = {}): Promise<EngineResponse> {
     this.calls.push(`${method} ${path.split('?')[0]}`);
     const ok = (body: unknown, status = 200) => ({status, body: JSON.stringify(body)});
     const body = options.body as {Name: string; Labels: Record<string, string>; Data: string};
     if (path === '/info') return ok({Swarm: {ControlAvailable: true, LocalNodeState: 'active'}});
-    if (path === '/nodes') return ok(['a', 'b', 'c'].map(id => ({ID: id, Description: {Hostname: `host-${id}`}, Status: {State: 'ready'}})));
+    if (path === '/nodes')
+      return ok(Object.entries(this.nodeStates).map(([id, node]) => ({ID: id, Description: {Hostname: `host-${id}`}, Status: {State: node.state}})));
     if (method === 'POST' && path === '/configs/create') {
       if (this.configs.has(body.Name)) return ok({message: 'conflict'}, 409);
       this.configs.set(body.Name, {ID: `config-${body.Name}`, Spec: body});
@@ -51,18 +59,28 @@ class FakeEngine implements EngineApi {
       this.service = {ID: 'svc', Version: {Index: 1}, Spec: options.body as {Labels: Record<string, string>}};
       return ok({ID: 'svc'}, 201);
     }
-    if (path.startsWith('/services/')) return this.service ? ok(this.service) : ok({message: 'no such service'}, 404);
+    if (method === 'POST' && path.startsWith('/services/svc/update') && this.service) {
+      this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: options.body as {Labels: Record<string, string>}};
+      this.updateState = 'updating';
+      return ok({});
+    }
+    if (path.startsWith('/services/')) {
+      if (!this.service) return ok({message: 'no such service'}, 404);
+      return ok({...this.service, ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: 'now'}} : {})});
+    }
     if (path.startsWith('/tasks')) {
       this.onPoll();
       const version = this.service?.Spec.Labels['circuitverse.deploy.version'];
       return ok(
-        ['a', 'b', 'c'].map(node => ({
-          ID: `task-${node}-${version}`,
-          NodeID: node,
-          DesiredState: 'running',
-          Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': version}}},
-          Status: {State: this.taskState},
-        })),
+        Object.entries(this.nodeStates)
+          .filter(([, node]) => node.runs)
+          .map(([node]) => ({
+            ID: `task-${node}-${version}`,
+            NodeID: node,
+            DesiredState: 'running',
+            Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': version}}},
+            Status: {State: this.taskState},
+          })),
       );
     }
     throw new Error(`unexpected ${method} ${path}`);
@@ -124,5 +142,27 @@ describe('deploySwarm', () => {
     engine.onPoll = () => cancel.abort();
     await expect(deploySwarm(inputs, collaborators(engine, cancel.signal))).rejects.toThrow(/cancelled/);
     expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('waits, after Swarm completes, for a node that runs nothing until Swarm sees it down, and reports it lost', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    // host-c's engine is gone: Swarm completes the update (one failed task tolerated) while the node is still ready.
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    let polls = 0;
+    engine.onPoll = () => {
+      polls += 1;
+      if (polls === 2) engine.updateState = 'completed';
+      if (polls === 6) engine.nodeStates.c = {state: 'down', runs: false};
+    };
+    const run = collaborators(engine);
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run);
+    expect(polls).toBeGreaterThanOrEqual(6);
+    expect(outputs.hosts.map(host => [host.host, host.status])).toEqual([
+      ['host-a', 'deployed'],
+      ['host-b', 'deployed'],
+      ['host-c', 'not-started'],
+    ]);
+    expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
   });
 });
