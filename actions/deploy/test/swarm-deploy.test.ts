@@ -24,6 +24,8 @@ class FakeEngine implements EngineApi {
     c: {state: 'ready', runs: true},
   };
   updateState: string | undefined;
+  /** Updates Swarm refuses as out of sequence before it takes one, as when it bumped the version meanwhile. */
+  outOfSequence = 0;
 
   async request(method: string, path: string, options: {body?: unknown} = {}): Promise<EngineResponse> {
     this.calls.push(`${method} ${path.split('?')[0]}`);
@@ -58,6 +60,10 @@ class FakeEngine implements EngineApi {
     if (method === 'POST' && path === '/services/create') {
       this.service = {ID: 'svc', Version: {Index: 1}, Spec: options.body as {Labels: Record<string, string>}};
       return ok({ID: 'svc'}, 201);
+    }
+    if (method === 'POST' && path.startsWith('/services/svc/update') && this.outOfSequence > 0) {
+      this.outOfSequence -= 1;
+      return ok({message: 'rpc error: code = Unknown desc = update out of sequence'}, 500);
     }
     if (method === 'POST' && path.startsWith('/services/svc/update') && this.service) {
       this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: options.body as {Labels: Record<string, string>}};
@@ -164,5 +170,19 @@ describe('deploySwarm', () => {
       ['host-c', 'not-started'],
     ]);
     expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
+    // Swarm's update goes on, and host-c's task will end early when it is back: that one failure is now tolerated.
+    expect(engine.service?.Spec).toMatchObject({UpdateConfig: {MaxFailureRatio: 0.5}, Labels: {'circuitverse.deploy.version': 'v3'}});
+  });
+
+  it('reads the service again and resends an update Swarm found out of sequence', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.outOfSequence = 1;
+    engine.onPoll = () => {
+      engine.updateState = 'completed';
+    };
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    expect(outputs.version).toBe('v3');
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
   });
 });

@@ -40,7 +40,6 @@ const release: SwarmRelease = {
   healthPath: '/up',
   healthTimeoutMs: 20_000,
   monitorMs: 5000,
-  nodes: 3,
   publishedPort: 8081,
 };
 
@@ -114,7 +113,7 @@ describe('planServiceSpec', () => {
     expect((spec.TaskTemplate.ContainerSpec as {Command?: string[]}).Command).toEqual(expected.command);
     expect((spec.TaskTemplate.ContainerSpec as {Args?: string[]}).Args).toEqual(expected.args);
     expect(spec.EndpointSpec.Ports).toEqual(expected.ports);
-    expect(spec.UpdateConfig).toMatchObject({Order: expected.order, FailureAction: 'rollback', Monitor: 5e9, Parallelism: 1, MaxFailureRatio: 0.5});
+    expect(spec.UpdateConfig).toMatchObject({Order: expected.order, FailureAction: 'rollback', Monitor: 5e9, Parallelism: 1, MaxFailureRatio: 0});
     expect(spec.RollbackConfig).toMatchObject({Order: expected.order});
     expect(spec.TaskTemplate.Resources).toEqual(expected.limits);
     expect(spec.Mode).toEqual({Global: {}});
@@ -140,15 +139,16 @@ describe('planPublishedPort', () => {
 
 describe('planFailureRatio', () => {
   it.each([
-    {nodes: 1, tolerated: 0},
-    {nodes: 2, tolerated: 1},
-    {nodes: 3, tolerated: 1},
-    {nodes: 10, tolerated: 1},
-  ])('$nodes node(s): $tolerated failed task(s) tolerated', ({nodes, tolerated}) => {
-    const ratio = planFailureRatio(nodes);
+    {lost: 0, nodes: 3, tolerated: 0},
+    {lost: 1, nodes: 3, tolerated: 1},
+    {lost: 2, nodes: 3, tolerated: 2},
+    {lost: 1, nodes: 10, tolerated: 1},
+    {lost: 1, nodes: 1, tolerated: 1},
+  ])('$lost of $nodes node(s) lost: $tolerated failed task(s) tolerated, no more', ({lost, nodes, tolerated}) => {
+    const ratio = planFailureRatio(lost, nodes);
     // Swarm's rule: roll back once failed / nodes > ratio.
     const firstRollingBack = Array.from({length: nodes + 1}, (_, failed) => failed).find(failed => failed / nodes > ratio);
-    expect(firstRollingBack).toBe(tolerated + 1);
+    expect(firstRollingBack).toBe(tolerated === nodes ? undefined : tolerated + 1);
   });
 });
 

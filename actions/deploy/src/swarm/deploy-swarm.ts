@@ -9,7 +9,7 @@ import {DeployError} from '../run.js';
 import {renderSummary} from '../summary.js';
 import {Cancelled} from '../switch-release.js';
 import {type EngineApi, engineMessage, requestJson} from './engine-api.js';
-import {lockConfigName, planPublishedPort, planServiceSpec, releaseConfigName, secretName, swarmServiceName} from './service-spec.js';
+import {lockConfigName, planFailureRatio, planPublishedPort, planServiceSpec, releaseConfigName, secretName, swarmServiceName} from './service-spec.js';
 import {
   convergence,
   describeTask,
@@ -104,14 +104,9 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
       throwIfCancelled(collaborators.signal);
       const {role, name, current} = service;
       const updateStart = clock.now();
-      const startedBefore = current?.UpdateStatus?.StartedAt;
-      await logger.group(`${swarmRollback ? 'Roll back' : current ? 'Update' : 'Create'} ${name}`, async () => {
+      const startedBefore = await logger.group(`${swarmRollback ? 'Roll back' : current ? 'Update' : 'Create'} ${name}`, async () => {
         if (swarmRollback && current) {
-          await requestJson(api, `could not roll ${name} back`, 'POST', `/services/${current.ID}/update?version=${current.Version.Index}&rollback=previous`, {
-            body: current.Spec,
-            registryAuth: auth,
-          });
-          return;
+          return (await updateService(api, name, `could not roll ${name} back`, '&rollback=previous', fresh => fresh.Spec, auth)).UpdateStatus?.StartedAt;
         }
         const spec = planServiceSpec({
           service: inputs.service,
@@ -126,17 +121,11 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
           healthPath: inputs.healthPath,
           healthTimeoutMs: inputs.healthTimeoutMs,
           monitorMs: monitorOf(inputs),
-          nodes: nodes.length,
           publishedPort: role.traffic ? planPublishedPort(inputs.swarmPorts, current?.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort) : undefined,
         });
-        if (current) {
-          await requestJson(api, `could not update ${name}`, 'POST', `/services/${current.ID}/update?version=${current.Version.Index}`, {
-            body: spec,
-            registryAuth: auth,
-          });
-        } else {
-          await requestJson(api, `could not create ${name}`, 'POST', '/services/create', {body: spec, registryAuth: auth});
-        }
+        if (current) return (await updateService(api, name, `could not update ${name}`, '', () => spec, auth)).UpdateStatus?.StartedAt;
+        await requestJson(api, `could not create ${name}`, 'POST', '/services/create', {body: spec, registryAuth: auth});
+        return undefined;
       });
       service.result = await logger.group(`Follow ${name}`, () =>
         follow(
@@ -159,6 +148,8 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
       logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
     }
+    const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
+    if (lostOn.length > 0) await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
     if (failed) {
       // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
       const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
@@ -418,6 +409,47 @@ export function followDeadline(inputs: Pick<DeployInputs, 'healthTimeoutMs' | 'w
   return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
 }
 
+/**
+ * Swarm's update of a service with a lost node is still running, and the node's task will end early when it is
+ * back: counted as a failure, it would roll back the release every other node runs. The update config (no task
+ * changes) now tolerates that many failures, and no more.
+ */
+async function tolerateLost(api: EngineApi, lostOn: readonly RoleService[], nodes: number, auth: string | undefined): Promise<void> {
+  for (const service of lostOn) {
+    const ratio = planFailureRatio(service.result?.lost.length ?? 0, nodes);
+    await updateService(
+      api,
+      service.name,
+      `could not let ${service.name}'s update tolerate its lost nodes`,
+      '',
+      fresh => ({...fresh.Spec, UpdateConfig: {...(fresh.Spec as {UpdateConfig?: object}).UpdateConfig, MaxFailureRatio: ratio}}),
+      auth,
+    );
+  }
+}
+
+/**
+ * Updates the service at the version it has now, read just before: Swarm bumps it too while it finishes an update
+ * (a node that came back), so an update found out of sequence is read again and sent again. Returns what it read.
+ */
+async function updateService(
+  api: EngineApi,
+  name: string,
+  what: string,
+  query: string,
+  bodyOf: (fresh: SwarmService) => unknown,
+  registryAuth: string | undefined,
+): Promise<SwarmService> {
+  for (let attempt = 1; ; attempt++) {
+    const fresh = await findService(api, name);
+    if (!fresh) throw new RemoteError(api.where, `${what}: the service is gone`);
+    const response = await api.request('POST', `/services/${fresh.ID}/update?version=${fresh.Version.Index}${query}`, {body: bodyOf(fresh), registryAuth});
+    if (response.status < 300) return fresh;
+    if (attempt < 3 && response.body.includes('update out of sequence')) continue;
+    throw new RemoteError(api.where, what, {remoteOutput: engineMessage(response)});
+  }
+}
+
 /** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
 async function prune(api: EngineApi, service: string, retain: number, live: string, logger: Logger): Promise<void> {
   const filter = encodeURIComponent(JSON.stringify({label: [`${serviceLabel}=${service}`]}));
@@ -475,12 +507,11 @@ async function rollBackMoved(
   collaborators: SwarmCollaborators,
 ) {
   for (const service of moved) {
-    const now = await findService(api, service.name);
-    if (!now) continue;
-    await requestJson(api, `could not roll ${service.name} back`, 'POST', `/services/${now.ID}/update?version=${now.Version.Index}&rollback=previous`, {
-      body: now.Spec,
-      registryAuth: auth,
+    const now = await updateService(api, service.name, `could not roll ${service.name} back`, '&rollback=previous', fresh => fresh.Spec, auth).catch(error => {
+      collaborators.logger.warning(`${service.name}: ${errorMessage(error)}`);
+      return undefined;
     });
+    if (!now) continue;
     const back = await follow(
       api,
       service.name,

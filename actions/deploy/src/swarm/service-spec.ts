@@ -19,8 +19,6 @@ export interface SwarmRelease {
   healthPath: string;
   healthTimeoutMs: number;
   monitorMs: number;
-  /** Nodes in the swarm when the deploy starts. */
-  nodes: number;
   /** The host port this release publishes on every node; `undefined` for a role without traffic. */
   publishedPort: number | undefined;
 }
@@ -80,13 +78,13 @@ export function planPublishedPort(ports: readonly [number, number], current: num
 }
 
 /**
- * One failed task is tolerated, the second rolls back: a task on a node lost mid-update ends early when the node is
- * back, and must not roll back a release the other nodes run. Alone, a node tolerates none. A failing release still
- * costs no traffic: start-first keeps the old task until the new one is healthy.
+ * The failure ratio once `lost` of `nodes` nodes are down mid-update: each lost node's task ends early when the node
+ * is back, which must not roll back the release the other nodes run; one failure more still does. A deploy starts
+ * at 0: the first failed task rolls back, before a failing release can take a node's old task with it.
  */
-export function planFailureRatio(nodes: number): number {
-  // Swarm rolls back when failed / tasks exceeds the ratio: 1.5 / n lets 1 of n through, not 2.
-  return nodes >= 2 ? 1.5 / nodes : 0;
+export function planFailureRatio(lost: number, nodes: number): number {
+  // Swarm rolls back when failed / tasks exceeds the ratio: (lost + 0.5) / n lets `lost` through, not one more.
+  return lost === 0 || nodes === 0 ? 0 : Math.min(1, (lost + 0.5) / nodes);
 }
 
 /** The health check Swarm runs in the task: GET of the health path with whichever HTTP client the image has. */
@@ -115,7 +113,6 @@ export function planServiceSpec(release: SwarmRelease) {
   const wrapped = release.secrets.length > 0;
   const order = role.order === 'stop-first' ? 'stop-first' : 'start-first';
   const monitor = release.monitorMs * nanosPerMs;
-  const failureRatio = planFailureRatio(release.nodes);
   return {
     Name: swarmServiceName(release.service, role),
     Labels: releaseLabels,
@@ -143,7 +140,7 @@ export function planServiceSpec(release: SwarmRelease) {
     },
     // One task on every node, as the SSH driver runs one container per host.
     Mode: {Global: {}},
-    UpdateConfig: {Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: monitor, MaxFailureRatio: failureRatio, Order: order},
+    UpdateConfig: {Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: monitor, MaxFailureRatio: 0, Order: order},
     RollbackConfig: {Parallelism: 1, Delay: 0, FailureAction: 'pause', Monitor: monitor, MaxFailureRatio: 0, Order: order},
     EndpointSpec: {
       Mode: 'vip',
