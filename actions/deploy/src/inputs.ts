@@ -5,6 +5,10 @@ import type {MonitSettings} from './monit.js';
 import {defaultRole, parseRoles, type Role, runsOn} from './roles.js';
 
 export interface DeployInputs {
+  /** ssh: every host over SSH; swarm: Swarm services through the manager, the first of hosts. */
+  driver: 'ssh' | 'swarm';
+  /** The two host ports the swarm driver's releases publish on in turn, behind each node's nginx. */
+  swarmPorts: [number, number];
   hosts: SshTarget[];
   ssh: SshCredentials;
   service: string;
@@ -186,6 +190,8 @@ export function readInputs(reader: InputReader, logger: Logger): DeployInputs {
   }
   return {
     monit,
+    driver: reader.choice('driver', ['ssh', 'swarm'] as const, 'ssh'),
+    swarmPorts: readSwarmPorts(reader),
     hosts,
     ssh,
     service,
@@ -235,4 +241,18 @@ function readMonitSettings(reader: InputReader, service: string): MonitSettings 
     );
   }
   return {checks, writeCheck};
+}
+
+function readSwarmPorts(reader: InputReader): [number, number] {
+  const text = reader.optional('swarm-ports') ?? '8080,8081';
+  const ports = text.split(',').map(part => Number(part.trim()));
+  const [first, second] = ports;
+  if (ports.length !== 2 || !ports.every(port => Number.isInteger(port) && port >= 1 && port <= 65535) || first === second) {
+    throw new ConfigError(
+      'swarm-ports',
+      `is not two different ports ("${text}")`,
+      'Write two host ports, such as 8080,8081, and list both in the nginx upstream of every node.',
+    );
+  }
+  return [first as number, second as number];
 }

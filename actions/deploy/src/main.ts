@@ -7,6 +7,8 @@ import {readInputs} from './inputs.js';
 import {type DeployPlan, plan} from './plan.js';
 import {releaseLocks} from './post.js';
 import {type DeployCollaborators, type DeployOutputs, deploy} from './run.js';
+import {deploySwarm} from './swarm/deploy-swarm.js';
+import {openSwarmManager, releaseSwarmLock} from './swarm/manager.js';
 
 function toOutputs(outputs: DeployOutputs) {
   return {
@@ -45,6 +47,7 @@ export async function run(): Promise<void> {
           rememberLock: token => saveStepState('lock-token', token),
           forgetLock: () => saveStepState('lock-token', ''),
         };
+        if (inputs.driver === 'swarm') return deploySwarm(inputs, {...collaborators, openManager: () => openSwarmManager(inputs)});
         return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
       });
     },
@@ -54,6 +57,7 @@ export async function run(): Promise<void> {
       const token = readStepState('lock-token');
       if (token) {
         const inputs = readInputs(new InputReader(process.env), logger);
+        if (inputs.driver === 'swarm') return releaseSwarmLock(inputs, token, logger);
         await releaseLocks(inputs, token, {logger, connect: target => connectSsh(target, inputs.ssh)});
       }
     },

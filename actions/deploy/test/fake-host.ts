@@ -379,6 +379,8 @@ export function target(label: string): SshTarget {
 /** Inputs for a deploy of `web` to the fake hosts, with the action's defaults. */
 export function fakeInputs(hosts: FakeHost[], overrides: Partial<DeployInputs> = {}): DeployInputs {
   return {
+    driver: 'ssh',
+    swarmPorts: [8080, 8081],
     hosts: hosts.map(host => target(host.label)),
     ssh: undefined as never,
     service: 'web',

@@ -33,6 +33,8 @@ describe('deploy inputs', () => {
       watchPath: undefined,
       rollback: false,
       plan: false,
+      driver: 'ssh',
+      swarmPorts: [8080, 8081],
     });
     expect(inputs.ssh.privateKey.type).toBe('ssh-ed25519');
   });
@@ -40,6 +42,19 @@ describe('deploy inputs', () => {
   it('reads deployment-environment', () => {
     expect(read({...valid, 'deployment-environment': 'production'})).toMatchObject({deploymentEnvironment: 'production'});
     expect(read(valid)).toMatchObject({deploymentEnvironment: undefined});
+  });
+
+  it('reads driver swarm and its two ports', () => {
+    expect(read({...valid, driver: 'swarm', 'swarm-ports': '8121, 8122'})).toMatchObject({driver: 'swarm', swarmPorts: [8121, 8122]});
+  });
+
+  it.each<{inputs: Record<string, string>; message: RegExp}>([
+    {inputs: {driver: 'nomad'}, message: /driver/},
+    {inputs: {'swarm-ports': '8080'}, message: /"swarm-ports" is not two different ports/},
+    {inputs: {'swarm-ports': '8080,8080'}, message: /"swarm-ports" is not two different ports/},
+    {inputs: {'swarm-ports': '8080,70000'}, message: /"swarm-ports" is not two different ports/},
+  ])('refuses $inputs', ({inputs, message}) => {
+    expect(catchConfigError(() => read({...valid, ...inputs})).message).toMatch(message);
   });
 
   it('reads hosts with users, ports and IPv6, and ssh-user for the rest', () => {

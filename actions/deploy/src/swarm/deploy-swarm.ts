@@ -1,0 +1,537 @@
+import {randomBytes} from 'node:crypto';
+import {type Clock, ConfigError, errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
+import type {HostReport} from '../host-deployment.js';
+import type {DeployInputs} from '../inputs.js';
+import {versionOf} from '../release.js';
+import {planRoleOrder, type Role} from '../roles.js';
+import type {DeployOutputs} from '../run.js';
+import {DeployError} from '../run.js';
+import {renderSummary} from '../summary.js';
+import {Cancelled} from '../switch-release.js';
+import {type EngineApi, engineMessage, requestJson} from './engine-api.js';
+import {lockConfigName, planFailureRatio, planPublishedPort, planServiceSpec, releaseConfigName, secretName, swarmServiceName} from './service-spec.js';
+import {
+  convergence,
+  describeTask,
+  failedTasks,
+  recordTasks,
+  type SwarmNode,
+  type SwarmService,
+  type SwarmTask,
+  type TaskHistory,
+  updateOutcome,
+} from './tasks.js';
+
+export interface SwarmCollaborators {
+  logger: Logger;
+  clock: Clock;
+  /** The Engine API of the manager (the first of `hosts`), over a verified SSH connection; `close` ends it. */
+  openManager: () => Promise<EngineApi & {close: () => void}>;
+  origin: {actor: string; runUrl: string};
+  signal: AbortSignal;
+  rememberLock: (token: string) => void;
+  forgetLock: () => void;
+}
+
+interface ReleaseRecord {
+  version: string;
+  image: string;
+  env: Array<[string, string]>;
+  secrets: Array<{key: string; id: string; name: string}>;
+}
+
+// Short: the deploy ends as soon as Swarm reports the update complete, and each poll is three small API calls.
+const pollMs = 250;
+const lockPollMs = 2000;
+const tokenLabel = 'circuitverse.deploy.lock-token';
+const serviceLabel = 'circuitverse.deploy.service';
+const versionLabel = 'circuitverse.deploy.version';
+
+/** One role's Swarm service as this deploy found it, and what the deploy did to it. */
+interface RoleService {
+  role: Role;
+  name: string;
+  current: SwarmService | undefined;
+  result?: FollowResult;
+  elapsedMs?: number;
+}
+
+/** Deploys (or rolls back) the service as Swarm services, one per role, driven through one manager's Engine API. */
+export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmCollaborators): Promise<DeployOutputs> {
+  const {logger, clock} = collaborators;
+  const started = clock.now();
+  refuseSshOnlyInputs(inputs);
+  const api = await logger.group('Connect', () => connectManager(collaborators));
+  const token = randomBytes(16).toString('hex');
+  let locked = false;
+  let lockId: string | undefined;
+  let outputs: DeployOutputs = {version: '', previousVersion: undefined, hosts: [], rolledBack: false, durationMs: 0};
+  try {
+    const services: RoleService[] = await Promise.all(
+      planRoleOrder(inputs.roles).map(async role => {
+        const name = swarmServiceName(inputs.service, role);
+        return {role, name, current: await findService(api, name)};
+      }),
+    );
+    const lead = services.find(service => service.role.traffic) ?? (services[0] as RoleService);
+    const previousVersion = lead.current?.Spec.Labels?.[versionLabel];
+    collaborators.rememberLock(token);
+    lockId = await logger.group('Lock', () => lock(api, inputs, token, collaborators));
+    locked = true;
+    const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
+    const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined;
+    let record: ReleaseRecord;
+    if (swarmRollback) {
+      const missing = services.find(service => !service.current?.PreviousSpec);
+      if (missing)
+        throw new RemoteError(missing.name, 'has no previous spec to roll back to', {next: 'Deploy an image, or name a retained release in rollback-to.'});
+      record = {version: lead.current?.PreviousSpec?.Labels?.[versionLabel] ?? '?', image: '', env: [], secrets: []};
+    } else if (inputs.rollbackTo !== undefined) {
+      record = await readRelease(api, inputs.service, inputs.rollbackTo);
+    } else {
+      const image = inputs.image as string;
+      record = {version: versionOf(image), image, env: [...inputs.env], secrets: []};
+    }
+    outputs = {...outputs, version: record.version, previousVersion};
+    logger.info(
+      `${inputs.service}: ${previousVersion ?? 'nothing'} → ${record.version} through the Swarm manager ${api.where}${services.length > 1 ? ` (${services.map(service => service.name).join(', ')})` : ''}`,
+    );
+    const auth = registryAuthHeader(inputs, record.image || (lead.current?.Spec.Labels?.['circuitverse.deploy.image'] ?? ''));
+    if (!rollingBack) record.secrets = await logger.group('Secrets', () => createSecrets(api, inputs, record.version));
+    const imageConfig = record.secrets.length > 0 ? await logger.group('Pull on the manager', () => inspectImage(api, record.image, auth)) : undefined;
+    const nodes = await readNodes(api);
+    for (const service of services) {
+      throwIfCancelled(collaborators.signal);
+      const {role, name, current} = service;
+      const updateStart = clock.now();
+      const startedBefore = await logger.group(`${swarmRollback ? 'Roll back' : current ? 'Update' : 'Create'} ${name}`, async () => {
+        if (swarmRollback && current) {
+          return (await updateService(api, name, `could not roll ${name} back`, '&rollback=previous', fresh => fresh.Spec, auth)).UpdateStatus?.StartedAt;
+        }
+        const spec = planServiceSpec({
+          service: inputs.service,
+          version: record.version,
+          image: record.image,
+          role,
+          env: new Map(record.env),
+          secrets: record.secrets,
+          imageEntrypoint: imageConfig?.Entrypoint ?? [],
+          imageCommand: imageConfig?.Cmd ?? [],
+          appPort: inputs.appPort,
+          healthPath: inputs.healthPath,
+          healthTimeoutMs: inputs.healthTimeoutMs,
+          monitorMs: monitorOf(inputs),
+          publishedPort: role.traffic ? planPublishedPort(inputs.swarmPorts, current?.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort) : undefined,
+        });
+        if (current) return (await updateService(api, name, `could not update ${name}`, '', () => spec, auth)).UpdateStatus?.StartedAt;
+        await requestJson(api, `could not create ${name}`, 'POST', '/services/create', {body: spec, registryAuth: auth});
+        return undefined;
+      });
+      service.result = await logger.group(`Follow ${name}`, () =>
+        follow(
+          api,
+          name,
+          record.version,
+          {created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs)},
+          collaborators,
+        ),
+      );
+      service.elapsedMs = clock.now() - updateStart;
+      if (service.result.failure) break;
+    }
+    const failed = services.find(service => service.result?.failure);
+    outputs = {
+      ...outputs,
+      hosts: reportHosts(nodes, services, previousVersion, record.version),
+      rolledBack: failed?.result?.outcome === 'rolled-back' && !rollingBack,
+    };
+    for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
+      logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
+    }
+    const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
+    if (lostOn.length > 0) await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
+    if (failed) {
+      // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
+      const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
+      if (moved.length > 0) await logger.group('Roll back the roles moved before', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
+      throw new RemoteError(failed.name, failed.result?.failure as string);
+    }
+    if (!rollingBack) {
+      // Only a release that converged is one to go back to, and counts towards retain.
+      await logger.group('Retain releases', async () => {
+        await writeRelease(api, inputs.service, record);
+        await prune(api, inputs.service, inputs.retain, record.version, logger);
+      });
+    }
+    await logger.group('Unlock', () => unlock(api, inputs.service, token, lockId));
+    locked = false;
+    collaborators.forgetLock();
+    outputs = {...outputs, durationMs: clock.now() - started};
+    await logger.summary(renderSummary(inputs.service, outputs));
+    return outputs;
+  } catch (error) {
+    if (locked) {
+      try {
+        await unlock(api, inputs.service, token, lockId);
+        collaborators.forgetLock();
+      } catch (unlockError) {
+        logger.warning(`Could not release the lock (${errorMessage(unlockError)}); the post step tries again.`);
+      }
+    }
+    outputs = {...outputs, durationMs: clock.now() - started};
+    if (outputs.hosts.length > 0) await logger.summary(renderSummary(inputs.service, outputs, errorMessage(error)));
+    if (error instanceof ConfigError) throw error;
+    throw new DeployError(error, outputs);
+  } finally {
+    api.close();
+  }
+}
+
+/** Inputs the swarm driver has no meaning for are refused, not ignored: a user who sets one expects it to act. */
+export function refuseSshOnlyInputs(inputs: DeployInputs): void {
+  const placed = inputs.roles.find(role => role.hosts !== undefined);
+  if (placed) {
+    throw new ConfigError(
+      'roles',
+      `gives ${placed.name} hosts, which driver swarm does not place by`,
+      'Leave hosts out: every role runs one task on every node of the swarm.',
+    );
+  }
+  const {container} = inputs;
+  const unsupported: Array<[string, boolean]> = [
+    ['plan', inputs.plan],
+    ['maintenance', inputs.maintenance !== undefined],
+    ['pre-deploy', inputs.preDeploy !== undefined],
+    ['monit', inputs.monit !== undefined],
+    ['batch-size', inputs.batchSize !== inputs.hosts.length],
+    ['on-failure', inputs.onFailure !== 'rollback'],
+    ['drain-timeout', inputs.drainTimeoutMs !== 30_000],
+    ['network', container.network !== undefined],
+    ['add-hosts', container.addHosts.length > 0],
+    ['volumes', container.volumes.length > 0],
+    ['cpus', container.cpus !== undefined],
+    ['labels', container.labels.size > 0],
+    ['log-driver', container.logDriver !== undefined],
+    ['log-options', container.logOptions.size > 0],
+    ['user', container.user !== undefined],
+  ];
+  const set = unsupported.find(([, given]) => given);
+  if (set) throw new ConfigError(set[0], 'is not supported with driver swarm', `Leave ${set[0]} out, or use driver ssh.`);
+}
+
+async function connectManager(collaborators: SwarmCollaborators) {
+  const api = await collaborators.openManager();
+  const info = await requestJson<{Swarm?: {ControlAvailable?: boolean; LocalNodeState?: string}}>(api, 'could not read the engine', 'GET', '/info');
+  if (!info.Swarm?.ControlAvailable) {
+    api.close();
+    throw new RemoteError(api.where, `is not a Swarm manager (node state: ${info.Swarm?.LocalNodeState ?? 'unknown'})`, {
+      next: 'List a manager first in hosts (docker node ls on it shows "Leader" or "Reachable").',
+    });
+  }
+  return api;
+}
+
+async function findService(api: EngineApi, name: string): Promise<SwarmService | undefined> {
+  const response = await api.request('GET', `/services/${name}`);
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) throw new RemoteError(api.where, `could not read the service ${name}`, {remoteOutput: engineMessage(response)});
+  return JSON.parse(response.body) as SwarmService;
+}
+
+async function readNodes(api: EngineApi): Promise<SwarmNode[]> {
+  return requestJson<SwarmNode[]>(api, 'could not list the nodes', 'GET', '/nodes');
+}
+
+async function lock(api: EngineApi, inputs: DeployInputs, token: string, collaborators: SwarmCollaborators): Promise<string> {
+  const {clock, logger} = collaborators;
+  const holder = JSON.stringify({
+    ...collaborators.origin,
+    since: new Date(clock.now()).toISOString(),
+    version: inputs.image ?? inputs.rollbackTo ?? 'rollback',
+  });
+  const deadline = clock.now() + inputs.lockWaitMs;
+  for (;;) {
+    const response = await api.request('POST', '/configs/create', {
+      body: {Name: lockConfigName(inputs.service), Labels: {[serviceLabel]: inputs.service, [tokenLabel]: token}, Data: Buffer.from(holder).toString('base64')},
+    });
+    if (response.status === 201) return (JSON.parse(response.body) as {ID: string}).ID;
+    if (response.status !== 409) throw new RemoteError(api.where, 'could not take the deploy lock', {remoteOutput: response.body});
+    const held = await requestJson<{Spec: {Data: string}}>(api, 'could not read the deploy lock', 'GET', `/configs/${lockConfigName(inputs.service)}`).catch(
+      () => undefined,
+    );
+    const by = held ? Buffer.from(held.Spec.Data, 'base64').toString() : 'someone';
+    if (clock.now() >= deadline) {
+      throw new RemoteError(api.where, `${inputs.service} is locked by another deploy (${by})`, {next: 'Wait for it, or set lock-wait to queue behind it.'});
+    }
+    logger.info(`Waiting for the lock held by ${by}`);
+    await clock.sleep(lockPollMs);
+  }
+}
+
+/** Deletes the lock when this run holds it; `false` when it does not (another run's, or none). */
+export async function unlock(api: EngineApi, service: string, token: string, lockId?: string): Promise<boolean> {
+  // The config this run created: its ID is the proof of whose lock it is, in one call.
+  if (lockId !== undefined) return (await api.request('DELETE', `/configs/${lockId}`)).status < 300;
+  const response = await api.request('GET', `/configs/${lockConfigName(service)}`);
+  if (response.status === 404) return false;
+  const config = JSON.parse(response.body) as {ID: string; Spec: {Labels?: Record<string, string>}};
+  if (config.Spec.Labels?.[tokenLabel] !== token) return false;
+  await requestJson(api, 'could not release the deploy lock', 'DELETE', `/configs/${config.ID}`);
+  return true;
+}
+
+async function createSecrets(api: EngineApi, inputs: DeployInputs, version: string) {
+  const made: ReleaseRecord['secrets'] = [];
+  for (const [key, value] of inputs.secrets) {
+    const name = secretName(inputs.service, version, key, value);
+    const existing = await api.request('GET', `/secrets/${name}`);
+    if (existing.status === 200) {
+      made.push({key, name, id: (JSON.parse(existing.body) as {ID: string}).ID});
+      continue;
+    }
+    const created = await requestJson<{ID: string}>(api, `could not create the secret ${name}`, 'POST', '/secrets/create', {
+      body: {Name: name, Labels: {[serviceLabel]: inputs.service, [versionLabel]: version}, Data: Buffer.from(value).toString('base64')},
+    });
+    made.push({key, name, id: created.ID});
+  }
+  return made;
+}
+
+async function writeRelease(api: EngineApi, service: string, record: ReleaseRecord): Promise<void> {
+  const name = releaseConfigName(service, record.version);
+  // Configs cannot change: a redeploy of a version replaces its record.
+  const existing = await api.request('GET', `/configs/${name}`);
+  if (existing.status === 200) await requestJson(api, `could not replace the release record ${name}`, 'DELETE', `/configs/${name}`);
+  await requestJson(api, `could not write the release record ${name}`, 'POST', '/configs/create', {
+    body: {Name: name, Labels: {[serviceLabel]: service, [versionLabel]: record.version}, Data: Buffer.from(JSON.stringify(record)).toString('base64')},
+  });
+}
+
+async function readRelease(api: EngineApi, service: string, version: string): Promise<ReleaseRecord> {
+  const response = await api.request('GET', `/configs/${releaseConfigName(service, version)}`);
+  if (response.status === 404) {
+    throw new ConfigError(
+      'rollback-to',
+      `names ${version}, which the swarm keeps no release of`,
+      'Name one of the last retain releases (docker config ls on the manager lists them).',
+    );
+  }
+  return JSON.parse(Buffer.from((JSON.parse(response.body) as {Spec: {Data: string}}).Spec.Data, 'base64').toString()) as ReleaseRecord;
+}
+
+async function inspectImage(api: EngineApi, image: string, auth: string | undefined) {
+  // The manager pulls first: its own task needs the image anyway, and the inspect needs it present.
+  // The answer is a stream of JSON progress lines; a failure mid-pull is a line with "error", under a 200.
+  const pulled = await api.request('POST', `/images/create?fromImage=${encodeURIComponent(image)}`, {registryAuth: auth});
+  const failure = pulled.body.split('\n').find(line => line.includes('"error"'));
+  if (pulled.status !== 200 || failure) throw new RemoteError(api.where, `could not pull ${image}`, {remoteOutput: failure ?? engineMessage(pulled)});
+  const inspected = await requestJson<{Config: {Entrypoint?: string[] | null; Cmd?: string[] | null}}>(
+    api,
+    `could not inspect ${image}`,
+    'GET',
+    `/images/${encodeURIComponent(image)}/json`,
+  );
+  return {Entrypoint: inspected.Config.Entrypoint ?? [], Cmd: inspected.Config.Cmd ?? []};
+}
+
+interface FollowResult {
+  outcome: 'completed' | 'rolled-back' | 'paused' | 'timed-out';
+  runningOn: string[];
+  lost: string[];
+  failure: string | undefined;
+}
+
+async function follow(
+  api: EngineApi,
+  name: string,
+  version: string,
+  settings: {created: boolean; startedBefore: string | undefined; deadlineMs: number; rollingBack: boolean; monitorMs: number},
+  collaborators: SwarmCollaborators,
+): Promise<FollowResult> {
+  const {clock, logger} = collaborators;
+  const deadline = clock.now() + settings.deadlineMs;
+  const seen = new Map<string, string>();
+  const histories = new Map<string, TaskHistory>();
+  const messages = new Set<string>();
+  let convergedSince: number | undefined;
+  for (;;) {
+    // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
+    throwIfCancelled(collaborators.signal);
+    const [service, nodes, tasks] = await Promise.all([
+      requestJson<SwarmService>(api, `could not read ${name}`, 'GET', `/services/${name}`),
+      readNodes(api),
+      requestJson<SwarmTask[]>(api, `could not list the tasks of ${name}`, 'GET', `/tasks?filters=${encodeURIComponent(JSON.stringify({service: [name]}))}`),
+    ]);
+    const nodeNames = new Map(nodes.map(node => [node.ID, node.Description.Hostname]));
+    for (const task of tasks) {
+      const line = describeTask(task, nodeNames);
+      if (seen.get(task.ID) !== line) logger.info(line);
+      seen.set(task.ID, line);
+    }
+    const state = convergence(tasks, nodes, version);
+    const outcome = settings.created ? (state.converged ? 'completed' : 'running') : updateOutcome(service, settings.startedBefore);
+    // Swarm keeps a few tasks of history, and a failed one can be gone by the end: the error names all that were seen.
+    recordTasks(histories, tasks, nodeNames);
+    const message = service.UpdateStatus?.Message;
+    if (message && !message.endsWith('in progress') && service.UpdateStatus?.StartedAt !== settings.startedBefore) messages.add(message);
+    const failed = failedTasks(histories, version);
+    if (outcome === 'completed') {
+      const done = convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version);
+      // Swarm completes with one failed task tolerated: a node whose engine just went is not down yet for Swarm, and
+      // runs nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
+      if (done.converged) return {outcome, ...done, failure: undefined};
+    }
+    if (outcome === 'rolled-back') {
+      if (settings.rollingBack) return {outcome: 'completed', ...convergence(tasks, nodes, service.Spec.Labels?.[versionLabel] ?? version), failure: undefined};
+      return {
+        outcome,
+        ...state,
+        failure: `${version} failed and Swarm rolled back (${[...messages].join('; ')}): ${failed.join('; ') || 'no task error seen'}`,
+      };
+    }
+    if (outcome === 'paused')
+      return {outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}`};
+    // Swarm's update waits for a down node to come back; every ready node on the version through the monitor
+    // window is what this deploy can know: it ends there and names the lost nodes.
+    const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failed.length === 0;
+    convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
+    if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs) return {outcome: 'completed', ...state, failure: undefined};
+    if (clock.now() >= deadline) {
+      return {
+        outcome: 'timed-out',
+        ...state,
+        failure: `${version} did not converge within ${Math.round(settings.deadlineMs / 1000)}s${failed.length ? `: ${failed.join('; ')}` : ''}`,
+      };
+    }
+    await clock.sleep(pollMs);
+  }
+}
+
+function throwIfCancelled(signal: AbortSignal): void {
+  if (signal.aborted) throw new Cancelled();
+}
+
+/** Swarm's monitor window: the watch input, or Swarm's own default of 5 s. */
+function monitorOf(inputs: Pick<DeployInputs, 'watchMs'>): number {
+  return inputs.watchMs > 0 ? inputs.watchMs : 5000;
+}
+
+/** Long enough for every node in turn to boot, pass its health check and be watched, plus the old task's stop. */
+export function followDeadline(inputs: Pick<DeployInputs, 'healthTimeoutMs' | 'watchMs' | 'roles'>, nodes: number): number {
+  const stop = Math.max(...inputs.roles.map(role => role.stopTimeoutMs));
+  return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
+}
+
+/**
+ * Swarm's update of a service with a lost node is still running, and the node's task will end early when it is
+ * back: counted as a failure, it would roll back the release every other node runs. The update config (no task
+ * changes) now tolerates that many failures, and no more.
+ */
+async function tolerateLost(api: EngineApi, lostOn: readonly RoleService[], nodes: number, auth: string | undefined): Promise<void> {
+  for (const service of lostOn) {
+    const ratio = planFailureRatio(service.result?.lost.length ?? 0, nodes);
+    await updateService(
+      api,
+      service.name,
+      `could not let ${service.name}'s update tolerate its lost nodes`,
+      '',
+      fresh => ({...fresh.Spec, UpdateConfig: {...(fresh.Spec as {UpdateConfig?: object}).UpdateConfig, MaxFailureRatio: ratio}}),
+      auth,
+    );
+  }
+}
+
+/**
+ * Updates the service at the version it has now, read just before: Swarm bumps it too while it finishes an update
+ * (a node that came back), so an update found out of sequence is read again and sent again. Returns what it read.
+ */
+async function updateService(
+  api: EngineApi,
+  name: string,
+  what: string,
+  query: string,
+  bodyOf: (fresh: SwarmService) => unknown,
+  registryAuth: string | undefined,
+): Promise<SwarmService> {
+  for (let attempt = 1; ; attempt++) {
+    const fresh = await findService(api, name);
+    if (!fresh) throw new RemoteError(api.where, `${what}: the service is gone`);
+    const response = await api.request('POST', `/services/${fresh.ID}/update?version=${fresh.Version.Index}${query}`, {body: bodyOf(fresh), registryAuth});
+    if (response.status < 300) return fresh;
+    if (attempt < 3 && response.body.includes('update out of sequence')) continue;
+    throw new RemoteError(api.where, what, {remoteOutput: engineMessage(response)});
+  }
+}
+
+/** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
+async function prune(api: EngineApi, service: string, retain: number, live: string, logger: Logger): Promise<void> {
+  const filter = encodeURIComponent(JSON.stringify({label: [`${serviceLabel}=${service}`]}));
+  type Item = {ID: string; CreatedAt: string; Spec: {Name: string; Labels?: Record<string, string>}};
+  const [configs, secrets] = await Promise.all([
+    requestJson<Item[]>(api, 'could not list the release records', 'GET', `/configs?filters=${filter}`),
+    requestJson<Item[]>(api, 'could not list the secrets', 'GET', `/secrets?filters=${filter}`),
+  ]);
+  const releases = configs.filter(config => config.Spec.Name.startsWith(`${service}.release.`)).sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
+  const kept = new Set([live, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+  for (const item of [...releases.map(config => ({...config, kind: 'configs'})), ...secrets.map(secret => ({...secret, kind: 'secrets'}))]) {
+    if (kept.has(item.Spec.Labels?.[versionLabel])) continue;
+    const response = await api.request('DELETE', `/${item.kind}/${item.ID}`);
+    if (response.status < 300) logger.info(`Removed ${item.Spec.Name}`);
+  }
+}
+
+/** X-Registry-Auth, so that every node can pull the image (the CLI's --with-registry-auth). */
+function registryAuthHeader(inputs: DeployInputs, image: string): string | undefined {
+  if (!inputs.registryUsername || !inputs.registryPassword) return undefined;
+  const serveraddress = image.split('/')[0];
+  return (
+    Buffer.from(JSON.stringify({username: inputs.registryUsername, password: inputs.registryPassword, serveraddress}))
+      .toString('base64')
+      // Go's base64.URLEncoding, as the engine decodes it: URL-safe, with padding (Node's base64url has none).
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+  );
+}
+
+/** Per node: deployed when every role's new task runs there, not-started when the node is down. */
+function reportHosts(nodes: readonly SwarmNode[], services: readonly RoleService[], before: string | undefined, version: string): HostReport[] {
+  const followed = services.filter(service => service.result);
+  return nodes.map(node => {
+    const hostname = node.Description.Hostname;
+    const deployed = followed.length === services.length && followed.every(service => service.result?.runningOn.includes(hostname));
+    const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back');
+    const lost = followed.some(service => service.result?.lost.includes(hostname));
+    return {
+      host: hostname,
+      status: rolledBack ? 'rolled-back' : deployed ? 'deployed' : lost ? 'not-started' : 'failed',
+      before,
+      after: deployed ? version : before,
+      phases: Object.fromEntries(followed.map(service => [service.role.name === '' ? 'switch' : `${service.role.name}:switch`, service.elapsedMs ?? 0])),
+    };
+  });
+}
+
+async function rollBackMoved(
+  api: EngineApi,
+  moved: readonly RoleService[],
+  auth: string | undefined,
+  inputs: DeployInputs,
+  nodes: number,
+  collaborators: SwarmCollaborators,
+) {
+  for (const service of moved) {
+    const now = await updateService(api, service.name, `could not roll ${service.name} back`, '&rollback=previous', fresh => fresh.Spec, auth).catch(error => {
+      collaborators.logger.warning(`${service.name}: ${errorMessage(error)}`);
+      return undefined;
+    });
+    if (!now) continue;
+    const back = await follow(
+      api,
+      service.name,
+      service.current?.Spec.Labels?.[versionLabel] ?? '',
+      {created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true, monitorMs: monitorOf(inputs)},
+      collaborators,
+    );
+    if (back.failure) collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);
+  }
+}

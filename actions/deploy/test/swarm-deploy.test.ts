@@ -1,0 +1,188 @@
+import {createConsoleLogger} from '@circuitverse/shared';
+import {describe, expect, it} from 'vitest';
+import {deploySwarm, type SwarmCollaborators} from '../src/swarm/deploy-swarm.js';
+import type {EngineApi, EngineResponse} from '../src/swarm/engine-api.js';
+import {fakeClock, fakeInputs} from './fake-host.js';
+
+/**
+ * A manager's Engine API in memory: configs and secrets by name, one service whose tasks all run the spec's version
+ * on the next poll, three ready nodes.
+ */
+class FakeEngine implements EngineApi {
+  readonly where = 'manager';
+  readonly calls: string[] = [];
+  readonly configs = new Map<string, {ID: string; Spec: {Name: string; Labels: Record<string, string>; Data: string}}>();
+  readonly secrets = new Map<string, {ID: string; Spec: {Name: string; Labels: Record<string, string>}}>();
+  service: {ID: string; Version: {Index: number}; Spec: {Labels: Record<string, string>}} | undefined;
+  closed = false;
+  onPoll: () => void = () => {};
+  taskState = 'running';
+  /** Per node: its state, and whether its task runs (false: the node's engine is gone). */
+  nodeStates: Record<string, {state: string; runs: boolean}> = {
+    a: {state: 'ready', runs: true},
+    b: {state: 'ready', runs: true},
+    c: {state: 'ready', runs: true},
+  };
+  updateState: string | undefined;
+  /** Updates Swarm refuses as out of sequence before it takes one, as when it bumped the version meanwhile. */
+  outOfSequence = 0;
+
+  async request(method: string, path: string, options: {body?: unknown} = {}): Promise<EngineResponse> {
+    this.calls.push(`${method} ${path.split('?')[0]}`);
+    const ok = (body: unknown, status = 200) => ({status, body: JSON.stringify(body)});
+    const body = options.body as {Name: string; Labels: Record<string, string>; Data: string};
+    if (path === '/info') return ok({Swarm: {ControlAvailable: true, LocalNodeState: 'active'}});
+    if (path === '/nodes')
+      return ok(Object.entries(this.nodeStates).map(([id, node]) => ({ID: id, Description: {Hostname: `host-${id}`}, Status: {State: node.state}})));
+    if (method === 'POST' && path === '/configs/create') {
+      if (this.configs.has(body.Name)) return ok({message: 'conflict'}, 409);
+      this.configs.set(body.Name, {ID: `config-${body.Name}`, Spec: body});
+      return ok({ID: `config-${body.Name}`}, 201);
+    }
+    if (method === 'POST' && path === '/secrets/create') {
+      this.secrets.set(body.Name, {ID: `secret-${body.Name}`, Spec: body});
+      return ok({ID: `secret-${body.Name}`}, 201);
+    }
+    const named = /^\/(configs|secrets)\/([^/?]+)$/.exec(path);
+    if (named) {
+      const store = named[1] === 'configs' ? this.configs : this.secrets;
+      const key = [...store.keys()].find(name => name === named[2] || store.get(name)?.ID === named[2]);
+      if (key === undefined) return ok({message: 'not found'}, 404);
+      if (method === 'DELETE') {
+        store.delete(key);
+        return ok('', 204);
+      }
+      return ok(store.get(key));
+    }
+    if (path.startsWith('/configs?') || path.startsWith('/secrets?')) return ok([]);
+    if (path.startsWith('/images/create')) return {status: 200, body: '{"status":"Pulling"}\n{"status":"Digest: sha256:…"}\n'};
+    if (path.startsWith('/images/')) return ok({Config: {Entrypoint: null, Cmd: ['serve']}});
+    if (method === 'POST' && path === '/services/create') {
+      this.service = {ID: 'svc', Version: {Index: 1}, Spec: options.body as {Labels: Record<string, string>}};
+      return ok({ID: 'svc'}, 201);
+    }
+    if (method === 'POST' && path.startsWith('/services/svc/update') && this.outOfSequence > 0) {
+      this.outOfSequence -= 1;
+      return ok({message: 'rpc error: code = Unknown desc = update out of sequence'}, 500);
+    }
+    if (method === 'POST' && path.startsWith('/services/svc/update') && this.service) {
+      this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: options.body as {Labels: Record<string, string>}};
+      this.updateState = 'updating';
+      return ok({});
+    }
+    if (path.startsWith('/services/')) {
+      if (!this.service) return ok({message: 'no such service'}, 404);
+      return ok({...this.service, ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: 'now'}} : {})});
+    }
+    if (path.startsWith('/tasks')) {
+      this.onPoll();
+      const version = this.service?.Spec.Labels['circuitverse.deploy.version'];
+      return ok(
+        Object.entries(this.nodeStates)
+          .filter(([, node]) => node.runs)
+          .map(([node]) => ({
+            ID: `task-${node}-${version}`,
+            NodeID: node,
+            DesiredState: 'running',
+            Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': version}}},
+            Status: {State: this.taskState},
+          })),
+      );
+    }
+    throw new Error(`unexpected ${method} ${path}`);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function collaborators(engine: FakeEngine, signal = new AbortController().signal): SwarmCollaborators & {lines: string[]} {
+  const lines: string[] = [];
+  return {
+    lines,
+    logger: createConsoleLogger({write: line => lines.push(line)}),
+    clock: fakeClock(),
+    openManager: async () => engine,
+    origin: {actor: 'tester', runUrl: 'https://github.com/o/r/actions/runs/1'},
+    signal,
+    rememberLock: () => {},
+    forgetLock: () => {},
+  };
+}
+
+const inputs = fakeInputs([], {driver: 'swarm', secrets: new Map([['API_KEY', 'hunter2']])});
+
+describe('deploySwarm', () => {
+  it('creates the service with the release’s secret, follows it to every node, records the release, unlocks', async () => {
+    const engine = new FakeEngine();
+    const outputs = await deploySwarm(inputs, collaborators(engine));
+    expect(outputs).toMatchObject({version: 'v2', previousVersion: undefined, rolledBack: false});
+    expect(outputs.hosts.map(host => [host.host, host.status, host.after])).toEqual([
+      ['host-a', 'deployed', 'v2'],
+      ['host-b', 'deployed', 'v2'],
+      ['host-c', 'deployed', 'v2'],
+    ]);
+    expect([...engine.secrets.keys()]).toEqual([expect.stringMatching(/^web\.v2\.API_KEY\.[0-9a-f]{8}$/)]);
+    expect(JSON.stringify(engine.service)).not.toContain('hunter2');
+    expect(engine.service?.Spec).toMatchObject({TaskTemplate: {ContainerSpec: {Args: ['serve']}}});
+    expect([...engine.configs.keys()]).toEqual(['web.release.v2']);
+    expect(engine.closed).toBe(true);
+  });
+
+  it('refuses to deploy while another run holds the lock, and names the holder', async () => {
+    const engine = new FakeEngine();
+    engine.configs.set('web.deploy-lock', {
+      ID: 'held',
+      Spec: {Name: 'web.deploy-lock', Labels: {'circuitverse.deploy.lock-token': 'other'}, Data: Buffer.from('{"actor":"alice"}').toString('base64')},
+    });
+    await expect(deploySwarm(inputs, collaborators(engine))).rejects.toThrow(/web is locked by another deploy \({"actor":"alice"}\)/);
+    expect(engine.service).toBeUndefined();
+    expect(engine.configs.has('web.deploy-lock')).toBe(true);
+  });
+
+  it('stops following a cancelled deploy and releases its lock', async () => {
+    const engine = new FakeEngine();
+    const cancel = new AbortController();
+    engine.taskState = 'starting';
+    engine.onPoll = () => cancel.abort();
+    await expect(deploySwarm(inputs, collaborators(engine, cancel.signal))).rejects.toThrow(/cancelled/);
+    expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('waits, after Swarm completes, for a node that runs nothing until Swarm sees it down, and reports it lost', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    // host-c's engine is gone: Swarm completes the update (one failed task tolerated) while the node is still ready.
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    let polls = 0;
+    engine.onPoll = () => {
+      polls += 1;
+      if (polls === 2) engine.updateState = 'completed';
+      if (polls === 6) engine.nodeStates.c = {state: 'down', runs: false};
+    };
+    const run = collaborators(engine);
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run);
+    expect(polls).toBeGreaterThanOrEqual(6);
+    expect(outputs.hosts.map(host => [host.host, host.status])).toEqual([
+      ['host-a', 'deployed'],
+      ['host-b', 'deployed'],
+      ['host-c', 'not-started'],
+    ]);
+    expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
+    // Swarm's update goes on, and host-c's task will end early when it is back: that one failure is now tolerated.
+    expect(engine.service?.Spec).toMatchObject({UpdateConfig: {MaxFailureRatio: 0.5}, Labels: {'circuitverse.deploy.version': 'v3'}});
+  });
+
+  it('reads the service again and resends an update Swarm found out of sequence', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.outOfSequence = 1;
+    engine.onPoll = () => {
+      engine.updateState = 'completed';
+    };
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    expect(outputs.version).toBe('v3');
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
+  });
+});
