@@ -23541,7 +23541,7 @@ nacl.setPRNG = function(fn) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2841);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7937);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -23550,7 +23550,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2841:
+/***/ 7937:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -27328,6 +27328,8 @@ function readInputs(reader, logger) {
     }
     return {
         monit,
+        driver: reader.choice('driver', ['ssh', 'swarm'], 'ssh'),
+        swarmPorts: readSwarmPorts(reader),
         hosts,
         ssh,
         service,
@@ -27374,6 +27376,15 @@ function readMonitSettings(reader, service) {
         throw new errors/* ConfigError */.xL('monit', `has "${bad}", which is not a Monit check name`, `Write true for the checks named ${service} or ${service}-…, or the check names, one a line, as monit summary shows them.`);
     }
     return { checks, writeCheck };
+}
+function readSwarmPorts(reader) {
+    const text = reader.optional('swarm-ports') ?? '8080,8081';
+    const ports = text.split(',').map(part => Number(part.trim()));
+    const [first, second] = ports;
+    if (ports.length !== 2 || !ports.every(port => Number.isInteger(port) && port >= 1 && port <= 65535) || first === second) {
+        throw new errors/* ConfigError */.xL('swarm-ports', `is not two different ports ("${text}")`, 'Write two host ports, such as 8080,8081, and list both in the nginx upstream of every node.');
+    }
+    return [first, second];
 }
 
 ;// CONCATENATED MODULE: ./src/switch-release.ts
@@ -28966,7 +28977,708 @@ async function monitorAgain(host, inputs, token, logger) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/swarm/engine-api.ts
+
+
+/**
+ * One Engine API call with curl on the manager's socket. stdin: a line with the X-Registry-Auth value (or empty),
+ * then the JSON body (or nothing). The header goes through a 0600 file, so the credentials are on no argv; the
+ * answer is the status code on a line, then the body.
+ */
+const engineScript = remoteScript(['method', 'path', 'socket'], `set -eu
+umask 077
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"; exit 143' TERM
+IFS= read -r auth || true
+cat > "$dir/body"
+set -- -sS --unix-socket "$socket" -X "$method" -o "$dir/out" -w '%{http_code}' "http://docker/v1.41$path"
+if [ -n "$auth" ]; then printf 'X-Registry-Auth: %s\\n' "$auth" > "$dir/headers"; set -- "$@" -H "@$dir/headers"; fi
+if [ -s "$dir/body" ]; then set -- "$@" -H 'Content-Type: application/json' --data-binary "@$dir/body"; fi
+code=$(curl "$@")
+printf '%s\\n' "$code"
+cat "$dir/out"`);
+/** The Engine API of the manager at the other end of `connection`. */
+function engineOverSsh(connection, socket = '/var/run/docker.sock') {
+    const where = connection.target.label;
+    return {
+        where,
+        async request(method, path, options = {}) {
+            const stdin = `${options.registryAuth ?? ''}\n${options.body === undefined ? '' : JSON.stringify(options.body)}`;
+            const result = await connection.exec(scriptArgv(engineScript, { method, path, socket }), { stdin, timeoutMs: 120_000 });
+            if (result.code !== 0)
+                throw new errors/* RemoteError */.Hi(where, `the Docker API call ${method} ${path.split('?')[0]} failed`, { remoteOutput: result.stderr });
+            const newline = result.stdout.indexOf('\n');
+            return { status: Number(result.stdout.slice(0, newline)), body: result.stdout.slice(newline + 1) };
+        },
+    };
+}
+/** The JSON of a 2xx answer; anything else is a RemoteError quoting the engine's message. */
+async function requestJson(api, what, method, path, options) {
+    const response = await api.request(method, path, options);
+    if (response.status < 200 || response.status >= 300)
+        throw new errors/* RemoteError */.Hi(api.where, what, { remoteOutput: engineMessage(response) });
+    return (response.body === '' ? undefined : JSON.parse(response.body));
+}
+/** The engine's own message of an error answer (`{"message": …}`), or the raw body. */
+function engineMessage(response) {
+    try {
+        return `${response.status} ${JSON.parse(response.body).message ?? response.body}`;
+    }
+    catch {
+        return `${response.status} ${response.body}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/swarm/service-spec.ts
+
+
+
+/** Swarm secret and config names: at most 64 of these characters. */
+const swarmNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+const nanosPerMs = 1_000_000;
+// Secrets reach the app as env variables, as in the SSH driver, without ever being in the spec's env: the task runs
+// this wrapper, which exports each mounted file, then execs the image's own entrypoint and command.
+const secretsWrapper = 'for f in /run/secrets/*; do [ -f "$f" ] && export "${f##*/}=$(cat "$f")"; done; exec "$@"';
+/** The Swarm service of a role: `<service>` for the only role, `<service>-<role>` for a named one. */
+function swarmServiceName(service, role) {
+    return role.name === '' ? service : `${service}-${role.name}`;
+}
+/** A release's secret, one per key and version (rotated with the release); named so that `docker secret ls` reads. */
+function secretName(service, version, key, value) {
+    // The digest of the value too: a redeploy of one version with a changed secret makes a new secret, not a clash.
+    const digest = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(value).digest('hex').slice(0, 8);
+    const name = `${service}.${version}.${key}.${digest}`;
+    if (!swarmNamePattern.test(name)) {
+        throw new errors/* ConfigError */.xL('secrets', `makes the Swarm secret name "${name}", longer than Swarm's 64 characters`, 'Shorten the service name, the version tag or the key.');
+    }
+    return name;
+}
+/** The lock: a Swarm config whose creation is atomic, deleted when the deploy ends or is cancelled. */
+function lockConfigName(service) {
+    return `${service}.deploy-lock`;
+}
+/** The record of a release, kept for `retain` releases so `rollback-to` can find its image, env and secrets. */
+function releaseConfigName(service, version) {
+    const name = `${service}.release.${version}`;
+    if (!swarmNamePattern.test(name)) {
+        throw new errors/* ConfigError */.xL('service', `with the version makes the Swarm config name "${name}", longer than 64 characters`, 'Shorten the service name or the tag.');
+    }
+    return name;
+}
+/**
+ * The host ports releases alternate between: a node cannot publish one port in host mode for two tasks, and
+ * start-first runs the new task beside the old, so each release takes the port the one it replaces does not.
+ */
+function planPublishedPort(ports, current) {
+    return current === ports[0] ? ports[1] : ports[0];
+}
+/**
+ * The failure ratio once `lost` of `nodes` nodes are down mid-update: each lost node's task ends early when the node
+ * is back, which must not roll back the release the other nodes run; one failure more still does. A deploy starts
+ * at 0: the first failed task rolls back, before a failing release can take a node's old task with it.
+ */
+function planFailureRatio(lost, nodes) {
+    // Swarm rolls back when failed / tasks exceeds the ratio: (lost + 0.5) / n lets `lost` through, not one more.
+    return lost === 0 || nodes === 0 ? 0 : Math.min(1, (lost + 0.5) / nodes);
+}
+/** The health check Swarm runs in the task: GET of the health path with whichever HTTP client the image has. */
+function planHealthCheck(release) {
+    const url = `http://127.0.0.1:${release.appPort}${release.healthPath}`;
+    return {
+        Test: ['CMD-SHELL', `curl -fsS -o /dev/null '${url}' || wget -q -O /dev/null '${url}'`],
+        Interval: 1000 * nanosPerMs,
+        Timeout: 3000 * nanosPerMs,
+        Retries: 3,
+        // Failures while the app boots do not count, up to the health timeout.
+        StartPeriod: release.healthTimeoutMs * nanosPerMs,
+    };
+}
+/** The full service spec of a release: what `POST /services/create` or `/services/{id}/update` is sent. */
+function planServiceSpec(release) {
+    const { role } = release;
+    const releaseLabels = {
+        [labels.service]: release.service,
+        [labels.version]: release.version,
+        [labels.image]: release.image,
+        ...(role.name === '' ? {} : { [labels.role]: role.name }),
+    };
+    const args = role.command ?? release.imageCommand;
+    const wrapped = release.secrets.length > 0;
+    const order = role.order === 'stop-first' ? 'stop-first' : 'start-first';
+    const monitor = release.monitorMs * nanosPerMs;
+    return {
+        Name: swarmServiceName(release.service, role),
+        Labels: releaseLabels,
+        TaskTemplate: {
+            ContainerSpec: {
+                Image: release.image,
+                Labels: releaseLabels,
+                ...(wrapped
+                    ? { Command: ['/bin/sh', '-c', secretsWrapper, 'sh'], Args: [...release.imageEntrypoint, ...args] }
+                    : role.command === undefined
+                        ? {}
+                        : { Args: role.command }),
+                Env: [...release.env].map(([key, value]) => `${key}=${value}`),
+                Secrets: release.secrets.map(secret => ({
+                    File: { Name: secret.key, UID: '0', GID: '0', Mode: 0o400 },
+                    SecretID: secret.id,
+                    SecretName: secret.name,
+                })),
+                StopGracePeriod: role.stopTimeoutMs * nanosPerMs,
+                ...(role.stopSignal === undefined ? {} : { StopSignal: role.stopSignal }),
+                ...(role.traffic ? { Healthcheck: planHealthCheck(release) } : {}),
+            },
+            Resources: role.memoryBytes === undefined ? {} : { Limits: { MemoryBytes: role.memoryBytes } },
+            RestartPolicy: { Condition: 'any', Delay: 1000 * nanosPerMs },
+        },
+        // One task on every node, as the SSH driver runs one container per host.
+        Mode: { Global: {} },
+        UpdateConfig: { Parallelism: 1, Delay: 0, FailureAction: 'rollback', Monitor: monitor, MaxFailureRatio: 0, Order: order },
+        RollbackConfig: { Parallelism: 1, Delay: 0, FailureAction: 'pause', Monitor: monitor, MaxFailureRatio: 0, Order: order },
+        EndpointSpec: {
+            Mode: 'vip',
+            Ports: release.publishedPort === undefined ? [] : [{ Protocol: 'tcp', TargetPort: release.appPort, PublishedPort: release.publishedPort, PublishMode: 'host' }],
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/swarm/tasks.ts
+
+function taskVersion(task) {
+    return task.Spec.ContainerSpec?.Labels?.[labels.version];
+}
+/** One line per task: node, version, state (starting is Swarm waiting for the health check), desired state, error. */
+function describeTask(task, nodeNames) {
+    const node = nodeNames.get(task.NodeID ?? '') ?? 'unassigned';
+    const health = task.Status.State === 'starting' ? ' (health check pending)' : '';
+    const error = task.Status.Err ? `: ${task.Status.Err}` : '';
+    return `${node}: ${taskVersion(task) ?? '?'} task ${task.ID.slice(0, 12)} ${task.Status.State}${health}, desired ${task.DesiredState}${error}`;
+}
+/** Adds a poll's tasks to the histories: each state once, in the order seen, and the last error. */
+function recordTasks(histories, tasks, nodeNames) {
+    for (const task of tasks) {
+        const history = histories.get(task.ID) ?? {
+            node: nodeNames.get(task.NodeID ?? '') ?? 'unassigned',
+            version: taskVersion(task),
+            states: [],
+            error: undefined,
+        };
+        if (history.states.at(-1) !== task.Status.State)
+            history.states.push(task.Status.State);
+        history.error = task.Status.Err || history.error;
+        histories.set(task.ID, history);
+    }
+}
+/**
+ * The tasks of `version` that failed, for the error: those that ended or were stopped before they ran (a task
+ * stuck in starting failed its health check), each with the states it went through and its error.
+ */
+function failedTasks(histories, version) {
+    return [...histories]
+        .filter(([, history]) => history.version === version &&
+        history.states.at(-1) !== 'running' &&
+        (history.error || history.states.includes('starting') || history.states.includes('failed')))
+        .map(([id, history]) => `${history.node} task ${id.slice(0, 12)} ${history.states.join(' → ')}${history.error ? ` (${history.error})` : ''}`);
+}
+/** Per ready node, whether a task of `version` runs there; down nodes apart: they are the lost ones. */
+function convergence(tasks, nodes, version) {
+    const ready = nodes.filter(node => node.Status.State === 'ready');
+    const running = new Set(tasks.filter(task => taskVersion(task) === version && task.Status.State === 'running' && task.DesiredState === 'running').map(task => task.NodeID));
+    return {
+        converged: ready.length > 0 && ready.every(node => running.has(node.ID)),
+        runningOn: ready.filter(node => running.has(node.ID)).map(node => node.Description.Hostname),
+        lost: nodes.filter(node => node.Status.State !== 'ready').map(node => node.Description.Hostname),
+    };
+}
+/** What the service's update status says: still going, done, or rolled back (or paused) by Swarm. */
+function updateOutcome(service, startedBefore) {
+    const status = service.UpdateStatus;
+    // The status of the update before this one, until Swarm starts this one.
+    if (!status || status.StartedAt === startedBefore)
+        return 'running';
+    if (status.State === 'completed')
+        return 'completed';
+    if (status.State === 'rollback_completed')
+        return 'rolled-back';
+    if (status.State === 'paused' || status.State === 'rollback_paused')
+        return 'paused';
+    return 'running';
+}
+
+;// CONCATENATED MODULE: ./src/swarm/deploy-swarm.ts
+
+
+
+
+
+
+
+
+
+
+// Short: the deploy ends as soon as Swarm reports the update complete, and each poll is three small API calls.
+const pollMs = 250;
+const deploy_swarm_lockPollMs = 2000;
+const tokenLabel = 'circuitverse.deploy.lock-token';
+const serviceLabel = 'circuitverse.deploy.service';
+const versionLabel = 'circuitverse.deploy.version';
+/** Deploys (or rolls back) the service as Swarm services, one per role, driven through one manager's Engine API. */
+async function deploySwarm(inputs, collaborators) {
+    const { logger, clock } = collaborators;
+    const started = clock.now();
+    refuseSshOnlyInputs(inputs);
+    const api = await logger.group('Connect', () => connectManager(collaborators));
+    const token = (0,external_node_crypto_namespaceObject.randomBytes)(16).toString('hex');
+    let locked = false;
+    let lockId;
+    let outputs = { version: '', previousVersion: undefined, hosts: [], rolledBack: false, durationMs: 0 };
+    try {
+        const services = await Promise.all(planRoleOrder(inputs.roles).map(async (role) => {
+            const name = swarmServiceName(inputs.service, role);
+            return { role, name, current: await findService(api, name) };
+        }));
+        const lead = services.find(service => service.role.traffic) ?? services[0];
+        const previousVersion = lead.current?.Spec.Labels?.[versionLabel];
+        collaborators.rememberLock(token);
+        lockId = await logger.group('Lock', () => lock(api, inputs, token, collaborators));
+        locked = true;
+        const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
+        const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined;
+        let record;
+        if (swarmRollback) {
+            const missing = services.find(service => !service.current?.PreviousSpec);
+            if (missing)
+                throw new errors/* RemoteError */.Hi(missing.name, 'has no previous spec to roll back to', { next: 'Deploy an image, or name a retained release in rollback-to.' });
+            record = { version: lead.current?.PreviousSpec?.Labels?.[versionLabel] ?? '?', image: '', env: [], secrets: [] };
+        }
+        else if (inputs.rollbackTo !== undefined) {
+            record = await readRelease(api, inputs.service, inputs.rollbackTo);
+        }
+        else {
+            const image = inputs.image;
+            record = { version: versionOf(image), image, env: [...inputs.env], secrets: [] };
+        }
+        outputs = { ...outputs, version: record.version, previousVersion };
+        logger.info(`${inputs.service}: ${previousVersion ?? 'nothing'} → ${record.version} through the Swarm manager ${api.where}${services.length > 1 ? ` (${services.map(service => service.name).join(', ')})` : ''}`);
+        const auth = registryAuthHeader(inputs, record.image || (lead.current?.Spec.Labels?.['circuitverse.deploy.image'] ?? ''));
+        if (!rollingBack)
+            record.secrets = await logger.group('Secrets', () => createSecrets(api, inputs, record.version));
+        const imageConfig = record.secrets.length > 0 ? await logger.group('Pull on the manager', () => inspectImage(api, record.image, auth)) : undefined;
+        const nodes = await readNodes(api);
+        for (const service of services) {
+            deploy_swarm_throwIfCancelled(collaborators.signal);
+            const { role, name, current } = service;
+            const updateStart = clock.now();
+            const startedBefore = await logger.group(`${swarmRollback ? 'Roll back' : current ? 'Update' : 'Create'} ${name}`, async () => {
+                if (swarmRollback && current) {
+                    return (await updateService(api, name, `could not roll ${name} back`, '&rollback=previous', fresh => fresh.Spec, auth)).UpdateStatus?.StartedAt;
+                }
+                const spec = planServiceSpec({
+                    service: inputs.service,
+                    version: record.version,
+                    image: record.image,
+                    role,
+                    env: new Map(record.env),
+                    secrets: record.secrets,
+                    imageEntrypoint: imageConfig?.Entrypoint ?? [],
+                    imageCommand: imageConfig?.Cmd ?? [],
+                    appPort: inputs.appPort,
+                    healthPath: inputs.healthPath,
+                    healthTimeoutMs: inputs.healthTimeoutMs,
+                    monitorMs: monitorOf(inputs),
+                    publishedPort: role.traffic ? planPublishedPort(inputs.swarmPorts, current?.Spec.EndpointSpec?.Ports?.[0]?.PublishedPort) : undefined,
+                });
+                if (current)
+                    return (await updateService(api, name, `could not update ${name}`, '', () => spec, auth)).UpdateStatus?.StartedAt;
+                await requestJson(api, `could not create ${name}`, 'POST', '/services/create', { body: spec, registryAuth: auth });
+                return undefined;
+            });
+            service.result = await logger.group(`Follow ${name}`, () => follow(api, name, record.version, { created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs) }, collaborators));
+            service.elapsedMs = clock.now() - updateStart;
+            if (service.result.failure)
+                break;
+        }
+        const failed = services.find(service => service.result?.failure);
+        outputs = {
+            ...outputs,
+            hosts: reportHosts(nodes, services, previousVersion, record.version),
+            rolledBack: failed?.result?.outcome === 'rolled-back' && !rollingBack,
+        };
+        for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
+            logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
+        }
+        const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
+        if (lostOn.length > 0)
+            await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
+        if (failed) {
+            // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
+            const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
+            if (moved.length > 0)
+                await logger.group('Roll back the roles moved before', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
+            throw new errors/* RemoteError */.Hi(failed.name, failed.result?.failure);
+        }
+        if (!rollingBack) {
+            // Only a release that converged is one to go back to, and counts towards retain.
+            await logger.group('Retain releases', async () => {
+                await writeRelease(api, inputs.service, record);
+                await prune(api, inputs.service, inputs.retain, record.version, logger);
+            });
+        }
+        await logger.group('Unlock', () => unlock(api, inputs.service, token, lockId));
+        locked = false;
+        collaborators.forgetLock();
+        outputs = { ...outputs, durationMs: clock.now() - started };
+        await logger.summary(renderSummary(inputs.service, outputs));
+        return outputs;
+    }
+    catch (error) {
+        if (locked) {
+            try {
+                await unlock(api, inputs.service, token, lockId);
+                collaborators.forgetLock();
+            }
+            catch (unlockError) {
+                logger.warning(`Could not release the lock (${(0,errors/* errorMessage */.gJ)(unlockError)}); the post step tries again.`);
+            }
+        }
+        outputs = { ...outputs, durationMs: clock.now() - started };
+        if (outputs.hosts.length > 0)
+            await logger.summary(renderSummary(inputs.service, outputs, (0,errors/* errorMessage */.gJ)(error)));
+        if (error instanceof errors/* ConfigError */.xL)
+            throw error;
+        throw new DeployError(error, outputs);
+    }
+    finally {
+        api.close();
+    }
+}
+/** Inputs the swarm driver has no meaning for are refused, not ignored: a user who sets one expects it to act. */
+function refuseSshOnlyInputs(inputs) {
+    const placed = inputs.roles.find(role => role.hosts !== undefined);
+    if (placed) {
+        throw new errors/* ConfigError */.xL('roles', `gives ${placed.name} hosts, which driver swarm does not place by`, 'Leave hosts out: every role runs one task on every node of the swarm.');
+    }
+    const { container } = inputs;
+    const unsupported = [
+        ['plan', inputs.plan],
+        ['maintenance', inputs.maintenance !== undefined],
+        ['pre-deploy', inputs.preDeploy !== undefined],
+        ['monit', inputs.monit !== undefined],
+        ['batch-size', inputs.batchSize !== inputs.hosts.length],
+        ['on-failure', inputs.onFailure !== 'rollback'],
+        ['drain-timeout', inputs.drainTimeoutMs !== 30_000],
+        ['network', container.network !== undefined],
+        ['add-hosts', container.addHosts.length > 0],
+        ['volumes', container.volumes.length > 0],
+        ['cpus', container.cpus !== undefined],
+        ['labels', container.labels.size > 0],
+        ['log-driver', container.logDriver !== undefined],
+        ['log-options', container.logOptions.size > 0],
+        ['user', container.user !== undefined],
+    ];
+    const set = unsupported.find(([, given]) => given);
+    if (set)
+        throw new errors/* ConfigError */.xL(set[0], 'is not supported with driver swarm', `Leave ${set[0]} out, or use driver ssh.`);
+}
+async function connectManager(collaborators) {
+    const api = await collaborators.openManager();
+    const info = await requestJson(api, 'could not read the engine', 'GET', '/info');
+    if (!info.Swarm?.ControlAvailable) {
+        api.close();
+        throw new errors/* RemoteError */.Hi(api.where, `is not a Swarm manager (node state: ${info.Swarm?.LocalNodeState ?? 'unknown'})`, {
+            next: 'List a manager first in hosts (docker node ls on it shows "Leader" or "Reachable").',
+        });
+    }
+    return api;
+}
+async function findService(api, name) {
+    const response = await api.request('GET', `/services/${name}`);
+    if (response.status === 404)
+        return undefined;
+    if (response.status !== 200)
+        throw new errors/* RemoteError */.Hi(api.where, `could not read the service ${name}`, { remoteOutput: engineMessage(response) });
+    return JSON.parse(response.body);
+}
+async function readNodes(api) {
+    return requestJson(api, 'could not list the nodes', 'GET', '/nodes');
+}
+async function lock(api, inputs, token, collaborators) {
+    const { clock, logger } = collaborators;
+    const holder = JSON.stringify({
+        ...collaborators.origin,
+        since: new Date(clock.now()).toISOString(),
+        version: inputs.image ?? inputs.rollbackTo ?? 'rollback',
+    });
+    const deadline = clock.now() + inputs.lockWaitMs;
+    for (;;) {
+        const response = await api.request('POST', '/configs/create', {
+            body: { Name: lockConfigName(inputs.service), Labels: { [serviceLabel]: inputs.service, [tokenLabel]: token }, Data: Buffer.from(holder).toString('base64') },
+        });
+        if (response.status === 201)
+            return JSON.parse(response.body).ID;
+        if (response.status !== 409)
+            throw new errors/* RemoteError */.Hi(api.where, 'could not take the deploy lock', { remoteOutput: response.body });
+        const held = await requestJson(api, 'could not read the deploy lock', 'GET', `/configs/${lockConfigName(inputs.service)}`).catch(() => undefined);
+        const by = held ? Buffer.from(held.Spec.Data, 'base64').toString() : 'someone';
+        if (clock.now() >= deadline) {
+            throw new errors/* RemoteError */.Hi(api.where, `${inputs.service} is locked by another deploy (${by})`, { next: 'Wait for it, or set lock-wait to queue behind it.' });
+        }
+        logger.info(`Waiting for the lock held by ${by}`);
+        await clock.sleep(deploy_swarm_lockPollMs);
+    }
+}
+/** Deletes the lock when this run holds it; `false` when it does not (another run's, or none). */
+async function unlock(api, service, token, lockId) {
+    // The config this run created: its ID is the proof of whose lock it is, in one call.
+    if (lockId !== undefined)
+        return (await api.request('DELETE', `/configs/${lockId}`)).status < 300;
+    const response = await api.request('GET', `/configs/${lockConfigName(service)}`);
+    if (response.status === 404)
+        return false;
+    const config = JSON.parse(response.body);
+    if (config.Spec.Labels?.[tokenLabel] !== token)
+        return false;
+    await requestJson(api, 'could not release the deploy lock', 'DELETE', `/configs/${config.ID}`);
+    return true;
+}
+async function createSecrets(api, inputs, version) {
+    const made = [];
+    for (const [key, value] of inputs.secrets) {
+        const name = secretName(inputs.service, version, key, value);
+        const existing = await api.request('GET', `/secrets/${name}`);
+        if (existing.status === 200) {
+            made.push({ key, name, id: JSON.parse(existing.body).ID });
+            continue;
+        }
+        const created = await requestJson(api, `could not create the secret ${name}`, 'POST', '/secrets/create', {
+            body: { Name: name, Labels: { [serviceLabel]: inputs.service, [versionLabel]: version }, Data: Buffer.from(value).toString('base64') },
+        });
+        made.push({ key, name, id: created.ID });
+    }
+    return made;
+}
+async function writeRelease(api, service, record) {
+    const name = releaseConfigName(service, record.version);
+    // Configs cannot change: a redeploy of a version replaces its record.
+    const existing = await api.request('GET', `/configs/${name}`);
+    if (existing.status === 200)
+        await requestJson(api, `could not replace the release record ${name}`, 'DELETE', `/configs/${name}`);
+    await requestJson(api, `could not write the release record ${name}`, 'POST', '/configs/create', {
+        body: { Name: name, Labels: { [serviceLabel]: service, [versionLabel]: record.version }, Data: Buffer.from(JSON.stringify(record)).toString('base64') },
+    });
+}
+async function readRelease(api, service, version) {
+    const response = await api.request('GET', `/configs/${releaseConfigName(service, version)}`);
+    if (response.status === 404) {
+        throw new errors/* ConfigError */.xL('rollback-to', `names ${version}, which the swarm keeps no release of`, 'Name one of the last retain releases (docker config ls on the manager lists them).');
+    }
+    return JSON.parse(Buffer.from(JSON.parse(response.body).Spec.Data, 'base64').toString());
+}
+async function inspectImage(api, image, auth) {
+    // The manager pulls first: its own task needs the image anyway, and the inspect needs it present.
+    // The answer is a stream of JSON progress lines; a failure mid-pull is a line with "error", under a 200.
+    const pulled = await api.request('POST', `/images/create?fromImage=${encodeURIComponent(image)}`, { registryAuth: auth });
+    const failure = pulled.body.split('\n').find(line => line.includes('"error"'));
+    if (pulled.status !== 200 || failure)
+        throw new errors/* RemoteError */.Hi(api.where, `could not pull ${image}`, { remoteOutput: failure ?? engineMessage(pulled) });
+    const inspected = await requestJson(api, `could not inspect ${image}`, 'GET', `/images/${encodeURIComponent(image)}/json`);
+    return { Entrypoint: inspected.Config.Entrypoint ?? [], Cmd: inspected.Config.Cmd ?? [] };
+}
+async function follow(api, name, version, settings, collaborators) {
+    const { clock, logger } = collaborators;
+    const deadline = clock.now() + settings.deadlineMs;
+    const seen = new Map();
+    const histories = new Map();
+    const messages = new Set();
+    let convergedSince;
+    for (;;) {
+        // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
+        deploy_swarm_throwIfCancelled(collaborators.signal);
+        const [service, nodes, tasks] = await Promise.all([
+            requestJson(api, `could not read ${name}`, 'GET', `/services/${name}`),
+            readNodes(api),
+            requestJson(api, `could not list the tasks of ${name}`, 'GET', `/tasks?filters=${encodeURIComponent(JSON.stringify({ service: [name] }))}`),
+        ]);
+        const nodeNames = new Map(nodes.map(node => [node.ID, node.Description.Hostname]));
+        for (const task of tasks) {
+            const line = describeTask(task, nodeNames);
+            if (seen.get(task.ID) !== line)
+                logger.info(line);
+            seen.set(task.ID, line);
+        }
+        const state = convergence(tasks, nodes, version);
+        const outcome = settings.created ? (state.converged ? 'completed' : 'running') : updateOutcome(service, settings.startedBefore);
+        // Swarm keeps a few tasks of history, and a failed one can be gone by the end: the error names all that were seen.
+        recordTasks(histories, tasks, nodeNames);
+        const message = service.UpdateStatus?.Message;
+        if (message && !message.endsWith('in progress') && service.UpdateStatus?.StartedAt !== settings.startedBefore)
+            messages.add(message);
+        const failed = failedTasks(histories, version);
+        if (outcome === 'completed') {
+            const done = convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version);
+            // Swarm completes with one failed task tolerated: a node whose engine just went is not down yet for Swarm, and
+            // runs nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
+            if (done.converged)
+                return { outcome, ...done, failure: undefined };
+        }
+        if (outcome === 'rolled-back') {
+            if (settings.rollingBack)
+                return { outcome: 'completed', ...convergence(tasks, nodes, service.Spec.Labels?.[versionLabel] ?? version), failure: undefined };
+            return {
+                outcome,
+                ...state,
+                failure: `${version} failed and Swarm rolled back (${[...messages].join('; ')}): ${failed.join('; ') || 'no task error seen'}`,
+            };
+        }
+        if (outcome === 'paused')
+            return { outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}` };
+        // Swarm's update waits for a down node to come back; every ready node on the version through the monitor
+        // window is what this deploy can know: it ends there and names the lost nodes.
+        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failed.length === 0;
+        convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
+        if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs)
+            return { outcome: 'completed', ...state, failure: undefined };
+        if (clock.now() >= deadline) {
+            return {
+                outcome: 'timed-out',
+                ...state,
+                failure: `${version} did not converge within ${Math.round(settings.deadlineMs / 1000)}s${failed.length ? `: ${failed.join('; ')}` : ''}`,
+            };
+        }
+        await clock.sleep(pollMs);
+    }
+}
+function deploy_swarm_throwIfCancelled(signal) {
+    if (signal.aborted)
+        throw new Cancelled();
+}
+/** Swarm's monitor window: the watch input, or Swarm's own default of 5 s. */
+function monitorOf(inputs) {
+    return inputs.watchMs > 0 ? inputs.watchMs : 5000;
+}
+/** Long enough for every node in turn to boot, pass its health check and be watched, plus the old task's stop. */
+function followDeadline(inputs, nodes) {
+    const stop = Math.max(...inputs.roles.map(role => role.stopTimeoutMs));
+    return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
+}
+/**
+ * Swarm's update of a service with a lost node is still running, and the node's task will end early when it is
+ * back: counted as a failure, it would roll back the release every other node runs. The update config (no task
+ * changes) now tolerates that many failures, and no more.
+ */
+async function tolerateLost(api, lostOn, nodes, auth) {
+    for (const service of lostOn) {
+        const ratio = planFailureRatio(service.result?.lost.length ?? 0, nodes);
+        await updateService(api, service.name, `could not let ${service.name}'s update tolerate its lost nodes`, '', fresh => ({ ...fresh.Spec, UpdateConfig: { ...fresh.Spec.UpdateConfig, MaxFailureRatio: ratio } }), auth);
+    }
+}
+/**
+ * Updates the service at the version it has now, read just before: Swarm bumps it too while it finishes an update
+ * (a node that came back), so an update found out of sequence is read again and sent again. Returns what it read.
+ */
+async function updateService(api, name, what, query, bodyOf, registryAuth) {
+    for (let attempt = 1;; attempt++) {
+        const fresh = await findService(api, name);
+        if (!fresh)
+            throw new errors/* RemoteError */.Hi(api.where, `${what}: the service is gone`);
+        const response = await api.request('POST', `/services/${fresh.ID}/update?version=${fresh.Version.Index}${query}`, { body: bodyOf(fresh), registryAuth });
+        if (response.status < 300)
+            return fresh;
+        if (attempt < 3 && response.body.includes('update out of sequence'))
+            continue;
+        throw new errors/* RemoteError */.Hi(api.where, what, { remoteOutput: engineMessage(response) });
+    }
+}
+/** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
+async function prune(api, service, retain, live, logger) {
+    const filter = encodeURIComponent(JSON.stringify({ label: [`${serviceLabel}=${service}`] }));
+    const [configs, secrets] = await Promise.all([
+        requestJson(api, 'could not list the release records', 'GET', `/configs?filters=${filter}`),
+        requestJson(api, 'could not list the secrets', 'GET', `/secrets?filters=${filter}`),
+    ]);
+    const releases = configs.filter(config => config.Spec.Name.startsWith(`${service}.release.`)).sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
+    const kept = new Set([live, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+    for (const item of [...releases.map(config => ({ ...config, kind: 'configs' })), ...secrets.map(secret => ({ ...secret, kind: 'secrets' }))]) {
+        if (kept.has(item.Spec.Labels?.[versionLabel]))
+            continue;
+        const response = await api.request('DELETE', `/${item.kind}/${item.ID}`);
+        if (response.status < 300)
+            logger.info(`Removed ${item.Spec.Name}`);
+    }
+}
+/** X-Registry-Auth, so that every node can pull the image (the CLI's --with-registry-auth). */
+function registryAuthHeader(inputs, image) {
+    if (!inputs.registryUsername || !inputs.registryPassword)
+        return undefined;
+    const serveraddress = image.split('/')[0];
+    return (Buffer.from(JSON.stringify({ username: inputs.registryUsername, password: inputs.registryPassword, serveraddress }))
+        .toString('base64')
+        // Go's base64.URLEncoding, as the engine decodes it: URL-safe, with padding (Node's base64url has none).
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_'));
+}
+/** Per node: deployed when every role's new task runs there, not-started when the node is down. */
+function reportHosts(nodes, services, before, version) {
+    const followed = services.filter(service => service.result);
+    return nodes.map(node => {
+        const hostname = node.Description.Hostname;
+        const deployed = followed.length === services.length && followed.every(service => service.result?.runningOn.includes(hostname));
+        const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back');
+        const lost = followed.some(service => service.result?.lost.includes(hostname));
+        return {
+            host: hostname,
+            status: rolledBack ? 'rolled-back' : deployed ? 'deployed' : lost ? 'not-started' : 'failed',
+            before,
+            after: deployed ? version : before,
+            phases: Object.fromEntries(followed.map(service => [service.role.name === '' ? 'switch' : `${service.role.name}:switch`, service.elapsedMs ?? 0])),
+        };
+    });
+}
+async function rollBackMoved(api, moved, auth, inputs, nodes, collaborators) {
+    for (const service of moved) {
+        const now = await updateService(api, service.name, `could not roll ${service.name} back`, '&rollback=previous', fresh => fresh.Spec, auth).catch(error => {
+            collaborators.logger.warning(`${service.name}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+            return undefined;
+        });
+        if (!now)
+            continue;
+        const back = await follow(api, service.name, service.current?.Spec.Labels?.[versionLabel] ?? '', { created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true, monitorMs: monitorOf(inputs) }, collaborators);
+        if (back.failure)
+            collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/swarm/manager.ts
+
+
+
+
+/** The Engine API of the swarm's manager, the first of `hosts`, over a verified SSH connection. */
+async function openSwarmManager(inputs) {
+    const connection = await connectSsh(inputs.hosts[0], inputs.ssh);
+    return { ...engineOverSsh(connection), close: () => connection.close() };
+}
+/** The post step's safety net: deletes the lock config a cancelled or killed deploy left on the manager. */
+async function releaseSwarmLock(inputs, token, logger) {
+    try {
+        const api = await openSwarmManager(inputs);
+        try {
+            if (await unlock(api, inputs.service, token))
+                logger.info(`${api.where}: released the lock the deploy left behind.`);
+        }
+        finally {
+            api.close();
+        }
+    }
+    catch (error) {
+        logger.warning(`Could not check the swarm's deploy lock (${(0,errors/* errorMessage */.gJ)(error)}).`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -29013,6 +29725,8 @@ async function run() {
                     rememberLock: token => saveStepState('lock-token', token),
                     forgetLock: () => saveStepState('lock-token', ''),
                 };
+                if (inputs.driver === 'swarm')
+                    return deploySwarm(inputs, { ...collaborators, openManager: () => openSwarmManager(inputs) });
                 return inputs.plan ? plan(inputs, collaborators) : deploy(inputs, collaborators);
             });
         },
@@ -29022,6 +29736,8 @@ async function run() {
             const token = readStepState('lock-token');
             if (token) {
                 const inputs = readInputs(new InputReader(process.env), logger);
+                if (inputs.driver === 'swarm')
+                    return releaseSwarmLock(inputs, token, logger);
                 await releaseLocks(inputs, token, { logger, connect: target => connectSsh(target, inputs.ssh) });
             }
         },
