@@ -93,8 +93,6 @@ export interface IntegrityQuery {
   values: unknown[];
 }
 
-/** Runs one query; a failure is the database's, with its message (postgres-blobs' `query`). */
-
 const singlePattern = /^(?:([A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)#)?([a-z_][A-Za-z0-9_]*)$/;
 
 /** single-attachments: `name` (any model) or `Model#name`, one per line or comma. */

@@ -21,15 +21,20 @@ interface BlobRow {
   name: string | null;
 }
 
+/** How long one statement may run, the whole-table ones included. */
+const wholeTableTimeoutMs = 600_000;
+
 /**
  * Opens the app's database and checks it holds ActiveStorage's tables (as `rails active_storage:install` creates
  * them), in the connection's search_path. `where` names the database in errors without its password.
  */
 export async function openPostgresBlobs(url: string, where: string): Promise<BlobSource> {
-  // Every query is small; one that takes minutes is a hung connection, not a slow answer.
-  const client = await connectPostgres(url, where, 120_000);
+  // The sample's queries are index lookups, but the integrity report and the legacy counts read whole tables: at 10M
+  // rows those take minutes, and the server is told to give up at the same time, so nothing runs on after the step.
+  const client = await connectPostgres(url, where, wholeTableTimeoutMs);
   try {
-    // Every query here is a handful of index lookups; JIT compiling them would cost more than running them.
+    await client.query(`SET statement_timeout = ${wholeTableTimeoutMs}`);
+    // JIT compiling the sample's lookups would cost more than running them.
     await client.query('SET jit = off');
     return await describeSchema(client, where);
   } catch (error) {

@@ -75,7 +75,8 @@ export function renderSummary(report: ActionReport, reportPath: string): string 
     ...(orphans ? renderOrphansExamples(orphans) : []),
     ...(inventory ? renderInventoryExamples(inventory) : []),
   ];
-  if (sample) lines.push(`Set \`seed: ${sample.seed}\` to check the same sample again.`);
+  const seed = sample?.seed ?? legacy?.seed;
+  if (seed !== undefined) lines.push(`Set \`seed: ${seed}\` to check the same sample again.`);
   lines.push(`Every finding is in \`${reportPath}\`.`);
   return lines.join('\n');
 }

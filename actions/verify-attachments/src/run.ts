@@ -26,8 +26,9 @@ export interface VerifyAttachmentsOutputs {
   missing: number;
   mismatched: number;
   unverifiable: number;
-  missingRate: number;
-  missingRateUpper: number;
+  /** `undefined` when no sample was checked: a rate of nothing is no evidence. */
+  missingRate?: number;
+  missingRateUpper?: number;
   report: string;
   /** With legacy-mapping: legacy records without an attachment, and sampled legacy files that differ from their blob. */
   unmigrated?: number;
@@ -53,7 +54,7 @@ export interface VerifyAttachmentsCollaborators {
   spillDirectory: string;
 }
 
-/** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
+/** A check past its thresholds (the sample's, integrity's, legacy, orphans, inventory); the outputs and report are complete. */
 export class VerificationFailed extends FailureWithOutputs<VerifyAttachmentsOutputs> {
   constructor(message: string, outputs: VerifyAttachmentsOutputs) {
     super(new Error(message), outputs);
@@ -65,10 +66,10 @@ const readBatch = 5000;
 /** Findings of each integrity class kept in the report: enough to act on, and a bounded report for 10M rows. */
 const integrityExamples = 1000;
 
-/** Samples blobs and checks their objects in S3, and reports integrity; writes the report and the summary; fails past the thresholds. */
+/** Runs the checks the inputs ask for (sample, integrity, legacy, orphans, inventory); writes the report and the summary; fails past the thresholds. */
 export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<VerifyAttachmentsOutputs> {
   const {logger, store} = collaborators;
-  const sampling = inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+  const sampling = samples(inputs);
   if (sampling || inputs.legacy) logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
   try {
     // Before anything is read: a manifest that is not one, or a bucket that cannot be listed, is bad input.
@@ -76,6 +77,8 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       inputs.orphans || inputs.inventoryManifest
         ? await runPhase(collaborators, 'listings', 'Check the listings and the inventory', () => checkBucketInputs(inputs, collaborators))
         : undefined;
+    const buckets = bucketsToCheck(inputs);
+    if (buckets.length) await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(buckets, collaborators));
     const blobs = await runPhase(collaborators, 'open', 'Open the blobs', async span => {
       const source = await collaborators.openBlobs();
       span.setAttributes({'verify.source': source.label, 'verify.stratified': source.stratified});
@@ -86,7 +89,7 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
     let legacy: LegacyReport | undefined;
     let drawn: {picked: Array<{blob: BlobRecord; selected: Selection}>; plan: SamplePlan} | undefined;
     try {
-      // First: a mapping naming what is not in the database is a config error, before anything else is read.
+      // First, as it checks its tables' names before it reads them: a mapping naming what is not there is bad input.
       if (inputs.legacy) {
         const legacyInputs = inputs.legacy;
         legacy = await runPhase(collaborators, 'legacy', 'Compare the legacy attachments', () =>
@@ -95,7 +98,6 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       }
       if (inputs.integrity) integrity = await runPhase(collaborators, 'integrity', 'Integrity report', () => reportIntegrity(blobs, inputs, logger));
       if (sampling) {
-        await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
         drawn = await runPhase(collaborators, 'plan', 'Sample', async span => {
           const sample = await pickBlobs(blobs, inputs, logger);
           span.setAttributes({
@@ -135,8 +137,7 @@ export async function verifyAttachments(inputs: VerifyAttachmentsInputs, collabo
       missing: sample?.counts.missing ?? 0,
       mismatched: sample?.counts.mismatched ?? 0,
       unverifiable: sample?.counts.unverifiable ?? 0,
-      missingRate: sample?.missingRate ?? 0,
-      missingRateUpper: sample?.missingRateUpper ?? 0,
+      ...(sample ? {missingRate: sample.missingRate, missingRateUpper: sample.missingRateUpper} : {}),
       report: collaborators.reportPath,
       ...(legacy ? {unmigrated: legacy.counts.unmigrated, legacyMismatched: legacy.counts.mismatched} : {}),
     };
@@ -216,6 +217,13 @@ async function compareLegacyAttachments(
         if (result.status !== 'ok')
           logger.untrusted(`${result.status}: ${mapping.recordType} ${result.recordId} (${result.path ?? result.filename}): ${result.problem ?? ''}`);
       }
+      // Not one file read is a wrong path template far more often than a whole table of lost files.
+      const unread = mapping.sampled.filter(result => result.status === 'unverifiable').length;
+      if (unread > 0 && unread === mapping.sampled.length) {
+        logger.warning(
+          `None of the ${unread} sampled legacy files of ${mapping.table}.${mapping.fileColumn} could be read: check its files template in legacy-mapping.`,
+        );
+      }
     }
     return report;
   } finally {
@@ -248,16 +256,33 @@ async function reportIntegrity(blobs: BlobSource, inputs: VerifyAttachmentsInput
 }
 
 // A HEAD on an object in a bucket that does not exist is a bare 404, just like a missing key: without this check a
-// typo in services would report every blob missing.
-async function checkBuckets(inputs: VerifyAttachmentsInputs, collaborators: VerifyAttachmentsCollaborators): Promise<void> {
-  for (const [service, bucket] of inputs.services) {
-    const input = service === '' ? 'bucket' : 'services';
-    const checked = await withRetries(() => collaborators.store.checkBucket(bucket), {policy: storeRetryPolicy, clock: collaborators.clock});
-    if (checked.ok) {
-      collaborators.logger.info(`${service || 'every service'} → ${bucket}: reachable`);
+// typo in services would report every blob missing, and one in legacy-mapping every legacy file unverifiable.
+function samples(inputs: VerifyAttachmentsInputs): boolean {
+  return inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+}
+
+function bucketsToCheck(inputs: VerifyAttachmentsInputs): Array<{input: string; label: string; bucket: string}> {
+  return [
+    ...(samples(inputs)
+      ? [...inputs.services].map(([service, bucket]) => ({input: service === '' ? 'bucket' : 'services', label: service || 'every service', bucket}))
+      : []),
+    ...(inputs.legacy?.mappings ?? []).flatMap(mapping =>
+      mapping.files.kind === 's3' ? [{input: 'legacy-mapping', label: `${mapping.table}.${mapping.fileColumn}`, bucket: mapping.files.bucket}] : [],
+    ),
+  ];
+}
+
+async function checkBuckets(buckets: Array<{input: string; label: string; bucket: string}>, collaborators: VerifyAttachmentsCollaborators): Promise<void> {
+  const checked = new Set<string>();
+  for (const {input, label, bucket} of buckets) {
+    if (checked.has(bucket)) continue;
+    checked.add(bucket);
+    const result = await withRetries(() => collaborators.store.checkBucket(bucket), {policy: storeRetryPolicy, clock: collaborators.clock});
+    if (result.ok) {
+      collaborators.logger.info(`${label} → ${bucket}: reachable`);
       continue;
     }
-    const {error} = checked;
+    const {error} = result;
     if (error.status === 404) throw new ConfigError(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
     if (error.status === 403) {
       throw new RemoteError(`s3://${bucket}`, 'access denied', {

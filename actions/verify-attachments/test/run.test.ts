@@ -139,7 +139,7 @@ describe('verifyAttachments', () => {
   it('traces each stage, the check with its counts', async () => {
     const tracer = recordingTracer();
     await run({maxMissing: 10, maxMismatched: 10}, store(), {tracer});
-    expect(tracer.tree()).toEqual(['open', 'buckets', 'plan', 'check', 'report']);
+    expect(tracer.tree()).toEqual(['buckets', 'open', 'plan', 'check', 'report']);
     expect(tracer.all().find(span => span.name === 'check')?.attributes).toMatchObject({
       'verify.checked': 5,
       'verify.ok': 2,
@@ -178,8 +178,8 @@ describe('verifyAttachments', () => {
     expect(report.checks.inventory).toBeUndefined();
     expect(logger.lines.filter(line => line.startsWith('▸'))).toEqual([
       '▸ Check the listings and the inventory',
-      '▸ Open the blobs',
       '▸ Check the buckets',
+      '▸ Open the blobs',
       '▸ Sample',
       '▸ Check 5 objects (checksum)',
       '▸ List the buckets for orphans',
@@ -266,15 +266,30 @@ describe('verifyAttachments', () => {
       });
       expect(logger.summaries.join('\n')).toContain('### Legacy attachments: 2 not migrated, 0 differ');
       expect(logger.lines.filter(line => line.startsWith('▸ ')).slice(0, 3)).toEqual([
+        '▸ Check the buckets',
         '▸ Open the blobs',
         '▸ Compare the legacy attachments',
-        '▸ Check the buckets',
       ]);
       expect(closed).toContain('files');
     });
 
-    it('refuses a mapping naming an unknown table before any bucket or blob is read', async () => {
-      const objectStore = stubStore({});
+    it('refuses a legacy bucket that does not exist before the database is opened', async () => {
+      const inBucket = parseLegacyMapping(
+        '- {table: projects, carrierwave: image_preview, record_type: Project, name: circuit_preview, files: "s3://legacy-typo/{id}/{filename}"}',
+      );
+      const objectStore = stubStore({
+        checkBucket: async bucket => {
+          if (bucket === 'legacy-typo') throw new StoreError('HEAD bucket legacy-typo: 404 NotFound', false, 404);
+        },
+      });
+      const {outcome, logger} = await run({sampleSize: 0, legacy: {...legacyInputs, mappings: inBucket}}, objectStore, {legacyFiles: files});
+      expect(outcome).toMatchObject({name: 'ConfigError', input: 'legacy-mapping', message: expect.stringContaining('"legacy-typo", which does not exist')});
+      expect(logger.lines).not.toContain('▸ Open the blobs');
+    });
+
+    it('refuses a mapping naming an unknown table before any object or blob is read', async () => {
+      // Only the buckets' HEADs come first; a read of an object or a legacy file would throw here.
+      const objectStore = stubStore({checkBucket: async () => {}});
       const unknownTable = {query: async <T extends object>() => [] as T[]};
       const {outcome} = await run({legacy: legacyInputs}, objectStore, {database: unknownTable, legacyFiles: files});
       expect(outcome).toMatchObject({name: 'ConfigError', input: 'legacy-mapping'});
@@ -311,6 +326,8 @@ describe('verifyAttachments', () => {
       expect((outcome as VerificationFailed).message).toBe(
         `Integrity: 2 orphan (integrity-max orphan=1), 1 unknown-service (integrity-max unknown-service=0). See the job summary, or ${reportPath}.`,
       );
+      // A rate of no objects is no evidence: a gate on missing-rate-upper must not pass on it.
+      expect((outcome as VerificationFailed).outputs).not.toHaveProperty('missingRateUpper');
       const report = JSON.parse(await readFile(reportPath, 'utf8'));
       expect(Object.keys(report.checks)).toEqual(['integrity']);
       expect(report.checks.integrity.classes.find((result: {class: string}) => result.class === 'orphan')).toMatchObject({count: 2, max: 1, failed: true});
