@@ -228,9 +228,13 @@ export class HostDeployment {
   /** Finds the Monit checks the switches here unmonitor (see planMonitChecks): before the lock, so a miss changes nothing. */
   async checkMonit(settings: MonitSettings | undefined): Promise<void> {
     if (!settings) return;
-    const checks = planMonitChecks(this.host.service, settings, await this.host.readMonit(), this.label);
+    const status = await this.host.readMonit();
+    const checks = planMonitChecks(this.host.service, settings, status, this.label, {monitoredOnly: true});
     this.monit = {settings, checks};
-    this.collaborators.logger.info(`${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}`);
+    const off = planMonitChecks(this.host.service, settings, status, this.label).filter(name => !checks.includes(name));
+    this.collaborators.logger.info(
+      `${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}${off.length ? ` (left alone, not monitored: ${off.join(', ')})` : ''}`,
+    );
   }
 
   /**

@@ -52,13 +52,18 @@ export function parseMonitStatus(code: number, output: string): MonitStatus {
  * The checks a deploy unmonitors on a host, from what the host's Monit has: by the naming convention, the service's
  * own name and `<service>-…` (never the System check, which is named after the host); or each name given, which must
  * all be there. The checks monit-check: write makes count once written. A ConfigError when nothing is to be had.
+ * With `monitoredOnly` (the deploy, before its switches) a check Monit does not monitor is left out, as the operator
+ * turned it off: monitoring it again after the switch would turn it back on. The written checks stay, as the deploy
+ * rewrites them. The post step plans without it, to monitor again what a deploy cut off left unmonitored.
  */
-export function planMonitChecks(service: string, settings: MonitSettings, status: MonitStatus, host: string): string[] {
+export function planMonitChecks(service: string, settings: MonitSettings, status: MonitStatus, host: string, {monitoredOnly = false} = {}): string[] {
   const fix = 'Install Monit there with its HTTP interface on (set httpd unixsocket … or port …, which monit unmonitor talks to), or leave monit out.';
   if (status.kind === 'absent') throw new ConfigError('monit', `is set, but ${host} has no monit command`, fix);
   if (status.kind === 'silent') throw new ConfigError('monit', `is set, but Monit on ${host} does not answer (${status.said})`, fix);
   const names = status.checks.filter(check => check.type !== 'System').map(check => check.name);
   const written = settings.writeCheck ? writtenCheckNames(service).filter(name => names.includes(name)) : [];
+  const off = new Set(monitoredOnly ? status.checks.filter(check => check.monitoring === 'Not monitored').map(check => check.name) : []);
+  const kept = (name: string) => !off.has(name) || written.includes(name);
   if (settings.checks === 'convention') {
     const found = names.filter(name => name === service || name.startsWith(`${service}-`));
     if (found.length === 0 && !settings.writeCheck) {
@@ -68,7 +73,7 @@ export function planMonitChecks(service: string, settings: MonitSettings, status
         'Name the checks in the input, rename them after the service, or set monit-check: write for the deploy to write its own.',
       );
     }
-    return found;
+    return found.filter(kept);
   }
   const missing = settings.checks.filter(name => !names.includes(name));
   if (missing.length) {
@@ -78,7 +83,7 @@ export function planMonitChecks(service: string, settings: MonitSettings, status
       'Name checks from monit summary on that host.',
     );
   }
-  return [...new Set([...settings.checks, ...written])];
+  return [...new Set([...settings.checks.filter(kept), ...written])];
 }
 
 /**

@@ -737,7 +737,8 @@ echo "was $was"`,
  *   daemon acts on a request between its cycles, and drops one that comes while it reloads (or cannot be reached
  *   then): so it is asked again each second, for 10 seconds at most;
  * - `write`: `file` becomes the check file on stdin, which defines the checks named in "$@", checked with `monit -t`
- *   (a rejected one puts the previous file back); then Monit reloads, and the script waits until it has. Monit reloads
+ *   (a rejected one puts the previous file back, as does a reload that fails or takes over 30 s, which then reloads
+ *   Monit with it); then Monit reloads, and the script waits until it has. Monit reloads
  *   at the end of its cycle, and a request that comes before acts on the checks as they were: so a file that changes
  *   is first emptied, until Monit has dropped the old checks, then put in, until Monit lists the new ones.
  * With `token` set (the post step), it prints `not held` and does nothing unless this run still holds the lock in
@@ -779,7 +780,7 @@ until_listed() {
     tries=$((tries + 1))
     if [ "$tries" -ge 300 ]; then
       echo "Monit did not reload within 30 s: it still $([ "$want" = yes ] && echo lacks || echo has)$left" >&2
-      exit 1
+      return 1
     fi
     sleep 0.1
   done
@@ -791,29 +792,42 @@ case $mode in
     # Beside the lock, not in Monit's include directory, where Monit would read them as checks too.
     new=\${lock_dir%/*}/monit-check.new previous=\${lock_dir%/*}/monit-check.previous
     cat >"$new"
-    if [ -e "$file" ] && cmp -s "$file" "$new"; then
+    if [ ! -e "$previous" ] && [ -e "$file" ] && cmp -s "$file" "$new"; then
       rm -f "$new"
       exit 0
     fi
-    rm -f "$previous"
+    # A previous file left by a write that was cut off is the one Monit last had in full: it goes back first.
+    if [ -e "$previous" ]; then mv -f "$previous" "$file"; fi
     if [ -e "$file" ]; then mv -f "$file" "$previous"; fi
-    cp "$new" "$file"
-    if ! said=$(monit -t 2>&1); then
+    set +e
+    # From here on, every way out but success puts the previous file back (or none, if there was none), and reloads
+    # Monit with it once it had been asked to reload: so the next write never takes an emptied file for the previous.
+    reloaded=
+    restore() {
+      trap - HUP INT PIPE TERM
       if [ -e "$previous" ]; then mv -f "$previous" "$file"; else rm -f "$file"; fi
       rm -f "$new"
-      printf '%s\\n' "$said" >&2
+      if [ -n "$reloaded" ]; then monit reload >/dev/null || :; fi
       exit 1
+    }
+    trap restore HUP INT PIPE TERM
+    cp "$new" "$file" || restore
+    if ! said=$(monit -t 2>&1); then
+      printf '%s\\n' "$said" >&2
+      restore
     fi
     if [ -e "$previous" ]; then
-      : >"$file"
-      monit reload >/dev/null
-      until_listed no "$@"
-      cp "$new" "$file"
-      rm -f "$previous"
+      : >"$file" || restore
+      reloaded=yes
+      monit reload >/dev/null || restore
+      until_listed no "$@" || restore
+      cp "$new" "$file" || restore
     fi
-    rm -f "$new"
-    monit reload >/dev/null
-    until_listed yes "$@"
+    reloaded=yes
+    monit reload >/dev/null || restore
+    until_listed yes "$@" || restore
+    trap - HUP INT PIPE TERM
+    rm -f "$previous" "$new"
     exit 0
     ;;
 esac

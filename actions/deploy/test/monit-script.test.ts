@@ -14,6 +14,7 @@ const monit = `state=$HOME/monit
 case $1 in
   -t) [ -e "$HOME/invalid" ] && { echo "/etc/monit/conf.d/x:2: syntax error 'chek'"; exit 1; }; echo 'Control file syntax OK' ;;
   reload)
+    if [ -e "$HOME/reload-fails" ]; then rm "$HOME/reload-fails"; echo 'monit: cannot create socket' >&2; exit 1; fi
     # As the daemon does once its cycle ends: the checks are what the file defines, monitored unless they were not.
     for old in "$state"/*; do [ -e "$old" ] && { grep -q "^check [a-z]* \${old##*/} " "$HOME/checks" 2>/dev/null || rm "$old"; }; done
     sed -n 's/^check [a-z]* \\([^ ]*\\) .*/\\1/p' "$HOME/checks" 2>/dev/null | while read -r name; do [ -e "$state/$name" ] || echo Monitored >"$state/$name"; done ;;
@@ -179,5 +180,35 @@ describe.each(shells)('the Monit script under %s', (_, shell) => {
     expect(result.stderr).toBe("/etc/monit/conf.d/x:2: syntax error 'chek'\n");
     expect(readFileSync(file, 'utf8')).toBe('the one before\n');
     expect(host.calls('monit')).toEqual(['-t']);
+  });
+
+  it('write: puts the previous file back and reloads Monit with it when a reload fails', async () => {
+    const {host, file} = checkFileHost({web: 'Not monitored', 'web-container': 'Not monitored'}, check('web-v1'));
+    writeFileSync(join(host.dir, 'reload-fails'), '');
+    const result = await write(host, check('web-v2'), ['web', 'web-container']);
+    expect(result).toMatchObject({code: 1, stderr: 'monit: cannot create socket\n'});
+    expect(readFileSync(file, 'utf8')).toBe(check('web-v1'));
+    expect(host.calls('monit')).toEqual(['-t', 'reload', 'reload']);
+    expect(states(host, 'web', 'web-container')).toEqual(['Not monitored', 'Not monitored']);
+    expect(existsSync(join(host.dir, 'web/monit-check.previous')) || existsSync(join(host.dir, 'web/monit-check.new'))).toBe(false);
+    // The next write finds the original to compare with, and keeps it as the previous.
+    expect(await write(host, check('web-v1'), ['web'])).toMatchObject({code: 0});
+    expect(host.calls('monit')).toHaveLength(3);
+  });
+
+  it('write: removes a first file again when its reload fails', async () => {
+    const {host, file} = checkFileHost({});
+    writeFileSync(join(host.dir, 'reload-fails'), '');
+    expect((await write(host, check('web-v1'), ['web', 'web-container'])).code).toBe(1);
+    expect(existsSync(file)).toBe(false);
+    expect(host.calls('monit')).toEqual(['-t', 'reload', 'reload']);
+  });
+
+  it('write: a previous file left by a write that was cut off goes back before anything else', async () => {
+    const {host, file} = checkFileHost({web: 'Not monitored', 'web-container': 'Not monitored'}, '');
+    writeFileSync(join(host.dir, 'web/monit-check.previous'), check('web-v1'));
+    expect(await write(host, check('web-v1'), ['web', 'web-container'])).toMatchObject({code: 0, stderr: ''});
+    expect(readFileSync(file, 'utf8')).toBe(check('web-v1'));
+    expect(existsSync(join(host.dir, 'web/monit-check.previous'))).toBe(false);
   });
 });

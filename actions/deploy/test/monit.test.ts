@@ -75,6 +75,32 @@ describe('planMonitChecks', () => {
     expect(planMonitChecks('web', settings, found, 'host1')).toEqual(expected);
   });
 
+  const someOff: MonitStatus = {
+    kind: 'answers',
+    checks: [
+      {name: 'web', type: 'Remote Host', monitoring: 'Not monitored'},
+      {name: 'web-container', type: 'Program', monitoring: 'Not monitored'},
+      {name: 'web-sidekiq', type: 'Program', monitoring: 'Monitored'},
+      {name: 'puma', type: 'Program', monitoring: 'Not monitored'},
+      {name: 'db', type: 'Program', monitoring: 'Initializing'},
+    ],
+  };
+  it.each<[string, MonitSettings, boolean, string[]]>([
+    ['by the convention, monitored only: not those the operator turned off', convention, true, ['web-sidekiq']],
+    ['by the convention, for the post step: all of them', convention, false, ['web', 'web-container', 'web-sidekiq']],
+    ['by name, monitored only: an initializing one is monitored', {checks: ['puma', 'db'], writeCheck: false}, true, ['db']],
+    ['by name, for the post step: all of them', {checks: ['puma', 'db'], writeCheck: false}, false, ['puma', 'db']],
+    ['by name, monitored only: the written checks stay, the deploy rewrites them', {checks: ['puma'], writeCheck: true}, true, ['web', 'web-container']],
+    ['by the convention with the written checks, monitored only', {checks: 'convention', writeCheck: true}, true, ['web', 'web-container', 'web-sidekiq']],
+  ])('%s', (_, settings, monitoredOnly, expected) => {
+    expect(planMonitChecks('web', settings, someOff, 'host1', {monitoredOnly})).toEqual(expected);
+  });
+
+  it('by the convention, monitored only, with every check turned off: none, and no refusal', () => {
+    const allOff: MonitStatus = {kind: 'answers', checks: [{name: 'web', type: 'Program', monitoring: 'Not monitored'}]};
+    expect(planMonitChecks('web', convention, allOff, 'host1', {monitoredOnly: true})).toEqual([]);
+  });
+
   it.each<[string, MonitSettings, MonitStatus, string]>([
     [
       'no monit command',

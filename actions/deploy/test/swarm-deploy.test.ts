@@ -1,6 +1,6 @@
 import {createConsoleLogger} from '@circuitverse/shared';
 import {describe, expect, it} from 'vitest';
-import {deploySwarm, type SwarmCollaborators} from '../src/swarm/deploy-swarm.js';
+import {deploySwarm, type SwarmCollaborators, unlock} from '../src/swarm/deploy-swarm.js';
 import type {EngineApi, EngineResponse} from '../src/swarm/engine-api.js';
 import {fakeClock, fakeInputs} from './fake-host.js';
 
@@ -26,6 +26,12 @@ class FakeEngine implements EngineApi {
   updateState: string | undefined;
   /** Updates Swarm refuses as out of sequence before it takes one, as when it bumped the version meanwhile. */
   outOfSequence = 0;
+  previousSpec: {Labels: Record<string, string>} | undefined;
+  updates = 0;
+  /** Whether the listings of configs and secrets answer what there is (else nothing). */
+  listAll = false;
+  /** Names of configs and secrets whose DELETE answers 503. */
+  failDeletes = new Set<string>();
 
   async request(method: string, path: string, options: {body?: unknown} = {}): Promise<EngineResponse> {
     this.calls.push(`${method} ${path.split('?')[0]}`);
@@ -49,12 +55,17 @@ class FakeEngine implements EngineApi {
       const key = [...store.keys()].find(name => name === named[2] || store.get(name)?.ID === named[2]);
       if (key === undefined) return ok({message: 'not found'}, 404);
       if (method === 'DELETE') {
+        if (this.failDeletes.has(key)) return ok({message: 'rpc error: code = Unavailable'}, 503);
         store.delete(key);
         return ok('', 204);
       }
       return ok(store.get(key));
     }
-    if (path.startsWith('/configs?') || path.startsWith('/secrets?')) return ok([]);
+    if (path.startsWith('/configs?') || path.startsWith('/secrets?')) {
+      if (!this.listAll) return ok([]);
+      const store = path.startsWith('/configs?') ? this.configs : this.secrets;
+      return ok([...store.values()].map(item => ({CreatedAt: '2026-01-01T00:00:00Z', ...item})));
+    }
     if (path.startsWith('/images/create')) return {status: 200, body: '{"status":"Pulling"}\n{"status":"Digest: sha256:…"}\n'};
     if (path.startsWith('/images/')) return ok({Config: {Entrypoint: null, Cmd: ['serve']}});
     if (method === 'POST' && path === '/services/create') {
@@ -66,13 +77,17 @@ class FakeEngine implements EngineApi {
       return ok({message: 'rpc error: code = Unknown desc = update out of sequence'}, 500);
     }
     if (method === 'POST' && path.startsWith('/services/svc/update') && this.service) {
-      this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: options.body as {Labels: Record<string, string>}};
+      // As Swarm: rollback=previous goes to the spec before, whatever the body says.
+      const spec = path.includes('rollback=previous') && this.previousSpec ? this.previousSpec : (options.body as {Labels: Record<string, string>});
+      this.previousSpec = this.service.Spec;
+      this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: spec};
       this.updateState = 'updating';
+      this.updates += 1;
       return ok({});
     }
     if (path.startsWith('/services/')) {
       if (!this.service) return ok({message: 'no such service'}, 404);
-      return ok({...this.service, ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: 'now'}} : {})});
+      return ok({...this.service, ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: `update ${this.updates}`}} : {})});
     }
     if (path.startsWith('/tasks')) {
       this.onPoll();
@@ -97,17 +112,21 @@ class FakeEngine implements EngineApi {
   }
 }
 
-function collaborators(engine: FakeEngine, signal = new AbortController().signal): SwarmCollaborators & {lines: string[]} {
+function collaborators(engine: FakeEngine, signal = new AbortController().signal): SwarmCollaborators & {lines: string[]; lockForgotten: () => boolean} {
   const lines: string[] = [];
+  let forgotten = false;
   return {
     lines,
+    lockForgotten: () => forgotten,
     logger: createConsoleLogger({write: line => lines.push(line)}),
     clock: fakeClock(),
     openManager: async () => engine,
     origin: {actor: 'tester', runUrl: 'https://github.com/o/r/actions/runs/1'},
     signal,
     rememberLock: () => {},
-    forgetLock: () => {},
+    forgetLock: () => {
+      forgotten = true;
+    },
   };
 }
 
@@ -141,6 +160,44 @@ describe('deploySwarm', () => {
     expect(engine.configs.has('web.deploy-lock')).toBe(true);
   });
 
+  it('keeps the lock remembered for the post step when Swarm fails to delete it', async () => {
+    const engine = new FakeEngine();
+    engine.failDeletes.add('web.deploy-lock');
+    const deploy = collaborators(engine);
+    expect(await deploySwarm(inputs, deploy)).toMatchObject({version: 'v2'});
+    expect(engine.configs.has('web.deploy-lock')).toBe(true);
+    expect(deploy.lockForgotten()).toBe(false);
+    expect(deploy.lines.join('\n')).toMatch(/Could not release the lock \(.*503 rpc error: code = Unavailable\.?\); the post step tries again/);
+    // The post step's unlock, by the token, throws too while Swarm fails, and deletes it once Swarm answers again.
+    const token = engine.configs.get('web.deploy-lock')?.Spec.Labels['circuitverse.deploy.lock-token'] as string;
+    await expect(unlock(engine, 'web', token)).rejects.toThrow(/could not release the deploy lock/);
+    engine.failDeletes.clear();
+    expect(await unlock(engine, 'web', token)).toBe(true);
+    expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('names each deploy’s secrets afresh, not from their value, and removes those of an earlier deploy of the version', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    const [first] = engine.secrets.keys();
+    const again = collaborators(engine);
+    engine.listAll = true;
+    engine.onPoll = () => {
+      engine.updateState = 'completed';
+    };
+    await deploySwarm(inputs, again);
+    expect([...engine.secrets.keys()]).toEqual([expect.stringMatching(/^web\.v2\.API_KEY\.[0-9a-f]{8}$/)]);
+    expect(engine.secrets.has(first as string)).toBe(false);
+    expect(again.lines).toContain('Removed the secret web.v2.API_KEY');
+    expect(again.lines.join('\n')).not.toContain(first);
+  });
+
+  it('forgets the lock once it is released', async () => {
+    const deploy = collaborators(new FakeEngine());
+    await deploySwarm(inputs, deploy);
+    expect(deploy.lockForgotten()).toBe(true);
+  });
+
   it('stops following a cancelled deploy and releases its lock', async () => {
     const engine = new FakeEngine();
     const cancel = new AbortController();
@@ -148,6 +205,38 @@ describe('deploySwarm', () => {
     engine.onPoll = () => cancel.abort();
     await expect(deploySwarm(inputs, collaborators(engine, cancel.signal))).rejects.toThrow(/cancelled/);
     expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('rolls a role Swarm was moving back when the deploy is cancelled mid-rollout, then releases the lock', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    const cancel = new AbortController();
+    let polls = 0;
+    engine.onPoll = () => {
+      polls += 1;
+      if (polls === 1) cancel.abort();
+      else engine.updateState = 'completed';
+    };
+    const run = collaborators(engine, cancel.signal);
+    await expect(deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run)).rejects.toThrow(/cancelled/);
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
+    expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
+    expect(run.lines).toContain('▸ Roll back the roles moved');
+    expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('rolls back after an Engine API error mid-rollout too', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    let polls = 0;
+    const request = engine.request.bind(engine);
+    engine.request = async (method, path, options) => {
+      if (path.startsWith('/tasks') && ++polls === 1) return {status: 500, body: '{"message":"rpc error: code = Unavailable"}'};
+      engine.updateState = polls > 1 ? 'completed' : engine.updateState;
+      return request(method, path, options);
+    };
+    await expect(deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine))).rejects.toThrow(/could not list the tasks of web/);
+    expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
   });
 
   it('waits, after Swarm completes, for a node that runs nothing until Swarm sees it down, and reports it lost', async () => {

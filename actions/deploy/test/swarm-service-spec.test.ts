@@ -9,6 +9,7 @@ import {
   planServiceSpec,
   releaseConfigName,
   type SwarmRelease,
+  secretLabel,
   secretName,
   secretsWrapper,
   swarmServiceName,
@@ -170,17 +171,14 @@ describe('names', () => {
     {got: swarmServiceName('web', sidekiq), expected: 'web-sidekiq'},
     {got: lockConfigName('web'), expected: 'web.deploy-lock'},
     {got: releaseConfigName('web', 'v2'), expected: 'web.release.v2'},
-    {got: secretName('web', 'v2', 'API_KEY', 'value'), expected: 'web.v2.API_KEY.cd42404d'},
+    {got: secretName('web', 'v2', 'API_KEY', '0f1e2d3c'), expected: 'web.v2.API_KEY.0f1e2d3c'},
+    {got: secretLabel('web.v2.API_KEY.0f1e2d3c'), expected: 'web.v2.API_KEY'},
   ])('$expected', ({got, expected}) => {
     expect(got).toBe(expected);
   });
 
-  it('a changed value of one version makes another secret: Swarm secrets cannot change', () => {
-    expect(secretName('web', 'v2', 'API_KEY', 'one')).not.toBe(secretName('web', 'v2', 'API_KEY', 'two'));
-  });
-
-  it('a name past Swarm’s 64 characters is a ConfigError naming secrets', () => {
-    expect(() => secretName('a'.repeat(40), 'v2', 'B'.repeat(20), 'x')).toThrow(ConfigError);
-    expect(() => secretName('a'.repeat(40), 'v2', 'B'.repeat(20), 'x')).toThrow(/secrets/);
+  it('a name past Swarm’s 64 characters is a ConfigError naming secrets, without the suffix', () => {
+    expect(() => secretName('a'.repeat(40), 'v2', 'B'.repeat(20), '0f1e2d3c')).toThrow(ConfigError);
+    expect(() => secretName('a'.repeat(40), 'v2', 'B'.repeat(20), '0f1e2d3c')).toThrow(/^Input "secrets" .*\.<8 hex>"/);
   });
 });

@@ -2,14 +2,23 @@ import {randomBytes} from 'node:crypto';
 import {type Clock, ConfigError, errorMessage, type Logger, RemoteError} from '@circuitverse/shared';
 import type {HostReport} from '../host-deployment.js';
 import type {DeployInputs} from '../inputs.js';
-import {versionOf} from '../release.js';
+import {releaseResourceAttributes, resourceAttributesVariable, versionOf} from '../release.js';
 import {planRoleOrder, type Role} from '../roles.js';
 import type {DeployOutputs} from '../run.js';
 import {DeployError} from '../run.js';
 import {renderSummary} from '../summary.js';
 import {Cancelled} from '../switch-release.js';
 import {type EngineApi, engineMessage, requestJson} from './engine-api.js';
-import {lockConfigName, planFailureRatio, planPublishedPort, planServiceSpec, releaseConfigName, secretName, swarmServiceName} from './service-spec.js';
+import {
+  lockConfigName,
+  planFailureRatio,
+  planPublishedPort,
+  planServiceSpec,
+  releaseConfigName,
+  secretLabel,
+  secretName,
+  swarmServiceName,
+} from './service-spec.js';
 import {
   convergence,
   describeTask,
@@ -66,6 +75,10 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
   let locked = false;
   let lockId: string | undefined;
   let outputs: DeployOutputs = {version: '', previousVersion: undefined, hosts: [], rolledBack: false, durationMs: 0};
+  // The roles whose update Swarm took, the one in progress last, and what rolling them back needs: a cancel or an API
+  // error mid-rollout moves them back, as a failed role does the roles before it.
+  let moving: RoleService[] = [];
+  let rollBackWith: {auth: string | undefined; nodes: number} | undefined;
   try {
     const services: RoleService[] = await Promise.all(
       planRoleOrder(inputs.roles).map(async role => {
@@ -90,7 +103,8 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
       record = await readRelease(api, inputs.service, inputs.rollbackTo);
     } else {
       const image = inputs.image as string;
-      record = {version: versionOf(image), image, env: [...inputs.env], secrets: []};
+      const version = versionOf(image);
+      record = {version, image, env: releaseEnv(inputs, version), secrets: []};
     }
     outputs = {...outputs, version: record.version, previousVersion};
     logger.info(
@@ -100,6 +114,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     if (!rollingBack) record.secrets = await logger.group('Secrets', () => createSecrets(api, inputs, record.version));
     const imageConfig = record.secrets.length > 0 ? await logger.group('Pull on the manager', () => inspectImage(api, record.image, auth)) : undefined;
     const nodes = await readNodes(api);
+    rollBackWith = {auth, nodes: nodes.length};
     for (const service of services) {
       throwIfCancelled(collaborators.signal);
       const {role, name, current} = service;
@@ -127,6 +142,8 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
         await requestJson(api, `could not create ${name}`, 'POST', '/services/create', {body: spec, registryAuth: auth});
         return undefined;
       });
+      // A created service has no previous spec to go back to; a rollback's own moves are not undone.
+      if (current && !rollingBack) moving.push(service);
       service.result = await logger.group(`Follow ${name}`, () =>
         follow(
           api,
@@ -150,6 +167,8 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     }
     const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
     if (lostOn.length > 0) await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
+    // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
+    moving = [];
     if (failed) {
       // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
       const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
@@ -160,16 +179,32 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
       // Only a release that converged is one to go back to, and counts towards retain.
       await logger.group('Retain releases', async () => {
         await writeRelease(api, inputs.service, record);
-        await prune(api, inputs.service, inputs.retain, record.version, logger);
+        await prune(api, inputs.service, inputs.retain, record, logger);
       });
     }
-    await logger.group('Unlock', () => unlock(api, inputs.service, token, lockId));
+    await logger.group('Unlock', async () => {
+      try {
+        await unlock(api, inputs.service, token, lockId);
+        collaborators.forgetLock();
+      } catch (unlockError) {
+        // The release is out: the lock stays remembered, for the post step to release.
+        logger.warning(`Could not release the lock (${errorMessage(unlockError)}); the post step tries again.`);
+      }
+    });
     locked = false;
-    collaborators.forgetLock();
     outputs = {...outputs, durationMs: clock.now() - started};
     await logger.summary(renderSummary(inputs.service, outputs));
     return outputs;
   } catch (error) {
+    if (moving.length > 0 && rollBackWith) {
+      // The last moved first, as the SSH driver; followed to the end even after a cancel, which the runner gives a few
+      // seconds: the lock stays for the post step if it kills the step meanwhile.
+      const moved = [...moving].reverse();
+      const {auth, nodes} = rollBackWith;
+      await logger
+        .group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes, {...collaborators, signal: new AbortController().signal}))
+        .catch(rollBackError => logger.warning(`Could not roll back the roles moved (${errorMessage(rollBackError)}).`));
+    }
     if (locked) {
       try {
         await unlock(api, inputs.service, token, lockId);
@@ -187,6 +222,18 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
   }
 }
 
+/**
+ * The release's env in the spec: the inputs' env, and OTEL_RESOURCE_ATTRIBUTES naming the release for the app's own
+ * telemetry, as the SSH driver's env file has, unless env or secrets set that variable.
+ */
+export function releaseEnv(inputs: Pick<DeployInputs, 'env' | 'secrets' | 'deploymentEnvironment'>, version: string): Array<[string, string]> {
+  const env = [...inputs.env];
+  if (![...inputs.env.keys(), ...inputs.secrets.keys()].includes(resourceAttributesVariable)) {
+    env.push([resourceAttributesVariable, releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
+  }
+  return env;
+}
+
 /** Inputs the swarm driver has no meaning for are refused, not ignored: a user who sets one expects it to act. */
 export function refuseSshOnlyInputs(inputs: DeployInputs): void {
   const placed = inputs.roles.find(role => role.hosts !== undefined);
@@ -202,6 +249,8 @@ export function refuseSshOnlyInputs(inputs: DeployInputs): void {
     ['plan', inputs.plan],
     ['maintenance', inputs.maintenance !== undefined],
     ['pre-deploy', inputs.preDeploy !== undefined],
+    // monit-check: write alone makes monit settings too: the input named is the one set.
+    ['monit-check', inputs.monit?.writeCheck === true],
     ['monit', inputs.monit !== undefined],
     ['batch-size', inputs.batchSize !== inputs.hosts.length],
     ['on-failure', inputs.onFailure !== 'rollback'],
@@ -209,6 +258,7 @@ export function refuseSshOnlyInputs(inputs: DeployInputs): void {
     ['network', container.network !== undefined],
     ['add-hosts', container.addHosts.length > 0],
     ['volumes', container.volumes.length > 0],
+    ['watch-path', inputs.watchPath !== undefined],
     ['cpus', container.cpus !== undefined],
     ['labels', container.labels.size > 0],
     ['log-driver', container.logDriver !== undefined],
@@ -217,6 +267,19 @@ export function refuseSshOnlyInputs(inputs: DeployInputs): void {
   ];
   const set = unsupported.find(([, given]) => given);
   if (set) throw new ConfigError(set[0], 'is not supported with driver swarm', `Leave ${set[0]} out, or use driver ssh.`);
+  // A role's own settings the service spec has no place for.
+  for (const [key, given] of [
+    ['cpus', (role: Role) => role.cpus !== undefined],
+    ['quiet-signal', (role: Role) => role.quietSignal !== undefined],
+  ] as const) {
+    const role = inputs.roles.find(given);
+    if (role)
+      throw new ConfigError(
+        'roles',
+        `gives ${role.name || 'the role'} ${key}, which driver swarm does not support`,
+        `Leave ${key} out of the role, or use driver ssh.`,
+      );
+  }
 }
 
 async function connectManager(collaborators: SwarmCollaborators) {
@@ -271,9 +334,19 @@ async function lock(api: EngineApi, inputs: DeployInputs, token: string, collabo
 /** Deletes the lock when this run holds it; `false` when it does not (another run's, or none). */
 export async function unlock(api: EngineApi, service: string, token: string, lockId?: string): Promise<boolean> {
   // The config this run created: its ID is the proof of whose lock it is, in one call.
-  if (lockId !== undefined) return (await api.request('DELETE', `/configs/${lockId}`)).status < 300;
+  // A 404 is a lock already gone; any other failure throws, so that the lock is not forgotten and the post step
+  // tries again.
+  if (lockId !== undefined) {
+    const deleted = await api.request('DELETE', `/configs/${lockId}`);
+    if (deleted.status === 404) return false;
+    if (deleted.status < 200 || deleted.status >= 300)
+      throw new RemoteError(api.where, 'could not release the deploy lock', {remoteOutput: engineMessage(deleted)});
+    return true;
+  }
   const response = await api.request('GET', `/configs/${lockConfigName(service)}`);
   if (response.status === 404) return false;
+  if (response.status < 200 || response.status >= 300)
+    throw new RemoteError(api.where, 'could not read the deploy lock', {remoteOutput: engineMessage(response)});
   const config = JSON.parse(response.body) as {ID: string; Spec: {Labels?: Record<string, string>}};
   if (config.Spec.Labels?.[tokenLabel] !== token) return false;
   await requestJson(api, 'could not release the deploy lock', 'DELETE', `/configs/${config.ID}`);
@@ -282,14 +355,10 @@ export async function unlock(api: EngineApi, service: string, token: string, loc
 
 async function createSecrets(api: EngineApi, inputs: DeployInputs, version: string) {
   const made: ReleaseRecord['secrets'] = [];
+  const suffix = randomBytes(4).toString('hex');
   for (const [key, value] of inputs.secrets) {
-    const name = secretName(inputs.service, version, key, value);
-    const existing = await api.request('GET', `/secrets/${name}`);
-    if (existing.status === 200) {
-      made.push({key, name, id: (JSON.parse(existing.body) as {ID: string}).ID});
-      continue;
-    }
-    const created = await requestJson<{ID: string}>(api, `could not create the secret ${name}`, 'POST', '/secrets/create', {
+    const name = secretName(inputs.service, version, key, suffix);
+    const created = await requestJson<{ID: string}>(api, `could not create the secret ${secretLabel(name)}`, 'POST', '/secrets/create', {
       body: {Name: name, Labels: {[serviceLabel]: inputs.service, [versionLabel]: version}, Data: Buffer.from(value).toString('base64')},
     });
     made.push({key, name, id: created.ID});
@@ -463,8 +532,11 @@ async function updateService(
   }
 }
 
-/** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
-async function prune(api: EngineApi, service: string, retain: number, live: string, logger: Logger): Promise<void> {
+/**
+ * Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses), and the
+ * secrets of an earlier deploy of the live version, which its record no longer names.
+ */
+async function prune(api: EngineApi, service: string, retain: number, live: ReleaseRecord, logger: Logger): Promise<void> {
   const filter = encodeURIComponent(JSON.stringify({label: [`${serviceLabel}=${service}`]}));
   type Item = {ID: string; CreatedAt: string; Spec: {Name: string; Labels?: Record<string, string>}};
   const [configs, secrets] = await Promise.all([
@@ -472,11 +544,15 @@ async function prune(api: EngineApi, service: string, retain: number, live: stri
     requestJson<Item[]>(api, 'could not list the secrets', 'GET', `/secrets?filters=${filter}`),
   ]);
   const releases = configs.filter(config => config.Spec.Name.startsWith(`${service}.release.`)).sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
-  const kept = new Set([live, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+  const kept = new Set([live.version, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+  const liveSecrets = new Set(live.secrets.map(secret => secret.name));
+  const stale = (item: Item, kind: string) =>
+    !kept.has(item.Spec.Labels?.[versionLabel]) ||
+    (kind === 'secrets' && item.Spec.Labels?.[versionLabel] === live.version && !liveSecrets.has(item.Spec.Name));
   for (const item of [...releases.map(config => ({...config, kind: 'configs'})), ...secrets.map(secret => ({...secret, kind: 'secrets'}))]) {
-    if (kept.has(item.Spec.Labels?.[versionLabel])) continue;
+    if (!stale(item, item.kind)) continue;
     const response = await api.request('DELETE', `/${item.kind}/${item.ID}`);
-    if (response.status < 300) logger.info(`Removed ${item.Spec.Name}`);
+    if (response.status < 300) logger.info(`Removed ${item.kind === 'secrets' ? `the secret ${secretLabel(item.Spec.Name)}` : item.Spec.Name}`);
   }
 }
 

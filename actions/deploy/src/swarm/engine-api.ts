@@ -15,22 +15,28 @@ export interface EngineApi {
 
 /**
  * One Engine API call with curl on the manager's socket. stdin: a line with the X-Registry-Auth value (or empty),
- * then the JSON body (or nothing). The header goes through a 0600 file, so the credentials are on no argv; the
- * answer is the status code on a line, then the body.
+ * then, with `body` set, the JSON body, which curl reads from stdin (`--data-binary @-`): secret values never touch
+ * the disk. The header goes through a 0600 file, so the credentials are on no argv, removed as soon as curl returns,
+ * and by the traps on the signals that can end the script (a dropped SSH connection is a SIGHUP: the EXIT trap alone
+ * would not run). The answer is the status code on a line, then the body.
  */
 export const engineScript = remoteScript(
-  ['method', 'path', 'socket'],
+  ['method', 'path', 'socket', 'body'],
   `set -eu
 umask 077
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"; exit 129' HUP
+trap 'rm -rf "$dir"; exit 130' INT
+trap 'rm -rf "$dir"; exit 141' PIPE
 trap 'rm -rf "$dir"; exit 143' TERM
 IFS= read -r auth || true
-cat > "$dir/body"
 set -- -sS --unix-socket "$socket" -X "$method" -o "$dir/out" -w '%{http_code}' "http://docker/v1.41$path"
 if [ -n "$auth" ]; then printf 'X-Registry-Auth: %s\\n' "$auth" > "$dir/headers"; set -- "$@" -H "@$dir/headers"; fi
-if [ -s "$dir/body" ]; then set -- "$@" -H 'Content-Type: application/json' --data-binary "@$dir/body"; fi
-code=$(curl "$@")
+auth=
+if [ -n "$body" ]; then set -- "$@" -H 'Content-Type: application/json' --data-binary @-; fi
+code=$(curl "$@") || { failed=$?; rm -f "$dir/headers"; exit "$failed"; }
+rm -f "$dir/headers"
 printf '%s\\n' "$code"
 cat "$dir/out"`,
 );
@@ -42,7 +48,10 @@ export function engineOverSsh(connection: SshConnection, socket = '/var/run/dock
     where,
     async request(method, path, options = {}) {
       const stdin = `${options.registryAuth ?? ''}\n${options.body === undefined ? '' : JSON.stringify(options.body)}`;
-      const result = await connection.exec(scriptArgv(engineScript, {method, path, socket}), {stdin, timeoutMs: 120_000});
+      const result = await connection.exec(scriptArgv(engineScript, {method, path, socket, body: options.body === undefined ? '' : 'json'}), {
+        stdin,
+        timeoutMs: 120_000,
+      });
       if (result.code !== 0) throw new RemoteError(where, `the Docker API call ${method} ${path.split('?')[0]} failed`, {remoteOutput: result.stderr});
       const newline = result.stdout.indexOf('\n');
       return {status: Number(result.stdout.slice(0, newline)), body: result.stdout.slice(newline + 1)};

@@ -1,4 +1,3 @@
-import {createHash} from 'node:crypto';
 import {ConfigError} from '@circuitverse/shared';
 import {labels} from '../release.js';
 import type {Role} from '../roles.js';
@@ -36,19 +35,27 @@ export function swarmServiceName(service: string, role: Role): string {
   return role.name === '' ? service : `${service}-${role.name}`;
 }
 
-/** A release's secret, one per key and version (rotated with the release); named so that `docker secret ls` reads. */
-export function secretName(service: string, version: string, key: string, value: string): string {
-  // The digest of the value too: a redeploy of one version with a changed secret makes a new secret, not a clash.
-  const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
-  const name = `${service}.${version}.${key}.${digest}`;
+/**
+ * A release's secret, one per key and deploy (rotated with the release); named so that `docker secret ls` reads.
+ * `suffix` is random, drawn once per deploy: Swarm secrets cannot change, so a redeploy of one version makes new ones,
+ * and a digest of the value would tell who can list the secrets whether two values are equal, or guess a short one.
+ * The release record maps each key to its secret's name.
+ */
+export function secretName(service: string, version: string, key: string, suffix: string): string {
+  const name = `${service}.${version}.${key}.${suffix}`;
   if (!swarmNamePattern.test(name)) {
     throw new ConfigError(
       'secrets',
-      `makes the Swarm secret name "${name}", longer than Swarm's 64 characters`,
+      `makes the Swarm secret name "${secretLabel(name)}.<${suffix.length} hex>", longer than Swarm's 64 characters`,
       'Shorten the service name, the version tag or the key.',
     );
   }
   return name;
+}
+
+/** A secret's name for the log: without its random suffix, which names it in the swarm. */
+export function secretLabel(name: string): string {
+  return name.replace(/\.[0-9a-f]+$/, '');
 }
 
 /** The lock: a Swarm config whose creation is atomic, deleted when the deploy ends or is cancelled. */
