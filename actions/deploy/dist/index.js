@@ -25440,8 +25440,11 @@ function parseMonitStatus(code, output) {
  * The checks a deploy unmonitors on a host, from what the host's Monit has: by the naming convention, the service's
  * own name and `<service>-…` (never the System check, which is named after the host); or each name given, which must
  * all be there. The checks monit-check: write makes count once written. A ConfigError when nothing is to be had.
+ * With `monitoredOnly` (the deploy, before its switches) a check Monit does not monitor is left out, as the operator
+ * turned it off: monitoring it again after the switch would turn it back on. The written checks stay, as the deploy
+ * rewrites them. The post step plans without it, to monitor again what a deploy cut off left unmonitored.
  */
-function planMonitChecks(service, settings, status, host) {
+function planMonitChecks(service, settings, status, host, { monitoredOnly = false } = {}) {
     const fix = 'Install Monit there with its HTTP interface on (set httpd unixsocket … or port …, which monit unmonitor talks to), or leave monit out.';
     if (status.kind === 'absent')
         throw new errors/* ConfigError */.xL('monit', `is set, but ${host} has no monit command`, fix);
@@ -25449,18 +25452,20 @@ function planMonitChecks(service, settings, status, host) {
         throw new errors/* ConfigError */.xL('monit', `is set, but Monit on ${host} does not answer (${status.said})`, fix);
     const names = status.checks.filter(check => check.type !== 'System').map(check => check.name);
     const written = settings.writeCheck ? writtenCheckNames(service).filter(name => names.includes(name)) : [];
+    const off = new Set(monitoredOnly ? status.checks.filter(check => check.monitoring === 'Not monitored').map(check => check.name) : []);
+    const kept = (name) => !off.has(name) || written.includes(name);
     if (settings.checks === 'convention') {
         const found = names.filter(name => name === service || name.startsWith(`${service}-`));
         if (found.length === 0 && !settings.writeCheck) {
             throw new errors/* ConfigError */.xL('monit', `is true, but ${host}'s Monit has no check named ${service} or ${service}-… (it has ${names.length ? names.join(', ') : 'none'})`, 'Name the checks in the input, rename them after the service, or set monit-check: write for the deploy to write its own.');
         }
-        return found;
+        return found.filter(kept);
     }
     const missing = settings.checks.filter(name => !names.includes(name));
     if (missing.length) {
         throw new errors/* ConfigError */.xL('monit', `names ${missing.join(', ')}, which ${host}'s Monit does not have (it has ${names.length ? names.join(', ') : 'none'})`, 'Name checks from monit summary on that host.');
     }
-    return [...new Set([...settings.checks, ...written])];
+    return [...new Set([...settings.checks.filter(kept), ...written])];
 }
 /**
  * The check file monit-check: write puts on a host: the service's health answering through its HAProxy listener
@@ -26279,7 +26284,8 @@ echo "was $was"`);
  *   daemon acts on a request between its cycles, and drops one that comes while it reloads (or cannot be reached
  *   then): so it is asked again each second, for 10 seconds at most;
  * - `write`: `file` becomes the check file on stdin, which defines the checks named in "$@", checked with `monit -t`
- *   (a rejected one puts the previous file back); then Monit reloads, and the script waits until it has. Monit reloads
+ *   (a rejected one puts the previous file back, as does a reload that fails or takes over 30 s, which then reloads
+ *   Monit with it); then Monit reloads, and the script waits until it has. Monit reloads
  *   at the end of its cycle, and a request that comes before acts on the checks as they were: so a file that changes
  *   is first emptied, until Monit has dropped the old checks, then put in, until Monit lists the new ones.
  * With `token` set (the post step), it prints `not held` and does nothing unless this run still holds the lock in
@@ -26319,7 +26325,7 @@ until_listed() {
     tries=$((tries + 1))
     if [ "$tries" -ge 300 ]; then
       echo "Monit did not reload within 30 s: it still $([ "$want" = yes ] && echo lacks || echo has)$left" >&2
-      exit 1
+      return 1
     fi
     sleep 0.1
   done
@@ -26331,29 +26337,42 @@ case $mode in
     # Beside the lock, not in Monit's include directory, where Monit would read them as checks too.
     new=\${lock_dir%/*}/monit-check.new previous=\${lock_dir%/*}/monit-check.previous
     cat >"$new"
-    if [ -e "$file" ] && cmp -s "$file" "$new"; then
+    if [ ! -e "$previous" ] && [ -e "$file" ] && cmp -s "$file" "$new"; then
       rm -f "$new"
       exit 0
     fi
-    rm -f "$previous"
+    # A previous file left by a write that was cut off is the one Monit last had in full: it goes back first.
+    if [ -e "$previous" ]; then mv -f "$previous" "$file"; fi
     if [ -e "$file" ]; then mv -f "$file" "$previous"; fi
-    cp "$new" "$file"
-    if ! said=$(monit -t 2>&1); then
+    set +e
+    # From here on, every way out but success puts the previous file back (or none, if there was none), and reloads
+    # Monit with it once it had been asked to reload: so the next write never takes an emptied file for the previous.
+    reloaded=
+    restore() {
+      trap - HUP INT PIPE TERM
       if [ -e "$previous" ]; then mv -f "$previous" "$file"; else rm -f "$file"; fi
       rm -f "$new"
-      printf '%s\\n' "$said" >&2
+      if [ -n "$reloaded" ]; then monit reload >/dev/null || :; fi
       exit 1
+    }
+    trap restore HUP INT PIPE TERM
+    cp "$new" "$file" || restore
+    if ! said=$(monit -t 2>&1); then
+      printf '%s\\n' "$said" >&2
+      restore
     fi
     if [ -e "$previous" ]; then
-      : >"$file"
-      monit reload >/dev/null
-      until_listed no "$@"
-      cp "$new" "$file"
-      rm -f "$previous"
+      : >"$file" || restore
+      reloaded=yes
+      monit reload >/dev/null || restore
+      until_listed no "$@" || restore
+      cp "$new" "$file" || restore
     fi
-    rm -f "$new"
-    monit reload >/dev/null
-    until_listed yes "$@"
+    reloaded=yes
+    monit reload >/dev/null || restore
+    until_listed yes "$@" || restore
+    trap - HUP INT PIPE TERM
+    rm -f "$previous" "$new"
     exit 0
     ;;
 esac
@@ -27796,9 +27815,11 @@ class HostDeployment {
     async checkMonit(settings) {
         if (!settings)
             return;
-        const checks = planMonitChecks(this.host.service, settings, await this.host.readMonit(), this.label);
+        const status = await this.host.readMonit();
+        const checks = planMonitChecks(this.host.service, settings, status, this.label, { monitoredOnly: true });
         this.monit = { settings, checks };
-        this.collaborators.logger.info(`${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}`);
+        const off = planMonitChecks(this.host.service, settings, status, this.label).filter(name => !checks.includes(name));
+        this.collaborators.logger.info(`${this.label}: Monit checks kept quiet during the switch: ${checks.length ? checks.join(', ') : 'none yet'}${off.length ? ` (left alone, not monitored: ${off.join(', ')})` : ''}`);
     }
     /**
      * Starts `release` for `role` beside what serves, checks it and switches to it; on success only it does the role's
@@ -28982,20 +29003,26 @@ async function monitorAgain(host, inputs, token, logger) {
 
 /**
  * One Engine API call with curl on the manager's socket. stdin: a line with the X-Registry-Auth value (or empty),
- * then the JSON body (or nothing). The header goes through a 0600 file, so the credentials are on no argv; the
- * answer is the status code on a line, then the body.
+ * then, with `body` set, the JSON body, which curl reads from stdin (`--data-binary @-`): secret values never touch
+ * the disk. The header goes through a 0600 file, so the credentials are on no argv, removed as soon as curl returns,
+ * and by the traps on the signals that can end the script (a dropped SSH connection is a SIGHUP: the EXIT trap alone
+ * would not run). The answer is the status code on a line, then the body.
  */
-const engineScript = remoteScript(['method', 'path', 'socket'], `set -eu
+const engineScript = remoteScript(['method', 'path', 'socket', 'body'], `set -eu
 umask 077
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
+trap 'rm -rf "$dir"; exit 129' HUP
+trap 'rm -rf "$dir"; exit 130' INT
+trap 'rm -rf "$dir"; exit 141' PIPE
 trap 'rm -rf "$dir"; exit 143' TERM
 IFS= read -r auth || true
-cat > "$dir/body"
 set -- -sS --unix-socket "$socket" -X "$method" -o "$dir/out" -w '%{http_code}' "http://docker/v1.41$path"
 if [ -n "$auth" ]; then printf 'X-Registry-Auth: %s\\n' "$auth" > "$dir/headers"; set -- "$@" -H "@$dir/headers"; fi
-if [ -s "$dir/body" ]; then set -- "$@" -H 'Content-Type: application/json' --data-binary "@$dir/body"; fi
-code=$(curl "$@")
+auth=
+if [ -n "$body" ]; then set -- "$@" -H 'Content-Type: application/json' --data-binary @-; fi
+code=$(curl "$@") || { failed=$?; rm -f "$dir/headers"; exit "$failed"; }
+rm -f "$dir/headers"
 printf '%s\\n' "$code"
 cat "$dir/out"`);
 /** The Engine API of the manager at the other end of `connection`. */
@@ -29005,7 +29032,10 @@ function engineOverSsh(connection, socket = '/var/run/docker.sock') {
         where,
         async request(method, path, options = {}) {
             const stdin = `${options.registryAuth ?? ''}\n${options.body === undefined ? '' : JSON.stringify(options.body)}`;
-            const result = await connection.exec(scriptArgv(engineScript, { method, path, socket }), { stdin, timeoutMs: 120_000 });
+            const result = await connection.exec(scriptArgv(engineScript, { method, path, socket, body: options.body === undefined ? '' : 'json' }), {
+                stdin,
+                timeoutMs: 120_000,
+            });
             if (result.code !== 0)
                 throw new errors/* RemoteError */.Hi(where, `the Docker API call ${method} ${path.split('?')[0]} failed`, { remoteOutput: result.stderr });
             const newline = result.stdout.indexOf('\n');
@@ -29033,7 +29063,6 @@ function engineMessage(response) {
 ;// CONCATENATED MODULE: ./src/swarm/service-spec.ts
 
 
-
 /** Swarm secret and config names: at most 64 of these characters. */
 const swarmNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const nanosPerMs = 1_000_000;
@@ -29044,15 +29073,22 @@ const secretsWrapper = 'for f in /run/secrets/*; do [ -f "$f" ] && export "${f##
 function swarmServiceName(service, role) {
     return role.name === '' ? service : `${service}-${role.name}`;
 }
-/** A release's secret, one per key and version (rotated with the release); named so that `docker secret ls` reads. */
-function secretName(service, version, key, value) {
-    // The digest of the value too: a redeploy of one version with a changed secret makes a new secret, not a clash.
-    const digest = (0,external_node_crypto_namespaceObject.createHash)('sha256').update(value).digest('hex').slice(0, 8);
-    const name = `${service}.${version}.${key}.${digest}`;
+/**
+ * A release's secret, one per key and deploy (rotated with the release); named so that `docker secret ls` reads.
+ * `suffix` is random, drawn once per deploy: Swarm secrets cannot change, so a redeploy of one version makes new ones,
+ * and a digest of the value would tell who can list the secrets whether two values are equal, or guess a short one.
+ * The release record maps each key to its secret's name.
+ */
+function secretName(service, version, key, suffix) {
+    const name = `${service}.${version}.${key}.${suffix}`;
     if (!swarmNamePattern.test(name)) {
-        throw new errors/* ConfigError */.xL('secrets', `makes the Swarm secret name "${name}", longer than Swarm's 64 characters`, 'Shorten the service name, the version tag or the key.');
+        throw new errors/* ConfigError */.xL('secrets', `makes the Swarm secret name "${secretLabel(name)}.<${suffix.length} hex>", longer than Swarm's 64 characters`, 'Shorten the service name, the version tag or the key.');
     }
     return name;
+}
+/** A secret's name for the log: without its random suffix, which names it in the swarm. */
+function secretLabel(name) {
+    return name.replace(/\.[0-9a-f]+$/, '');
 }
 /** The lock: a Swarm config whose creation is atomic, deleted when the deploy ends or is cancelled. */
 function lockConfigName(service) {
@@ -29233,6 +29269,10 @@ async function deploySwarm(inputs, collaborators) {
     let locked = false;
     let lockId;
     let outputs = { version: '', previousVersion: undefined, hosts: [], rolledBack: false, durationMs: 0 };
+    // The roles whose update Swarm took, the one in progress last, and what rolling them back needs: a cancel or an API
+    // error mid-rollout moves them back, as a failed role does the roles before it.
+    let moving = [];
+    let rollBackWith;
     try {
         const services = await Promise.all(planRoleOrder(inputs.roles).map(async (role) => {
             const name = swarmServiceName(inputs.service, role);
@@ -29257,7 +29297,8 @@ async function deploySwarm(inputs, collaborators) {
         }
         else {
             const image = inputs.image;
-            record = { version: versionOf(image), image, env: [...inputs.env], secrets: [] };
+            const version = versionOf(image);
+            record = { version, image, env: releaseEnv(inputs, version), secrets: [] };
         }
         outputs = { ...outputs, version: record.version, previousVersion };
         logger.info(`${inputs.service}: ${previousVersion ?? 'nothing'} → ${record.version} through the Swarm manager ${api.where}${services.length > 1 ? ` (${services.map(service => service.name).join(', ')})` : ''}`);
@@ -29266,6 +29307,7 @@ async function deploySwarm(inputs, collaborators) {
             record.secrets = await logger.group('Secrets', () => createSecrets(api, inputs, record.version));
         const imageConfig = record.secrets.length > 0 ? await logger.group('Pull on the manager', () => inspectImage(api, record.image, auth)) : undefined;
         const nodes = await readNodes(api);
+        rollBackWith = { auth, nodes: nodes.length };
         for (const service of services) {
             deploy_swarm_throwIfCancelled(collaborators.signal);
             const { role, name, current } = service;
@@ -29294,6 +29336,9 @@ async function deploySwarm(inputs, collaborators) {
                 await requestJson(api, `could not create ${name}`, 'POST', '/services/create', { body: spec, registryAuth: auth });
                 return undefined;
             });
+            // A created service has no previous spec to go back to; a rollback's own moves are not undone.
+            if (current && !rollingBack)
+                moving.push(service);
             service.result = await logger.group(`Follow ${name}`, () => follow(api, name, record.version, { created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs) }, collaborators));
             service.elapsedMs = clock.now() - updateStart;
             if (service.result.failure)
@@ -29311,6 +29356,8 @@ async function deploySwarm(inputs, collaborators) {
         const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
         if (lostOn.length > 0)
             await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
+        // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
+        moving = [];
         if (failed) {
             // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
             const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
@@ -29322,17 +29369,34 @@ async function deploySwarm(inputs, collaborators) {
             // Only a release that converged is one to go back to, and counts towards retain.
             await logger.group('Retain releases', async () => {
                 await writeRelease(api, inputs.service, record);
-                await prune(api, inputs.service, inputs.retain, record.version, logger);
+                await prune(api, inputs.service, inputs.retain, record, logger);
             });
         }
-        await logger.group('Unlock', () => unlock(api, inputs.service, token, lockId));
+        await logger.group('Unlock', async () => {
+            try {
+                await unlock(api, inputs.service, token, lockId);
+                collaborators.forgetLock();
+            }
+            catch (unlockError) {
+                // The release is out: the lock stays remembered, for the post step to release.
+                logger.warning(`Could not release the lock (${(0,errors/* errorMessage */.gJ)(unlockError)}); the post step tries again.`);
+            }
+        });
         locked = false;
-        collaborators.forgetLock();
         outputs = { ...outputs, durationMs: clock.now() - started };
         await logger.summary(renderSummary(inputs.service, outputs));
         return outputs;
     }
     catch (error) {
+        if (moving.length > 0 && rollBackWith) {
+            // The last moved first, as the SSH driver; followed to the end even after a cancel, which the runner gives a few
+            // seconds: the lock stays for the post step if it kills the step meanwhile.
+            const moved = [...moving].reverse();
+            const { auth, nodes } = rollBackWith;
+            await logger
+                .group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes, { ...collaborators, signal: new AbortController().signal }))
+                .catch(rollBackError => logger.warning(`Could not roll back the roles moved (${(0,errors/* errorMessage */.gJ)(rollBackError)}).`));
+        }
         if (locked) {
             try {
                 await unlock(api, inputs.service, token, lockId);
@@ -29353,6 +29417,17 @@ async function deploySwarm(inputs, collaborators) {
         api.close();
     }
 }
+/**
+ * The release's env in the spec: the inputs' env, and OTEL_RESOURCE_ATTRIBUTES naming the release for the app's own
+ * telemetry, as the SSH driver's env file has, unless env or secrets set that variable.
+ */
+function releaseEnv(inputs, version) {
+    const env = [...inputs.env];
+    if (![...inputs.env.keys(), ...inputs.secrets.keys()].includes(resourceAttributesVariable)) {
+        env.push([resourceAttributesVariable, releaseResourceAttributes(version, inputs.deploymentEnvironment)]);
+    }
+    return env;
+}
 /** Inputs the swarm driver has no meaning for are refused, not ignored: a user who sets one expects it to act. */
 function refuseSshOnlyInputs(inputs) {
     const placed = inputs.roles.find(role => role.hosts !== undefined);
@@ -29364,6 +29439,8 @@ function refuseSshOnlyInputs(inputs) {
         ['plan', inputs.plan],
         ['maintenance', inputs.maintenance !== undefined],
         ['pre-deploy', inputs.preDeploy !== undefined],
+        // monit-check: write alone makes monit settings too: the input named is the one set.
+        ['monit-check', inputs.monit?.writeCheck === true],
         ['monit', inputs.monit !== undefined],
         ['batch-size', inputs.batchSize !== inputs.hosts.length],
         ['on-failure', inputs.onFailure !== 'rollback'],
@@ -29371,6 +29448,7 @@ function refuseSshOnlyInputs(inputs) {
         ['network', container.network !== undefined],
         ['add-hosts', container.addHosts.length > 0],
         ['volumes', container.volumes.length > 0],
+        ['watch-path', inputs.watchPath !== undefined],
         ['cpus', container.cpus !== undefined],
         ['labels', container.labels.size > 0],
         ['log-driver', container.logDriver !== undefined],
@@ -29380,6 +29458,15 @@ function refuseSshOnlyInputs(inputs) {
     const set = unsupported.find(([, given]) => given);
     if (set)
         throw new errors/* ConfigError */.xL(set[0], 'is not supported with driver swarm', `Leave ${set[0]} out, or use driver ssh.`);
+    // A role's own settings the service spec has no place for.
+    for (const [key, given] of [
+        ['cpus', (role) => role.cpus !== undefined],
+        ['quiet-signal', (role) => role.quietSignal !== undefined],
+    ]) {
+        const role = inputs.roles.find(given);
+        if (role)
+            throw new errors/* ConfigError */.xL('roles', `gives ${role.name || 'the role'} ${key}, which driver swarm does not support`, `Leave ${key} out of the role, or use driver ssh.`);
+    }
 }
 async function connectManager(collaborators) {
     const api = await collaborators.openManager();
@@ -29431,11 +29518,21 @@ async function lock(api, inputs, token, collaborators) {
 /** Deletes the lock when this run holds it; `false` when it does not (another run's, or none). */
 async function unlock(api, service, token, lockId) {
     // The config this run created: its ID is the proof of whose lock it is, in one call.
-    if (lockId !== undefined)
-        return (await api.request('DELETE', `/configs/${lockId}`)).status < 300;
+    // A 404 is a lock already gone; any other failure throws, so that the lock is not forgotten and the post step
+    // tries again.
+    if (lockId !== undefined) {
+        const deleted = await api.request('DELETE', `/configs/${lockId}`);
+        if (deleted.status === 404)
+            return false;
+        if (deleted.status < 200 || deleted.status >= 300)
+            throw new errors/* RemoteError */.Hi(api.where, 'could not release the deploy lock', { remoteOutput: engineMessage(deleted) });
+        return true;
+    }
     const response = await api.request('GET', `/configs/${lockConfigName(service)}`);
     if (response.status === 404)
         return false;
+    if (response.status < 200 || response.status >= 300)
+        throw new errors/* RemoteError */.Hi(api.where, 'could not read the deploy lock', { remoteOutput: engineMessage(response) });
     const config = JSON.parse(response.body);
     if (config.Spec.Labels?.[tokenLabel] !== token)
         return false;
@@ -29444,14 +29541,10 @@ async function unlock(api, service, token, lockId) {
 }
 async function createSecrets(api, inputs, version) {
     const made = [];
+    const suffix = (0,external_node_crypto_namespaceObject.randomBytes)(4).toString('hex');
     for (const [key, value] of inputs.secrets) {
-        const name = secretName(inputs.service, version, key, value);
-        const existing = await api.request('GET', `/secrets/${name}`);
-        if (existing.status === 200) {
-            made.push({ key, name, id: JSON.parse(existing.body).ID });
-            continue;
-        }
-        const created = await requestJson(api, `could not create the secret ${name}`, 'POST', '/secrets/create', {
+        const name = secretName(inputs.service, version, key, suffix);
+        const created = await requestJson(api, `could not create the secret ${secretLabel(name)}`, 'POST', '/secrets/create', {
             body: { Name: name, Labels: { [serviceLabel]: inputs.service, [versionLabel]: version }, Data: Buffer.from(value).toString('base64') },
         });
         made.push({ key, name, id: created.ID });
@@ -29590,7 +29683,10 @@ async function updateService(api, name, what, query, bodyOf, registryAuth) {
         throw new errors/* RemoteError */.Hi(api.where, what, { remoteOutput: engineMessage(response) });
     }
 }
-/** Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses). */
+/**
+ * Removes the secrets and release records of releases beyond `retain` (a secret in use stays: Swarm refuses), and the
+ * secrets of an earlier deploy of the live version, which its record no longer names.
+ */
 async function prune(api, service, retain, live, logger) {
     const filter = encodeURIComponent(JSON.stringify({ label: [`${serviceLabel}=${service}`] }));
     const [configs, secrets] = await Promise.all([
@@ -29598,13 +29694,16 @@ async function prune(api, service, retain, live, logger) {
         requestJson(api, 'could not list the secrets', 'GET', `/secrets?filters=${filter}`),
     ]);
     const releases = configs.filter(config => config.Spec.Name.startsWith(`${service}.release.`)).sort((a, b) => b.CreatedAt.localeCompare(a.CreatedAt));
-    const kept = new Set([live, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+    const kept = new Set([live.version, ...releases.slice(0, retain).map(config => config.Spec.Labels?.[versionLabel])]);
+    const liveSecrets = new Set(live.secrets.map(secret => secret.name));
+    const stale = (item, kind) => !kept.has(item.Spec.Labels?.[versionLabel]) ||
+        (kind === 'secrets' && item.Spec.Labels?.[versionLabel] === live.version && !liveSecrets.has(item.Spec.Name));
     for (const item of [...releases.map(config => ({ ...config, kind: 'configs' })), ...secrets.map(secret => ({ ...secret, kind: 'secrets' }))]) {
-        if (kept.has(item.Spec.Labels?.[versionLabel]))
+        if (!stale(item, item.kind))
             continue;
         const response = await api.request('DELETE', `/${item.kind}/${item.ID}`);
         if (response.status < 300)
-            logger.info(`Removed ${item.Spec.Name}`);
+            logger.info(`Removed ${item.kind === 'secrets' ? `the secret ${secretLabel(item.Spec.Name)}` : item.Spec.Name}`);
     }
 }
 /** X-Registry-Auth, so that every node can pull the image (the CLI's --with-registry-auth). */

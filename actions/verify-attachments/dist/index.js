@@ -64686,15 +64686,19 @@ const attachmentColumns = ['name', 'blob_id'];
 const integerTypes = new Set(['smallint', 'integer', 'bigint']);
 /** Ids walked back per query when collecting recent blobs. */
 const recentChunk = 1000;
+/** How long one statement may run, the whole-table ones included. */
+const wholeTableTimeoutMs = 600_000;
 /**
  * Opens the app's database and checks it holds ActiveStorage's tables (as `rails active_storage:install` creates
  * them), in the connection's search_path. `where` names the database in errors without its password.
  */
 async function openPostgresBlobs(url, where) {
-    // Every query is small; one that takes minutes is a hung connection, not a slow answer.
-    const client = await connectPostgres(url, where, 120_000);
+    // The sample's queries are index lookups, but the integrity report and the legacy counts read whole tables: at 10M
+    // rows those take minutes, and the server is told to give up at the same time, so nothing runs on after the step.
+    const client = await connectPostgres(url, where, wholeTableTimeoutMs);
     try {
-        // Every query here is a handful of index lookups; JIT compiling them would cost more than running them.
+        await client.query(`SET statement_timeout = ${wholeTableTimeoutMs}`);
+        // JIT compiling the sample's lookups would cost more than running them.
         await client.query('SET jit = off');
         return await describeSchema(client, where);
     }
@@ -65595,7 +65599,6 @@ const classTitles = {
     filename: 'Filenames with edge whitespace or control characters',
     'attachment-name': 'Attachment names with edge whitespace or control characters',
 };
-/** Runs one query; a failure is the database's, with its message (postgres-blobs' `query`). */
 const singlePattern = /^(?:([A-Z][A-Za-z0-9_]*(?:::[A-Z][A-Za-z0-9_]*)*)#)?([a-z_][A-Za-z0-9_]*)$/;
 /** single-attachments: `name` (any model) or `Model#name`, one per line or comma. */
 function parseSingleAttachments(items) {
@@ -69674,8 +69677,9 @@ function renderSummary(report, reportPath) {
         ...(orphans ? renderOrphansExamples(orphans) : []),
         ...(inventory ? renderInventoryExamples(inventory) : []),
     ];
-    if (sample)
-        lines.push(`Set \`seed: ${sample.seed}\` to check the same sample again.`);
+    const seed = sample?.seed ?? legacy?.seed;
+    if (seed !== undefined)
+        lines.push(`Set \`seed: ${seed}\` to check the same sample again.`);
     lines.push(`Every finding is in \`${reportPath}\`.`);
     return lines.join('\n');
 }
@@ -70002,7 +70006,7 @@ class UnitStream {
 
 
 
-/** More objects missing or mismatched than the inputs tolerate; the outputs and report are complete. */
+/** A check past its thresholds (the sample's, integrity's, legacy, orphans, inventory); the outputs and report are complete. */
 class VerificationFailed extends errors/* FailureWithOutputs */.tY {
     constructor(message, outputs) {
         super(new Error(message), outputs);
@@ -70012,10 +70016,10 @@ class VerificationFailed extends errors/* FailureWithOutputs */.tY {
 const readBatch = 5000;
 /** Findings of each integrity class kept in the report: enough to act on, and a bounded report for 10M rows. */
 const integrityExamples = 1000;
-/** Samples blobs and checks their objects in S3, and reports integrity; writes the report and the summary; fails past the thresholds. */
+/** Runs the checks the inputs ask for (sample, integrity, legacy, orphans, inventory); writes the report and the summary; fails past the thresholds. */
 async function verifyAttachments(inputs, collaborators) {
     const { logger, store } = collaborators;
-    const sampling = inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+    const sampling = samples(inputs);
     if (sampling || inputs.legacy)
         logger.info(`Seed ${inputs.seed}: set seed to this to check the same sample again.`);
     try {
@@ -70023,6 +70027,9 @@ async function verifyAttachments(inputs, collaborators) {
         const manifest = inputs.orphans || inputs.inventoryManifest
             ? await runPhase(collaborators, 'listings', 'Check the listings and the inventory', () => checkBucketInputs(inputs, collaborators))
             : undefined;
+        const buckets = bucketsToCheck(inputs);
+        if (buckets.length)
+            await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(buckets, collaborators));
         const blobs = await runPhase(collaborators, 'open', 'Open the blobs', async (span) => {
             const source = await collaborators.openBlobs();
             span.setAttributes({ 'verify.source': source.label, 'verify.stratified': source.stratified });
@@ -70033,7 +70040,7 @@ async function verifyAttachments(inputs, collaborators) {
         let legacy;
         let drawn;
         try {
-            // First: a mapping naming what is not in the database is a config error, before anything else is read.
+            // First, as it checks its tables' names before it reads them: a mapping naming what is not there is bad input.
             if (inputs.legacy) {
                 const legacyInputs = inputs.legacy;
                 legacy = await runPhase(collaborators, 'legacy', 'Compare the legacy attachments', () => compareLegacyAttachments(legacyInputs, inputs, blobs, collaborators));
@@ -70041,7 +70048,6 @@ async function verifyAttachments(inputs, collaborators) {
             if (inputs.integrity)
                 integrity = await runPhase(collaborators, 'integrity', 'Integrity report', () => reportIntegrity(blobs, inputs, logger));
             if (sampling) {
-                await runPhase(collaborators, 'buckets', 'Check the buckets', () => checkBuckets(inputs, collaborators));
                 drawn = await runPhase(collaborators, 'plan', 'Sample', async (span) => {
                     const sample = await pickBlobs(blobs, inputs, logger);
                     span.setAttributes({
@@ -70081,8 +70087,7 @@ async function verifyAttachments(inputs, collaborators) {
             missing: sample?.counts.missing ?? 0,
             mismatched: sample?.counts.mismatched ?? 0,
             unverifiable: sample?.counts.unverifiable ?? 0,
-            missingRate: sample?.missingRate ?? 0,
-            missingRateUpper: sample?.missingRateUpper ?? 0,
+            ...(sample ? { missingRate: sample.missingRate, missingRateUpper: sample.missingRateUpper } : {}),
             report: collaborators.reportPath,
             ...(legacy ? { unmigrated: legacy.counts.unmigrated, legacyMismatched: legacy.counts.mismatched } : {}),
         };
@@ -70155,6 +70160,11 @@ async function compareLegacyAttachments(legacy, inputs, blobs, collaborators) {
                 if (result.status !== 'ok')
                     logger.untrusted(`${result.status}: ${mapping.recordType} ${result.recordId} (${result.path ?? result.filename}): ${result.problem ?? ''}`);
             }
+            // Not one file read is a wrong path template far more often than a whole table of lost files.
+            const unread = mapping.sampled.filter(result => result.status === 'unverifiable').length;
+            if (unread > 0 && unread === mapping.sampled.length) {
+                logger.warning(`None of the ${unread} sampled legacy files of ${mapping.table}.${mapping.fileColumn} could be read: check its files template in legacy-mapping.`);
+            }
         }
         return report;
     }
@@ -70185,16 +70195,30 @@ async function reportIntegrity(blobs, inputs, logger) {
     return report;
 }
 // A HEAD on an object in a bucket that does not exist is a bare 404, just like a missing key: without this check a
-// typo in services would report every blob missing.
-async function checkBuckets(inputs, collaborators) {
-    for (const [service, bucket] of inputs.services) {
-        const input = service === '' ? 'bucket' : 'services';
-        const checked = await withRetries(() => collaborators.store.checkBucket(bucket), { policy: storeRetryPolicy, clock: collaborators.clock });
-        if (checked.ok) {
-            collaborators.logger.info(`${service || 'every service'} → ${bucket}: reachable`);
+// typo in services would report every blob missing, and one in legacy-mapping every legacy file unverifiable.
+function samples(inputs) {
+    return inputs.sampleSize > 0 || inputs.recentSince !== undefined;
+}
+function bucketsToCheck(inputs) {
+    return [
+        ...(samples(inputs)
+            ? [...inputs.services].map(([service, bucket]) => ({ input: service === '' ? 'bucket' : 'services', label: service || 'every service', bucket }))
+            : []),
+        ...(inputs.legacy?.mappings ?? []).flatMap(mapping => mapping.files.kind === 's3' ? [{ input: 'legacy-mapping', label: `${mapping.table}.${mapping.fileColumn}`, bucket: mapping.files.bucket }] : []),
+    ];
+}
+async function checkBuckets(buckets, collaborators) {
+    const checked = new Set();
+    for (const { input, label, bucket } of buckets) {
+        if (checked.has(bucket))
+            continue;
+        checked.add(bucket);
+        const result = await withRetries(() => collaborators.store.checkBucket(bucket), { policy: storeRetryPolicy, clock: collaborators.clock });
+        if (result.ok) {
+            collaborators.logger.info(`${label} → ${bucket}: reachable`);
             continue;
         }
-        const { error } = checked;
+        const { error } = result;
         if (error.status === 404)
             throw new errors/* ConfigError */.xL(input, `names the bucket "${bucket}", which does not exist`, 'Check the bucket name (and endpoint).');
         if (error.status === 403) {
@@ -70326,8 +70350,8 @@ function toOutputs(outputs) {
         missing: String(outputs.missing),
         mismatched: String(outputs.mismatched),
         unverifiable: String(outputs.unverifiable),
-        'missing-rate': String(outputs.missingRate),
-        'missing-rate-upper': String(outputs.missingRateUpper),
+        ...(outputs.missingRate === undefined ? {} : { 'missing-rate': String(outputs.missingRate) }),
+        ...(outputs.missingRateUpper === undefined ? {} : { 'missing-rate-upper': String(outputs.missingRateUpper) }),
         report: outputs.report,
         ...(outputs.unmigrated === undefined ? {} : { unmigrated: String(outputs.unmigrated) }),
         ...(outputs.legacyMismatched === undefined ? {} : { 'legacy-mismatched': String(outputs.legacyMismatched) }),
