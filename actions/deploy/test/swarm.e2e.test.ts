@@ -18,6 +18,8 @@ describe.skipIf(!sandbox)('deploy driver: swarm', () => {
   if (!sandbox) return;
   const inputs = {
     ...deployInputs(sandbox, service),
+    // The SSH driver's drain; a swarm task drains within its stop-timeout, and the driver refuses drain-timeout.
+    'drain-timeout': '',
     hosts: sandbox.hosts[0]?.address as string,
     driver: 'swarm',
     'swarm-ports': ports.join(','),
