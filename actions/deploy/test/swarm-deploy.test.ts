@@ -23,6 +23,13 @@ class FakeEngine implements EngineApi {
     b: {state: 'ready', runs: true},
     c: {state: 'ready', runs: true},
   };
+  /**
+   * A node whose engine went before its task of the new spec ran: that task stays assigned there, and Swarm's update
+   * waits for it, leaving the other nodes on the spec before, until an update of the spec starts it again.
+   */
+  stalledNode: string | undefined;
+  /** The version of the update that made the stalled task: a later update leaves the down node out. */
+  stalledVersion: string | undefined;
   updateState: string | undefined;
   /** Updates Swarm refuses as out of sequence before it takes one, as when it bumped the version meanwhile. */
   outOfSequence = 0;
@@ -81,28 +88,37 @@ class FakeEngine implements EngineApi {
       const spec = path.includes('rollback=previous') && this.previousSpec ? this.previousSpec : (options.body as {Labels: Record<string, string>});
       this.previousSpec = this.service.Spec;
       this.service = {...this.service, Version: {Index: this.service.Version.Index + 1}, Spec: spec};
+      if (this.stalledNode !== undefined) this.stalledVersion ??= spec.Labels['circuitverse.deploy.version'];
       this.updateState = 'updating';
       this.updates += 1;
       return ok({});
     }
     if (path.startsWith('/services/')) {
       if (!this.service) return ok({message: 'no such service'}, 404);
-      return ok({...this.service, ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: `update ${this.updates}`}} : {})});
+      return ok({
+        ...this.service,
+        ...(this.previousSpec ? {PreviousSpec: this.previousSpec} : {}),
+        ...(this.updateState ? {UpdateStatus: {State: this.updateState, StartedAt: `update ${this.updates}`}} : {}),
+      });
     }
     if (path.startsWith('/tasks')) {
       this.onPoll();
       const version = this.service?.Spec.Labels['circuitverse.deploy.version'];
-      return ok(
-        Object.entries(this.nodeStates)
+      const waiting = this.stalledNode !== undefined && !this.service?.Spec.Labels['circuitverse.deploy.restarted-without'];
+      const runs = waiting ? this.previousSpec?.Labels['circuitverse.deploy.version'] : version;
+      const task = (node: string, taskVersion: string | undefined, state: string) => ({
+        ID: `task-${node}-${taskVersion}`,
+        NodeID: node,
+        DesiredState: 'running',
+        Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': taskVersion}}},
+        Status: {State: state},
+      });
+      return ok([
+        ...Object.entries(this.nodeStates)
           .filter(([, node]) => node.runs)
-          .map(([node]) => ({
-            ID: `task-${node}-${version}`,
-            NodeID: node,
-            DesiredState: 'running',
-            Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': version}}},
-            Status: {State: this.taskState},
-          })),
-      );
+          .map(([node]) => task(node, runs, this.taskState)),
+        ...(this.stalledNode === undefined ? [] : [task(this.stalledNode, this.stalledVersion, 'assigned')]),
+      ]);
     }
     throw new Error(`unexpected ${method} ${path}`);
   }
@@ -239,10 +255,83 @@ describe('deploySwarm', () => {
     expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
   });
 
+  it('restarts an update that waits for a node gone down before its task ran, without it, and reports it lost', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    let polls = 0;
+    engine.onPoll = () => {
+      polls += 1;
+      // Swarm's heartbeat timeout: the node is down for Swarm a few polls after its engine went.
+      if (polls === 4) engine.nodeStates.c = {state: 'down', runs: false};
+      if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) engine.updateState = 'completed';
+    };
+    const run = collaborators(engine);
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run);
+    expect(outputs.hosts.map(host => [host.host, host.status])).toEqual([
+      ['host-a', 'deployed'],
+      ['host-b', 'deployed'],
+      ['host-c', 'not-started'],
+    ]);
+    // Not before Swarm sees the node down: a new update would wait for it again.
+    expect(polls).toBeGreaterThanOrEqual(4);
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
+    expect(engine.service?.Spec).toMatchObject({Labels: {'circuitverse.deploy.version': 'v3', 'circuitverse.deploy.restarted-without': 'host-c'}});
+    // Labels are the restart's only change: no task restarts for it, and a failed one still rolls back.
+    const {'circuitverse.deploy.restarted-without': _, 'circuitverse.deploy.version-before': before, ...labels} = engine.service?.Spec.Labels ?? {};
+    expect(before).toBe('v2');
+    expect({...engine.service?.Spec, Labels: labels}).toEqual(engine.previousSpec);
+    expect(run.lines).toContain("host-c: down before its task of v3 ran; Swarm's update, which would wait there, goes on without it");
+    expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
+  });
+
+  it('after such a restart, rolls a cancelled deploy back to the spec read before it, which Swarm no longer keeps', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'down', runs: false};
+    engine.stalledNode = 'c';
+    const cancel = new AbortController();
+    engine.onPoll = () => {
+      const labels = engine.service?.Spec.Labels ?? {};
+      if (labels['circuitverse.deploy.restarted-without']) cancel.abort();
+      if (labels['circuitverse.deploy.version'] === 'v2') engine.updateState = 'completed';
+    };
+    const run = collaborators(engine, cancel.signal);
+    await expect(deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run)).rejects.toThrow(/cancelled/);
+    // Swarm's previous spec is v3's own by then: the spec read before the deploy is what goes back.
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(3);
+    expect(engine.service?.Spec.Labels).toEqual(expect.objectContaining({'circuitverse.deploy.version': 'v2'}));
+    expect(engine.service?.Spec.Labels).not.toHaveProperty(['circuitverse.deploy.restarted-without']);
+    expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('rolls back, after a deploy that restarted the update, to the release before it, from its record', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'down', runs: false};
+    engine.stalledNode = 'c';
+    engine.onPoll = () => {
+      if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) engine.updateState = 'completed';
+    };
+    await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    engine.stalledNode = undefined;
+    engine.onPoll = () => {
+      engine.updateState = 'completed';
+    };
+    const run = collaborators(engine);
+    const outputs = await deploySwarm({...inputs, image: undefined, rollback: true}, run);
+    expect(outputs).toMatchObject({version: 'v2', previousVersion: 'v3'});
+    expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
+    expect(run.lines).toContain(
+      "Swarm's previous spec is v3 as well (that deploy restarted Swarm's update without a lost node): back to the release before it, v2, from its record",
+    );
+  });
+
   it('waits, after Swarm completes, for a node that runs nothing until Swarm sees it down, and reports it lost', async () => {
     const engine = new FakeEngine();
     await deploySwarm(inputs, collaborators(engine));
-    // host-c's engine is gone: Swarm completes the update (one failed task tolerated) while the node is still ready.
+    // host-c's engine went after its task ran: Swarm's update went past it, and completes while the node is still ready.
     engine.nodeStates.c = {state: 'ready', runs: false};
     let polls = 0;
     engine.onPoll = () => {
@@ -259,8 +348,8 @@ describe('deploySwarm', () => {
       ['host-c', 'not-started'],
     ]);
     expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
-    // Swarm's update goes on, and host-c's task will end early when it is back: that one failure is now tolerated.
-    expect(engine.service?.Spec).toMatchObject({UpdateConfig: {MaxFailureRatio: 0.5}, Labels: {'circuitverse.deploy.version': 'v3'}});
+    // Nothing waits for the node: the update is not started again.
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(1);
   });
 
   it('reads the service again and resends an update Swarm found out of sequence', async () => {

@@ -53,3 +53,29 @@ export async function waitForFronts(sandbox: Sandbox, listen: number): Promise<s
 export function onManager(sandbox: Sandbox, command: string): Promise<string> {
   return hostRun(sandbox.hosts[0] as Sandbox['hosts'][number], ['sh', '-c', command]);
 }
+
+/**
+ * What each node's engine did to the service's containers since `sinceMs` (start, health, kill, die with its exit
+ * code), and its nginx's errors: attached to a failed check of the load, so that a failed request says which task
+ * was where.
+ */
+export async function swarmTimeline(sandbox: Sandbox, service: string, sinceMs: number): Promise<string> {
+  const since = (sinceMs / 1000).toFixed(3);
+  const until = (Date.now() / 1000).toFixed(3);
+  const format =
+    '{{.TimeNano}} {{.Action}} {{index .Actor.Attributes "circuitverse.deploy.version"}} {{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}';
+  const parts = await Promise.all(
+    sandbox.hosts.map(async host => {
+      const events = await hostRun(host, [
+        'sh',
+        '-c',
+        `docker events --since ${since} --until ${until} --filter label=com.docker.swarm.service.name=${service} --format '${format}' | grep -v exec_`,
+      ]).catch(error => String(error));
+      const errors = await hostRun(host, ['sh', '-c', "grep -v '(111: Connection refused)' /var/log/nginx/error.log | tail -n 40"]).catch(error =>
+        String(error),
+      );
+      return `${host.name} engine:\n${events}${host.name} nginx errors (refusals left out):\n${errors}`;
+    }),
+  );
+  return parts.join('\n');
+}

@@ -3,7 +3,6 @@ import {describe, expect, it} from 'vitest';
 import {defaultRole, type Role} from '../src/roles.js';
 import {
   lockConfigName,
-  planFailureRatio,
   planHealthCheck,
   planPublishedPort,
   planServiceSpec,
@@ -135,21 +134,6 @@ describe('planPublishedPort', () => {
     {current: 9000, expected: 8080, why: 'a port from before the input changed: the first'},
   ])('$why', ({current, expected}) => {
     expect(planPublishedPort([8080, 8081], current)).toBe(expected);
-  });
-});
-
-describe('planFailureRatio', () => {
-  it.each([
-    {lost: 0, nodes: 3, tolerated: 0},
-    {lost: 1, nodes: 3, tolerated: 1},
-    {lost: 2, nodes: 3, tolerated: 2},
-    {lost: 1, nodes: 10, tolerated: 1},
-    {lost: 1, nodes: 1, tolerated: 1},
-  ])('$lost of $nodes node(s) lost: $tolerated failed task(s) tolerated, no more', ({lost, nodes, tolerated}) => {
-    const ratio = planFailureRatio(lost, nodes);
-    // Swarm's rule: roll back once failed / nodes > ratio.
-    const firstRollingBack = Array.from({length: nodes + 1}, (_, failed) => failed).find(failed => failed / nodes > ratio);
-    expect(firstRollingBack).toBe(tolerated === nodes ? undefined : tolerated + 1);
   });
 });
 

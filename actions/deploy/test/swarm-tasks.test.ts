@@ -1,5 +1,15 @@
 import {describe, expect, it} from 'vitest';
-import {convergence, describeTask, failedTasks, recordTasks, type SwarmNode, type SwarmTask, type TaskHistory, updateOutcome} from '../src/swarm/tasks.js';
+import {
+  convergence,
+  describeTask,
+  failedTasks,
+  recordTasks,
+  type SwarmNode,
+  type SwarmTask,
+  stalledOn,
+  type TaskHistory,
+  updateOutcome,
+} from '../src/swarm/tasks.js';
 
 const node = (id: string, state = 'ready'): SwarmNode => ({ID: id, Description: {Hostname: `host-${id}`}, Status: {State: state}});
 const task = (id: string, nodeId: string, version: string, state: string, desired = 'running', err?: string): SwarmTask => ({
@@ -60,6 +70,49 @@ describe('convergence', () => {
   });
 });
 
+describe('stalledOn', () => {
+  it.each([
+    {
+      why: 'a down node whose task of the version Swarm made never ran: the update waits there',
+      tasks: [task('1', 'a', 'v1', 'running'), task('2', 'c', 'v2', 'assigned', 'shutdown'), task('3', 'c', 'v1', 'running', 'shutdown')],
+      nodes: [node('a'), node('b'), node('c', 'down')],
+      expected: ['host-c'],
+    },
+    {
+      why: 'a task that was starting when its node went down',
+      tasks: [task('1', 'b', 'v2', 'starting')],
+      nodes: [node('a'), node('b', 'down')],
+      expected: ['host-b'],
+    },
+    {
+      why: 'a node not yet marked down: Swarm would take it into a new update again',
+      tasks: [task('1', 'c', 'v2', 'assigned')],
+      nodes: [node('a'), node('c', 'disconnected')],
+      expected: [],
+    },
+    {
+      why: 'a down node whose task of the version ran: the update went past it',
+      tasks: [task('1', 'c', 'v2', 'running', 'shutdown')],
+      nodes: [node('a'), node('c', 'down')],
+      expected: [],
+    },
+    {
+      why: 'a down node that Swarm has not reached yet: no task of the version there',
+      tasks: [task('1', 'c', 'v1', 'running')],
+      nodes: [node('a'), node('c', 'down')],
+      expected: [],
+    },
+    {
+      why: 'a task pending on a ready node: the update is at work there',
+      tasks: [task('1', 'a', 'v2', 'pending')],
+      nodes: [node('a'), node('c', 'down')],
+      expected: [],
+    },
+  ])('$why', ({tasks, nodes, expected}) => {
+    expect(stalledOn(tasks, nodes, 'v2')).toEqual(expected);
+  });
+});
+
 describe('updateOutcome', () => {
   const service = (state: string | undefined, startedAt = 'new') => ({
     ID: 's',
@@ -89,5 +142,11 @@ describe('failedTasks', () => {
     recordTasks(histories, [task('t5', 'c', 'v3', 'failed', 'shutdown', 'task: non-zero exit (1)')], names);
     recordTasks(histories, [task('t6', 'c', 'v3', 'running')], names);
     expect(failedTasks(histories, 'v3')).toEqual(['host-a task t1xxxxxxxxxx starting → complete', 'host-c task t5xxxxxxxxxx failed (task: non-zero exit (1))']);
+  });
+
+  it('leaves out the tasks on the nodes it is told to, as a task on a lost node did not fail on its own', () => {
+    const histories = new Map<string, TaskHistory>();
+    recordTasks(histories, [task('t1', 'a', 'v3', 'starting'), task('t2', 'c', 'v3', 'starting')], names);
+    expect(failedTasks(histories, 'v3', ['host-c'])).toEqual(['host-a task t1xxxxxxxxxx starting']);
   });
 });

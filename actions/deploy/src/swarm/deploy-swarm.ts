@@ -9,16 +9,7 @@ import {DeployError} from '../run.js';
 import {renderSummary} from '../summary.js';
 import {Cancelled} from '../switch-release.js';
 import {type EngineApi, engineMessage, requestJson} from './engine-api.js';
-import {
-  lockConfigName,
-  planFailureRatio,
-  planPublishedPort,
-  planServiceSpec,
-  releaseConfigName,
-  secretLabel,
-  secretName,
-  swarmServiceName,
-} from './service-spec.js';
+import {lockConfigName, planPublishedPort, planServiceSpec, releaseConfigName, secretLabel, secretName, swarmServiceName} from './service-spec.js';
 import {
   convergence,
   describeTask,
@@ -27,6 +18,7 @@ import {
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
+  stalledOn,
   type TaskHistory,
   updateOutcome,
 } from './tasks.js';
@@ -55,6 +47,8 @@ const lockPollMs = 2000;
 const tokenLabel = 'circuitverse.deploy.lock-token';
 const serviceLabel = 'circuitverse.deploy.service';
 const versionLabel = 'circuitverse.deploy.version';
+const restartedWithoutLabel = 'circuitverse.deploy.restarted-without';
+const versionBeforeLabel = 'circuitverse.deploy.version-before';
 
 /** One role's Swarm service as this deploy found it, and what the deploy did to it. */
 interface RoleService {
@@ -92,15 +86,21 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     lockId = await logger.group('Lock', () => lock(api, inputs, token, collaborators));
     locked = true;
     const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
-    const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined;
+    const restartedFrom = inputs.rollback ? services.map(service => versionBeforeRestart(service.current)).find(version => version !== undefined) : undefined;
+    const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined && restartedFrom === undefined;
     let record: ReleaseRecord;
-    if (swarmRollback) {
+    if (inputs.rollbackTo === undefined && restartedFrom !== undefined) {
+      logger.info(
+        `Swarm's previous spec is ${previousVersion} as well (that deploy restarted Swarm's update without a lost node): back to the release before it, ${restartedFrom}, from its record`,
+      );
+      record = await readRelease(api, inputs.service, restartedFrom, 'rollback');
+    } else if (swarmRollback) {
       const missing = services.find(service => !service.current?.PreviousSpec);
       if (missing)
         throw new RemoteError(missing.name, 'has no previous spec to roll back to', {next: 'Deploy an image, or name a retained release in rollback-to.'});
       record = {version: lead.current?.PreviousSpec?.Labels?.[versionLabel] ?? '?', image: '', env: [], secrets: []};
     } else if (inputs.rollbackTo !== undefined) {
-      record = await readRelease(api, inputs.service, inputs.rollbackTo);
+      record = await readRelease(api, inputs.service, inputs.rollbackTo, 'rollback-to');
     } else {
       const image = inputs.image as string;
       const version = versionOf(image);
@@ -149,7 +149,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
           api,
           name,
           record.version,
-          {created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs)},
+          {created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs), auth},
           collaborators,
         ),
       );
@@ -165,8 +165,6 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
       logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
     }
-    const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
-    if (lostOn.length > 0) await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
     // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
     moving = [];
     if (failed) {
@@ -376,13 +374,13 @@ async function writeRelease(api: EngineApi, service: string, record: ReleaseReco
   });
 }
 
-async function readRelease(api: EngineApi, service: string, version: string): Promise<ReleaseRecord> {
+async function readRelease(api: EngineApi, service: string, version: string, input: 'rollback' | 'rollback-to'): Promise<ReleaseRecord> {
   const response = await api.request('GET', `/configs/${releaseConfigName(service, version)}`);
   if (response.status === 404) {
     throw new ConfigError(
-      'rollback-to',
-      `names ${version}, which the swarm keeps no release of`,
-      'Name one of the last retain releases (docker config ls on the manager lists them).',
+      input,
+      `${input === 'rollback' ? 'goes back to' : 'names'} ${version}, which the swarm keeps no release of`,
+      'Name one of the last retain releases in rollback-to (docker config ls on the manager lists them).',
     );
   }
   return JSON.parse(Buffer.from((JSON.parse(response.body) as {Spec: {Data: string}}).Spec.Data, 'base64').toString()) as ReleaseRecord;
@@ -414,7 +412,14 @@ async function follow(
   api: EngineApi,
   name: string,
   version: string,
-  settings: {created: boolean; startedBefore: string | undefined; deadlineMs: number; rollingBack: boolean; monitorMs: number},
+  settings: {
+    created: boolean;
+    startedBefore: string | undefined;
+    deadlineMs: number;
+    rollingBack: boolean;
+    monitorMs: number;
+    auth: string | undefined;
+  },
   collaborators: SwarmCollaborators,
 ): Promise<FollowResult> {
   const {clock, logger} = collaborators;
@@ -423,6 +428,7 @@ async function follow(
   const histories = new Map<string, TaskHistory>();
   const messages = new Set<string>();
   let convergedSince: number | undefined;
+  const restartedWithout = new Set<string>();
   for (;;) {
     // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
     throwIfCancelled(collaborators.signal);
@@ -460,9 +466,16 @@ async function follow(
     }
     if (outcome === 'paused')
       return {outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}`};
-    // Swarm's update waits for a down node to come back; every ready node on the version through the monitor
-    // window is what this deploy can know: it ends there and names the lost nodes.
-    const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failed.length === 0;
+    const stalled = outcome === 'running' && !settings.created ? stalledOn(tasks, nodes, version) : [];
+    if (stalled.some(node => !restartedWithout.has(node))) {
+      await restartUpdate(api, name, stalled, settings.auth);
+      logger.info(`${stalled.join(', ')}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
+      for (const node of stalled) restartedWithout.add(node);
+    }
+    // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
+    // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
+    const onReadyNodes =
+      !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedTasks(histories, version, state.lost).length === 0;
     convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
     if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs) return {outcome: 'completed', ...state, failure: undefined};
     if (clock.now() >= deadline) {
@@ -492,22 +505,37 @@ export function followDeadline(inputs: Pick<DeployInputs, 'healthTimeoutMs' | 'w
 }
 
 /**
- * Swarm's update of a service with a lost node is still running, and the node's task will end early when it is
- * back: counted as a failure, it would roll back the release every other node runs. The update config (no task
- * changes) now tolerates that many failures, and no more.
+ * Starts Swarm's update again, now without the `down` nodes it was waiting for. Any change of the spec does
+ * (swarmkit starts a new update for a new spec, and leaves down nodes out); this one is a label naming those nodes,
+ * which changes no task. The tasks the first update made there are not the new update's, so their end when the
+ * nodes are back is no failure of it.
  */
-async function tolerateLost(api: EngineApi, lostOn: readonly RoleService[], nodes: number, auth: string | undefined): Promise<void> {
-  for (const service of lostOn) {
-    const ratio = planFailureRatio(service.result?.lost.length ?? 0, nodes);
-    await updateService(
-      api,
-      service.name,
-      `could not let ${service.name}'s update tolerate its lost nodes`,
-      '',
-      fresh => ({...fresh.Spec, UpdateConfig: {...(fresh.Spec as {UpdateConfig?: object}).UpdateConfig, MaxFailureRatio: ratio}}),
-      auth,
-    );
-  }
+async function restartUpdate(api: EngineApi, name: string, down: readonly string[], auth: string | undefined): Promise<void> {
+  await updateService(
+    api,
+    name,
+    `could not restart ${name}'s update without ${down.join(', ')}`,
+    '',
+    fresh => ({
+      ...fresh.Spec,
+      Labels: {
+        ...fresh.Spec.Labels,
+        [restartedWithoutLabel]: down.join(','),
+        // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
+        [versionBeforeLabel]: fresh.Spec.Labels?.[versionBeforeLabel] ?? fresh.PreviousSpec?.Labels?.[versionLabel] ?? '',
+      },
+    }),
+    auth,
+  );
+}
+
+/**
+ * The release a service ran before a deploy that restarted its update, while Swarm's previous spec is that deploy's
+ * own (once Swarm has rolled back past it, its previous spec says again).
+ */
+function versionBeforeRestart(service: SwarmService | undefined): string | undefined {
+  const labels = service?.Spec.Labels;
+  return labels?.[versionBeforeLabel] && service?.PreviousSpec?.Labels?.[versionLabel] === labels[versionLabel] ? labels[versionBeforeLabel] : undefined;
 }
 
 /**
@@ -596,16 +624,33 @@ async function rollBackMoved(
   collaborators: SwarmCollaborators,
 ) {
   for (const service of moved) {
-    const now = await updateService(api, service.name, `could not roll ${service.name} back`, '&rollback=previous', fresh => fresh.Spec, auth).catch(error => {
-      collaborators.logger.warning(`${service.name}: ${errorMessage(error)}`);
-      return undefined;
-    });
+    const what = `could not roll ${service.name} back`;
+    const before = service.current?.Spec as (SwarmService['Spec'] & {RollbackConfig?: object}) | undefined;
+    const now = await findService(api, service.name)
+      .then(fresh =>
+        // Swarm's previous spec is the one before this deploy, unless the deploy restarted Swarm's update: then the
+        // spec read before is sent, rolled out as Swarm rolls back.
+        fresh?.Spec.Labels?.[restartedWithoutLabel] === undefined || !before
+          ? updateService(api, service.name, what, '&rollback=previous', latest => latest.Spec, auth)
+          : updateService(api, service.name, what, '', () => ({...before, UpdateConfig: before.RollbackConfig}), auth),
+      )
+      .catch(error => {
+        collaborators.logger.warning(`${service.name}: ${errorMessage(error)}`);
+        return undefined;
+      });
     if (!now) continue;
     const back = await follow(
       api,
       service.name,
       service.current?.Spec.Labels?.[versionLabel] ?? '',
-      {created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true, monitorMs: monitorOf(inputs)},
+      {
+        created: false,
+        startedBefore: now.UpdateStatus?.StartedAt,
+        deadlineMs: followDeadline(inputs, nodes),
+        rollingBack: true,
+        monitorMs: monitorOf(inputs),
+        auth,
+      },
       collaborators,
     );
     if (back.failure) collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);

@@ -84,16 +84,6 @@ export function planPublishedPort(ports: readonly [number, number], current: num
   return current === ports[0] ? ports[1] : ports[0];
 }
 
-/**
- * The failure ratio once `lost` of `nodes` nodes are down mid-update: each lost node's task ends early when the node
- * is back, which must not roll back the release the other nodes run; one failure more still does. A deploy starts
- * at 0: the first failed task rolls back, before a failing release can take a node's old task with it.
- */
-export function planFailureRatio(lost: number, nodes: number): number {
-  // Swarm rolls back when failed / tasks exceeds the ratio: (lost + 0.5) / n lets `lost` through, not one more.
-  return lost === 0 || nodes === 0 ? 0 : Math.min(1, (lost + 0.5) / nodes);
-}
-
 /** The health check Swarm runs in the task: GET of the health path with whichever HTTP client the image has. */
 export function planHealthCheck(release: Pick<SwarmRelease, 'appPort' | 'healthPath' | 'healthTimeoutMs'>) {
   const url = `http://127.0.0.1:${release.appPort}${release.healthPath}`;

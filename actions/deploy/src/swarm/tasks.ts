@@ -60,13 +60,15 @@ export function recordTasks(histories: Map<string, TaskHistory>, tasks: readonly
 
 /**
  * The tasks of `version` that failed, for the error: those that ended or were stopped before they ran (a task
- * stuck in starting failed its health check), each with the states it went through and its error.
+ * stuck in starting failed its health check), each with the states it went through and its error; tasks on the
+ * `except` nodes left out.
  */
-export function failedTasks(histories: ReadonlyMap<string, TaskHistory>, version: string): string[] {
+export function failedTasks(histories: ReadonlyMap<string, TaskHistory>, version: string, except: readonly string[] = []): string[] {
   return [...histories]
     .filter(
       ([, history]) =>
         history.version === version &&
+        !except.includes(history.node) &&
         history.states.at(-1) !== 'running' &&
         (history.error || history.states.includes('starting') || history.states.includes('failed')),
     )
@@ -84,6 +86,20 @@ export function convergence(tasks: readonly SwarmTask[], nodes: readonly SwarmNo
     runningOn: ready.filter(node => running.has(node.ID)).map(node => node.Description.Hostname),
     lost: nodes.filter(node => node.Status.State !== 'ready').map(node => node.Description.Hostname),
   };
+}
+
+// Swarm's task states before a task runs, in order.
+const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+
+/**
+ * The down nodes where a task of `version` has not run yet. Swarm's update waits for such a task with no timeout
+ * (swarmkit's updater: "Consider adding a timeout here"), one node at a time, so the nodes after it in its order
+ * are never updated until the node is back.
+ */
+export function stalledOn(tasks: readonly SwarmTask[], nodes: readonly SwarmNode[], version: string): string[] {
+  const down = new Map(nodes.filter(node => node.Status.State === 'down').map(node => [node.ID, node.Description.Hostname]));
+  const stalled = tasks.filter(task => taskVersion(task) === version && beforeRunning.has(task.Status.State)).map(task => down.get(task.NodeID ?? ''));
+  return [...new Set(stalled.filter(name => name !== undefined))].sort();
 }
 
 /** What the service's update status says: still going, done, or rolled back (or paused) by Swarm. */
