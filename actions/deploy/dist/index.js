@@ -29109,15 +29109,6 @@ function releaseConfigName(service, version) {
 function planPublishedPort(ports, current) {
     return current === ports[0] ? ports[1] : ports[0];
 }
-/**
- * The failure ratio once `lost` of `nodes` nodes are down mid-update: each lost node's task ends early when the node
- * is back, which must not roll back the release the other nodes run; one failure more still does. A deploy starts
- * at 0: the first failed task rolls back, before a failing release can take a node's old task with it.
- */
-function planFailureRatio(lost, nodes) {
-    // Swarm rolls back when failed / tasks exceeds the ratio: (lost + 0.5) / n lets `lost` through, not one more.
-    return lost === 0 || nodes === 0 ? 0 : Math.min(1, (lost + 0.5) / nodes);
-}
 /** The health check Swarm runs in the task: GET of the health path with whichever HTTP client the image has. */
 function planHealthCheck(release) {
     const url = `http://127.0.0.1:${release.appPort}${release.healthPath}`;
@@ -29208,11 +29199,13 @@ function recordTasks(histories, tasks, nodeNames) {
 }
 /**
  * The tasks of `version` that failed, for the error: those that ended or were stopped before they ran (a task
- * stuck in starting failed its health check), each with the states it went through and its error.
+ * stuck in starting failed its health check), each with the states it went through and its error; tasks on the
+ * `except` nodes left out.
  */
-function failedTasks(histories, version) {
+function failedTasks(histories, version, except = []) {
     return [...histories]
         .filter(([, history]) => history.version === version &&
+        !except.includes(history.node) &&
         history.states.at(-1) !== 'running' &&
         (history.error || history.states.includes('starting') || history.states.includes('failed')))
         .map(([id, history]) => `${history.node} task ${id.slice(0, 12)} ${history.states.join(' → ')}${history.error ? ` (${history.error})` : ''}`);
@@ -29226,6 +29219,18 @@ function convergence(tasks, nodes, version) {
         runningOn: ready.filter(node => running.has(node.ID)).map(node => node.Description.Hostname),
         lost: nodes.filter(node => node.Status.State !== 'ready').map(node => node.Description.Hostname),
     };
+}
+// Swarm's task states before a task runs, in order.
+const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
+/**
+ * The down nodes where a task of `version` has not run yet. Swarm's update waits for such a task with no timeout
+ * (swarmkit's updater: "Consider adding a timeout here"), one node at a time, so the nodes after it in its order
+ * are never updated until the node is back.
+ */
+function stalledOn(tasks, nodes, version) {
+    const down = new Map(nodes.filter(node => node.Status.State === 'down').map(node => [node.ID, node.Description.Hostname]));
+    const stalled = tasks.filter(task => taskVersion(task) === version && beforeRunning.has(task.Status.State)).map(task => down.get(task.NodeID ?? ''));
+    return [...new Set(stalled.filter(name => name !== undefined))].sort();
 }
 /** What the service's update status says: still going, done, or rolled back (or paused) by Swarm. */
 function updateOutcome(service, startedBefore) {
@@ -29259,6 +29264,8 @@ const deploy_swarm_lockPollMs = 2000;
 const tokenLabel = 'circuitverse.deploy.lock-token';
 const serviceLabel = 'circuitverse.deploy.service';
 const versionLabel = 'circuitverse.deploy.version';
+const restartedWithoutLabel = 'circuitverse.deploy.restarted-without';
+const versionBeforeLabel = 'circuitverse.deploy.version-before';
 /** Deploys (or rolls back) the service as Swarm services, one per role, driven through one manager's Engine API. */
 async function deploySwarm(inputs, collaborators) {
     const { logger, clock } = collaborators;
@@ -29284,16 +29291,21 @@ async function deploySwarm(inputs, collaborators) {
         lockId = await logger.group('Lock', () => lock(api, inputs, token, collaborators));
         locked = true;
         const rollingBack = inputs.rollback || inputs.rollbackTo !== undefined;
-        const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined;
+        const restartedFrom = inputs.rollback ? services.map(service => versionBeforeRestart(service.current)).find(version => version !== undefined) : undefined;
+        const swarmRollback = inputs.rollback && inputs.rollbackTo === undefined && restartedFrom === undefined;
         let record;
-        if (swarmRollback) {
+        if (inputs.rollbackTo === undefined && restartedFrom !== undefined) {
+            logger.info(`Swarm's previous spec is ${previousVersion} as well (that deploy restarted Swarm's update without a lost node): back to the release before it, ${restartedFrom}, from its record`);
+            record = await readRelease(api, inputs.service, restartedFrom, 'rollback');
+        }
+        else if (swarmRollback) {
             const missing = services.find(service => !service.current?.PreviousSpec);
             if (missing)
                 throw new errors/* RemoteError */.Hi(missing.name, 'has no previous spec to roll back to', { next: 'Deploy an image, or name a retained release in rollback-to.' });
             record = { version: lead.current?.PreviousSpec?.Labels?.[versionLabel] ?? '?', image: '', env: [], secrets: [] };
         }
         else if (inputs.rollbackTo !== undefined) {
-            record = await readRelease(api, inputs.service, inputs.rollbackTo);
+            record = await readRelease(api, inputs.service, inputs.rollbackTo, 'rollback-to');
         }
         else {
             const image = inputs.image;
@@ -29339,7 +29351,7 @@ async function deploySwarm(inputs, collaborators) {
             // A created service has no previous spec to go back to; a rollback's own moves are not undone.
             if (current && !rollingBack)
                 moving.push(service);
-            service.result = await logger.group(`Follow ${name}`, () => follow(api, name, record.version, { created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs) }, collaborators));
+            service.result = await logger.group(`Follow ${name}`, () => follow(api, name, record.version, { created: !current, startedBefore, deadlineMs: followDeadline(inputs, nodes.length), rollingBack, monitorMs: monitorOf(inputs), auth }, collaborators));
             service.elapsedMs = clock.now() - updateStart;
             if (service.result.failure)
                 break;
@@ -29353,9 +29365,6 @@ async function deploySwarm(inputs, collaborators) {
         for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
             logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
         }
-        const lostOn = services.filter(service => !service.result?.failure && service.result?.lost.length && service.current);
-        if (lostOn.length > 0)
-            await logger.group('Tolerate the lost nodes', () => tolerateLost(api, lostOn, nodes.length, auth));
         // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
         moving = [];
         if (failed) {
@@ -29561,10 +29570,10 @@ async function writeRelease(api, service, record) {
         body: { Name: name, Labels: { [serviceLabel]: service, [versionLabel]: record.version }, Data: Buffer.from(JSON.stringify(record)).toString('base64') },
     });
 }
-async function readRelease(api, service, version) {
+async function readRelease(api, service, version, input) {
     const response = await api.request('GET', `/configs/${releaseConfigName(service, version)}`);
     if (response.status === 404) {
-        throw new errors/* ConfigError */.xL('rollback-to', `names ${version}, which the swarm keeps no release of`, 'Name one of the last retain releases (docker config ls on the manager lists them).');
+        throw new errors/* ConfigError */.xL(input, `${input === 'rollback' ? 'goes back to' : 'names'} ${version}, which the swarm keeps no release of`, 'Name one of the last retain releases in rollback-to (docker config ls on the manager lists them).');
     }
     return JSON.parse(Buffer.from(JSON.parse(response.body).Spec.Data, 'base64').toString());
 }
@@ -29585,6 +29594,7 @@ async function follow(api, name, version, settings, collaborators) {
     const histories = new Map();
     const messages = new Set();
     let convergedSince;
+    const restartedWithout = new Set();
     for (;;) {
         // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
         deploy_swarm_throwIfCancelled(collaborators.signal);
@@ -29626,9 +29636,16 @@ async function follow(api, name, version, settings, collaborators) {
         }
         if (outcome === 'paused')
             return { outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}` };
-        // Swarm's update waits for a down node to come back; every ready node on the version through the monitor
-        // window is what this deploy can know: it ends there and names the lost nodes.
-        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failed.length === 0;
+        const stalled = outcome === 'running' && !settings.created ? stalledOn(tasks, nodes, version) : [];
+        if (stalled.some(node => !restartedWithout.has(node))) {
+            await restartUpdate(api, name, stalled, settings.auth);
+            logger.info(`${stalled.join(', ')}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
+            for (const node of stalled)
+                restartedWithout.add(node);
+        }
+        // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
+        // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
+        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedTasks(histories, version, state.lost).length === 0;
         convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
         if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs)
             return { outcome: 'completed', ...state, failure: undefined };
@@ -29656,15 +29673,29 @@ function followDeadline(inputs, nodes) {
     return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
 }
 /**
- * Swarm's update of a service with a lost node is still running, and the node's task will end early when it is
- * back: counted as a failure, it would roll back the release every other node runs. The update config (no task
- * changes) now tolerates that many failures, and no more.
+ * Starts Swarm's update again, now without the `down` nodes it was waiting for. Any change of the spec does
+ * (swarmkit starts a new update for a new spec, and leaves down nodes out); this one is a label naming those nodes,
+ * which changes no task. The tasks the first update made there are not the new update's, so their end when the
+ * nodes are back is no failure of it.
  */
-async function tolerateLost(api, lostOn, nodes, auth) {
-    for (const service of lostOn) {
-        const ratio = planFailureRatio(service.result?.lost.length ?? 0, nodes);
-        await updateService(api, service.name, `could not let ${service.name}'s update tolerate its lost nodes`, '', fresh => ({ ...fresh.Spec, UpdateConfig: { ...fresh.Spec.UpdateConfig, MaxFailureRatio: ratio } }), auth);
-    }
+async function restartUpdate(api, name, down, auth) {
+    await updateService(api, name, `could not restart ${name}'s update without ${down.join(', ')}`, '', fresh => ({
+        ...fresh.Spec,
+        Labels: {
+            ...fresh.Spec.Labels,
+            [restartedWithoutLabel]: down.join(','),
+            // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
+            [versionBeforeLabel]: fresh.Spec.Labels?.[versionBeforeLabel] ?? fresh.PreviousSpec?.Labels?.[versionLabel] ?? '',
+        },
+    }), auth);
+}
+/**
+ * The release a service ran before a deploy that restarted its update, while Swarm's previous spec is that deploy's
+ * own (once Swarm has rolled back past it, its previous spec says again).
+ */
+function versionBeforeRestart(service) {
+    const labels = service?.Spec.Labels;
+    return labels?.[versionBeforeLabel] && service?.PreviousSpec?.Labels?.[versionLabel] === labels[versionLabel] ? labels[versionBeforeLabel] : undefined;
 }
 /**
  * Updates the service at the version it has now, read just before: Swarm bumps it too while it finishes an update
@@ -29736,13 +29767,29 @@ function reportHosts(nodes, services, before, version) {
 }
 async function rollBackMoved(api, moved, auth, inputs, nodes, collaborators) {
     for (const service of moved) {
-        const now = await updateService(api, service.name, `could not roll ${service.name} back`, '&rollback=previous', fresh => fresh.Spec, auth).catch(error => {
+        const what = `could not roll ${service.name} back`;
+        const before = service.current?.Spec;
+        const now = await findService(api, service.name)
+            .then(fresh => 
+        // Swarm's previous spec is the one before this deploy, unless the deploy restarted Swarm's update: then the
+        // spec read before is sent, rolled out as Swarm rolls back.
+        fresh?.Spec.Labels?.[restartedWithoutLabel] === undefined || !before
+            ? updateService(api, service.name, what, '&rollback=previous', latest => latest.Spec, auth)
+            : updateService(api, service.name, what, '', () => ({ ...before, UpdateConfig: before.RollbackConfig }), auth))
+            .catch(error => {
             collaborators.logger.warning(`${service.name}: ${(0,errors/* errorMessage */.gJ)(error)}`);
             return undefined;
         });
         if (!now)
             continue;
-        const back = await follow(api, service.name, service.current?.Spec.Labels?.[versionLabel] ?? '', { created: false, startedBefore: now.UpdateStatus?.StartedAt, deadlineMs: followDeadline(inputs, nodes), rollingBack: true, monitorMs: monitorOf(inputs) }, collaborators);
+        const back = await follow(api, service.name, service.current?.Spec.Labels?.[versionLabel] ?? '', {
+            created: false,
+            startedBefore: now.UpdateStatus?.StartedAt,
+            deadlineMs: followDeadline(inputs, nodes),
+            rollingBack: true,
+            monitorMs: monitorOf(inputs),
+            auth,
+        }, collaborators);
         if (back.failure)
             collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);
     }
