@@ -30,6 +30,10 @@ class FakeEngine implements EngineApi {
   stalledNode: string | undefined;
   /** The version of the update that made the stalled task: a later update leaves the down node out. */
   stalledVersion: string | undefined;
+  /** Whether the stalled node was the last in Swarm's order: the other nodes already run the new spec. */
+  stalledLast = false;
+  /** Tasks listed besides the nodes' own, as a failed one. */
+  extraTasks: unknown[] = [];
   updateState: string | undefined;
   /** Updates Swarm refuses as out of sequence before it takes one, as when it bumped the version meanwhile. */
   outOfSequence = 0;
@@ -104,7 +108,7 @@ class FakeEngine implements EngineApi {
     if (path.startsWith('/tasks')) {
       this.onPoll();
       const version = this.service?.Spec.Labels['circuitverse.deploy.version'];
-      const waiting = this.stalledNode !== undefined && !this.service?.Spec.Labels['circuitverse.deploy.restarted-without'];
+      const waiting = this.stalledNode !== undefined && !this.stalledLast && !this.service?.Spec.Labels['circuitverse.deploy.restarted-without'];
       const runs = waiting ? this.previousSpec?.Labels['circuitverse.deploy.version'] : version;
       const task = (node: string, taskVersion: string | undefined, state: string) => ({
         ID: `task-${node}-${taskVersion}`,
@@ -118,6 +122,7 @@ class FakeEngine implements EngineApi {
           .filter(([, node]) => node.runs)
           .map(([node]) => task(node, runs, this.taskState)),
         ...(this.stalledNode === undefined ? [] : [task(this.stalledNode, this.stalledVersion, 'assigned')]),
+        ...this.extraTasks,
       ]);
     }
     throw new Error(`unexpected ${method} ${path}`);
@@ -278,10 +283,12 @@ describe('deploySwarm', () => {
     expect(polls).toBeGreaterThanOrEqual(4);
     expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
     expect(engine.service?.Spec).toMatchObject({Labels: {'circuitverse.deploy.version': 'v3', 'circuitverse.deploy.restarted-without': 'host-c'}});
-    // Labels are the restart's only change: no task restarts for it, and a failed one still rolls back.
-    const {'circuitverse.deploy.restarted-without': _, 'circuitverse.deploy.version-before': before, ...labels} = engine.service?.Spec.Labels ?? {};
+    // The restart changes no task: two labels, and a failure pauses (Swarm's previous spec is now v3's own).
+    const restarted = engine.service?.Spec as unknown as {Labels: Record<string, string>; UpdateConfig: object};
+    const {'circuitverse.deploy.restarted-without': _, 'circuitverse.deploy.version-before': before, ...labels} = restarted.Labels;
     expect(before).toBe('v2');
-    expect({...engine.service?.Spec, Labels: labels}).toEqual(engine.previousSpec);
+    expect(restarted.UpdateConfig).toMatchObject({FailureAction: 'pause'});
+    expect({...restarted, Labels: labels, UpdateConfig: {...restarted.UpdateConfig, FailureAction: 'rollback'}}).toEqual(engine.previousSpec);
     expect(run.lines).toContain("host-c: down before its task of v3 ran; Swarm's update, which would wait there, goes on without it");
     expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
   });
@@ -289,10 +296,11 @@ describe('deploySwarm', () => {
   it('after such a restart, rolls a cancelled deploy back to the spec read before it, which Swarm no longer keeps', async () => {
     const engine = new FakeEngine();
     await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'down', runs: false};
+    engine.nodeStates.c = {state: 'ready', runs: false};
     engine.stalledNode = 'c';
     const cancel = new AbortController();
     engine.onPoll = () => {
+      engine.nodeStates.c = {state: 'down', runs: false};
       const labels = engine.service?.Spec.Labels ?? {};
       if (labels['circuitverse.deploy.restarted-without']) cancel.abort();
       if (labels['circuitverse.deploy.version'] === 'v2') engine.updateState = 'completed';
@@ -304,6 +312,58 @@ describe('deploySwarm', () => {
     expect(engine.service?.Spec.Labels).toEqual(expect.objectContaining({'circuitverse.deploy.version': 'v2'}));
     expect(engine.service?.Spec.Labels).not.toHaveProperty(['circuitverse.deploy.restarted-without']);
     expect(engine.configs.has('web.deploy-lock')).toBe(false);
+  });
+
+  it('rolls the role back itself when a task fails after the restart, as Swarm then only pauses', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    engine.onPoll = () => {
+      engine.nodeStates.c = {state: 'down', runs: false};
+      const labels = engine.service?.Spec.Labels ?? {};
+      if (labels['circuitverse.deploy.restarted-without']) {
+        engine.updateState = 'paused';
+        engine.extraTasks = [
+          {
+            ID: 'task-a-v3-failed',
+            NodeID: 'a',
+            DesiredState: 'shutdown',
+            Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': 'v3'}}},
+            Status: {State: 'failed', Err: 'task: non-zero exit (1)'},
+          },
+        ];
+      }
+      if (labels['circuitverse.deploy.version'] === 'v2') {
+        engine.updateState = 'completed';
+        engine.extraTasks = [];
+      }
+    };
+    const run = collaborators(engine);
+    const failure = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run).catch((error: unknown) => error);
+    expect(String(failure)).toMatch(/v3 failed after its update went on without host-c: host-a task task-a-v3-fa failed \(task: non-zero exit \(1\)\)/);
+    expect(failure).toMatchObject({outputs: {rolledBack: true}});
+    expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
+    expect(run.lines).toContain('▸ Roll back the roles moved');
+  });
+
+  it('after a restart with no node left to update, which leaves Swarm with no update status, ends on the ready nodes', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    engine.stalledLast = true;
+    engine.onPoll = () => {
+      engine.nodeStates.c = {state: 'down', runs: false};
+      // swarmkit: an update with no dirty slot does not start, and the restart cleared the status.
+      if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) engine.updateState = undefined;
+    };
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    expect(outputs.hosts.map(host => [host.host, host.status])).toEqual([
+      ['host-a', 'deployed'],
+      ['host-b', 'deployed'],
+      ['host-c', 'not-started'],
+    ]);
   });
 
   it('rolls back, after a deploy that restarted the update, to the release before it, from its record', async () => {
@@ -326,6 +386,25 @@ describe('deploySwarm', () => {
     expect(run.lines).toContain(
       "Swarm's previous spec is v3 as well (that deploy restarted Swarm's update without a lost node): back to the release before it, v2, from its record",
     );
+  });
+
+  it('refuses that rollback in one line when retain has pruned the release before, and changes nothing', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    engine.onPoll = () => {
+      engine.nodeStates.c = {state: 'down', runs: false};
+      if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) engine.updateState = 'completed';
+    };
+    await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    engine.configs.delete('web.release.v2');
+    const updates = engine.updates;
+    await expect(deploySwarm({...inputs, image: undefined, rollback: true}, collaborators(engine))).rejects.toThrow(
+      'Input "rollback" goes back to v2, which the swarm keeps no release of. Name one of the last retain releases in rollback-to (docker config ls on the manager lists them).',
+    );
+    expect(engine.updates).toBe(updates);
+    expect(engine.configs.has('web.deploy-lock')).toBe(false);
   });
 
   it('waits, after Swarm completes, for a node that runs nothing until Swarm sees it down, and reports it lost', async () => {

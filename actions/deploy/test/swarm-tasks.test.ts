@@ -109,7 +109,15 @@ describe('stalledOn', () => {
       expected: [],
     },
   ])('$why', ({tasks, nodes, expected}) => {
-    expect(stalledOn(tasks, nodes, 'v2')).toEqual(expected);
+    expect(stalledOn(tasks, nodes, 'v2').map(stalled => stalled.node)).toEqual(expected);
+  });
+
+  it('names each stalled task, so that a node down again with a new task is seen again', () => {
+    const tasks = [task('1', 'c', 'v2', 'assigned', 'shutdown'), task('2', 'c', 'v2', 'pending')];
+    expect(stalledOn(tasks, [node('c', 'down')], 'v2')).toEqual([
+      {id: '1xxxxxxxxxxxxxxxx', node: 'host-c'},
+      {id: '2xxxxxxxxxxxxxxxx', node: 'host-c'},
+    ]);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   describeTask,
   failedTasks,
   recordTasks,
+  type StalledTask,
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
@@ -160,7 +161,7 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     outputs = {
       ...outputs,
       hosts: reportHosts(nodes, services, previousVersion, record.version),
-      rolledBack: failed?.result?.outcome === 'rolled-back' && !rollingBack,
+      rolledBack: (failed?.result?.outcome === 'rolled-back' || failed?.result?.outcome === 'failed') && !rollingBack,
     };
     for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
       logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
@@ -168,9 +169,13 @@ export async function deploySwarm(inputs: DeployInputs, collaborators: SwarmColl
     // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
     moving = [];
     if (failed) {
-      // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
-      const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
-      if (moved.length > 0) await logger.group('Roll back the roles moved before', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
+      // Swarm rolled back the role that failed, unless its update was restarted (then it paused, and the role goes back
+      // here first); the roles this deploy moved before it go back too, as the SSH driver's.
+      const moved = [
+        ...(failed.result?.outcome === 'failed' ? [failed] : []),
+        ...services.slice(0, services.indexOf(failed)).filter(service => service.current),
+      ];
+      if (moved.length > 0) await logger.group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
       throw new RemoteError(failed.name, failed.result?.failure as string);
     }
     if (!rollingBack) {
@@ -402,7 +407,8 @@ async function inspectImage(api: EngineApi, image: string, auth: string | undefi
 }
 
 interface FollowResult {
-  outcome: 'completed' | 'rolled-back' | 'paused' | 'timed-out';
+  /** failed: a task failed after the deploy restarted Swarm's update, which Swarm can then not roll back. */
+  outcome: 'completed' | 'rolled-back' | 'paused' | 'failed' | 'timed-out';
   runningOn: string[];
   lost: string[];
   failure: string | undefined;
@@ -428,7 +434,8 @@ async function follow(
   const histories = new Map<string, TaskHistory>();
   const messages = new Set<string>();
   let convergedSince: number | undefined;
-  const restartedWithout = new Set<string>();
+  const stalledSeen = new Set<string>();
+  let restarted = false;
   for (;;) {
     // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
     throwIfCancelled(collaborators.signal);
@@ -452,8 +459,8 @@ async function follow(
     const failed = failedTasks(histories, version);
     if (outcome === 'completed') {
       const done = convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version);
-      // Swarm completes with one failed task tolerated: a node whose engine just went is not down yet for Swarm, and
-      // runs nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
+      // Swarm can complete while a node whose engine went after its task ran is not down yet for it, and runs
+      // nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
       if (done.converged) return {outcome, ...done, failure: undefined};
     }
     if (outcome === 'rolled-back') {
@@ -464,18 +471,26 @@ async function follow(
         failure: `${version} failed and Swarm rolled back (${[...messages].join('; ')}): ${failed.join('; ') || 'no task error seen'}`,
       };
     }
+    const failedOnReady = failedTasks(histories, version, state.lost);
+    if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
+      // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
+      const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';
+      return {outcome: 'failed', ...state, failure: `${version} failed after its update went on without ${state.lost.join(', ')}: ${tasks}`};
+    }
     if (outcome === 'paused')
       return {outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}`};
     const stalled = outcome === 'running' && !settings.created ? stalledOn(tasks, nodes, version) : [];
-    if (stalled.some(node => !restartedWithout.has(node))) {
-      await restartUpdate(api, name, stalled, settings.auth);
-      logger.info(`${stalled.join(', ')}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
-      for (const node of stalled) restartedWithout.add(node);
+    if (stalled.some(task => !stalledSeen.has(task.id))) {
+      for (const task of stalled) stalledSeen.add(task.id);
+      if (await restartUpdate(api, name, version, stalled, settings.auth)) {
+        restarted = true;
+        const down = [...new Set(stalled.map(task => task.node))].join(', ');
+        logger.info(`${down}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
+      }
     }
     // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
     // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
-    const onReadyNodes =
-      !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedTasks(histories, version, state.lost).length === 0;
+    const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedOnReady.length === 0;
     convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
     if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs) return {outcome: 'completed', ...state, failure: undefined};
     if (clock.now() >= deadline) {
@@ -505,28 +520,38 @@ export function followDeadline(inputs: Pick<DeployInputs, 'healthTimeoutMs' | 'w
 }
 
 /**
- * Starts Swarm's update again, now without the `down` nodes it was waiting for. Any change of the spec does
- * (swarmkit starts a new update for a new spec, and leaves down nodes out); this one is a label naming those nodes,
- * which changes no task. The tasks the first update made there are not the new update's, so their end when the
- * nodes are back is no failure of it.
+ * Starts Swarm's update of `version` again, now without the down nodes of the `stalled` tasks it was waiting for.
+ * Any change of the spec does (swarmkit starts a new update for a new spec, and leaves down nodes out); this one
+ * changes no task. The tasks the first update made there are not the new update's, so their end when the nodes are
+ * back is no failure of it. Swarm's previous spec becomes the release's own, so Swarm could only "roll back" to the
+ * release itself: the update pauses on a failure instead, and the deploy rolls the role back. Returns false when
+ * Swarm has meanwhile moved the service off `version` (it rolled back), which is left alone.
  */
-async function restartUpdate(api: EngineApi, name: string, down: readonly string[], auth: string | undefined): Promise<void> {
+async function restartUpdate(api: EngineApi, name: string, version: string, stalled: readonly StalledTask[], auth: string | undefined): Promise<boolean> {
+  const fresh = await findService(api, name);
+  if (fresh?.Spec.Labels?.[versionLabel] !== version) return false;
+  const down = [...new Set(stalled.map(task => task.node))].join(',');
   await updateService(
     api,
     name,
-    `could not restart ${name}'s update without ${down.join(', ')}`,
+    `could not restart ${name}'s update without ${down}`,
     '',
-    fresh => ({
-      ...fresh.Spec,
-      Labels: {
-        ...fresh.Spec.Labels,
-        [restartedWithoutLabel]: down.join(','),
-        // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
-        [versionBeforeLabel]: fresh.Spec.Labels?.[versionBeforeLabel] ?? fresh.PreviousSpec?.Labels?.[versionLabel] ?? '',
-      },
-    }),
+    latest => {
+      const spec = latest.Spec as SwarmService['Spec'] & {UpdateConfig?: object};
+      return {
+        ...spec,
+        Labels: {
+          ...spec.Labels,
+          [restartedWithoutLabel]: down,
+          // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
+          [versionBeforeLabel]: spec.Labels?.[versionBeforeLabel] ?? latest.PreviousSpec?.Labels?.[versionLabel] ?? '',
+        },
+        UpdateConfig: {...spec.UpdateConfig, FailureAction: 'pause'},
+      };
+    },
     auth,
   );
+  return true;
 }
 
 /**
@@ -603,7 +628,7 @@ function reportHosts(nodes: readonly SwarmNode[], services: readonly RoleService
   return nodes.map(node => {
     const hostname = node.Description.Hostname;
     const deployed = followed.length === services.length && followed.every(service => service.result?.runningOn.includes(hostname));
-    const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back');
+    const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back' || service.result?.outcome === 'failed');
     const lost = followed.some(service => service.result?.lost.includes(hostname));
     return {
       host: hostname,

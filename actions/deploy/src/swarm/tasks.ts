@@ -91,15 +91,23 @@ export function convergence(tasks: readonly SwarmTask[], nodes: readonly SwarmNo
 // Swarm's task states before a task runs, in order.
 const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 
+/** A task of the release on a node that is down, which has not run. */
+export interface StalledTask {
+  id: string;
+  node: string;
+}
+
 /**
- * The down nodes where a task of `version` has not run yet. Swarm's update waits for such a task with no timeout
+ * The tasks of `version` on down nodes that have not run yet. Swarm's update waits for such a task with no timeout
  * (swarmkit's updater: "Consider adding a timeout here"), one node at a time, so the nodes after it in its order
  * are never updated until the node is back.
  */
-export function stalledOn(tasks: readonly SwarmTask[], nodes: readonly SwarmNode[], version: string): string[] {
+export function stalledOn(tasks: readonly SwarmTask[], nodes: readonly SwarmNode[], version: string): StalledTask[] {
   const down = new Map(nodes.filter(node => node.Status.State === 'down').map(node => [node.ID, node.Description.Hostname]));
-  const stalled = tasks.filter(task => taskVersion(task) === version && beforeRunning.has(task.Status.State)).map(task => down.get(task.NodeID ?? ''));
-  return [...new Set(stalled.filter(name => name !== undefined))].sort();
+  return tasks.flatMap(task => {
+    const node = down.get(task.NodeID ?? '');
+    return node !== undefined && taskVersion(task) === version && beforeRunning.has(task.Status.State) ? [{id: task.ID, node}] : [];
+  });
 }
 
 /** What the service's update status says: still going, done, or rolled back (or paused) by Swarm. */
