@@ -29223,14 +29223,16 @@ function convergence(tasks, nodes, version) {
 // Swarm's task states before a task runs, in order.
 const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 /**
- * The down nodes where a task of `version` has not run yet. Swarm's update waits for such a task with no timeout
+ * The tasks of `version` on down nodes that have not run yet. Swarm's update waits for such a task with no timeout
  * (swarmkit's updater: "Consider adding a timeout here"), one node at a time, so the nodes after it in its order
  * are never updated until the node is back.
  */
 function stalledOn(tasks, nodes, version) {
     const down = new Map(nodes.filter(node => node.Status.State === 'down').map(node => [node.ID, node.Description.Hostname]));
-    const stalled = tasks.filter(task => taskVersion(task) === version && beforeRunning.has(task.Status.State)).map(task => down.get(task.NodeID ?? ''));
-    return [...new Set(stalled.filter(name => name !== undefined))].sort();
+    return tasks.flatMap(task => {
+        const node = down.get(task.NodeID ?? '');
+        return node !== undefined && taskVersion(task) === version && beforeRunning.has(task.Status.State) ? [{ id: task.ID, node }] : [];
+    });
 }
 /** What the service's update status says: still going, done, or rolled back (or paused) by Swarm. */
 function updateOutcome(service, startedBefore) {
@@ -29360,7 +29362,7 @@ async function deploySwarm(inputs, collaborators) {
         outputs = {
             ...outputs,
             hosts: reportHosts(nodes, services, previousVersion, record.version),
-            rolledBack: failed?.result?.outcome === 'rolled-back' && !rollingBack,
+            rolledBack: (failed?.result?.outcome === 'rolled-back' || failed?.result?.outcome === 'failed') && !rollingBack,
         };
         for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
             logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
@@ -29368,10 +29370,14 @@ async function deploySwarm(inputs, collaborators) {
         // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
         moving = [];
         if (failed) {
-            // Swarm rolled back the role that failed; the roles this deploy moved before it go back too, as the SSH driver's.
-            const moved = services.slice(0, services.indexOf(failed)).filter(service => service.current);
+            // Swarm rolled back the role that failed, unless its update was restarted (then it paused, and the role goes back
+            // here first); the roles this deploy moved before it go back too, as the SSH driver's.
+            const moved = [
+                ...(failed.result?.outcome === 'failed' ? [failed] : []),
+                ...services.slice(0, services.indexOf(failed)).filter(service => service.current),
+            ];
             if (moved.length > 0)
-                await logger.group('Roll back the roles moved before', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
+                await logger.group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
             throw new errors/* RemoteError */.Hi(failed.name, failed.result?.failure);
         }
         if (!rollingBack) {
@@ -29594,7 +29600,8 @@ async function follow(api, name, version, settings, collaborators) {
     const histories = new Map();
     const messages = new Set();
     let convergedSince;
-    const restartedWithout = new Set();
+    const stalledSeen = new Set();
+    let restarted = false;
     for (;;) {
         // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
         deploy_swarm_throwIfCancelled(collaborators.signal);
@@ -29620,8 +29627,8 @@ async function follow(api, name, version, settings, collaborators) {
         const failed = failedTasks(histories, version);
         if (outcome === 'completed') {
             const done = convergence(tasks, nodes, settings.rollingBack ? (service.Spec.Labels?.[versionLabel] ?? version) : version);
-            // Swarm completes with one failed task tolerated: a node whose engine just went is not down yet for Swarm, and
-            // runs nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
+            // Swarm can complete while a node whose engine went after its task ran is not down yet for it, and runs
+            // nothing. It is waited for (to the deadline) until it runs the release or Swarm sees it down, lost.
             if (done.converged)
                 return { outcome, ...done, failure: undefined };
         }
@@ -29634,18 +29641,27 @@ async function follow(api, name, version, settings, collaborators) {
                 failure: `${version} failed and Swarm rolled back (${[...messages].join('; ')}): ${failed.join('; ') || 'no task error seen'}`,
             };
         }
+        const failedOnReady = failedTasks(histories, version, state.lost);
+        if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
+            // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
+            const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';
+            return { outcome: 'failed', ...state, failure: `${version} failed after its update went on without ${state.lost.join(', ')}: ${tasks}` };
+        }
         if (outcome === 'paused')
             return { outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}` };
         const stalled = outcome === 'running' && !settings.created ? stalledOn(tasks, nodes, version) : [];
-        if (stalled.some(node => !restartedWithout.has(node))) {
-            await restartUpdate(api, name, stalled, settings.auth);
-            logger.info(`${stalled.join(', ')}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
-            for (const node of stalled)
-                restartedWithout.add(node);
+        if (stalled.some(task => !stalledSeen.has(task.id))) {
+            for (const task of stalled)
+                stalledSeen.add(task.id);
+            if (await restartUpdate(api, name, version, stalled, settings.auth)) {
+                restarted = true;
+                const down = [...new Set(stalled.map(task => task.node))].join(', ');
+                logger.info(`${down}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
+            }
         }
         // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
         // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
-        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedTasks(histories, version, state.lost).length === 0;
+        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedOnReady.length === 0;
         convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
         if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs)
             return { outcome: 'completed', ...state, failure: undefined };
@@ -29673,21 +29689,32 @@ function followDeadline(inputs, nodes) {
     return Math.max(1, nodes) * (inputs.healthTimeoutMs + monitorOf(inputs) + stop) + 60_000;
 }
 /**
- * Starts Swarm's update again, now without the `down` nodes it was waiting for. Any change of the spec does
- * (swarmkit starts a new update for a new spec, and leaves down nodes out); this one is a label naming those nodes,
- * which changes no task. The tasks the first update made there are not the new update's, so their end when the
- * nodes are back is no failure of it.
+ * Starts Swarm's update of `version` again, now without the down nodes of the `stalled` tasks it was waiting for.
+ * Any change of the spec does (swarmkit starts a new update for a new spec, and leaves down nodes out); this one
+ * changes no task. The tasks the first update made there are not the new update's, so their end when the nodes are
+ * back is no failure of it. Swarm's previous spec becomes the release's own, so Swarm could only "roll back" to the
+ * release itself: the update pauses on a failure instead, and the deploy rolls the role back. Returns false when
+ * Swarm has meanwhile moved the service off `version` (it rolled back), which is left alone.
  */
-async function restartUpdate(api, name, down, auth) {
-    await updateService(api, name, `could not restart ${name}'s update without ${down.join(', ')}`, '', fresh => ({
-        ...fresh.Spec,
-        Labels: {
-            ...fresh.Spec.Labels,
-            [restartedWithoutLabel]: down.join(','),
-            // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
-            [versionBeforeLabel]: fresh.Spec.Labels?.[versionBeforeLabel] ?? fresh.PreviousSpec?.Labels?.[versionLabel] ?? '',
-        },
-    }), auth);
+async function restartUpdate(api, name, version, stalled, auth) {
+    const fresh = await findService(api, name);
+    if (fresh?.Spec.Labels?.[versionLabel] !== version)
+        return false;
+    const down = [...new Set(stalled.map(task => task.node))].join(',');
+    await updateService(api, name, `could not restart ${name}'s update without ${down}`, '', latest => {
+        const spec = latest.Spec;
+        return {
+            ...spec,
+            Labels: {
+                ...spec.Labels,
+                [restartedWithoutLabel]: down,
+                // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
+                [versionBeforeLabel]: spec.Labels?.[versionBeforeLabel] ?? latest.PreviousSpec?.Labels?.[versionLabel] ?? '',
+            },
+            UpdateConfig: { ...spec.UpdateConfig, FailureAction: 'pause' },
+        };
+    }, auth);
+    return true;
 }
 /**
  * The release a service ran before a deploy that restarted its update, while Swarm's previous spec is that deploy's
@@ -29754,7 +29781,7 @@ function reportHosts(nodes, services, before, version) {
     return nodes.map(node => {
         const hostname = node.Description.Hostname;
         const deployed = followed.length === services.length && followed.every(service => service.result?.runningOn.includes(hostname));
-        const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back');
+        const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back' || service.result?.outcome === 'failed');
         const lost = followed.some(service => service.result?.lost.includes(hostname));
         return {
             host: hostname,
