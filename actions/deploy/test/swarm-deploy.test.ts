@@ -282,7 +282,7 @@ describe('deploySwarm', () => {
     // Not before Swarm sees the node down: a new update would wait for it again.
     expect(polls).toBeGreaterThanOrEqual(4);
     expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(2);
-    expect(engine.service?.Spec).toMatchObject({Labels: {'circuitverse.deploy.version': 'v3', 'circuitverse.deploy.restarted-without': 'host-c'}});
+    expect(engine.service?.Spec).toMatchObject({Labels: {'circuitverse.deploy.version': 'v3', 'circuitverse.deploy.restarted-without': 'host-c:task-c-v3'}});
     // The restart changes no task: two labels, and a failure pauses (Swarm's previous spec is now v3's own).
     const restarted = engine.service?.Spec as unknown as {Labels: Record<string, string>; UpdateConfig: object};
     const {'circuitverse.deploy.restarted-without': _, 'circuitverse.deploy.version-before': before, ...labels} = restarted.Labels;
@@ -291,6 +291,36 @@ describe('deploySwarm', () => {
     expect({...restarted, Labels: labels, UpdateConfig: {...restarted.UpdateConfig, FailureAction: 'rollback'}}).toEqual(engine.previousSpec);
     expect(run.lines).toContain("host-c: down before its task of v3 ran; Swarm's update, which would wait there, goes on without it");
     expect(run.lines).toContain('warning: host-c: the node is down; it runs no task of v3 until it is back, when Swarm starts one there.');
+  });
+
+  it('restarts again for a new task on a node that went down again, the labels naming that task', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    let restarts = 0;
+    engine.onPoll = () => {
+      engine.nodeStates.c = {state: 'down', runs: false};
+      const waitedFor = engine.service?.Spec.Labels['circuitverse.deploy.restarted-without'];
+      if (waitedFor === 'host-c:task-c-v3' && restarts++ === 0) {
+        // Back for a moment, Swarm's restarted update made host-c a new task, and the node went down again.
+        engine.stalledNode = undefined;
+        engine.extraTasks = [
+          {
+            ID: 'task-c-v3-again',
+            NodeID: 'c',
+            DesiredState: 'running',
+            Spec: {ContainerSpec: {Labels: {'circuitverse.deploy.version': 'v3'}}},
+            Status: {State: 'assigned'},
+          },
+        ];
+      }
+      if (waitedFor === 'host-c:task-c-v3-ag') engine.updateState = 'completed';
+    };
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    expect(outputs.hosts.map(host => host.status)).toEqual(['deployed', 'deployed', 'not-started']);
+    expect(engine.calls.filter(call => call === 'POST /services/svc/update')).toHaveLength(3);
+    expect(engine.service?.Spec.Labels['circuitverse.deploy.version-before']).toBe('v2');
   });
 
   it('after such a restart, rolls a cancelled deploy back to the spec read before it, which Swarm no longer keeps', async () => {

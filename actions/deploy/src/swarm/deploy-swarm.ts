@@ -531,6 +531,8 @@ async function restartUpdate(api: EngineApi, name: string, version: string, stal
   const fresh = await findService(api, name);
   if (fresh?.Spec.Labels?.[versionLabel] !== version) return false;
   const down = [...new Set(stalled.map(task => task.node))].join(',');
+  // The tasks waited for, not just their nodes: a node down again with a new task must change the spec again.
+  const waitedFor = stalled.map(task => `${task.node}:${task.id.slice(0, 12)}`).join(',');
   await updateService(
     api,
     name,
@@ -542,7 +544,7 @@ async function restartUpdate(api: EngineApi, name: string, version: string, stal
         ...spec,
         Labels: {
           ...spec.Labels,
-          [restartedWithoutLabel]: down,
+          [restartedWithoutLabel]: waitedFor,
           // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
           [versionBeforeLabel]: spec.Labels?.[versionBeforeLabel] ?? latest.PreviousSpec?.Labels?.[versionLabel] ?? '',
         },
