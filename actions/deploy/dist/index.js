@@ -29701,13 +29701,15 @@ async function restartUpdate(api, name, version, stalled, auth) {
     if (fresh?.Spec.Labels?.[versionLabel] !== version)
         return false;
     const down = [...new Set(stalled.map(task => task.node))].join(',');
+    // The tasks waited for, not just their nodes: a node down again with a new task must change the spec again.
+    const waitedFor = stalled.map(task => `${task.node}:${task.id.slice(0, 12)}`).join(',');
     await updateService(api, name, `could not restart ${name}'s update without ${down}`, '', latest => {
         const spec = latest.Spec;
         return {
             ...spec,
             Labels: {
                 ...spec.Labels,
-                [restartedWithoutLabel]: down,
+                [restartedWithoutLabel]: waitedFor,
                 // Swarm's previous spec is now this release's own; the one before is named for a rollback to find.
                 [versionBeforeLabel]: spec.Labels?.[versionBeforeLabel] ?? latest.PreviousSpec?.Labels?.[versionLabel] ?? '',
             },
