@@ -32,6 +32,8 @@ class FakeEngine implements EngineApi {
   stalledVersion: string | undefined;
   /** Whether the stalled node was the last in Swarm's order: the other nodes already run the new spec. */
   stalledLast = false;
+  /** The state the stalled task shows: it may have been starting when its node went. */
+  stalledState = 'assigned';
   /** Tasks listed besides the nodes' own, as a failed one. */
   extraTasks: unknown[] = [];
   updateState: string | undefined;
@@ -121,7 +123,7 @@ class FakeEngine implements EngineApi {
         ...Object.entries(this.nodeStates)
           .filter(([, node]) => node.runs)
           .map(([node]) => task(node, runs, this.taskState)),
-        ...(this.stalledNode === undefined ? [] : [task(this.stalledNode, this.stalledVersion, 'assigned')]),
+        ...(this.stalledNode === undefined ? [] : [task(this.stalledNode, this.stalledVersion, this.stalledState)]),
         ...this.extraTasks,
       ]);
     }
@@ -344,7 +346,10 @@ describe('deploySwarm', () => {
     expect(engine.configs.has('web.deploy-lock')).toBe(false);
   });
 
-  it('rolls the role back itself when a task fails after the restart, as Swarm then only pauses', async () => {
+  it.each([
+    {goesBack: true, why: 'rolls the role back itself when a task fails after the restart, as Swarm then only pauses'},
+    {goesBack: false, why: 'says the release was not rolled back when that rollback does not converge either'},
+  ])('$why', async ({goesBack}) => {
     const engine = new FakeEngine();
     await deploySwarm(inputs, collaborators(engine));
     engine.nodeStates.c = {state: 'ready', runs: false};
@@ -353,6 +358,8 @@ describe('deploySwarm', () => {
       engine.nodeStates.c = {state: 'down', runs: false};
       const labels = engine.service?.Spec.Labels ?? {};
       if (labels['circuitverse.deploy.restarted-without']) {
+        // The restarted update leaves host-c out; its next update does too.
+        engine.stalledNode = undefined;
         engine.updateState = 'paused';
         engine.extraTasks = [
           {
@@ -365,16 +372,18 @@ describe('deploySwarm', () => {
         ];
       }
       if (labels['circuitverse.deploy.version'] === 'v2') {
-        engine.updateState = 'completed';
+        engine.updateState = goesBack ? 'completed' : 'updating';
+        engine.taskState = goesBack ? 'running' : 'starting';
         engine.extraTasks = [];
       }
     };
     const run = collaborators(engine);
     const failure = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, run).catch((error: unknown) => error);
     expect(String(failure)).toMatch(/v3 failed after its update went on without host-c: host-a task task-a-v3-fa failed \(task: non-zero exit \(1\)\)/);
-    expect(failure).toMatchObject({outputs: {rolledBack: true}});
+    expect(failure).toMatchObject({outputs: {rolledBack: goesBack}});
     expect(engine.service?.Spec.Labels['circuitverse.deploy.version']).toBe('v2');
     expect(run.lines).toContain('▸ Roll back the roles moved');
+    if (!goesBack) expect(run.lines.join('\n')).toMatch(/warning: web: rolling back failed too \(v2 did not converge within/);
   });
 
   it('after a restart with no node left to update, which leaves Swarm with no update status, ends on the ready nodes', async () => {
@@ -394,6 +403,33 @@ describe('deploySwarm', () => {
       ['host-b', 'deployed'],
       ['host-c', 'not-started'],
     ]);
+  });
+
+  it('ends, not at its deadline, when the node is back and runs the release before the monitor window is over', async () => {
+    const engine = new FakeEngine();
+    await deploySwarm(inputs, collaborators(engine));
+    engine.nodeStates.c = {state: 'ready', runs: false};
+    engine.stalledNode = 'c';
+    engine.stalledLast = true;
+    engine.stalledState = 'starting';
+    let restartedAt: number | undefined;
+    let polls = 0;
+    engine.onPoll = () => {
+      polls += 1;
+      engine.nodeStates.c = {state: 'down', runs: false};
+      if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) {
+        restartedAt ??= polls;
+        engine.updateState = undefined;
+        if (polls > restartedAt) {
+          // Back: the task the first update made there ended (as a failure, even), and Swarm started one of its own.
+          engine.nodeStates.c = {state: 'ready', runs: true};
+          engine.stalledState = 'failed';
+        }
+      }
+    };
+    const outputs = await deploySwarm({...inputs, image: '127.0.0.1:5000/app:v3'}, collaborators(engine));
+    expect(outputs.hosts.map(host => host.status)).toEqual(['deployed', 'deployed', 'deployed']);
+    expect(outputs.rolledBack).toBe(false);
   });
 
   it('rolls back, after a deploy that restarted the update, to the release before it, from its record', async () => {
