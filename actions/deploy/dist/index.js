@@ -29359,27 +29359,31 @@ async function deploySwarm(inputs, collaborators) {
                 break;
         }
         const failed = services.find(service => service.result?.failure);
-        outputs = {
-            ...outputs,
-            hosts: reportHosts(nodes, services, previousVersion, record.version),
-            rolledBack: (failed?.result?.outcome === 'rolled-back' || failed?.result?.outcome === 'failed') && !rollingBack,
-        };
         for (const lost of new Set(services.flatMap(service => service.result?.lost ?? []))) {
             logger.warning(`${lost}: the node is down; it runs no task of ${record.version} until it is back, when Swarm starts one there.`);
         }
         // From here on a failure is handled where it is: Swarm rolled the failed role back, and nothing else is moving.
         moving = [];
         if (failed) {
-            // Swarm rolled back the role that failed, unless its update was restarted (then it paused, and the role goes back
-            // here first); the roles this deploy moved before it go back too, as the SSH driver's.
-            const moved = [
-                ...(failed.result?.outcome === 'failed' ? [failed] : []),
-                ...services.slice(0, services.indexOf(failed)).filter(service => service.current),
-            ];
-            if (moved.length > 0)
-                await logger.group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes.length, collaborators));
-            throw new errors/* RemoteError */.Hi(failed.name, failed.result?.failure);
+            // Swarm rolled back the role that failed, unless its update was restarted: then it paused, and the role goes back
+            // here first (a rollback that failed stays where it paused, as Swarm leaves one). The roles this deploy moved
+            // before it go back too, as the SSH driver's; a cancel meanwhile does not cut that short.
+            const ownRollback = failed.result?.outcome === 'failed' && !rollingBack;
+            const moved = [...(ownRollback ? [failed] : []), ...services.slice(0, services.indexOf(failed)).filter(service => service.current)];
+            const signal = new AbortController().signal;
+            const back = moved.length > 0
+                ? await logger.group('Roll back the roles moved', () => rollBackMoved(api, moved, auth, inputs, nodes.length, { ...collaborators, signal }))
+                : [];
+            if (ownRollback && back.includes(failed) && failed.result)
+                failed.result = { ...failed.result, outcome: 'rolled-back' };
         }
+        outputs = {
+            ...outputs,
+            hosts: reportHosts(nodes, services, previousVersion, record.version),
+            rolledBack: failed?.result?.outcome === 'rolled-back' && !rollingBack,
+        };
+        if (failed)
+            throw new errors/* RemoteError */.Hi(failed.name, failed.result?.failure);
         if (!rollingBack) {
             // Only a release that converged is one to go back to, and counts towards retain.
             await logger.group('Retain releases', async () => {
@@ -29641,7 +29645,8 @@ async function follow(api, name, version, settings, collaborators) {
                 failure: `${version} failed and Swarm rolled back (${[...messages].join('; ')}): ${failed.join('; ') || 'no task error seen'}`,
             };
         }
-        const failedOnReady = failedTasks(histories, version, state.lost);
+        // The tasks Swarm's first update made on down nodes end when the nodes are back: no failure of the release.
+        const failedOnReady = failedTasks(new Map([...histories].filter(([id]) => !stalledSeen.has(id))), version, state.lost);
         if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
             // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
             const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';
@@ -29661,7 +29666,9 @@ async function follow(api, name, version, settings, collaborators) {
         }
         // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
         // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
-        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && state.lost.length > 0 && failedOnReady.length === 0;
+        // After a restart with no node left to update, Swarm keeps no update status at all: the same holds, lost nodes or
+        // (when they are back and run the release) none.
+        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && (state.lost.length > 0 || restarted) && failedOnReady.length === 0;
         convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
         if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs)
             return { outcome: 'completed', ...state, failure: undefined };
@@ -29697,13 +29704,13 @@ function followDeadline(inputs, nodes) {
  * Swarm has meanwhile moved the service off `version` (it rolled back), which is left alone.
  */
 async function restartUpdate(api, name, version, stalled, auth) {
-    const fresh = await findService(api, name);
-    if (fresh?.Spec.Labels?.[versionLabel] !== version)
-        return false;
     const down = [...new Set(stalled.map(task => task.node))].join(',');
     // The tasks waited for, not just their nodes: a node down again with a new task must change the spec again.
     const waitedFor = stalled.map(task => `${task.node}:${task.id.slice(0, 12)}`).join(',');
-    await updateService(api, name, `could not restart ${name}'s update without ${down}`, '', latest => {
+    return updateService(api, name, `could not restart ${name}'s update without ${down}`, '', latest => {
+        // Read again on each attempt: a rollback by Swarm is what makes an update out of sequence.
+        if (latest.Spec.Labels?.[versionLabel] !== version)
+            throw movedOff;
         const spec = latest.Spec;
         return {
             ...spec,
@@ -29715,9 +29722,13 @@ async function restartUpdate(api, name, version, stalled, auth) {
             },
             UpdateConfig: { ...spec.UpdateConfig, FailureAction: 'pause' },
         };
-    }, auth);
-    return true;
+    }, auth).then(() => true, error => {
+        if (error === movedOff)
+            return false;
+        throw error;
+    });
 }
+const movedOff = new Error('Swarm moved the service off the release');
 /**
  * The release a service ran before a deploy that restarted its update, while Swarm's previous spec is that deploy's
  * own (once Swarm has rolled back past it, its previous spec says again).
@@ -29783,7 +29794,7 @@ function reportHosts(nodes, services, before, version) {
     return nodes.map(node => {
         const hostname = node.Description.Hostname;
         const deployed = followed.length === services.length && followed.every(service => service.result?.runningOn.includes(hostname));
-        const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back' || service.result?.outcome === 'failed');
+        const rolledBack = followed.some(service => service.result?.outcome === 'rolled-back');
         const lost = followed.some(service => service.result?.lost.includes(hostname));
         return {
             host: hostname,
@@ -29794,7 +29805,9 @@ function reportHosts(nodes, services, before, version) {
         };
     });
 }
+/** Sends each role back to the spec before this deploy and follows it there; returns the roles that went back. */
 async function rollBackMoved(api, moved, auth, inputs, nodes, collaborators) {
+    const wentBack = [];
     for (const service of moved) {
         const what = `could not roll ${service.name} back`;
         const before = service.current?.Spec;
@@ -29821,7 +29834,10 @@ async function rollBackMoved(api, moved, auth, inputs, nodes, collaborators) {
         }, collaborators);
         if (back.failure)
             collaborators.logger.warning(`${service.name}: rolling back failed too (${back.failure}).`);
+        else
+            wentBack.push(service);
     }
+    return wentBack;
 }
 
 ;// CONCATENATED MODULE: ./src/swarm/manager.ts
