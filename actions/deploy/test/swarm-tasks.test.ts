@@ -6,6 +6,7 @@ import {
   recordTasks,
   type SwarmNode,
   type SwarmTask,
+  settledTasks,
   stalledOn,
   type TaskHistory,
   updateOutcome,
@@ -150,6 +151,13 @@ describe('failedTasks', () => {
     recordTasks(histories, [task('t5', 'c', 'v3', 'failed', 'shutdown', 'task: non-zero exit (1)')], names);
     recordTasks(histories, [task('t6', 'c', 'v3', 'running')], names);
     expect(failedTasks(histories, 'v3')).toEqual(['host-a task t1xxxxxxxxxx starting → complete', 'host-c task t5xxxxxxxxxx failed (task: non-zero exit (1))']);
+  });
+
+  it('of the settled tasks only, leaves out one still starting and the ones it is told to', () => {
+    const histories = new Map<string, TaskHistory>();
+    recordTasks(histories, [task('t1', 'a', 'v3', 'starting'), task('t2', 'b', 'v3', 'starting'), task('t3', 'c', 'v3', 'starting')], names);
+    recordTasks(histories, [task('t2', 'b', 'v3', 'failed', 'shutdown'), task('t3', 'c', 'v3', 'failed', 'shutdown')], names);
+    expect(failedTasks(settledTasks(histories, new Set(['t3xxxxxxxxxxxxxxxx'])), 'v3')).toEqual(['host-b task t2xxxxxxxxxx starting → failed']);
   });
 
   it('leaves out the tasks on the nodes it is told to, as a task on a lost node did not fail on its own', () => {

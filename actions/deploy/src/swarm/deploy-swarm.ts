@@ -19,6 +19,7 @@ import {
   type SwarmNode,
   type SwarmService,
   type SwarmTask,
+  settledTasks,
   stalledOn,
   type TaskHistory,
   updateOutcome,
@@ -476,7 +477,7 @@ async function follow(
       };
     }
     // The tasks Swarm's first update made on down nodes end when the nodes are back: no failure of the release.
-    const failedOnReady = failedTasks(new Map([...histories].filter(([id]) => !stalledSeen.has(id))), version, state.lost);
+    const failedOnReady = failedTasks(settledTasks(histories, stalledSeen), version, state.lost);
     if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
       // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
       const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';

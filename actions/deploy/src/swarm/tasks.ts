@@ -91,6 +91,14 @@ export function convergence(tasks: readonly SwarmTask[], nodes: readonly SwarmNo
 // Swarm's task states before a task runs, in order.
 const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 
+/**
+ * The histories of the tasks that have settled (failed, ended, or running), leaving out `leaveOut`: a task still on
+ * its way to running, as the new one of a start-first swap, has not failed yet.
+ */
+export function settledTasks(histories: ReadonlyMap<string, TaskHistory>, leaveOut: ReadonlySet<string>): Map<string, TaskHistory> {
+  return new Map([...histories].filter(([id, history]) => !leaveOut.has(id) && !beforeRunning.has(history.states.at(-1) ?? 'new')));
+}
+
 /** A task of the release on a node that is down, which has not run. */
 export interface StalledTask {
   id: string;
