@@ -29223,6 +29223,13 @@ function convergence(tasks, nodes, version) {
 // Swarm's task states before a task runs, in order.
 const beforeRunning = new Set(['new', 'pending', 'assigned', 'accepted', 'preparing', 'ready', 'starting']);
 /**
+ * The histories of the tasks that have settled (failed, ended, or running), leaving out `leaveOut`: a task still on
+ * its way to running, as the new one of a start-first swap, has not failed yet.
+ */
+function settledTasks(histories, leaveOut) {
+    return new Map([...histories].filter(([id, history]) => !leaveOut.has(id) && !beforeRunning.has(history.states.at(-1) ?? 'new')));
+}
+/**
  * The tasks of `version` on down nodes that have not run yet. Swarm's update waits for such a task with no timeout
  * (swarmkit's updater: "Consider adding a timeout here"), one node at a time, so the nodes after it in its order
  * are never updated until the node is back.
@@ -29646,7 +29653,7 @@ async function follow(api, name, version, settings, collaborators) {
             };
         }
         // The tasks Swarm's first update made on down nodes end when the nodes are back: no failure of the release.
-        const failedOnReady = failedTasks(new Map([...histories].filter(([id]) => !stalledSeen.has(id))), version, state.lost);
+        const failedOnReady = failedTasks(settledTasks(histories, stalledSeen), version, state.lost);
         if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
             // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
             const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';
