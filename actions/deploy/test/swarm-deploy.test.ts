@@ -155,6 +155,15 @@ function collaborators(engine: FakeEngine, signal = new AbortController().signal
 
 const inputs = fakeInputs([], {driver: 'swarm', secrets: new Map([['API_KEY', 'hunter2']])});
 
+/** The engine after a first deploy of v2, host-c's engine about to go: the next update's task there stays assigned. */
+async function engineWithStalledNode(): Promise<FakeEngine> {
+  const engine = new FakeEngine();
+  await deploySwarm(inputs, collaborators(engine));
+  engine.nodeStates.c = {state: 'ready', runs: false};
+  engine.stalledNode = 'c';
+  return engine;
+}
+
 describe('deploySwarm', () => {
   it('creates the service with the release’s secret, follows it to every node, records the release, unlocks', async () => {
     const engine = new FakeEngine();
@@ -263,10 +272,7 @@ describe('deploySwarm', () => {
   });
 
   it('restarts an update that waits for a node gone down before its task ran, without it, and reports it lost', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     let polls = 0;
     let restartedPolls = 0;
     engine.onPoll = () => {
@@ -302,10 +308,7 @@ describe('deploySwarm', () => {
   });
 
   it('restarts again for a new task on a node that went down again, the labels naming that task', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     let restarts = 0;
     engine.onPoll = () => {
       engine.nodeStates.c = {state: 'down', runs: false};
@@ -332,10 +335,7 @@ describe('deploySwarm', () => {
   });
 
   it('after such a restart, rolls a cancelled deploy back to the spec read before it, which Swarm no longer keeps', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     const cancel = new AbortController();
     engine.onPoll = () => {
       engine.nodeStates.c = {state: 'down', runs: false};
@@ -356,10 +356,7 @@ describe('deploySwarm', () => {
     {goesBack: true, why: 'rolls the role back itself when a task fails after the restart, as Swarm then only pauses'},
     {goesBack: false, why: 'says the release was not rolled back when that rollback does not converge either'},
   ])('$why', async ({goesBack}) => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     engine.onPoll = () => {
       engine.nodeStates.c = {state: 'down', runs: false};
       const labels = engine.service?.Spec.Labels ?? {};
@@ -393,10 +390,7 @@ describe('deploySwarm', () => {
   });
 
   it('after a restart with no node left to update, which leaves Swarm with no update status, ends on the ready nodes', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     engine.stalledLast = true;
     engine.onPoll = () => {
       engine.nodeStates.c = {state: 'down', runs: false};
@@ -412,10 +406,7 @@ describe('deploySwarm', () => {
   });
 
   it('ends, not at its deadline, when the node is back and runs the release before the monitor window is over', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     engine.stalledLast = true;
     engine.stalledState = 'starting';
     let restartedAt: number | undefined;
@@ -461,10 +452,7 @@ describe('deploySwarm', () => {
   });
 
   it('refuses that rollback in one line when retain has pruned the release before, and changes nothing', async () => {
-    const engine = new FakeEngine();
-    await deploySwarm(inputs, collaborators(engine));
-    engine.nodeStates.c = {state: 'ready', runs: false};
-    engine.stalledNode = 'c';
+    const engine = await engineWithStalledNode();
     engine.onPoll = () => {
       engine.nodeStates.c = {state: 'down', runs: false};
       if (engine.service?.Spec.Labels['circuitverse.deploy.restarted-without']) engine.updateState = 'completed';
