@@ -29612,7 +29612,8 @@ async function follow(api, name, version, settings, collaborators) {
     const messages = new Set();
     let convergedSince;
     const stalledSeen = new Set();
-    let restarted = false;
+    // The nodes the deploy restarted Swarm's update without, once it has.
+    let restartedWithout;
     for (;;) {
         // Swarm goes on with the update by itself; a cancelled deploy stops following it and releases the lock.
         deploy_swarm_throwIfCancelled(collaborators.signal);
@@ -29654,10 +29655,10 @@ async function follow(api, name, version, settings, collaborators) {
         }
         // The tasks Swarm's first update made on down nodes end when the nodes are back: no failure of the release.
         const failedOnReady = failedTasks(settledTasks(histories, stalledSeen), version, state.lost);
-        if (restarted && (outcome === 'paused' || failedOnReady.length > 0)) {
+        if (restartedWithout !== undefined && (outcome === 'paused' || failedOnReady.length > 0)) {
             // The restarted update pauses on a failed task, or (with no node left to update) no update watches the tasks.
             const tasks = failedOnReady.join('; ') || service.UpdateStatus?.Message || 'no task error seen';
-            return { outcome: 'failed', ...state, failure: `${version} failed after its update went on without ${state.lost.join(', ')}: ${tasks}` };
+            return { outcome: 'failed', ...state, failure: `${version} failed after its update went on without ${restartedWithout}: ${tasks}` };
         }
         if (outcome === 'paused')
             return { outcome, ...state, failure: `the update paused: ${service.UpdateStatus?.Message ?? ''}${failed.length ? `; ${failed.join('; ')}` : ''}` };
@@ -29666,16 +29667,15 @@ async function follow(api, name, version, settings, collaborators) {
             for (const task of stalled)
                 stalledSeen.add(task.id);
             if (await restartUpdate(api, name, version, stalled, settings.auth)) {
-                restarted = true;
-                const down = [...new Set(stalled.map(task => task.node))].join(', ');
-                logger.info(`${down}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
+                restartedWithout = [...new Set(stalled.map(task => task.node))].join(', ');
+                logger.info(`${restartedWithout}: down before its task of ${version} ran; Swarm's update, which would wait there, goes on without it`);
             }
         }
         // Every ready node on the version through the monitor window, no task failed but on a lost node: what this
         // deploy can know. It ends there and names the lost nodes, which Swarm starts the release on when they are back.
         // After a restart with no node left to update, Swarm keeps no update status at all: the same holds, lost nodes or
         // (when they are back and run the release) none.
-        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && (state.lost.length > 0 || restarted) && failedOnReady.length === 0;
+        const onReadyNodes = !settings.created && outcome === 'running' && state.converged && (state.lost.length > 0 || restartedWithout !== undefined) && failedOnReady.length === 0;
         convergedSince = onReadyNodes ? (convergedSince ?? clock.now()) : undefined;
         if (convergedSince !== undefined && clock.now() - convergedSince >= settings.monitorMs)
             return { outcome: 'completed', ...state, failure: undefined };
